@@ -1,0 +1,45 @@
+/* The ymflow command: dispatch to subcommands. Only this folder may exit. */
+#include "cli.h"
+#include "ym_status.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *usage =
+    "usage: ymflow COMMAND [options]     (under MPI: mpirun -n P ymflow COMMAND ...)\n"
+    "commands:\n"
+    "  instanton   build a BPST instanton, print its action and charge\n"
+    "  info FILE   verify a configuration file and print its observables\n"
+    "  version     print the version\n"
+    "`ymflow COMMAND --help` describes each command's options.\n"
+    "Exit codes: 0 ok, 1 usage, 2 input error, 3 runtime error.\n";
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    ym_init();
+    int rc;
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (!cmd) {
+        cli_error("", "no command given");
+        cli_print("%s", usage);
+        rc = CLI_USAGE;
+    } else if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        cli_print("%s", usage);
+        rc = CLI_OK;
+    } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        cli_print("ymflow %s\n", ym_version());
+        rc = CLI_OK;
+    } else if (!strcmp(cmd, "instanton")) {
+        rc = cmd_instanton(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "info")) {
+        rc = cmd_info(argc - 1, argv + 1);
+    } else {
+        char msg[256];
+        snprintf(msg, sizeof msg, "unknown command '%s' (try ymflow --help)", cmd);
+        cli_error("", msg);
+        rc = CLI_USAGE;
+    }
+    MPI_Finalize();
+    return rc;
+}

@@ -1,0 +1,86 @@
+/* Site fields. */
+#include "ym_field.h"
+#include "ym_halo.h"
+#include "ym_status.h"
+#include "ym_sum.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+struct ym_field {
+    const ym_geom *g;
+    size_t ncomp;
+    double *data;
+    ym_halo *halo;
+};
+
+int ym_field_create(ym_field **out, const ym_geom *g, size_t ncomp)
+{
+    *out = NULL;
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
+    if (ncomp == 0) return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "field: zero components per site"));
+    ym_field *f = calloc(1, sizeof *f);
+    int ok = f != NULL;
+    if (f) {
+        f->g = g;
+        f->ncomp = ncomp;
+        f->data = calloc((size_t)ym_geom_nsites(g) * ncomp, sizeof(double));
+        ok = f->data != NULL;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm);
+    if (!ok) {
+        ym_field_free(f);
+        return ym_status_agree(comm, YM_ERROR(YM_ENOMEM, "out of memory allocating a field of %zu doubles per site",
+                                              ncomp));
+    }
+    int st = ym_halo_create(&f->halo, g, ncomp);
+    if (st) {
+        ym_field_free(f);
+        return st;
+    }
+    *out = f;
+    return YM_OK;
+}
+
+void ym_field_free(ym_field *f)
+{
+    if (!f) return;
+    ym_halo_free(f->halo);
+    free(f->data);
+    free(f);
+}
+
+const ym_geom *ym_field_geom(const ym_field *f) { return f->g; }
+size_t ym_field_ncomp(const ym_field *f) { return f->ncomp; }
+double *ym_field_data(ym_field *f) { return f->data; }
+double *ym_field_site(ym_field *f, int idx) { return f->data + (size_t)idx * f->ncomp; }
+
+int ym_field_halo_update(ym_field *f) { return ym_halo_exchange(f->halo, f->data); }
+
+void ym_field_fill(ym_field *f, double v)
+{
+    size_t n = (size_t)ym_geom_nsites(f->g) * f->ncomp;
+    for (size_t i = 0; i < n; ++i) f->data[i] = v;
+}
+
+int ym_field_sum(ym_field *f, size_t comp, double *sum)
+{
+    ym_sum acc = YM_SUM_INIT;
+    const int *in = ym_geom_interior(f->g);
+    int n = ym_geom_ninterior(f->g);
+    for (int i = 0; i < n; ++i) ym_sum_add(&acc, f->data[(size_t)in[i] * f->ncomp + comp]);
+    return ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(f->g)), sum);
+}
+
+int ym_field_maxabs(ym_field *f, size_t comp, double *max)
+{
+    double m = 0;
+    const int *in = ym_geom_interior(f->g);
+    int n = ym_geom_ninterior(f->g);
+    for (int i = 0; i < n; ++i) {
+        double v = fabs(f->data[(size_t)in[i] * f->ncomp + comp]);
+        if (v > m || isnan(v)) m = v;
+    }
+    MPI_Allreduce(&m, max, 1, MPI_DOUBLE, MPI_MAX, ym_grid_comm(ym_geom_grid(f->g)));
+    return YM_OK;
+}

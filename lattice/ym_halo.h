@@ -1,0 +1,34 @@
+/* Planned halo exchange for site fields of any number of doubles per site.
+ *
+ * The plan (index lists, buffers, neighbour ranks) is built once; start and
+ * finish may then be called any number of times on data laid out by the
+ * plan's geometry. Directions are exchanged in the order x, y, z, t, each
+ * including the halo already filled in the earlier directions, so edges and
+ * corners of every direction combination are filled too. Directions that are
+ * not split are filled by local copies.
+ */
+#ifndef YM_HALO_H
+#define YM_HALO_H
+
+#include <stddef.h>
+
+#include "ym_geom.h"
+
+typedef struct ym_halo ym_halo;
+
+/* Plan an exchange of ncomp doubles per site. Collective on the grid's
+ * communicator. Errors: YM_EINVAL (ncomp = 0), YM_ENOMEM. */
+int ym_halo_create(ym_halo **out, const ym_geom *g, size_t ncomp);
+/* NULL-safe. Local (no pending exchange may be in flight). */
+void ym_halo_free(ym_halo *h);
+
+/* Begin filling the halo of data (nsites * ncomp doubles). Collective.
+ * The interior must not be modified until ym_halo_finish returns. */
+int ym_halo_start(ym_halo *h, double *data);
+/* Complete the exchange begun by ym_halo_start. Collective. Errors: YM_EMPI
+ * (agreed over ranks). */
+int ym_halo_finish(ym_halo *h, double *data);
+/* start + finish. Collective. */
+int ym_halo_exchange(ym_halo *h, double *data);
+
+#endif

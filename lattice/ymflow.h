@@ -1,0 +1,18 @@
+/* Umbrella header of libymflow: include <ymflow/ymflow.h> and compile with mpicc. */
+#ifndef YMFLOW_H
+#define YMFLOW_H
+
+#include "ym_status.h"
+#include "ym_grid.h"
+#include "ym_geom.h"
+#include "ym_halo.h"
+#include "ym_sum.h"
+#include "ym_field.h"
+#include "ym_rng.h"
+#include "ym_su.h"
+#include "ym_gauge.h"
+#include "ym_curv.h"
+#include "ym_instanton.h"
+#include "ym_raw.h"
+
+#endif

@@ -1,0 +1,96 @@
+#!/bin/sh
+# The ymflow command as a user and a script see it (TAP).
+# Oracles: documented keys and exit codes (0 ok, 1 usage, 2 input error);
+# one-line errors naming the parameter, on every rank count, no deadlock
+# (each run has a timeout); the -o / info round trip reproduces the numbers;
+# a corrupted or truncated file is refused with exit 2; outputs are never
+# half-written or silently overwritten.
+: "${top_builddir:=.}"
+: "${MPIRUN:=mpirun}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+Y="$top_builddir/ymflow"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
+    np=$1; shift
+    if [ "$np" = 0 ]; then timeout 300 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
+    else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
+}
+key() { sed -n "s/^$1: //p" "$T/out"; }
+
+run 0 --help; ok $(( rc != 0 )) "--help exits 0"
+grep -q instanton "$T/out"; ok $? "--help lists instanton"
+run 0 version; ok $(( rc != 0 )) "version exits 0"
+grep -q "^ymflow [0-9]" "$T/out"; ok $? "version prints 'ymflow X.Y.Z'"
+run 0 frobnicate; ok $(( rc != 1 )) "unknown command exits 1"
+run 0; ok $(( rc != 1 )) "no command exits 1"
+
+for np in 0 2; do
+    run $np instanton --dims 8x8x8x8 --rho 2 --grid 1x1x1x$([ $np = 0 ] && echo 1 || echo 2)
+    ok $(( rc != 0 )) "np=$np instanton runs"
+    for k in N dims plaquette action_wilson_over_8pi2 action_clover_over_8pi2 Q_clover; do
+        [ -n "$(key $k)" ]; ok $? "np=$np instanton prints $k"
+    done
+    # 15 significant digits
+    echo "$(key plaquette)" | grep -Eq '^0\.[0-9]{15}$'; ok $? "np=$np plaquette has 15 significant digits ($(key plaquette))"
+    cp "$T/out" "$T/out.np$np"
+done
+cmp -s "$T/out.np0" "$T/out.np2"; ok $? "serial and 2-rank runs print identical numbers"
+
+# bad input: exit 2, one line naming the parameter, on 1 and 2 ranks
+check_bad() { # np, expected word, args...
+    np=$1; word=$2; shift 2
+    run $np instanton "$@"
+    ok $(( rc != 2 )) "np=$np instanton $* exits 2 (got $rc)"
+    [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "$word" "$T/err"
+    ok $? "np=$np instanton $*: one-line error naming '$word': $(head -c 200 "$T/err")"
+}
+for np in 0 2; do
+    check_bad $np dims --dims 0x8x8x8
+    check_bad $np dims --dims 8x8x8
+    check_bad $np dims --dims 8xabcx8x8
+    check_bad $np grid --dims 8x8x8x9 --grid 1x1x1x2
+    check_bad $np N --N 1
+    check_bad $np N --N 9
+    check_bad $np rho --rho 0
+    check_bad $np rho --rho -3
+    check_bad $np rho --rho nan
+    check_bad $np center --center 1,2,3
+    check_bad $np center --center 4,4,4,4.5 --dims 8
+    check_bad $np gauge --gauge sideways
+    check_bad $np boundary --boundary twisted
+    check_bad $np unknown --frobnicate 3
+done
+run 2 instanton --dims 8 --grid 1x1x1x1; ok $(( rc != 2 )) "np=2 grid of 1 rank refused with exit 2"
+
+# write, info round trip, refusal to overwrite, corruption
+run 0 instanton --dims 6x6x6x8 --N 3 --rho 1.5 -o "$T/inst.raw"; ok $(( rc != 0 )) "instanton -o writes a file"
+q0=$(key Q_clover)
+run 0 info "$T/inst.raw"; ok $(( rc != 0 )) "info reads it"
+[ "$(key Q_clover)" = "$q0" ]; ok $? "info reproduces Q_clover ($(key Q_clover) vs $q0)"
+run 2 info "$T/inst.raw"; ok $(( rc != 0 )) "info reads it on 2 ranks"
+[ "$(key Q_clover)" = "$q0" ]; ok $? "2-rank info reproduces Q_clover"
+run 0 instanton --dims 6x6x6x8 -o "$T/inst.raw"; ok $(( rc != 2 )) "existing output is not overwritten (exit 2)"
+run 0 info "$T/inst.raw"; [ "$(key Q_clover)" = "$q0" ]; ok $? "refused overwrite left the old file intact"
+run 0 instanton --dims 6x6x6x8 -o "$T/inst.raw" --force; ok $(( rc != 0 )) "--force replaces it"
+ls "$T" | grep -q ymtmp; ok $(( $? == 0 )) "no temporary files left behind"
+
+size=$(wc -c <"$T/inst.raw")
+head -c $((size - 100)) "$T/inst.raw" >"$T/trunc.raw"
+run 0 info "$T/trunc.raw"; ok $(( rc != 2 )) "truncated file: exit 2"
+grep -q "trunc.raw" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ]; ok $? "truncated file: one line naming the file: $(cat "$T/err")"
+cp "$T/inst.raw" "$T/flip.raw"; chmod u+w "$T/flip.raw"
+printf '\377' | dd of="$T/flip.raw" bs=1 seek=$((size - 5)) conv=notrunc 2>/dev/null
+run 0 info "$T/flip.raw"; ok $(( rc != 2 )) "flipped payload byte: exit 2"
+grep -q checksum "$T/err"; ok $? "flipped payload byte: checksum error ($(cat "$T/err"))"
+run 2 info "$T/flip.raw"; ok $(( rc != 2 )) "flipped payload byte on 2 ranks: exit 2"
+: >"$T/empty.raw"; run 0 info "$T/empty.raw"; ok $(( rc != 2 )) "empty file: exit 2"
+run 0 info "$T/does-not-exist"; ok $(( rc != 2 )) "missing file: exit 2"
+run 0 info "$T"; ok $(( rc != 2 )) "directory: exit 2"
+run 0 info; ok $(( rc != 1 )) "info without a file: exit 1"
+
+echo "1..$n"
+[ $fails -eq 0 ]

@@ -1,0 +1,147 @@
+/* Halo exchange and geometry.
+ * Oracle (invariance): after an exchange every halo site, including edges and
+ * corners of every direction combination, holds exactly the value of the
+ * interior site with the same global coordinates (mod L) — i.e. the
+ * neighbour's interior — for depth 1 and 2 and any number of components.
+ * Run under mpirun with different process grids (tests/mpi). */
+#include "common.h"
+
+/* Value of component c at global coordinates G: exact in double. */
+static double tag(const int G[4], const int L[4], size_t c)
+{
+    return (double)((((int64_t)G[3] * L[2] + G[2]) * L[1] + G[1]) * L[0] + G[0]) * 16.0 + (double)c;
+}
+
+static void check_depth(const int L[4], const int pd[4], int depth, size_t nc)
+{
+    test_lat t;
+    if (test_lat_create(&t, MPI_COMM_WORLD, L, pd, depth, NULL, 0)) {
+        tap_ok(0, "set-up depth %d", depth);
+        return;
+    }
+    ym_field *f;
+    ym_field_create(&f, t.geom, nc);
+    ym_field_fill(f, -1.0);
+    const int *in = ym_geom_interior(t.geom);
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
+        int G[4];
+        ym_geom_global_coords(t.geom, in[i], G);
+        for (size_t c = 0; c < nc; ++c) ym_field_site(f, in[i])[c] = tag(G, L, c);
+    }
+    /* Repeated exchanges through the same plan must keep working. */
+    int st = YM_OK;
+    for (int rep = 0; rep < 3 && !st; ++rep) st = ym_field_halo_update(f);
+    tap_ok(st == YM_OK, "depth %d, %zu comps: exchange succeeds", depth, nc);
+    /* bad[k]: mismatches among halo sites outside the interior in k directions */
+    long bad[5] = {0, 0, 0, 0, 0}, seen[5] = {0, 0, 0, 0, 0};
+    const int *l = ym_grid_local(t.grid);
+    for (int idx = 0; idx < ym_geom_nsites(t.geom); ++idx) {
+        int x[4], G[4], k = 0;
+        ym_geom_local_coords(t.geom, idx, x);
+        for (int mu = 0; mu < 4; ++mu) k += x[mu] < 0 || x[mu] >= l[mu];
+        ym_geom_global_coords(t.geom, idx, G);
+        ++seen[k];
+        for (size_t c = 0; c < nc; ++c)
+            if (ym_field_site(f, idx)[c] != tag(G, L, c)) {
+                ++bad[k];
+                break;
+            }
+    }
+    static const char *what[5] = {"interior", "faces", "edges", "2-corners", "corners"};
+    for (int k = 0; k < 5; ++k)
+        tap_ok(bad[k] == 0 && seen[k] > 0, "depth %d, %zu comps: %s hold the neighbour's interior (%ld of %ld wrong)",
+               depth, nc, what[k], bad[k], seen[k]);
+    /* Modify the interior, exchange again with the same plan (start/finish). */
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) ym_field_site(f, in[i])[0] += 1.0;
+    st = ym_field_halo_update(f);
+    long bad2 = 0;
+    for (int idx = 0; idx < ym_geom_nsites(t.geom); ++idx) {
+        int G[4];
+        ym_geom_global_coords(t.geom, idx, G);
+        if (ym_field_site(f, idx)[0] != tag(G, L, 0) + 1.0) ++bad2;
+    }
+    tap_ok(st == 0 && bad2 == 0, "depth %d: second exchange through the same plan sees new data (%ld wrong)", depth,
+           bad2);
+    ym_field_free(f);
+    test_lat_free(&t);
+}
+
+static void check_geometry(const int L[4], const int pd[4])
+{
+    test_lat t;
+    int bc[4] = {YM_BC_OPEN, YM_BC_PERIODIC, YM_BC_OPEN, YM_BC_PERIODIC};
+    if (test_lat_create(&t, MPI_COMM_WORLD, L, pd, 2, bc, 0)) {
+        tap_ok(0, "geometry set-up");
+        return;
+    }
+    /* Oracle: global index is the x-fastest lexicographic order; every global
+     * site appears exactly once over all ranks; neighbour tables agree with
+     * coordinates; open-boundary flags sit exactly at the global edges. */
+    int64_t V = ym_grid_volume(t.grid);
+    char *hit = calloc((size_t)V, 1);
+    long badidx = 0, badnb = 0, badflag = 0;
+    const int *in = ym_geom_interior(t.geom);
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
+        int G[4];
+        ym_geom_global_coords(t.geom, in[i], G);
+        int64_t gi = ym_geom_global_index(t.geom, in[i]);
+        if (gi != G[0] + (int64_t)L[0] * (G[1] + (int64_t)L[1] * (G[2] + (int64_t)L[2] * G[3]))) ++badidx;
+        hit[gi] = 1;
+        unsigned fl = ym_geom_flags(t.geom, in[i]);
+        for (int mu = 0; mu < 4; ++mu) {
+            int y[4];
+            ym_geom_local_coords(t.geom, ym_geom_up(t.geom, mu)[in[i]], y);
+            int x[4];
+            ym_geom_local_coords(t.geom, in[i], x);
+            x[mu] += 1;
+            if (memcmp(x, y, sizeof x)) ++badnb;
+            int open = bc[mu] == YM_BC_OPEN;
+            if (!!(fl & YM_GEOM_LINK(mu)) != !(open && G[mu] == L[mu] - 1)) ++badflag;
+            if (!!(fl & YM_GEOM_DOWN(mu)) != !(open && G[mu] == 0)) ++badflag;
+        }
+    }
+    MPI_Allreduce(MPI_IN_PLACE, hit, (int)V, MPI_CHAR, MPI_SUM, MPI_COMM_WORLD);
+    long cover = 0;
+    for (int64_t i = 0; i < V; ++i) cover += hit[i] == 1;
+    tap_ok(badidx == 0, "global index is x-fastest lexicographic");
+    tap_ok(cover == V, "every global site is owned by exactly one rank (%ld of %lld)", cover, (long long)V);
+    tap_ok(badnb == 0, "neighbour tables match coordinates");
+    tap_ok(badflag == 0, "open-boundary flags sit at the global edges only");
+    /* even/odd: parity flips along every link */
+    long badpar = 0;
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i)
+        for (int mu = 0; mu < 4; ++mu)
+            if (L[mu] % 2 == 0 && ym_geom_parity(t.geom, in[i]) == ym_geom_parity(t.geom, ym_geom_up(t.geom, mu)[in[i]]))
+                ++badpar;
+    tap_ok(badpar == 0, "parity alternates along every direction of even extent");
+    free(hit);
+    test_lat_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    ym_init();
+    tap_init();
+    int pd[4];
+    test_grid_arg(argc, argv, pd);
+    int L[4] = {4, 6, 4, 8};
+    const int *d;
+    {
+        test_lat t;
+        test_lat_create(&t, MPI_COMM_WORLD, L, pd, 2, NULL, 0);
+        d = ym_grid_dims(t.grid);
+        tap_diag("process grid %dx%dx%dx%d on lattice %dx%dx%dx%d", d[0], d[1], d[2], d[3], L[0], L[1], L[2], L[3]);
+        test_lat_free(&t);
+    }
+    check_depth(L, pd, 1, 1);
+    check_depth(L, pd, 2, 3);
+    check_depth(L, pd, 2, 72);
+    check_geometry(L, pd);
+    /* Unsplit directions shorter than the halo (L = 1 or 2, depth 2) wrap locally. */
+    int Ls[4] = {1, 2, 4, 4}, pds[4] = {1, 1, 0, 0};
+    check_depth(Ls, pds, 2, 2);
+    int rc = tap_done();
+    MPI_Finalize();
+    return rc;
+}
