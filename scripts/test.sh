@@ -1,0 +1,46 @@
+#!/bin/sh
+# Fresh Debian 12 machine, as root: install, bootstrap, and run the whole TAP
+# suite twice — a normal build (plus `make distcheck`) and an
+# AddressSanitizer+UBSan build — then print "N passed, N failed" counted from
+# the TAP results of both. Exits non-zero on any failure.
+# Options: --quick skips distcheck.
+set -e
+cd "$(dirname "$0")/.."
+top=$(pwd)
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+sh scripts/deps.sh
+./autogen.sh >/dev/null
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+: "${YM_REFERENCE_DIR:=$top/../shared/reference}"
+export YM_REFERENCE_DIR
+jobs=$(nproc)
+status=0
+
+build_and_check() { # dir, configure args...
+    dir=$1; shift
+    rm -rf "$dir" && mkdir -p "$dir"
+    (cd "$dir" && "$top/configure" -q "$@" && make -j"$jobs" >/dev/null && make -j"$jobs" check >check.out 2>&1) || status=1
+    grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$dir/check.out" | grep -Ev '^(PASS|SKIP)' || true
+}
+
+echo "== normal build" >&2
+build_and_check "$top/_build-check"
+echo "== sanitizer build (ASan + UBSan)" >&2
+build_and_check "$top/_build-asan" --enable-sanitizers
+if [ $quick = 0 ]; then
+    echo "== make distcheck" >&2
+    (cd "$top/_build-check" && make -j"$jobs" distcheck >distcheck.out 2>&1) || { status=1; tail -40 "$top/_build-check/distcheck.out"; }
+fi
+
+# Count TAP results from the tap-driver .trs files of both builds.
+trs=$(find "$top/_build-check" "$top/_build-asan" -name '*.trs' -not -path '*/ymflow-*/*')
+# shellcheck disable=SC2086
+passed=$(cat $trs | grep -c '^:test-result: PASS' || true)
+# shellcheck disable=SC2086
+failed=$(cat $trs | grep -Ec '^:test-result: (FAIL|ERROR|XPASS)' || true)
+# shellcheck disable=SC2086
+skipped=$(cat $trs | grep -c '^:test-result: SKIP' || true)
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
