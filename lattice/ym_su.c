@@ -8,13 +8,12 @@
  * holds 2k+1 generators and starts at index k^2 - 1, so N = 2 gives the Pauli
  * matrices in the order x, y, z and N = 3 the standard Gell-Mann order 1..8.
  *
- * Complex products in the kernels are written out on real and imaginary parts:
- * the C99 Annex G operator `*` guards against inf/nan with a library call on
- * every product, which costs a factor of a few in the plaquette loops.
+ * Complex products are written out on real and imaginary parts: in ISO C mode
+ * the Annex G operator `*` adds a NaN test and a __muldc3 fallback to every
+ * product, which the plaquette loops should not pay for.
  */
 #include "ym_su.h"
 
-#include <float.h>
 #include <math.h>
 #include <string.h>
 

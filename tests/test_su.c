@@ -133,7 +133,7 @@ static double frob(int n, const ym_cplx *a)
     return sqrt(s);
 }
 
-/* max |a + a^dagger| and |tr a|: distance from su(N). */
+/* max_ij |(a + a^dagger)_ij|: distance from anti-Hermiticity. */
 static double antiherm_err(int n, const ym_cplx *a)
 {
     double m = 0;
@@ -334,7 +334,7 @@ static void test_exp_large(gsl_rng *r)
     for (int s = 0; s < N_EXP_SIZES; ++s) {
         const int N = exp_sizes[s], M = 300;
         for (int k = 0; k < 2; ++k) {
-            double wdiff = 0, wu = 0;
+            double wdiff = 0, wu = 0, wd = 0;
             for (int m = 0; m < M; ++m) {
                 ym_cplx x[NN], e[NN], ref[NN];
                 ym_su_random_alg(N, x, r, 1.0);
@@ -343,11 +343,40 @@ static void test_exp_large(gsl_rng *r)
                 ref_exp(N, ref, x);
                 wdiff = dmax(wdiff, ym_su_maxdiff(N, e, ref));
                 wu = dmax(wu, ym_su_unitarity(N, e));
+                wd = dmax(wd, cabs(ym_su_det(N, e) - 1.0));
             }
             tap_ok(wdiff < 1e-14, "exp large N=%d |x|_F=%g: max |exp - taylor| = %.3g (< 1e-14)", N, norms[k],
                    wdiff);
-            tap_ok(wu < 1e-14, "exp large N=%d |x|_F=%g: max |UU^dag - 1| = %.3g (< 1e-14)", N, norms[k], wu);
+            tap_ok(wu < 1e-14 && wd < 1e-14, "exp large N=%d |x|_F=%g: max |UU^dag - 1| = %.3g, |det - 1| = %.3g (< 1e-14)",
+                   N, norms[k], wu, wd);
         }
+    }
+}
+
+/* Oracle: ref_exp to 1e-14 along rays t * x, |x|_F = 1, t from 1e-6 to 12 in
+ * 97 log-spaced steps: crosses the series/closed-form switches of N = 2
+ * (theta = 0.05) and N = 3 (c1 = 0.01, i.e. |x|_F = 0.14) from both sides. */
+static void test_exp_scan(gsl_rng *r)
+{
+    for (int N = 2; N <= 3; ++N) {
+        double wdiff = 0, wt = 0;
+        for (int m = 0; m < 50; ++m) {
+            ym_cplx x0[NN];
+            ym_su_random_alg(N, x0, r, 1.0);
+            scale(N, x0, 1.0 / frob(N, x0));
+            for (int step = 0; step <= 96; ++step) {
+                double t = 1e-6 * pow(1.2e7, step / 96.0);
+                ym_cplx x[NN], e[NN], ref[NN];
+                ym_su_copy(N, x, x0);
+                scale(N, x, t);
+                ym_su_exp(N, e, x);
+                ref_exp(N, ref, x);
+                double d = ym_su_maxdiff(N, e, ref);
+                if (d > wdiff) wt = t;
+                wdiff = dmax(wdiff, d);
+            }
+        }
+        tap_ok(wdiff < 1e-14, "exp scan N=%d: max |exp - taylor| = %.3g at |x|_F = %.3g (< 1e-14)", N, wdiff, wt);
     }
 }
 
@@ -415,6 +444,79 @@ static void test_log(gsl_rng *r)
                    "1e-13; %d failures)",
                    N, sigmas[q], wx, wu, fails);
         }
+    }
+}
+
+/* Condition number of the principal log at a normal U with eigenphases phi:
+ * the largest divided difference |i phi_j - i phi_k| / |e^{i phi_j} - e^{i phi_k}|
+ * (1 for coinciding phases). It is ~1 away from the cut and ~2 pi / delta
+ * for two phases a distance delta apart across the cut at pi. */
+static double log_condition(int n, const double *ph)
+{
+    double kappa = 1.0;
+    for (int j = 0; j < n; ++j)
+        for (int k = j + 1; k < n; ++k) {
+            double den = 2.0 * fabs(sin(0.5 * (ph[j] - ph[k])));
+            if (den > 0) kappa = dmax(kappa, fabs(ph[j] - ph[k]) / den);
+        }
+    return kappa;
+}
+
+/* U = V diag(e^{i phi}) V^dagger, V Haar, prescribed phases in (-pi, pi).
+ * Oracles: (i) forward: log U = V diag(i phi) V^dagger (assembled with
+ * ym_su_mul) to max(1e-13, 20 eps kappa), kappa = log_condition(phi): U is
+ * rounded to double, and across the cut the exact log of the rounded U
+ * differs from the unrounded one by ~kappa eps, so no algorithm can do better
+ * there (for the spectra away from the cut the bound is plain 1e-13);
+ * (ii) backward: ref_exp(log U) = U to 1e-13, unconditionally. The spectra
+ * are chosen to defeat shortcuts: pairs symmetric about 0 (equal eigenvalues
+ * of U + U^dagger), a near-degenerate pair, and pairs straddling the branch
+ * cut at pi (adjacent on the circle, 2 pi apart in the log). */
+static void test_log_spectral(gsl_rng *r)
+{
+    const double c = PI - 1e-3;
+    const struct {
+        int n;
+        double ph[YM_NMAX];
+    } cases[] = {
+        {2, {c, -c}},
+        {3, {0.3, -0.3, 0.0}},
+        {3, {PI - 1e-6, -(PI - 1e-6), 0.0}},
+        {3, {1.0, 1.0 + 1e-9, -2.0 - 1e-9}},
+        {4, {0.4, -0.4, 1.1, -1.1}},
+        {4, {c, -c, 0.5, -0.5}},
+        {5, {2.0, -2.0, 2.5, -2.5, 0.0}},
+        {8, {0.2, -0.2, 0.9, -0.9, 1.7, -1.7, 2.9, -2.9}},
+    };
+    const int ncases = (int)(sizeof cases / sizeof cases[0]);
+    for (int q = 0; q < ncases; ++q) {
+        const int N = cases[q].n;
+        const double kappa = log_condition(N, cases[q].ph);
+        const double tol = dmax(1e-13, 20 * DBL_EPSILON * kappa);
+        double wf = 0, wb = 0;
+        int fails = 0;
+        for (int m = 0; m < 50; ++m) {
+            ym_cplx v[NN], dg[NN], t[NN], u[NN], ref[NN], l[NN], e[NN];
+            ym_su_random_haar(N, v, r);
+            ym_su_zero(N, dg);
+            for (int i = 0; i < N; ++i) dg[i * N + i] = CMPLX(cos(cases[q].ph[i]), sin(cases[q].ph[i]));
+            ym_su_mul_nd(N, t, dg, v);
+            ym_su_mul_nn(N, u, v, t);
+            for (int i = 0; i < N; ++i) dg[i * N + i] = CMPLX(0.0, cases[q].ph[i]);
+            ym_su_mul_nd(N, t, dg, v);
+            ym_su_mul_nn(N, ref, v, t);
+            if (ym_su_log(N, l, u)) {
+                ++fails;
+                continue;
+            }
+            wf = dmax(wf, ym_su_maxdiff(N, l, ref));
+            ref_exp(N, e, l);
+            wb = dmax(wb, ym_su_maxdiff(N, e, u));
+        }
+        tap_ok(fails == 0 && wf < tol && wb < 1e-13,
+               "log spectrum case %d (N=%d, phases %.7g, %.7g, ..): max |log U - V i phi V^dag| = %.3g (< %.3g, "
+               "kappa = %.3g), max |taylor_exp(log U) - U| = %.3g (< 1e-13), %d failures",
+               q, N, cases[q].ph[0], cases[q].ph[1], wf, tol, kappa, wb, fails);
     }
 }
 
@@ -746,7 +848,9 @@ int main(int argc, char **argv)
     test_exp_random(r);
     test_exp_degenerate(r);
     test_exp_large(r);
+    test_exp_scan(r);
     test_log(r);
+    test_log_spectral(r);
     test_log_special();
     test_haar_moments(r);
 
