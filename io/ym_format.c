@@ -1,0 +1,155 @@
+/* Format detection and dispatch (see ym_format.h). */
+#include "ym_format.h"
+#include "ym_curv.h"
+#include "ym_ildg.h"
+#include "ym_ioutil.h"
+#include "ym_milc.h"
+#include "ym_nersc.h"
+#include "ym_openqcd.h"
+#include "ym_raw.h"
+#include "ym_status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ym_format_name(ym_format f)
+{
+    switch (f) {
+    case YM_FMT_RAW: return "ymflow-raw";
+    case YM_FMT_ILDG: return "ildg";
+    case YM_FMT_SCIDAC: return "scidac";
+    case YM_FMT_NERSC: return "nersc";
+    case YM_FMT_MILC: return "milc";
+    case YM_FMT_OPENQCD: return "openqcd";
+    default: return "unknown";
+    }
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static ym_format detect_bytes(const unsigned char *h, size_t n, long long size)
+{
+    if (n >= 4 && ym_io_be32(h) == 0x456789abu) return YM_FMT_ILDG;
+    if (n >= 12 && !memcmp(h, "BEGIN_HEADER", 12)) return YM_FMT_NERSC;
+    if (n >= 12 && !memcmp(h, "ymflow-raw 1", 12)) return YM_FMT_RAW;
+    if (n >= 4 && (le32(h) == 20103 || ym_io_be32(h) == 20103 || le32(h) == 20104 || ym_io_be32(h) == 20104)) return YM_FMT_MILC;
+    if (n >= 16) {
+        /* openQCD has no magic: four little-endian extents (t, x, y, z),
+         * a double plaquette, then 8 double SU(3) links per odd site. */
+        double v = 1;
+        for (int k = 0; k < 4; ++k) {
+            uint32_t d = le32(h + 4 * k);
+            if (d < 1 || d > YM_LMAX) return YM_FMT_UNKNOWN;
+            v *= d;
+        }
+        if ((double)size == 24 + v * 4 * 144) return YM_FMT_OPENQCD;
+    }
+    return YM_FMT_UNKNOWN;
+}
+
+int ym_format_detect(MPI_Comm comm, const char *path, ym_format *fmt)
+{
+    int rank, st = YM_OK, f = YM_FMT_UNKNOWN;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        long long size = 0;
+        unsigned char h[16];
+        FILE *fp = NULL;
+        st = ym_io_file_size(path, &size);
+        if (!st && !(fp = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
+        if (!st) f = detect_bytes(h, fread(h, 1, sizeof h, fp), size);
+        if (fp) fclose(fp);
+    }
+    st = ym_status_agree(comm, st);
+    MPI_Bcast(&f, 1, MPI_INT, 0, comm);
+    *fmt = (ym_format)f;
+    return st;
+}
+
+int ym_config_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
+{
+    ym_format f;
+    memset(info, 0, sizeof *info);
+    int st = ym_format_detect(comm, path, &f);
+    if (st) return st;
+    switch (f) {
+    case YM_FMT_ILDG:
+    case YM_FMT_SCIDAC: return ym_ildg_read_header(comm, path, info);
+    case YM_FMT_NERSC: return ym_nersc_read_header(comm, path, info);
+    case YM_FMT_MILC: return ym_milc_read_header(comm, path, info);
+    case YM_FMT_RAW: {
+        ym_raw_header h;
+        if ((st = ym_raw_read_header(comm, path, &h))) return st;
+        info->format = YM_FMT_RAW;
+        info->N = h.N;
+        memcpy(info->L, h.L, sizeof h.L);
+        info->precision = 64;
+        info->big_endian = 1;
+        info->rows = h.N;
+        info->data_offset = h.data_offset;
+        info->has_checksum = 1;
+        info->nchecksum = 2;
+        info->sum[0] = h.sum29;
+        info->sum[1] = h.sum31;
+        return YM_OK;
+    }
+    case YM_FMT_OPENQCD: return ym_openqcd_read_header(comm, path, info);
+    default:
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: unknown format (not LIME/ILDG, NERSC, MILC, openQCD or "
+                                                          "ymflow raw)",
+                                              path));
+    }
+}
+
+int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info)
+{
+    int st;
+    switch (info->format) {
+    case YM_FMT_ILDG:
+    case YM_FMT_SCIDAC: st = ym_ildg_read(u, path, info); break;
+    case YM_FMT_NERSC: st = ym_nersc_read(u, path, info); break;
+    case YM_FMT_MILC: st = ym_milc_read(u, path, info); break;
+    case YM_FMT_OPENQCD: st = ym_openqcd_read(u, path, info); break;
+    case YM_FMT_RAW:
+        st = ym_raw_read(u, path);
+        if (!st) info->checksum_ok = 1;
+        break;
+    default:
+        return ym_status_agree(ym_grid_comm(ym_geom_grid(ym_gauge_geom(u))),
+                               YM_ERROR(YM_EINVAL, "%s: cannot read format '%s'", path, ym_format_name(info->format)));
+    }
+    if (st) return st;
+    if (info->format != YM_FMT_NERSC && info->format != YM_FMT_OPENQCD) {
+        /* NERSC and openQCD already measured it while checking the header. */
+        ym_plaquette p;
+        if ((st = ym_gauge_plaquette(u, &p))) return st;
+        info->plaquette_read = p.total;
+    }
+    return YM_OK;
+}
+
+int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, ym_grid **grid, ym_geom **geom,
+                   ym_gauge **u, ym_config_info *info)
+{
+    *grid = NULL;
+    *geom = NULL;
+    *u = NULL;
+    int st = ym_config_read_header(comm, path, info);
+    if (!st) st = ym_grid_create(grid, comm, info->L, pd, depth < 1 ? 1 : depth);
+    if (!st) st = ym_geom_create(geom, *grid, depth < 1 ? 1 : depth, NULL);
+    if (!st) st = ym_gauge_create(u, *geom, info->N);
+    if (!st) st = ym_config_read_into(*u, path, info);
+    if (st) {
+        ym_gauge_free(*u);
+        ym_geom_free(*geom);
+        ym_grid_free(*grid);
+        *u = NULL;
+        *geom = NULL;
+        *grid = NULL;
+    }
+    return st;
+}

@@ -1,0 +1,70 @@
+/* Gauge-configuration files of any supported format: detection from the
+ * content, a description of what a file holds, and one call that opens it.
+ *
+ * Supported: ymflow raw (ym_raw.h), ILDG and SciDAC LIME files (ym_ildg.h),
+ * NERSC (ym_nersc.h), MILC v5 (ym_milc.h), openQCD (ym_openqcd.h). DESIGN.md section 7.
+ */
+#ifndef YM_FORMAT_H
+#define YM_FORMAT_H
+
+#include <stdint.h>
+
+#include "ym_gauge.h"
+
+typedef enum {
+    YM_FMT_UNKNOWN = 0,
+    YM_FMT_RAW,    /* ymflow raw, version 1 */
+    YM_FMT_ILDG,   /* LIME with ildg-format + ildg-binary-data (maybe SciDAC records too) */
+    YM_FMT_SCIDAC, /* LIME with SciDAC records only */
+    YM_FMT_NERSC,
+    YM_FMT_MILC,
+    YM_FMT_OPENQCD
+} ym_format;
+
+/* What a file header says and what reading found. */
+typedef struct {
+    ym_format format;
+    int N;             /* colours */
+    int L[4];          /* extents x, y, z, t */
+    int precision;     /* 32 or 64 (bits per real number) */
+    int big_endian;    /* byte order of the link data */
+    int rows;          /* rows stored per link: N, or N - 1 (NERSC 3x2) */
+    long long data_offset; /* byte offset of the first link */
+    char datatype[64]; /* NERSC DATATYPE, ILDG field, SciDAC datatype */
+    int has_checksum;  /* 1: sum[] holds the stored checksum(s) */
+    int nchecksum;     /* 1 (NERSC) or 2 (SciDAC suma/sumb, MILC sum29/sum31) */
+    uint32_t sum[2];
+    int checksum_ok;   /* after reading: 1 verified, 0 not available */
+    int has_plaquette, has_link_trace;
+    double plaquette, link_trace; /* stored (converted to <(1/N) Re tr P>, (1/N) Re tr U) */
+    double plaquette_read;        /* computed from the links read */
+    double max_reunit;            /* largest change made by reunitarisation (32-bit data), else 0 */
+} ym_config_info;
+
+/* Short name of a format ("ildg", "nersc", ...). Local. */
+const char *ym_format_name(ym_format f);
+
+/* Guess the format of path from its first bytes (and size). Collective on
+ * comm (rank 0 reads). Errors: YM_EIO; an unrecognised file returns YM_OK
+ * with *fmt = YM_FMT_UNKNOWN. */
+int ym_format_detect(MPI_Comm comm, const char *path, ym_format *fmt);
+
+/* Read the header of path (any format) into info: N, dims, precision and
+ * the stored checks. Collective. Errors: YM_EIO, YM_EFORMAT. */
+int ym_config_read_header(MPI_Comm comm, const char *path, ym_config_info *info);
+
+/* Read the links of path into u, whose N and extents must match info (from
+ * ym_config_read_header), verifying everything the format offers; fills
+ * info->checksum_ok, plaquette_read, max_reunit. Collective.
+ * Errors: YM_EIO, YM_EFORMAT. */
+int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info);
+
+/* Open any configuration file: detect, read the header, create the grid
+ * (process dims pd, NULL or zeros = automatic; halo depth), geometry
+ * (periodic) and gauge field, read and verify. On failure nothing is left
+ * allocated. Collective on comm. Errors: YM_EIO, YM_EFORMAT, YM_EINVAL
+ * (pd does not fit the file's dims), YM_ENOMEM. */
+int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, ym_grid **grid, ym_geom **geom,
+                   ym_gauge **u, ym_config_info *info);
+
+#endif

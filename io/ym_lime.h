@@ -1,0 +1,37 @@
+/* The LIME container (USQCD c-lime): a sequence of records, each a 144-byte
+ * big-endian header (magic 0x456789ab, version 1, MB/ME flags, payload
+ * length, 128-byte NUL-padded type) and a payload padded to 8 bytes.
+ */
+#ifndef YM_LIME_H
+#define YM_LIME_H
+
+#include <stdio.h>
+
+#define YM_LIME_MAGIC 0x456789abu
+#define YM_LIME_HEADER 144
+#define YM_LIME_MAXREC 1024
+
+typedef struct {
+    char type[129];
+    long long offset; /* payload start */
+    long long length; /* payload length (without padding) */
+    int mb, me;       /* message-begin / message-end flags */
+} ym_lime_record;
+
+/* Scan the records of an open file of size bytes. Local (rank 0 calls it).
+ * *rec (free() it) gets *nrec records. Errors: YM_EFORMAT (bad magic or
+ * version, a record running past the end of the file, too many records),
+ * YM_EIO, YM_ENOMEM; messages name path and the record. */
+int ym_lime_scan(FILE *f, const char *path, long long size, ym_lime_record **rec, int *nrec);
+
+/* The first record of that type, or NULL. Local. */
+const ym_lime_record *ym_lime_find(const ym_lime_record *rec, int nrec, const char *type);
+
+/* Read a record's payload as a NUL-terminated string (at most max bytes,
+ * else YM_EFORMAT). Local. *out: free() it. */
+int ym_lime_read_text(FILE *f, const char *path, const ym_lime_record *r, size_t max, char **out);
+
+/* Fill a record header (payload length len, type, flags). Local. */
+void ym_lime_header(unsigned char h[YM_LIME_HEADER], long long len, const char *type, int mb, int me);
+
+#endif

@@ -1,0 +1,31 @@
+/* MILC v5 gauge files (version number 20103): a 96-byte header (int32
+ * magic, int32 nx ny nz nt, 64-byte time stamp, int32 order, uint32 sum29,
+ * sum31) in the writer's byte order, then single-precision SU(3) links, sites
+ * x fastest (order 0), mu = x,y,z,t, 3x3 row-major (re, im).
+ *
+ * Magic 20104 marks the same layout with double-precision numbers.
+ * Verified: magic (either byte order), order 0, exact size, the sum29/sum31
+ * checksums (each 32-bit word w_k of site s, k = 0..71, rotated left by
+ * (72 s + k) mod 29
+ * resp. 31, XORed; for 20104 each word is the sum of the two 32-bit halves of a
+ * double (GLU's definition)), unitarity after reunitarisation. MILC
+ * defines only SU(3); there is no N != 3 variant.
+ */
+#ifndef YM_MILC_H
+#define YM_MILC_H
+
+#include "ym_format.h"
+#include "ym_gauge.h"
+
+#define YM_MILC_MAGIC 20103
+#define YM_MILC_MAGIC64 20104 /* the double-precision variant (GLU writes it) */
+#define YM_MILC_HEADER 96
+
+/* Parse the header. Collective (rank 0 reads). Errors: YM_EIO, YM_EFORMAT. */
+int ym_milc_read_header(MPI_Comm comm, const char *path, ym_config_info *info);
+
+/* Read and verify the links (u must be SU(3) on the file's dims).
+ * Collective. Errors: YM_EIO, YM_EFORMAT. */
+int ym_milc_read(ym_gauge *u, const char *path, ym_config_info *info);
+
+#endif

@@ -1,0 +1,244 @@
+/* NERSC reading and writing (see ym_nersc.h). */
+#include "ym_nersc.h"
+#include "ym_curv.h"
+#include "ym_ioutil.h"
+#include "ym_status.h"
+#include "ym_sum.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* MILC embeds its whole info file in the header, so allow a generous one. */
+#define HEADER_MAX 65536
+
+static int parse_header(const char *path, char *text, long long fsize, ym_config_info *info)
+{
+    if (strncmp(text, "BEGIN_HEADER", 12) != 0)
+        return YM_ERROR(YM_EFORMAT, "%s: not a NERSC file (no BEGIN_HEADER)", path);
+    char *end = strstr(text, "END_HEADER");
+    if (!end) return YM_ERROR(YM_EFORMAT, "%s: no END_HEADER within the first %d bytes", path, HEADER_MAX);
+    char *nl = strchr(end, '\n');
+    if (!nl) return YM_ERROR(YM_EFORMAT, "%s: END_HEADER line is not terminated", path);
+    info->data_offset = (long long)(nl + 1 - text);
+    *end = '\0';
+    int have_dim[4] = {0, 0, 0, 0}, have_sum = 0, fp = 0; /* fp: 0 unknown, else bits, sign: big */
+    char dtype[64] = "";
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char key[64], val[256];
+        if (sscanf(line, " %63[^= \t] = %255[^\r\n]", key, val) != 2) continue;
+        int d;
+        unsigned cs;
+        char extra;
+        if (sscanf(key, "DIMENSION_%d", &d) == 1 && d >= 1 && d <= 4) {
+            if (sscanf(val, "%d %c", &info->L[d - 1], &extra) != 1)
+                return YM_ERROR(YM_EFORMAT, "%s: %s = '%s' is not an integer", path, key, val);
+            have_dim[d - 1] = 1;
+        } else if (!strcmp(key, "DATATYPE"))
+            snprintf(dtype, sizeof dtype, "%.63s", val);
+        else if (!strcmp(key, "CHECKSUM")) {
+            if (sscanf(val, "%x %c", &cs, &extra) != 1)
+                return YM_ERROR(YM_EFORMAT, "%s: CHECKSUM = '%s' is not hexadecimal", path, val);
+            info->sum[0] = cs;
+            have_sum = 1;
+        } else if (!strcmp(key, "PLAQUETTE")) {
+            if (sscanf(val, "%lf %c", &info->plaquette, &extra) != 1)
+                return YM_ERROR(YM_EFORMAT, "%s: PLAQUETTE = '%s' is not a number", path, val);
+            info->has_plaquette = 1;
+        } else if (!strcmp(key, "LINK_TRACE")) {
+            if (sscanf(val, "%lf %c", &info->link_trace, &extra) != 1)
+                return YM_ERROR(YM_EFORMAT, "%s: LINK_TRACE = '%s' is not a number", path, val);
+            info->has_link_trace = 1;
+        } else if (!strcmp(key, "FLOATING_POINT")) {
+            char v[32];
+            sscanf(val, "%31s", v);
+            if (!strcmp(v, "IEEE32") || !strcmp(v, "IEEE32BIG")) fp = 32;
+            else if (!strcmp(v, "IEEE32LITTLE")) fp = -32;
+            else if (!strcmp(v, "IEEE64BIG")) fp = 64;
+            else if (!strcmp(v, "IEEE64LITTLE")) fp = -64;
+            else
+                return YM_ERROR(YM_EFORMAT, "%s: FLOATING_POINT = '%s', expected IEEE32[BIG|LITTLE] or IEEE64BIG|LITTLE",
+                                path, v);
+        }
+    }
+    for (int mu = 0; mu < 4; ++mu) {
+        if (!have_dim[mu]) return YM_ERROR(YM_EFORMAT, "%s: header lacks DIMENSION_%d", path, mu + 1);
+        if (info->L[mu] < 1 || info->L[mu] > YM_LMAX)
+            return YM_ERROR(YM_EFORMAT, "%s: DIMENSION_%d = %d is outside 1..%d", path, mu + 1, info->L[mu], YM_LMAX);
+    }
+    int N, n1, n2;
+    char extra;
+    if (!dtype[0]) return YM_ERROR(YM_EFORMAT, "%s: header lacks DATATYPE", path);
+    if (sscanf(dtype, "4D_SU%d_GAUGE_%dx%d%c", &N, &n1, &n2, &extra) == 3 && n1 == N && n2 == N) info->rows = N;
+    else if (sscanf(dtype, "4D_SU%d_GAUGE%c", &N, &extra) == 1 && (N == 3 || N == 2)) info->rows = N - 1;
+    else
+        return YM_ERROR(YM_EFORMAT, "%s: DATATYPE = '%s' is not supported (4D_SU3_GAUGE, 4D_SU<N>_GAUGE_<N>x<N>)", path,
+                        dtype);
+    if (N < 2 || N > YM_NMAX) return YM_ERROR(YM_EFORMAT, "%s: DATATYPE %s: N outside 2..%d", path, dtype, YM_NMAX);
+    info->N = N;
+    snprintf(info->datatype, sizeof info->datatype, "%s", dtype);
+    info->has_checksum = have_sum;
+    info->nchecksum = 1;
+    double words = (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4.0 * info->rows * N * 2;
+    double payload = (double)fsize - (double)info->data_offset;
+    if (fp == 0) {
+        /* Absent FLOATING_POINT (MILC's NERSC writer): precision from the
+         * size, byte order settled by the checksum when reading. */
+        fp = payload == 4 * words ? 32 : payload == 8 * words ? 64 : 0;
+        if (!fp)
+            return YM_ERROR(YM_EFORMAT, "%s: %.0f bytes of links fit neither 32- nor 64-bit %s on %dx%dx%dx%d", path,
+                            payload, dtype, info->L[0], info->L[1], info->L[2], info->L[3]);
+        info->big_endian = -1;
+    } else
+        info->big_endian = fp > 0;
+    info->precision = fp < 0 ? -fp : fp;
+    double want = words * info->precision / 8;
+    if (payload != want)
+        return YM_ERROR(YM_EFORMAT, "%s: %.0f bytes of links after the header, expected %.0f (%s, %d bit, %dx%dx%dx%d)",
+                        path, payload, want, dtype, info->precision, info->L[0], info->L[1], info->L[2], info->L[3]);
+    info->format = YM_FMT_NERSC;
+    return YM_OK;
+}
+
+int ym_nersc_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    memset(info, 0, sizeof *info);
+    if (rank == 0) {
+        long long size = 0;
+        FILE *f = NULL;
+        char *text = NULL;
+        st = ym_io_file_size(path, &size);
+        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
+        if (!st && !(text = malloc(HEADER_MAX + 1))) st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
+        if (!st) {
+            size_t n = fread(text, 1, HEADER_MAX, f);
+            text[n] = '\0';
+            st = parse_header(path, text, size, info);
+        }
+        free(text);
+        if (f) fclose(f);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
+    return YM_OK;
+}
+
+/* Local sum of the stored 32-bit words read in byte order big (1) or little. */
+static uint32_t word_sum(const unsigned char *p, size_t nbytes, int big)
+{
+    uint32_t s = 0;
+    for (size_t k = 0; k + 4 <= nbytes; k += 4)
+        s += big ? ym_io_be32(p + k) : (uint32_t)p[k] | (uint32_t)p[k + 1] << 8 | (uint32_t)p[k + 2] << 16 | (uint32_t)p[k + 3] << 24;
+    return s;
+}
+
+static uint32_t global_sum(const ym_geom *g, uint32_t s)
+{
+    uint64_t v = s, t = 0;
+    MPI_Allreduce(&v, &t, 1, MPI_UINT64_T, MPI_SUM, ym_grid_comm(ym_geom_grid(g)));
+    return (uint32_t)t;
+}
+
+static int verify_sum(const ym_geom *g, const char *path, unsigned char *buf, size_t site_bytes, ym_config_info *info)
+{
+    size_t n = site_bytes * (size_t)ym_geom_ninterior(g);
+    if (info->big_endian < 0) {
+        uint32_t sb = global_sum(g, word_sum(buf, n, 1)), sl = global_sum(g, word_sum(buf, n, 0));
+        if (!info->has_checksum)
+            return YM_ERROR(YM_EFORMAT, "%s: neither FLOATING_POINT nor CHECKSUM given: byte order unknown", path);
+        if (sb != info->sum[0] && sl != info->sum[0])
+            return YM_ERROR(YM_EFORMAT, "%s: NERSC checksum mismatch: stored %08x, data %08x (big-endian) / %08x (little)",
+                            path, info->sum[0], sb, sl);
+        info->big_endian = sb == info->sum[0];
+        info->checksum_ok = 1;
+        return YM_OK;
+    }
+    if (!info->has_checksum) return YM_OK;
+    uint32_t s = global_sum(g, word_sum(buf, n, info->big_endian));
+    if (s != info->sum[0])
+        return YM_ERROR(YM_EFORMAT, "%s: NERSC checksum mismatch: stored %08x, data %08x", path, info->sum[0], s);
+    info->checksum_ok = 1;
+    return YM_OK;
+}
+
+/* Compensated, so the value written does not depend on the process grid. */
+static int link_trace(ym_gauge *u, double *tr)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    const int *in = ym_geom_interior(g);
+    int N = ym_gauge_N(u);
+    ym_sum acc = YM_SUM_INIT;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu) ym_sum_add(&acc, creal(ym_su_trace(N, ym_gauge_link(u, in[i], mu))));
+    double s;
+    int st = ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(g)), &s);
+    *tr = s / (4.0 * N * (double)ym_grid_volume(ym_geom_grid(g)));
+    return st;
+}
+
+int ym_nersc_read(ym_gauge *u, const char *path, ym_config_info *info)
+{
+    int st = ym_io_read_links(u, path, info, verify_sum, NULL);
+    if (st) return st;
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_gauge_geom(u)));
+    ym_plaquette p;
+    double tr;
+    if ((st = ym_gauge_plaquette(u, &p))) return st;
+    if ((st = link_trace(u, &tr))) return st;
+    info->plaquette_read = p.total;
+    /* Headers print about 10 significant digits; single precision data
+     * moves the plaquette by ~1e-7. */
+    double tol = info->precision == 32 ? 2e-6 : 1e-8;
+    if (info->has_plaquette && !(fabs(p.total - info->plaquette) <= tol))
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: PLAQUETTE in the header %.10g, links give %.10g (tolerance %g)",
+                                              path, info->plaquette, p.total, tol));
+    if (info->has_link_trace && !(fabs(tr - info->link_trace) <= tol))
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: LINK_TRACE in the header %.10g, links give %.10g (tolerance %g)",
+                                              path, info->link_trace, tr, tol));
+    return YM_OK;
+}
+
+int ym_nersc_write(ym_gauge *u, const char *path, int rows, int overwrite)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
+    int N = ym_gauge_N(u), nloc = ym_geom_ninterior(g);
+    if (!(rows == N || (rows == N - 1 && (N == 3 || N == 2))) || N < 2)
+        return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "%s: NERSC cannot store %d rows of SU(%d) links", path, rows, N));
+    const int *L = ym_grid_L(ym_geom_grid(g));
+    size_t link_bytes = (size_t)rows * N * 16, site_bytes = 4 * link_bytes;
+    ym_plaquette p;
+    double tr;
+    int st = ym_gauge_plaquette(u, &p);
+    if (st) return st;
+    if ((st = link_trace(u, &tr))) return st;
+    unsigned char *buf = malloc(site_bytes * (size_t)nloc + 1);
+    st = ym_status_agree(comm, buf ? YM_OK : YM_ERROR(YM_ENOMEM, "%s: out of memory for the write buffer", path));
+    if (st) return st;
+    const int *in = ym_geom_interior(g);
+    for (int i = 0; i < nloc; ++i)
+        for (int mu = 0; mu < 4; ++mu)
+            ym_io_encode_link(buf + (size_t)i * site_bytes + mu * link_bytes, 8, N, rows, ym_gauge_link(u, in[i], mu));
+    if (ym_io_is_little()) ym_io_swap(buf, site_bytes * (size_t)nloc / 8, 8);
+    uint32_t sum = global_sum(g, word_sum(buf, site_bytes * (size_t)nloc, 1));
+    char dtype[64], head[2048];
+    if (rows == N - 1) snprintf(dtype, sizeof dtype, "4D_SU%d_GAUGE", N);
+    else snprintf(dtype, sizeof dtype, "4D_SU%d_GAUGE_%dx%d", N, N, N);
+    int hlen = snprintf(head, sizeof head,
+                        "BEGIN_HEADER\nHDR_VERSION = 1.0\nDATATYPE = %s\nSTORAGE_FORMAT = 1.0\n"
+                        "DIMENSION_1 = %d\nDIMENSION_2 = %d\nDIMENSION_3 = %d\nDIMENSION_4 = %d\n"
+                        /* 12 digits: the plaquette sum is grid-independent
+                         * to ~1e-15, and the header must be too */
+                        "LINK_TRACE = %.12g\nPLAQUETTE = %.12g\n"
+                        "BOUNDARY_1 = PERIODIC\nBOUNDARY_2 = PERIODIC\nBOUNDARY_3 = PERIODIC\nBOUNDARY_4 = PERIODIC\n"
+                        "CHECKSUM = %08x\nENSEMBLE_ID = ymflow\nSEQUENCE_NUMBER = 0\nCREATOR = ymflow\n"
+                        "FLOATING_POINT = IEEE64BIG\nEND_HEADER\n",
+                        dtype, L[0], L[1], L[2], L[3], tr, p.total, sum);
+    st = ym_io_write_sites(g, path, overwrite, head, (size_t)hlen, buf, site_bytes, NULL, 0);
+    free(buf);
+    return st;
+}

@@ -1,0 +1,30 @@
+/* NERSC gauge files: an ASCII header (BEGIN_HEADER, KEY = VALUE lines,
+ * END_HEADER) followed by the links, sites x fastest, mu = x,y,z,t, each link
+ * stored as its first two rows (DATATYPE 4D_SU3_GAUGE; the third row is the
+ * conjugate cross product) or whole (4D_SU3_GAUGE_3x3). For N != 3 the
+ * datatype is 4D_SU<N>_GAUGE_<N>x<N> (as GLU writes it).
+ *
+ * Verified on reading: size, CHECKSUM (the sum modulo 2^32 of all stored
+ * 32-bit words, taken in the file's byte order), PLAQUETTE (NERSC's tr/3 =
+ * our plaquette) and LINK_TRACE ((1/N) Re tr U averaged), unitarity.
+ * Without FLOATING_POINT the precision follows from the size and the byte
+ * order is the one whose checksum agrees.
+ */
+#ifndef YM_NERSC_H
+#define YM_NERSC_H
+
+#include "ym_format.h"
+#include "ym_gauge.h"
+
+/* Parse the header. Collective (rank 0 reads). Errors: YM_EIO, YM_EFORMAT. */
+int ym_nersc_read_header(MPI_Comm comm, const char *path, ym_config_info *info);
+
+/* Read and verify the links (N and dims of u must match). Collective.
+ * Errors: YM_EIO, YM_EFORMAT. */
+int ym_nersc_read(ym_gauge *u, const char *path, ym_config_info *info);
+
+/* Write u as NERSC, IEEE64BIG, with rows = N (3x3 / NxN) or N - 1 (3x2; N = 3
+ * or 2 only), atomically. Collective. Errors: YM_EINVAL, YM_EIO, YM_ENOMEM. */
+int ym_nersc_write(ym_gauge *u, const char *path, int rows, int overwrite);
+
+#endif

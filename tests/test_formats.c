@@ -1,0 +1,360 @@
+/* Gauge-configuration formats: reading real files written by MILC, tmLQCD,
+ * Chroma, GLU; round trips of the writers; damaged files.
+ *
+ * Oracles: plaquettes and checksums published with the reference files
+ * (reference/gauge/README.md, external codes); exact round trips (64-bit);
+ * byte identity of files written on 1 rank and on the full process grid;
+ * the same links read from different formats of one configuration. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "ym_format.h"
+#include "ym_ildg.h"
+#include "ym_milc.h"
+#include "ym_nersc.h"
+
+static int g_rank;
+static int g_pd[4];
+static char g_tmp[256];
+
+static int exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+typedef struct {
+    const char *file;
+    double plaq;   /* README value */
+    double tol;    /* its stated precision */
+    int checksum;  /* the file carries a checksum we must verify */
+} ref_case;
+
+/* Reads one reference file; the plaquette is the external oracle. */
+static void check_ref(const ref_case *c, ym_config_info *out)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/gauge/%s", test_reference_dir(), c->file);
+    if (!exists(path)) {
+        char why[1100];
+        snprintf(why, sizeof why, "%s absent", path);
+        tap_skip(why);
+        return;
+    }
+    ym_grid *grid;
+    ym_geom *geom;
+    ym_gauge *u;
+    ym_config_info info;
+    ym_error_clear();
+    int st = ym_config_read(MPI_COMM_WORLD, path, g_pd, 1, &grid, &geom, &u, &info);
+    if (st) tap_diag("%s", ym_errmsg());
+    int ok = st == YM_OK && fabs(info.plaquette_read - c->plaq) <= c->tol && (!c->checksum || info.checksum_ok);
+    tap_ok(ok, "%s: %s SU(%d) %dx%dx%dx%d %d-bit, plaquette %.15f (README %.12g, tol %g), checksum %s, max reunit %.2g",
+           c->file, ym_format_name(info.format), info.N, info.L[0], info.L[1], info.L[2], info.L[3], info.precision,
+           info.plaquette_read, c->plaq, c->tol, info.checksum_ok ? "verified" : "none", info.max_reunit);
+    if (out) *out = info;
+    ym_gauge_free(u);
+    ym_geom_free(geom);
+    ym_grid_free(grid);
+}
+
+static const ref_case refs[] = {
+    {"milc/lat.sample.l4444", 0.5948501589, 1e-6, 1},
+    {"milc/lat.sample.l4448", 0.5690557244, 1e-6, 1},
+    {"milc/lat.sample.l6666", 0.6606482535, 1e-6, 1},
+    {"milc/lat.sample.l8888", 0.5935602404, 1e-6, 1},
+    {"milc/lat.sample.l4444.ildg", 0.5948501589, 1e-6, 1},
+    {"milc/lat.sample.l4444.scidac", 0.5948501589, 1e-6, 1},
+    {"milc/lat.sample.l4448.scidac", 0.5690557244, 1e-6, 1},
+    {"milc/lat.sample.l8", 0.8736408744, 1e-6, 1},
+    {"tmlqcd/conf.88", 0.5998194411656625, 1e-12, 0},
+    {"tmlqcd/conf.9999", 0.626473, 1e-6, 1},
+    {"tmlqcd/conf.48", 0.635006, 1e-6, 1},
+    {"tmlqcd/conf48.0000", 0.606940, 1e-6, 1},
+    {"chroma/weak_field.lime", 0.99480, 1e-5, 1},
+    {"lyncs/unity.lime", 1.0, 1e-14, 1},
+    {"glu/lat400.original.nersc", 0.598545559082642, 1e-10, 1},
+    {"glu/lat400_4x4x4x8_su3.nersc_gauge", 0.598545559082642, 1e-12, 1},
+    {"glu/lat400_4x4x4x8_su3.nersc_ncxnc", 0.598545559082642, 1e-12, 1},
+    {"glu/lat400_4x4x4x8_su3.ildg", 0.598545559082642, 1e-12, 1},
+    {"glu/lat400_4x4x4x8_su3.scidac", 0.598545559082642, 1e-12, 1},
+    {"glu/lat400_4x4x4x8_su3.milc", 0.598545559082642, 1e-12, 1},
+    {"glu/lat400_4x4x4x8_su3.cern", 0.598545559082642, 1e-12, 0},
+    {"milc-generated/l8888_b6.00/l8888_b6.00_ora.nersc", 0.5941771448, 2e-6, 1},
+    {"milc-generated/l8888_b6.00/l8888_b6.00_ora.milc", 0.5941771448, 2e-6, 1},
+};
+
+/* ---- round trips ------------------------------------------------------ */
+
+typedef int (*writer)(ym_gauge *u, const char *path, int arg);
+static int w_ildg(ym_gauge *u, const char *p, int a) { return ym_ildg_write(u, p, a, 1); }
+static int w_nersc(ym_gauge *u, const char *p, int a) { return ym_nersc_write(u, p, a, 1); }
+static int w_raw(ym_gauge *u, const char *p, int a)
+{
+    (void)a;
+    return ym_raw_write(u, p, 1);
+}
+
+static double max_link_diff(ym_gauge *a, ym_gauge *b)
+{
+    const ym_geom *g = ym_gauge_geom(a);
+    const int *in = ym_geom_interior(g);
+    int N = ym_gauge_N(a);
+    double m = 0;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            double d = ym_su_maxdiff(N, ym_gauge_link(a, in[i], mu), ym_gauge_link(b, in[i], mu));
+            if (!(d <= m)) m = d;
+        }
+    MPI_Allreduce(MPI_IN_PLACE, &m, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return m;
+}
+
+/* Whole-file comparison on rank 0; result broadcast. */
+static int same_bytes(const char *a, const char *b)
+{
+    int same = 0;
+    if (g_rank == 0) {
+        FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+        if (fa && fb) {
+            int ca, cb;
+            do {
+                ca = getc(fa);
+                cb = getc(fb);
+            } while (ca == cb && ca != EOF);
+            same = ca == cb;
+        }
+        if (fa) fclose(fa);
+        if (fb) fclose(fb);
+    }
+    MPI_Bcast(&same, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return same;
+}
+
+/* Oracle: 64-bit formats give back the links exactly (3x2: up to rebuilding
+ * the third row), 32-bit to single precision; the file written on the whole
+ * grid equals, byte for byte, the one written by rank 0 alone. */
+static void round_trip(const char *name, writer w, int arg, int N, double tol)
+{
+    const int L[4] = {4, 4, 4, 8};
+    test_lat a;
+    char p1[512], p2[512];
+    snprintf(p1, sizeof p1, "%s/%s.np", g_tmp, name);
+    snprintf(p2, sizeof p2, "%s/%s.np1", g_tmp, name);
+    if (test_lat_create(&a, MPI_COMM_WORLD, L, g_pd, 1, NULL, N) || ym_gauge_set_random(a.u, 1234)) {
+        tap_ok(0, "%s: set-up", name);
+        return;
+    }
+    ym_error_clear();
+    int st = w(a.u, p1, arg);
+    /* The same random field written by one rank. */
+    int st1 = YM_OK;
+    if (g_rank == 0) {
+        test_lat s;
+        const int one[4] = {1, 1, 1, 1};
+        st1 = test_lat_create(&s, MPI_COMM_SELF, L, one, 1, NULL, N);
+        if (!st1) st1 = ym_gauge_set_random(s.u, 1234);
+        if (!st1) st1 = w(s.u, p2, arg);
+        test_lat_free(&s);
+    }
+    MPI_Bcast(&st1, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    ym_config_info info;
+    ym_grid *grid = NULL;
+    ym_geom *geom = NULL;
+    ym_gauge *u = NULL;
+    if (!st) st = ym_config_read(MPI_COMM_WORLD, p1, g_pd, 1, &grid, &geom, &u, &info);
+    if (st) tap_diag("%s", ym_errmsg());
+    double d = (!st && u) ? max_link_diff(a.u, u) : INFINITY;
+    tap_ok(!st && info.N == N && d <= tol && info.checksum_ok, "%s round trip SU(%d): max |dU| = %.3g (tol %g), checksum %s",
+           name, N, d, tol, !st && info.checksum_ok ? "verified" : "missing");
+    tap_ok(!st && !st1 && same_bytes(p1, p2), "%s: written on %d rank(s) byte-identical to 1 rank", name,
+           ym_grid_size(a.grid));
+    ym_gauge_free(u);
+    ym_geom_free(geom);
+    ym_grid_free(grid);
+    test_lat_free(&a);
+    if (g_rank == 0) {
+        unlink(p1);
+        unlink(p2);
+    }
+}
+
+/* ---- damaged files ----------------------------------------------------- */
+
+/* Copy src to dst (rank 0) keeping len bytes (len < 0: all) and then xor
+ * byte at (pos) with x (pos < 0: none), or replace text old by new. */
+static int make_damaged(const char *src, const char *dst, long len, long pos, int x, const char *old, const char *new_)
+{
+    int ok = 0;
+    if (g_rank == 0) {
+        FILE *f = fopen(src, "rb");
+        if (f) {
+            fseek(f, 0, SEEK_END);
+            long n = ftell(f);
+            rewind(f);
+            unsigned char *b = malloc((size_t)n + 1);
+            if (b && fread(b, 1, (size_t)n, f) == (size_t)n) {
+                if (len >= 0 && len < n) n = len;
+                if (pos >= 0 && pos < n) b[pos] ^= (unsigned char)x;
+                if (old) {
+                    /* new_ overwrites from where old starts (it may be longer) */
+                    long at = -1, lo = (long)strlen(old);
+                    for (long k = 0; at < 0 && k + lo <= n; ++k)
+                        if (!memcmp(b + k, old, (size_t)lo)) at = k;
+                    if (at >= 0 && at + (long)strlen(new_) <= n) memcpy(b + at, new_, strlen(new_));
+                    else n = -1;
+                }
+                FILE *g = n >= 0 ? fopen(dst, "wb") : NULL;
+                if (g) {
+                    ok = fwrite(b, 1, (size_t)n, g) == (size_t)n;
+                    fclose(g);
+                }
+            }
+            free(b);
+            fclose(f);
+        }
+    }
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return ok;
+}
+
+/* Oracle: every damage is refused with the stated status and a message
+ * naming the file; no crash and no allocation sized by the damaged header
+ * (the sanitizer build checks the latter). */
+static void expect_fail(const char *what, const char *path, int want)
+{
+    ym_grid *grid;
+    ym_geom *geom;
+    ym_gauge *u;
+    ym_config_info info;
+    ym_error_clear();
+    int st = ym_config_read(MPI_COMM_WORLD, path, g_pd, 1, &grid, &geom, &u, &info);
+    const char *msg = ym_errmsg();
+    tap_ok(st == want && strstr(msg, path) != NULL && !u, "%s refused with %s: %s", what, ym_strerror(st), msg);
+    if (g_rank == 0) unlink(path);
+}
+
+static void damage(const char *name, const char *src, long len, long pos, int x, const char *old, const char *new_,
+                   int want)
+{
+    char dst[512];
+    snprintf(dst, sizeof dst, "%s/damaged-%s", g_tmp, name);
+    if (!exists(src)) {
+        tap_skip(src);
+        return;
+    }
+    if (!make_damaged(src, dst, len, pos, x, old, new_)) {
+        tap_ok(0, "%s: could not prepare the damaged copy", name);
+        return;
+    }
+    expect_fail(name, dst, want);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    tap_init();
+    ym_init();
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    test_grid_arg(argc, argv, g_pd);
+
+    if (g_rank == 0) {
+        snprintf(g_tmp, sizeof g_tmp, "fmt-tmp-XXXXXX");
+        if (!mkdtemp(g_tmp)) snprintf(g_tmp, sizeof g_tmp, ".");
+    }
+    MPI_Bcast(g_tmp, sizeof g_tmp, MPI_CHAR, 0, MPI_COMM_WORLD);
+
+    for (size_t k = 0; k < sizeof refs / sizeof refs[0]; ++k) check_ref(&refs[k], NULL);
+    /* milc/lat.sample.5p7 (MILC 1999, Schroedinger functional, bc_flag 2)
+     * fails both its stored checksums and unitarity (0.09 at site 0) when
+     * read as a v5 order-0 file; its boundary layout is not understood yet. */
+    tap_skip("milc/lat.sample.5p7: Schroedinger-functional file, layout not supported");
+
+    /* The same configuration in NERSC and MILC formats (16^4, as written by
+     * MILC): the plaquettes agree to single precision. */
+    {
+        ym_config_info a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        ref_case ca = {"milc-generated/l16161616_b6.00/l16161616_b6.00_ora.nersc", 0, INFINITY, 1};
+        ref_case cb = {"milc-generated/l16161616_b6.00/l16161616_b6.00_ora.milc", 0, INFINITY, 1};
+        check_ref(&ca, &a);
+        check_ref(&cb, &b);
+        if (a.N && b.N)
+            tap_ok(fabs(a.plaquette_read - b.plaquette_read) < 1e-6, "16^4 NERSC vs MILC plaquette %.10f %.10f",
+                   a.plaquette_read, b.plaquette_read);
+        else
+            tap_skip("16^4 files absent");
+    }
+
+    round_trip("ildg64", w_ildg, 64, 3, 0);
+    round_trip("ildg32", w_ildg, 32, 3, 1e-6);
+    round_trip("nersc3x3", w_nersc, 3, 3, 0);
+    round_trip("nersc3x2", w_nersc, 2, 3, 1e-14);
+    round_trip("ildg64-su2", w_ildg, 64, 2, 0);
+    round_trip("ildg64-su4", w_ildg, 64, 4, 0);
+    round_trip("nersc-su4", w_nersc, 4, 4, 0);
+    round_trip("nersc-su2-2rows", w_nersc, 1, 2, 1e-15);
+    round_trip("raw-su3", w_raw, 0, 3, 0); /* detection and dispatch of the interim format */
+
+    /* Damaged copies of files written here (always available) and of
+     * reference files. */
+    char ildg[512], nersc[512], path[1100];
+    snprintf(ildg, sizeof ildg, "%s/good.ildg", g_tmp);
+    snprintf(nersc, sizeof nersc, "%s/good.nersc", g_tmp);
+    {
+        test_lat a;
+        const int L[4] = {4, 4, 4, 4};
+        int st = test_lat_create(&a, MPI_COMM_WORLD, L, g_pd, 1, NULL, 3);
+        if (!st) st = ym_gauge_set_random(a.u, 77);
+        if (!st) st = ym_ildg_write(a.u, ildg, 64, 1);
+        if (!st) st = ym_nersc_write(a.u, nersc, 2, 1);
+        tap_ok(!st, "writing the files to damage");
+        test_lat_free(&a);
+    }
+    const long ildg_size = 4L * 4 * 4 * 4 * 4 * 9 * 16; /* link bytes: the data record is near the end */
+    damage("ildg-truncated", ildg, 3000, -1, 0, NULL, NULL, YM_EFORMAT);
+    damage("ildg-truncated-in-data", ildg, ildg_size / 2, -1, 0, NULL, NULL, YM_EFORMAT);
+    damage("ildg-lime-magic", ildg, -1, 1, 0x10, NULL, NULL, YM_EFORMAT);
+    damage("ildg-payload-bit", ildg, -1, 9000, 0x01, NULL, NULL, YM_EFORMAT);
+    damage("ildg-dims", ildg, -1, -1, 0, "<lt>4</lt>", "<lt>8</lt>", YM_EFORMAT);
+    damage("ildg-checksum", ildg, -1, -1, 0, "<suma>", "<sumb>", YM_EFORMAT);
+    damage("nersc-truncated", nersc, 20000, -1, 0, NULL, NULL, YM_EFORMAT);
+    damage("nersc-payload-bit", nersc, -1, 5000, 0x04, NULL, NULL, YM_EFORMAT);
+    damage("nersc-dims", nersc, -1, -1, 0, "DIMENSION_2 = 4", "DIMENSION_2 = 5", YM_EFORMAT);
+    damage("nersc-huge-dims", nersc, -1, -1, 0, "DIMENSION_2 = 4", "DIMENSION_2 = 9", YM_EFORMAT);
+    damage("nersc-checksum", nersc, -1, -1, 0, "CHECKSUM = ", "CHECKSUM = 0", YM_EFORMAT);
+    damage("nersc-plaquette", nersc, -1, -1, 0, "PLAQUETTE = ", "PLAQUETTE = 9", YM_EFORMAT);
+    damage("nersc-datatype", nersc, -1, -1, 0, "4D_SU3_GAUGE", "4D_SU9_GAUGE", YM_EFORMAT);
+    snprintf(path, sizeof path, "%s/gauge/milc/lat.sample.l4444", test_reference_dir());
+    damage("milc-truncated", path, 50000, -1, 0, NULL, NULL, YM_EFORMAT);
+    damage("milc-payload-bit", path, -1, 4000, 0x20, NULL, NULL, YM_EFORMAT);
+    damage("milc-huge-dims", path, -1, 6, 0x40, NULL, NULL, YM_EFORMAT);
+    damage("milc-checksum", path, -1, 90, 0x01, NULL, NULL, YM_EFORMAT);
+    damage("milc-order", path, -1, 84, 0x01, NULL, NULL, YM_EFORMAT);
+    damage("empty", path, 0, -1, 0, NULL, NULL, YM_EFORMAT);
+    snprintf(path, sizeof path, "%s/gauge/glu/lat400_4x4x4x8_su3.cern", test_reference_dir());
+    damage("openqcd-truncated", path, 200000, -1, 0, NULL, NULL, YM_EFORMAT); /* then not even detected */
+    /* openQCD has no checksum: only damage above rounding level shows (here
+     * an exponent bit: the most significant byte of a little-endian double). */
+    damage("openqcd-payload-bit", path, -1, 24 + 8 * 3747 + 7, 0x08, NULL, NULL, YM_EFORMAT);
+    damage("openqcd-plaquette", path, -1, 18, 0x01, NULL, NULL, YM_EFORMAT);
+    {
+        char missing[600];
+        snprintf(missing, sizeof missing, "%s/no-such-file", g_tmp);
+        expect_fail("missing file", missing, YM_EIO);
+    }
+
+    if (g_rank == 0) {
+        unlink(ildg);
+        unlink(nersc);
+        if (strcmp(g_tmp, ".")) rmdir(g_tmp);
+    }
+    int rc = tap_done();
+    MPI_Finalize();
+    return rc;
+}
