@@ -1,14 +1,15 @@
-/* ymflow info: describe and verify a configuration file. */
+/* ymflow info: identify, verify and describe a configuration file. */
 #include "cli.h"
-#include "ym_raw.h"
+#include "ym_format.h"
 #include "ym_status.h"
 
 #include <string.h>
 
 static const char *usage =
     "usage: ymflow info FILE [--grid AxBxCxD]\n"
-    "Read a configuration (today: the ymflow raw format written by `ymflow instanton -o`),\n"
-    "verify its checksum and links, and print its header and observables.\n";
+    "Detect the format of FILE from its content (ILDG/SciDAC, NERSC, MILC, openQCD, ymflow raw),\n"
+    "read it in parallel, verify everything the format offers (checksums, stored plaquette and\n"
+    "link trace, sizes, unitarity) and print its header fields and observables.\n";
 
 int cmd_info(int argc, char **argv)
 {
@@ -33,23 +34,29 @@ int cmd_info(int argc, char **argv)
     }
     if (st) return cli_fail("info", st);
 
-    ym_raw_header h;
-    st = ym_raw_read_header(MPI_COMM_WORLD, path, &h);
-    if (st) return cli_fail("info", st);
     ym_grid *grid = NULL;
     ym_geom *geom = NULL;
     ym_gauge *u = NULL;
-    st = ym_grid_create(&grid, MPI_COMM_WORLD, h.L, pd, 1);
-    if (!st) st = ym_geom_create(&geom, grid, 1, NULL);
-    if (!st) st = ym_gauge_create(&u, geom, h.N);
-    if (!st) st = ym_raw_read(u, path);
+    ym_config_info in;
+    st = ym_config_read(MPI_COMM_WORLD, path, pd, 1, &grid, &geom, &u, &in);
     if (!st) {
         cli_print("file: %s\n", path);
-        cli_print("format: ymflow-raw 1\n");
-        cli_print("N: %d\n", h.N);
-        cli_print("dims: %dx%dx%dx%d\n", h.L[0], h.L[1], h.L[2], h.L[3]);
-        cli_print("precision: 64\n");
-        cli_print("checksum: %08x %08x (verified)\n", h.sum29, h.sum31);
+        cli_print("format: %s\n", ym_format_name(in.format));
+        if (in.datatype[0]) cli_print("datatype: %s\n", in.datatype);
+        cli_print("N: %d\n", in.N);
+        cli_print("dims: %dx%dx%dx%d\n", in.L[0], in.L[1], in.L[2], in.L[3]);
+        cli_print("precision: %d\n", in.precision);
+        cli_print("byte_order: %s\n", in.big_endian ? "big" : "little");
+        cli_print("rows_stored: %d\n", in.rows);
+        if (in.has_checksum) {
+            if (in.nchecksum == 2) cli_print("checksum: %08x %08x", in.sum[0], in.sum[1]);
+            else cli_print("checksum: %08x", in.sum[0]);
+            cli_print(" (%s)\n", in.checksum_ok ? "verified" : "not verified");
+        } else
+            cli_print("checksum: none stored\n");
+        if (in.has_plaquette) cli_print("plaquette_stored: %.15g\n", in.plaquette);
+        if (in.has_link_trace) cli_print("link_trace_stored: %.15g\n", in.link_trace);
+        if (in.precision == 32) cli_print("max_reunitarisation: %.3g\n", in.max_reunit);
         st = cli_report(u);
     }
     ym_gauge_free(u);

@@ -9,7 +9,8 @@ static const char *usage =
     "usage: ymflow COMMAND [options]     (under MPI: mpirun -n P ymflow COMMAND ...)\n"
     "commands:\n"
     "  instanton   build a BPST instanton, print its action and charge\n"
-    "  info FILE   verify a configuration file and print its observables\n"
+    "  info FILE   identify and verify a configuration file, print its observables\n"
+    "  convert IN OUT --to FORMAT   convert between configuration formats\n"
     "  version     print the version\n"
     "`ymflow COMMAND --help` describes each command's options.\n"
     "Exit codes: 0 ok, 1 usage, 2 input error, 3 runtime error.\n";
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
         rc = cmd_instanton(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "info")) {
         rc = cmd_info(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "convert")) {
+        rc = cmd_convert(argc - 1, argv + 1);
     } else {
         char msg[256];
         snprintf(msg, sizeof msg, "unknown command '%s' (try ymflow --help)", cmd);

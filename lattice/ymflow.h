@@ -14,5 +14,10 @@
 #include "ym_curv.h"
 #include "ym_instanton.h"
 #include "ym_raw.h"
+#include "ym_format.h"
+#include "ym_ildg.h"
+#include "ym_nersc.h"
+#include "ym_milc.h"
+#include "ym_openqcd.h"
 
 #endif

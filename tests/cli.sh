@@ -99,5 +99,20 @@ run 0 info "$T/does-not-exist"; ok $(( rc != 2 )) "missing file: exit 2"
 run 0 info "$T"; ok $(( rc != 2 )) "directory: exit 2"
 run 0 info; ok $(( rc != 1 )) "info without a file: exit 1"
 
+# convert: a reference file through every writable format reads back to the
+# same plaquette (GLU's recorded value 0.598545559082642)
+ref="${YM_REFERENCE_DIR:-../shared/reference}/gauge/glu/lat400.original.nersc"
+if [ -r "$ref" ]; then
+    for to in ildg nersc raw; do
+        run 0 convert "$ref" "$T/conv.$to" --to $to; ok $(( rc != 0 )) "convert to $to exits 0"
+        run 2 info "$T/conv.$to"; ok $(( rc != 0 )) "info reads the $to file on 2 ranks"
+        [ "$(key plaquette)" = "0.598545559082641" ]; ok $? "$to file has GLU's plaquette ($(key plaquette))"
+    done
+    run 0 convert "$ref" "$T/conv.ildg" --to ildg; ok $(( rc != 2 )) "convert refuses to overwrite (exit 2)"
+    run 0 convert "$ref" "$T/conv.milc" --to milc; ok $(( rc != 2 )) "convert --to milc is refused with exit 2"
+else
+    n=$((n + 1)); echo "ok $n # SKIP reference data absent ($ref)"
+fi
+
 echo "1..$n"
 [ $fails -eq 0 ]
