@@ -8,11 +8,6 @@
 : "${top_builddir:=.}"
 : "${MPIRUN:=mpirun}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-# In sanitizer builds LeakSanitizer's exit-time tracer crashes (SIGSEGV in the
-# tracer, not in ymflow) for short-lived runs of the ymflow binary under
-# OpenMPI 4.1; ASan and UBSan stay on here, and leaks are checked by the C test
-# programs, which run the same library code.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 Y="$top_builddir/ymflow"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
