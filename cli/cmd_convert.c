@@ -2,6 +2,8 @@
 #include "cli.h"
 #include "ym_format.h"
 #include "ym_ildg.h"
+#include "ym_milc.h"
+#include "ym_openqcd.h"
 #include "ym_nersc.h"
 #include "ym_raw.h"
 #include "ym_status.h"
@@ -9,17 +11,21 @@
 #include <string.h>
 
 static const char *usage =
-    "usage: ymflow convert IN OUT --to ildg|nersc|raw [--precision 32|64] [--rows 2|3] [--force] [--grid AxBxCxD]\n"
+    "usage: ymflow convert IN OUT --to ildg|nersc|milc|openqcd|raw [--precision 32|64] [--rows 2|3] [--force]\n"
+    "                      [--grid AxBxCxD] [--accept-bad-checksum]\n"
     "Read IN (any format `ymflow info` reads, fully verified) and write OUT atomically.\n"
     "  --to ildg       ILDG/SciDAC LIME with scidac-checksum (--precision 64 default, or 32)\n"
     "  --to nersc      NERSC, 64-bit big-endian (--rows 3: 3x3, default; --rows 2: 3x2 compressed, SU(3))\n"
+    "  --to milc       MILC v5 (20103), single precision, SU(3) only\n"
+    "  --to openqcd    openQCD/CERN, 64-bit, SU(3), even extents\n"
     "  --to raw        ymflow raw\n"
-    "Writing MILC and openQCD files is not implemented yet and is refused.\n";
+    "  --accept-bad-checksum   read an input whose stored checksum disagrees (said in the output)\n";
 
 int cmd_convert(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *to = NULL;
     int pd[4] = {0, 0, 0, 0}, prec = 64, rows = 0, force = 0, st = YM_OK;
+    unsigned flags = 0;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (st == YM_OK && cli_next(&a)) {
@@ -36,6 +42,7 @@ int cmd_convert(int argc, char **argv)
             if (!st && prec != 32 && prec != 64) st = YM_ERROR(YM_EINVAL, "precision: %d is not 32 or 64", prec);
         } else if (!strcmp(a.key, "rows")) st = cli_value(&a) ? cli_int(a.value, "rows", 2, 3, &rows) : YM_EINVAL;
         else if (!strcmp(a.key, "force")) force = 1;
+        else if (!strcmp(a.key, "accept-bad-checksum")) flags |= YM_CONFIG_ACCEPT_BAD_CHECKSUM;
         else if (!strcmp(a.key, "grid")) st = cli_value(&a) ? ym_parse_dims(a.value, "grid", pd) : YM_EINVAL;
         else st = YM_ERROR(YM_EINVAL, "unknown option '%s' (see ymflow convert --help)", argv[a.i]);
     }
@@ -44,9 +51,9 @@ int cmd_convert(int argc, char **argv)
         cli_print("%s", usage);
         return CLI_USAGE;
     }
-    if (!st && strcmp(to, "ildg") && strcmp(to, "nersc") && strcmp(to, "raw"))
-        st = YM_ERROR(YM_EINVAL, "to: '%s' cannot be written (ildg, nersc or raw; milc and openqcd writers are not "
-                                 "implemented)", to);
+    if (!st && strcmp(to, "ildg") && strcmp(to, "nersc") && strcmp(to, "raw") && strcmp(to, "milc") &&
+        strcmp(to, "openqcd"))
+        st = YM_ERROR(YM_EINVAL, "to: '%s' is not ildg, nersc, milc, openqcd or raw", to);
     if (!st && prec == 32 && strcmp(to, "ildg"))
         st = YM_ERROR(YM_EINVAL, "precision: 32-bit output is only available with --to ildg");
     if (st) return cli_fail("convert", st);
@@ -55,14 +62,17 @@ int cmd_convert(int argc, char **argv)
     ym_geom *geom = NULL;
     ym_gauge *u = NULL;
     ym_config_info info;
-    st = ym_config_read(MPI_COMM_WORLD, in, pd, 1, &grid, &geom, &u, &info);
+    st = ym_config_read_flags(MPI_COMM_WORLD, in, pd, 1, flags, &grid, &geom, &u, &info);
     if (!st) {
         if (!strcmp(to, "ildg")) st = ym_ildg_write(u, out, prec, force);
         else if (!strcmp(to, "raw")) st = ym_raw_write(u, out, force);
+        else if (!strcmp(to, "milc")) st = ym_milc_write(u, out, force);
+        else if (!strcmp(to, "openqcd")) st = ym_openqcd_write(u, out, force);
         else st = ym_nersc_write(u, out, rows == 2 ? info.N - 1 : info.N, force);
     }
     if (!st) {
         cli_print("input: %s (%s)\n", in, ym_format_name(info.format));
+        if (info.checksum_bad) cli_print("input_checksum: MISMATCH, accepted by --accept-bad-checksum\n");
         cli_print("output: %s (%s)\n", out, to);
         st = cli_report(u);
     }

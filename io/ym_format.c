@@ -112,8 +112,8 @@ int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info)
     case YM_FMT_ILDG:
     case YM_FMT_SCIDAC: st = ym_ildg_read(u, path, info); break;
     case YM_FMT_NERSC: st = ym_nersc_read(u, path, info); break;
-    case YM_FMT_MILC: st = ym_milc_read(u, path, info); break;
-    case YM_FMT_OPENQCD: st = ym_openqcd_read(u, path, info); break;
+    case YM_FMT_MILC: st = ym_milc_read_flags(u, path, info, info->flags); break;
+    case YM_FMT_OPENQCD: st = ym_openqcd_read_flags(u, path, info, info->flags); break;
     case YM_FMT_RAW:
         st = ym_raw_read(u, path);
         if (!st) info->checksum_ok = 1;
@@ -135,10 +135,17 @@ int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info)
 int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, ym_grid **grid, ym_geom **geom,
                    ym_gauge **u, ym_config_info *info)
 {
+    return ym_config_read_flags(comm, path, pd, depth, 0, grid, geom, u, info);
+}
+
+int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags, ym_grid **grid,
+                         ym_geom **geom, ym_gauge **u, ym_config_info *info)
+{
     *grid = NULL;
     *geom = NULL;
     *u = NULL;
     int st = ym_config_read_header(comm, path, info);
+    info->flags = flags;
     if (!st) st = ym_grid_create(grid, comm, info->L, pd, depth < 1 ? 1 : depth);
     if (!st) st = ym_geom_create(geom, *grid, depth < 1 ? 1 : depth, NULL);
     if (!st) st = ym_gauge_create(u, *geom, info->N);

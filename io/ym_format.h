@@ -39,7 +39,13 @@ typedef struct {
     double plaquette, link_trace; /* stored (converted to <(1/N) Re tr P>, (1/N) Re tr U) */
     double plaquette_read;        /* computed from the links read */
     double max_reunit;            /* largest change made by reunitarisation (32-bit data), else 0 */
+    unsigned flags;    /* input to the read: YM_CONFIG_* bits (set after reading the header) */
+    int checksum_bad;  /* after reading: a stored checksum disagreed and was accepted on request */
 } ym_config_info;
+
+/* Accept a stored checksum that disagrees with the data (the read still
+ * verifies sizes, plaquette, link trace and unitarity; checksum_bad tells). */
+#define YM_CONFIG_ACCEPT_BAD_CHECKSUM 0x1u
 
 /* Short name of a format ("ildg", "nersc", ...). Local. */
 const char *ym_format_name(ym_format f);
@@ -66,5 +72,8 @@ int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info);
  * (pd does not fit the file's dims), YM_ENOMEM. */
 int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, ym_grid **grid, ym_geom **geom,
                    ym_gauge **u, ym_config_info *info);
+/* ym_config_read with YM_CONFIG_* flags. Collective. */
+int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags, ym_grid **grid,
+                         ym_geom **geom, ym_gauge **u, ym_config_info *info);
 
 #endif

@@ -102,6 +102,42 @@ int ym_io_read_sites(const ym_geom *g, const char *path, long long offset, size_
     return st;
 }
 
+/* Atomic-write machinery: refuse an existing path unless overwrite, create
+ * a unique temporary file next to it (name agreed from rank 0), ...; then
+ * sync, close, rename (or unlink on failure). */
+static int atomic_open(MPI_Comm comm, const char *path, int overwrite, char tmp[4096], MPI_File *fh)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        struct stat sb;
+        if (!overwrite && stat(path, &sb) == 0) st = YM_ERROR(YM_EIO, "%s: exists; refusing to overwrite", path);
+        else if (snprintf(tmp, 4096, "%s.ymtmp.%ld", path, (long)getpid()) >= 4096)
+            st = YM_ERROR(YM_EIO, "%s: path too long", path);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    MPI_Bcast(tmp, 4096, MPI_CHAR, 0, comm);
+    if (MPI_File_open(comm, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_EXCL, MPI_INFO_NULL, fh) != MPI_SUCCESS)
+        return ym_status_agree(comm, YM_ERROR(YM_EIO, "%s: cannot create the temporary file %s", path, tmp));
+    return YM_OK;
+}
+
+static int atomic_close(MPI_Comm comm, const char *path, const char *tmp, MPI_File *fh, int st)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (MPI_File_sync(*fh) != MPI_SUCCESS && st == YM_OK) st = YM_ERROR(YM_EIO, "%s: sync failed", path);
+    MPI_File_close(fh);
+    st = ym_status_agree(comm, st);
+    if (rank == 0) {
+        if (st == YM_OK && rename(tmp, path) != 0)
+            st = YM_ERROR(YM_EIO, "%s: cannot rename the temporary file: %s", path, strerror(errno));
+        if (st != YM_OK) unlink(tmp);
+    }
+    return ym_status_agree(comm, st);
+}
+
 int ym_io_write_sites(const ym_geom *g, const char *path, int overwrite, const void *head, size_t hlen,
                       const unsigned char *buf, size_t site_bytes, const void *tail, size_t tlen)
 {
@@ -109,18 +145,8 @@ int ym_io_write_sites(const ym_geom *g, const char *path, int overwrite, const v
     int rank, st = YM_OK, nloc = ym_geom_ninterior(g);
     MPI_Comm_rank(comm, &rank);
     char tmp[4096];
-    if (rank == 0) {
-        struct stat sb;
-        if (!overwrite && stat(path, &sb) == 0) st = YM_ERROR(YM_EIO, "%s: exists; refusing to overwrite", path);
-        else if (snprintf(tmp, sizeof tmp, "%s.ymtmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-            st = YM_ERROR(YM_EIO, "%s: path too long", path);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm);
     MPI_File fh;
-    if (MPI_File_open(comm, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_EXCL, MPI_INFO_NULL, &fh) != MPI_SUCCESS)
-        return ym_status_agree(comm, YM_ERROR(YM_EIO, "%s: cannot create the temporary file %s", path, tmp));
+    if ((st = atomic_open(comm, path, overwrite, tmp, &fh))) return st;
     if (rank == 0 && hlen && MPI_File_write_at(fh, 0, head, (int)hlen, MPI_BYTE, MPI_STATUS_IGNORE) != MPI_SUCCESS)
         st = YM_ERROR(YM_EIO, "%s: writing the header failed", path);
     MPI_Datatype site, view;
@@ -139,15 +165,37 @@ int ym_io_write_sites(const ym_geom *g, const char *path, int overwrite, const v
         if (rank == 0 && MPI_File_write_at(fh, toff, tail, (int)tlen, MPI_BYTE, MPI_STATUS_IGNORE) != MPI_SUCCESS)
             st = YM_ERROR(YM_EIO, "%s: writing the trailer failed", path);
     }
-    if (MPI_File_sync(fh) != MPI_SUCCESS && st == YM_OK) st = YM_ERROR(YM_EIO, "%s: sync failed", path);
-    MPI_File_close(&fh);
-    st = ym_status_agree(comm, st);
-    if (rank == 0) {
-        if (st == YM_OK && rename(tmp, path) != 0)
-            st = YM_ERROR(YM_EIO, "%s: cannot rename the temporary file: %s", path, strerror(errno));
-        if (st != YM_OK) unlink(tmp);
+    return atomic_close(comm, path, tmp, &fh, st);
+}
+
+int ym_io_write_records(MPI_Comm comm, const char *path, int overwrite, const void *head, size_t hlen,
+                        const unsigned char *buf, size_t rec_bytes, int nrec, const int *rec)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    char tmp[4096];
+    MPI_File fh;
+    if ((st = atomic_open(comm, path, overwrite, tmp, &fh))) return st;
+    if (rank == 0 && hlen && MPI_File_write_at(fh, 0, head, (int)hlen, MPI_BYTE, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        st = YM_ERROR(YM_EIO, "%s: writing the header failed", path);
+    MPI_Datatype r, view;
+    int ok = MPI_Type_contiguous((int)rec_bytes, MPI_BYTE, &r) == MPI_SUCCESS;
+    if (ok) {
+        MPI_Type_commit(&r);
+        /* nrec = 0 is legal: an empty view */
+        ok = MPI_Type_create_indexed_block(nrec, 1, rec, r, &view) == MPI_SUCCESS;
+        if (ok) MPI_Type_commit(&view);
+        else MPI_Type_free(&r);
     }
-    return ym_status_agree(comm, st);
+    if (!ok) st = YM_ERROR(YM_EMPI, "%s: cannot build the MPI file view", path);
+    else {
+        MPI_File_set_view(fh, (MPI_Offset)hlen, r, view, "native", MPI_INFO_NULL);
+        if (MPI_File_write_all(fh, buf, nrec, r, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            st = YM_ERROR(YM_EIO, "%s: writing the records failed", path);
+        MPI_Type_free(&view);
+        MPI_Type_free(&r);
+    }
+    return atomic_close(comm, path, tmp, &fh, st);
 }
 
 void ym_io_scidac_sums(const ym_geom *g, const unsigned char *buf, size_t site_bytes, uint32_t sums[2])

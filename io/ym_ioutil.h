@@ -38,6 +38,21 @@ int ym_io_read_sites(const ym_geom *g, const char *path, long long offset, size_
 int ym_io_write_sites(const ym_geom *g, const char *path, int overwrite, const void *head, size_t hlen,
                       const unsigned char *buf, size_t site_bytes, const void *tail, size_t tlen);
 
+/* Write head (rank 0's copy), then nrec records of rec_bytes from buf to
+ * the record slots rec[0] < rec[1] < ... (record k at byte hlen +
+ * rec[k] * rec_bytes), every slot written by exactly one rank, atomically
+ * as ym_io_write_sites. For formats whose records are not a block per rank
+ * (openQCD). Collective. Errors: YM_EIO, YM_EMPI. */
+int ym_io_write_records(MPI_Comm comm, const char *path, int overwrite, const void *head, size_t hlen,
+                        const unsigned char *buf, size_t rec_bytes, int nrec, const int *rec);
+
+/* Reading options (bits of the flags argument of the *_read_flags
+ * functions; see io/README.md). YM_IO_ACCEPT_BAD_CHECKSUM: a stored checksum
+ * (MILC sum29/sum31; openQCD: the header plaquette, its only check) that
+ * disagrees with the data is reported (checksum_ok = 0; the plaquettes in
+ * info) instead of refused. Unitarity is still enforced. */
+#define YM_IO_ACCEPT_BAD_CHECKSUM 0x1u
+
 /* SciDAC checksum of site records (as stored in the file): CRC-32 per site
  * rotated by global index mod 29 / mod 31, XORed over all ranks.
  * Collective. */

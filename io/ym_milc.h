@@ -28,4 +28,19 @@ int ym_milc_read_header(MPI_Comm comm, const char *path, ym_config_info *info);
  * Collective. Errors: YM_EIO, YM_EFORMAT. */
 int ym_milc_read(ym_gauge *u, const char *path, ym_config_info *info);
 
+/* ym_milc_read with options (ym_ioutil.h): YM_IO_ACCEPT_BAD_CHECKSUM reads
+ * a file whose sum29/sum31 disagree with the data, leaving
+ * info->checksum_ok = 0 (has_checksum = 1); links are still reunitarised
+ * and refused beyond 1e-5. Collective. Errors: YM_EIO, YM_EFORMAT. */
+int ym_milc_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsigned flags);
+
+/* Write u (SU(3) only) as MILC 20103: single precision in the host's byte
+ * order (as MILC writes it), order 0, sum29/sum31 as verified by the
+ * reader, a 64-byte time stamp in ctime() form (from SOURCE_DATE_EPOCH,
+ * seconds UTC, when set: then the file is reproducible). Each rank writes
+ * its block (MPI-IO view); atomic (temporary file, sync, rename); an
+ * existing path is replaced only when overwrite. The .info file is not
+ * written. Collective. Errors: YM_EINVAL (N != 3), YM_EIO, YM_ENOMEM. */
+int ym_milc_write(ym_gauge *u, const char *path, int overwrite);
+
 #endif

@@ -22,4 +22,20 @@ int ym_openqcd_read_header(MPI_Comm comm, const char *path, ym_config_info *info
  * Collective. Errors: YM_EIO, YM_EFORMAT, YM_ENOMEM. */
 int ym_openqcd_read(ym_gauge *u, const char *path, ym_config_info *info);
 
+/* ym_openqcd_read with options (ym_ioutil.h): YM_IO_ACCEPT_BAD_CHECKSUM
+ * accepts a header plaquette disagreeing with the links (the format's only
+ * stored check; compare info->plaquette and plaquette_read). Unitarity is
+ * still enforced. Collective. Errors: YM_EIO, YM_EFORMAT, YM_ENOMEM. */
+int ym_openqcd_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsigned flags);
+
+/* Write u (SU(3), even extents, periodic) as openQCD: little-endian header
+ * (t, x, y, z extents; plaquette = average Re tr P, 3 x ours, from the
+ * deterministic ym_gauge_plaquette), then each odd site's 8 links as
+ * little-endian doubles. Each rank writes the records of its own odd sites
+ * (backward links from the halo) through an indexed MPI-IO view; atomic
+ * (temporary file, sync, rename); an existing path is replaced only when
+ * overwrite. Collective. Errors: YM_EINVAL (N != 3, odd extent, open
+ * boundaries), YM_EIO, YM_ENOMEM. */
+int ym_openqcd_write(ym_gauge *u, const char *path, int overwrite);
+
 #endif

@@ -98,13 +98,22 @@ run 0 info; ok $(( rc != 1 )) "info without a file: exit 1"
 # same plaquette (GLU's recorded value 0.598545559082642)
 ref="${YM_REFERENCE_DIR:-../shared/reference}/gauge/glu/lat400.original.nersc"
 if [ -r "$ref" ]; then
-    for to in ildg nersc raw; do
+    for to in ildg nersc raw openqcd; do
         run 0 convert "$ref" "$T/conv.$to" --to $to; ok $(( rc != 0 )) "convert to $to exits 0"
         run 2 info "$T/conv.$to"; ok $(( rc != 0 )) "info reads the $to file on 2 ranks"
         [ "$(key plaquette)" = "0.598545559082641" ]; ok $? "$to file has GLU's plaquette ($(key plaquette))"
     done
     run 0 convert "$ref" "$T/conv.ildg" --to ildg; ok $(( rc != 2 )) "convert refuses to overwrite (exit 2)"
-    run 0 convert "$ref" "$T/conv.milc" --to milc; ok $(( rc != 2 )) "convert --to milc is refused with exit 2"
+    run 0 convert "$ref" "$T/conv.milc" --to milc; ok $(( rc != 0 )) "convert --to milc exits 0"
+    run 0 info "$T/conv.milc"; echo "$(key plaquette)" | grep -q '^0\.598545[56]'; ok $? "milc file: plaquette to single precision ($(key plaquette))"
+    run 0 convert "$ref" "$T/conv.x" --to frob; ok $(( rc != 2 )) "convert --to frob is refused with exit 2"
+    # a damaged checksum: refused, then accepted on request and said so
+    cp "$T/conv.nersc" "$T/bad.nersc"; chmod u+w "$T/bad.nersc"
+    LC_ALL=C sed -i 's/^CHECKSUM *= *\([0-9a-f]*\)/CHECKSUM = 0badc0de/' "$T/bad.nersc"
+    run 0 info "$T/bad.nersc"; ok $(( rc != 2 )) "wrong NERSC checksum: exit 2"
+    grep -q checksum "$T/err"; ok $? "wrong NERSC checksum: says checksum ($(cat "$T/err"))"
+    run 0 info "$T/bad.nersc" --accept-bad-checksum; ok $(( rc != 0 )) "--accept-bad-checksum reads it"
+    grep -q "MISMATCH, accepted" "$T/out"; ok $? "--accept-bad-checksum says so in the output"
 else
     n=$((n + 1)); echo "ok $n # SKIP reference data absent ($ref)"
 fi
