@@ -254,11 +254,16 @@ static int do_register(const ym_action_type *a)
     return YM_OK;
 }
 
+extern const ym_action_type *const ym_action_extra[];
+extern const int ym_action_nextra;
+
 static void ensure_builtin(void)
 {
     if (reg_init) return;
     reg_init = 1;
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; ++i) do_register(&builtin[i]);
+    /* Built-ins that live in their own files (ym_action_extra.c). */
+    for (int i = 0; i < ym_action_nextra; ++i) do_register(ym_action_extra[i]);
 }
 
 int ym_action_register(const ym_action_type *a)
