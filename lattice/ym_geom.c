@@ -32,7 +32,7 @@ int ym_geom_create(ym_geom **out, const ym_grid *grid, int depth, const int bc[4
     MPI_Comm comm = ym_grid_comm(grid);
     int st = YM_OK;
     const int *l = ym_grid_local(grid), *dims = ym_grid_dims(grid);
-    if (depth < 1 || depth > 2) st = YM_ERROR(YM_EINVAL, "halo depth %d is not 1 or 2", depth);
+    if (depth < 1 || depth > 3) st = YM_ERROR(YM_EINVAL, "halo depth %d is not 1, 2 or 3", depth);
     for (int mu = 0; mu < 4 && st == YM_OK; ++mu) {
         if (bc && bc[mu] != YM_BC_PERIODIC && bc[mu] != YM_BC_OPEN)
             st = YM_ERROR(YM_EINVAL, "boundary: unknown boundary condition %d in direction %d", bc[mu], mu);

@@ -1,4 +1,5 @@
-/* Local lattice geometry: a rank's block plus a halo of depth 1 or 2.
+/* Local lattice geometry: a rank's block plus a halo of depth 1, 2 or 3
+ * (3 for the 3x3 loops of improved field strengths).
  *
  * Sites are stored in an extended block with extents l[mu] + 2*depth,
  * lexicographic with x fastest; local coordinates run from -depth to
@@ -22,7 +23,7 @@ enum { YM_BC_PERIODIC = 0, YM_BC_OPEN = 1 };
 #define YM_GEOM_LINK(mu) (1u << (mu))      /* U_mu(x) belongs to the field   */
 #define YM_GEOM_DOWN(mu) (1u << (4 + (mu))) /* x - mu is a site of the lattice */
 
-/* Create the geometry of grid with halo depth (1 or 2) and boundary
+/* Create the geometry of grid with halo depth (1, 2 or 3) and boundary
  * conditions bc (NULL: all periodic). Collective on the grid's communicator.
  * Errors: YM_EINVAL (depth, bc, or a split local extent below depth),
  * YM_ENOMEM. The grid must outlive the geometry. */

@@ -44,11 +44,16 @@ static int do_register(const ym_integrator_type *it)
     return YM_OK;
 }
 
+extern const ym_integrator_type *const ym_integrator_extra[];
+extern const int ym_integrator_nextra;
+
 static void ensure_builtin(void)
 {
     if (reg_init) return;
     reg_init = 1;
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; ++i) do_register(&builtin[i]);
+    /* Built-ins that live in their own files (ym_integrator_extra.c). */
+    for (int i = 0; i < ym_integrator_nextra; ++i) do_register(ym_integrator_extra[i]);
 }
 
 int ym_integrator_register(const ym_integrator_type *it)

@@ -141,6 +141,8 @@ int main(int argc, char **argv)
     /* Unsplit directions shorter than the halo (L = 1 or 2, depth 2) wrap locally. */
     int Ls[4] = {1, 2, 4, 4}, pds[4] = {1, 1, 0, 0};
     check_depth(Ls, pds, 2, 2);
+    int L3[4] = {6, 6, 6, 8};
+    check_depth(L3, pd, 3, 2);
     int rc = tap_done();
     MPI_Finalize();
     return rc;
