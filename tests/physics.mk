@@ -1,0 +1,1 @@
+# (fragment owned by the corresponding work)
