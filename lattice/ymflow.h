@@ -19,6 +19,7 @@
 #include "ym_nersc.h"
 #include "ym_milc.h"
 #include "ym_openqcd.h"
+#include "ym_card.h"
 #include "ym_action.h"
 #include "ym_integrator.h"
 
