@@ -11,6 +11,8 @@ static const char *usage =
     "  instanton   build a BPST instanton, print its action and charge\n"
     "  info FILE   identify and verify a configuration file, print its observables\n"
     "  convert IN OUT --to FORMAT   convert between configuration formats\n"
+    "  flow [CARD] [CONFIG]   gradient flow with measurements, checkpoints, t0 and w0\n"
+    "  solvers     list solver types, actions and integrators with their parameters\n"
     "  version     print the version\n"
     "`ymflow COMMAND --help` describes each command's options.\n"
     "Exit codes: 0 ok, 1 usage, 2 input error, 3 runtime error.\n";
@@ -37,6 +39,10 @@ int main(int argc, char **argv)
         rc = cmd_info(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "convert")) {
         rc = cmd_convert(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "flow")) {
+        rc = cmd_flow(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "solvers")) {
+        rc = cmd_solvers(argc - 1, argv + 1);
     } else {
         char msg[256];
         snprintf(msg, sizeof msg, "unknown command '%s' (try ymflow --help)", cmd);

@@ -1,0 +1,655 @@
+/* ymflow flow: run a gradient flow (or any registered solver), measure
+ * observables into a CSV file, checkpoint and resume. */
+#include "cli.h"
+#include "ym_card.h"
+#include "ym_format.h"
+#include "ym_ildg.h"
+#include "ym_instanton.h"
+#include "ym_measure.h"
+#include "ym_solver.h"
+#include "ym_solver_impl.h"
+#include "ym_status.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STR YM_CARD_STRMAX
+#define MAXTIMES 256
+
+static const char *usage =
+    "usage: ymflow flow [CARD] [CONFIG] [options]\n"
+    "Flow a gauge field and write observables to a CSV file (one header line naming\n"
+    "the columns, one row per measurement, %.17g). CARD is a run card (INI); every\n"
+    "card key is also an option --section.key=value, and the common ones have short\n"
+    "flags (below). CONFIG (any format ymflow reads) is the same as --start file:CONFIG.\n"
+    "  --solver NAME          solver type (default gradient-flow; see ymflow solvers)\n"
+    "  --action NAME          wilson|symanzik|iwasaki|dbw2|... (default wilson)\n"
+    "  --integrator NAME      euler|rk2|rk3|adaptive|... (default rk3)\n"
+    "  --eps E                step size (initial step for adaptive), > 0 (default 0.01)\n"
+    "  --tol T                adaptive integrators: tolerance (default 1e-6)\n"
+    "  --tmax T               final flow time, >= 0 (default 1)\n"
+    "  --measure-every K      measure every K steps (default 1), and at t = 0 and tmax\n"
+    "  --measure-times LIST   also measure at these flow times (comma-separated)\n"
+    "  --ref R                reference value for t0 and w0 (default 0.3)\n"
+    "  --start S              file:PATH | instanton | random:SEED | unit (default random:1)\n"
+    "  --dims AxBxCxD         lattice for generated starts (default 4; one number = all)\n"
+    "  --N n                  SU(n) for generated starts (default 2)\n"
+    "  --rho r                instanton size (default: ymflow instanton's default)\n"
+    "  --grid AxBxCxD|auto    MPI process grid (default auto)\n"
+    "  --out FILE.csv         observables (default flow.csv)\n"
+    "  --config-out FILE      write the final configuration (ILDG, 64-bit)\n"
+    "  --checkpoint PREFIX    checkpoint files PREFIX.state, PREFIX.card, PREFIX.<step>.ildg\n"
+    "  --checkpoint-every K   write a checkpoint every K steps (default 0 = never)\n"
+    "  --resume               continue from the checkpoint (parameters must match)\n"
+    "  --dump FILE.h5         write E_clover(x) and q(x) (parallel HDF5) at --dump-times\n"
+    "  --dump-times LIST      flow times of the dumps (comma-separated; also measured)\n"
+    "  --force                replace existing outputs / checkpoints\n"
+    "Prints t0, w0 (nan when not reached), steps and outputs as key: value lines.\n"
+    "W_clover = t d(t^2 E_clover)/dt is computed from the flow equation; Q_improved is\n"
+    "nan until the improved-charge module is connected.\n";
+
+typedef struct {
+    char solver[STR], action[STR], integrator[STR];
+    double eps, tol, tmax, ref;
+    int every, ckevery, N;
+    char times[STR], start[STR], grid[STR], out[STR], config_out[STR], ckpt[STR], dump[STR], dump_times[STR];
+    double rho;
+    int L[4];
+} flow_par;
+
+enum { NPAR = 20 };
+/* Flag name of each table entry (same order as make_table). */
+static const char *flags[NPAR] = {"solver", "action", "integrator", "eps", "tol", "tmax",
+                                  "measure-every", "measure-times", "ref", "start", "dims", "N",
+                                  "rho", "grid", "out", "config-out", "checkpoint", "checkpoint-every",
+                                  "dump", "dump-times"};
+
+static int make_table(flow_par *p, ym_param *t)
+{
+    memset(p, 0, sizeof *p);
+    strcpy(p->solver, "gradient-flow");
+    strcpy(p->action, "wilson");
+    strcpy(p->integrator, "rk3");
+    p->eps = 0.01;
+    p->tol = 1e-6;
+    p->tmax = 1;
+    p->ref = 0.3;
+    p->every = 1;
+    strcpy(p->start, "random:1");
+    strcpy(p->grid, "auto");
+    strcpy(p->out, "flow.csv");
+    p->N = 2;
+    for (int i = 0; i < 4; ++i) p->L[i] = 4;
+    ym_param tab[] = {
+        {"flow", "solver", YM_PARAM_STRING, p->solver, .help = "solver type"},
+        {"flow", "action", YM_PARAM_STRING, p->action, .help = "gauge action of the flow"},
+        {"flow", "integrator", YM_PARAM_STRING, p->integrator, .help = "integrator"},
+        {"flow", "eps", YM_PARAM_DOUBLE, &p->eps, .help = "step size"},
+        {"flow", "tol", YM_PARAM_DOUBLE, &p->tol, .help = "adaptive tolerance"},
+        {"flow", "tmax", YM_PARAM_DOUBLE, &p->tmax, .help = "final flow time"},
+        {"measure", "every", YM_PARAM_INT, &p->every, .help = "measure every K steps"},
+        {"measure", "times", YM_PARAM_STRING, p->times, .help = "extra measurement times"},
+        {"measure", "ref", YM_PARAM_DOUBLE, &p->ref, .help = "t0/w0 reference value"},
+        {"start", "start", YM_PARAM_STRING, p->start, .help = "file:PATH|instanton|random:SEED|unit"},
+        {"start", "dims", YM_PARAM_DIMS, p->L, .help = "lattice extents"},
+        {"start", "n", YM_PARAM_INT, &p->N, .help = "SU(N)"},
+        {"start", "rho", YM_PARAM_DOUBLE, &p->rho, .help = "instanton size (0 = default)"},
+        {"start", "grid", YM_PARAM_STRING, p->grid, .help = "process grid or auto"},
+        {"output", "out", YM_PARAM_STRING, p->out, .help = "CSV of observables"},
+        {"output", "config", YM_PARAM_STRING, p->config_out, .help = "final configuration (ILDG)"},
+        {"checkpoint", "prefix", YM_PARAM_STRING, p->ckpt, .help = "checkpoint prefix"},
+        {"checkpoint", "every", YM_PARAM_INT, &p->ckevery, .help = "steps between checkpoints"},
+        {"output", "dump", YM_PARAM_STRING, p->dump, .help = "HDF5 file of E_clover(x), q(x)"},
+        {"output", "dump_times", YM_PARAM_STRING, p->dump_times, .help = "flow times of the dumps"},
+    };
+    int n = (int)(sizeof tab / sizeof tab[0]);
+    memcpy(t, tab, sizeof tab);
+    return n;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Write text atomically (rank 0): temp file + rename. Collective. */
+static int write_text_atomic(MPI_Comm comm, const char *path, int overwrite, const char *text)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        char tmp[STR + 32];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        if (!overwrite && file_exists(path)) st = YM_ERROR(YM_EIO, "%s: exists (use --force to replace it)", path);
+        FILE *f = st ? NULL : fopen(tmp, "w");
+        if (!st && !f) st = YM_ERROR(YM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        if (f) {
+            if (fputs(text, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+                st = YM_ERROR(YM_EIO, "%s: write failed: %s", tmp, strerror(errno));
+            if (fclose(f) != 0 && !st) st = YM_ERROR(YM_EIO, "%s: close failed", tmp);
+            if (!st && rename(tmp, path) != 0) st = YM_ERROR(YM_EIO, "%s: rename failed: %s", path, strerror(errno));
+            if (st) remove(tmp);
+        }
+    }
+    return ym_status_agree(comm, st);
+}
+
+/* Growable text buffer. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+#include <stdarg.h>
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (k < 0) return;
+    if (b->n + (size_t)k + 1 > b->cap) {
+        size_t cap = 2 * (b->n + (size_t)k + 1) + 1024;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)k;
+}
+
+static void sb_card(sbuf *b, const ym_param *t, int n, const char *prefix)
+{
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&mem, &len);
+    if (!f) {
+        b->oom = 1;
+        return;
+    }
+    ym_card_write(f, t, n, prefix);
+    fclose(f);
+    sb_printf(b, "%s", mem ? mem : "");
+    free(mem);
+}
+
+static int parse_times(const char *s, const char *what, double *times, int *n)
+{
+    char buf[STR];
+    *n = 0;
+    if (!*s) return YM_OK;
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (*n == MAXTIMES) return YM_ERROR(YM_EINVAL, "%s: more than %d times", what, MAXTIMES);
+        double v;
+        int st = cli_double(tok, what, &v);
+        if (st) return st;
+        if (v < 0) return YM_ERROR(YM_EINVAL, "%s: %g is negative", what, v);
+        if (*n && !(v > times[*n - 1])) return YM_ERROR(YM_EINVAL, "%s: not increasing", what);
+        times[(*n)++] = v;
+    }
+    return YM_OK;
+}
+
+/* ---------- checkpoint ---------- */
+
+typedef struct {
+    double *rows; /* nrows * YM_MEASURE_NCOL */
+    int nrows, cap;
+} rowset;
+
+static int rows_add(rowset *r, const double *row)
+{
+    if (r->nrows == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 64;
+        double *p = realloc(r->rows, sizeof(double) * YM_MEASURE_NCOL * (size_t)cap);
+        if (!p) return YM_ERROR(YM_ENOMEM, "flow: out of memory for rows");
+        r->rows = p;
+        r->cap = cap;
+    }
+    memcpy(r->rows + (size_t)r->nrows * YM_MEASURE_NCOL, row, sizeof(double) * YM_MEASURE_NCOL);
+    ++r->nrows;
+    return YM_OK;
+}
+
+static int ckpt_write(MPI_Comm comm, const char *prefix, ym_gauge *u, ym_solver *s, const rowset *r,
+                      const ym_param *tab, int ntab, long *last_step)
+{
+    char gpath[STR + 64], path[STR + 64];
+    ym_solver_state ss;
+    int st = ym_solver_save(s, &ss);
+    snprintf(gpath, sizeof gpath, "%s.%ld.ildg", prefix, ss.steps);
+    if (!st) st = ym_ildg_write(u, gpath, 64, 1);
+    sbuf b = {0};
+    sb_card(&b, tab, ntab, "");
+    snprintf(path, sizeof path, "%s.card", prefix);
+    if (!st) st = write_text_atomic(comm, path, 1, b.s ? b.s : "");
+    b.n = 0;
+    sb_printf(&b, "ymflow-flow-checkpoint 1\nconfig %s\nt %.17g\nsteps %ld\nnsave %d\n", gpath, ss.t, ss.steps,
+              ss.nsave);
+    for (int i = 0; i < ss.nsave; ++i) sb_printf(&b, "%.17g\n", ss.save[i]);
+    sb_printf(&b, "nrows %d\n", r->nrows);
+    for (int i = 0; i < r->nrows; ++i)
+        for (int c = 0; c < YM_MEASURE_NCOL; ++c)
+            sb_printf(&b, "%.17g%c", r->rows[(size_t)i * YM_MEASURE_NCOL + c], c + 1 < YM_MEASURE_NCOL ? ' ' : '\n');
+    snprintf(path, sizeof path, "%s.state", prefix);
+    if (b.oom && !st) st = YM_ERROR(YM_ENOMEM, "checkpoint: out of memory");
+    if (!st) st = write_text_atomic(comm, path, 1, b.s);
+    free(b.s);
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (!st && *last_step >= 0 && *last_step != ss.steps && rank == 0) {
+        snprintf(gpath, sizeof gpath, "%s.%ld.ildg", prefix, *last_step);
+        remove(gpath);
+    }
+    if (!st) *last_step = ss.steps;
+    return st;
+}
+
+/* Rank 0 reads the state file; broadcast. */
+static int ckpt_read(MPI_Comm comm, const char *prefix, char *gpath, ym_solver_state *ss, rowset *r)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    char path[STR + 64];
+    snprintf(path, sizeof path, "%s.state", prefix);
+    memset(ss, 0, sizeof *ss);
+    if (rank == 0) {
+        FILE *f = fopen(path, "r");
+        int nrows = 0, ver = 0;
+        if (!f) st = YM_ERROR(YM_EIO, "resume: %s: cannot open: %s", path, strerror(errno));
+        else if (fscanf(f, "ymflow-flow-checkpoint %d config %4095s t %lf steps %ld nsave %d", &ver, gpath, &ss->t,
+                        &ss->steps, &ss->nsave) != 5 ||
+                 ver != 1 || ss->nsave < 0 || ss->nsave > YM_SOLVER_MAXSAVE)
+            st = YM_ERROR(YM_EFORMAT, "resume: %s: malformed state file", path);
+        for (int i = 0; !st && i < ss->nsave; ++i)
+            if (fscanf(f, "%lf", &ss->save[i]) != 1) st = YM_ERROR(YM_EFORMAT, "resume: %s: malformed", path);
+        if (!st && (fscanf(f, " nrows %d", &nrows) != 1 || nrows < 0))
+            st = YM_ERROR(YM_EFORMAT, "resume: %s: malformed row count", path);
+        double row[YM_MEASURE_NCOL];
+        for (int i = 0; !st && i < nrows; ++i) {
+            for (int c = 0; !st && c < YM_MEASURE_NCOL; ++c) {
+                char tok[64];
+                if (fscanf(f, "%63s", tok) != 1) st = YM_ERROR(YM_EFORMAT, "resume: %s: truncated rows", path);
+                else row[c] = strtod(tok, NULL);
+            }
+            if (!st) st = rows_add(r, row);
+        }
+        if (f) fclose(f);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    MPI_Bcast(gpath, STR, MPI_CHAR, 0, comm);
+    MPI_Bcast(ss, (int)sizeof *ss, MPI_BYTE, 0, comm);
+    MPI_Bcast(&r->nrows, 1, MPI_INT, 0, comm);
+    if (rank != 0) {
+        r->cap = r->nrows > 0 ? r->nrows : 1;
+        r->rows = malloc(sizeof(double) * YM_MEASURE_NCOL * (size_t)r->cap);
+        if (!r->rows) return YM_ERROR(YM_ENOMEM, "resume: out of memory"); /* fatal anyway */
+    }
+    if (r->nrows) MPI_Bcast(r->rows, r->nrows * YM_MEASURE_NCOL, MPI_DOUBLE, 0, comm);
+    return YM_OK;
+}
+
+/* The checkpoint's parameters must equal the effective ones. */
+static int ckpt_check_params(MPI_Comm comm, const char *prefix, const ym_param *tab, int n)
+{
+    flow_par old;
+    ym_param ot[NPAR];
+    int on = make_table(&old, ot);
+    char path[STR + 64];
+    snprintf(path, sizeof path, "%s.card", prefix);
+    int st = ym_card_parse(comm, path, ot, on);
+    if (st) return st;
+    /* compare through their card text, entry by entry */
+    for (int i = 0; i < n && i < on; ++i) {
+        char *a = NULL, *b = NULL;
+        size_t la = 0, lb = 0;
+        FILE *fa = open_memstream(&a, &la), *fb = open_memstream(&b, &lb);
+        if (fa) ym_card_write(fa, &tab[i], 1, "");
+        if (fb) ym_card_write(fb, &ot[i], 1, "");
+        if (fa) fclose(fa);
+        if (fb) fclose(fb);
+        int differ = !a || !b || strcmp(a, b) != 0;
+        free(a);
+        free(b);
+        if (differ)
+            return YM_ERROR(YM_EINVAL, "resume: %s.%s differs from the checkpoint %s", tab[i].section, tab[i].key, path);
+    }
+    return YM_OK;
+}
+
+/* ---------- main ---------- */
+
+static void progress(int on, double t, double tmax, long steps, const double *row, int final)
+{
+    if (!on) return;
+    fprintf(stderr, "\rflow: t = %-10.6g / %-10.6g step %-8ld t2E = %-12.6g Q = %-10.6g", t, tmax, steps,
+            row[YM_M_T2ECLOV], row[YM_M_QCLOV]);
+    if (final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int cmd_flow(int argc, char **argv)
+{
+    MPI_Comm comm = MPI_COMM_WORLD;
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    flow_par p;
+    ym_param tab[NPAR];
+    int ntab = make_table(&p, tab), st = YM_OK, force = 0, resume = 0;
+    long stop_after = -1;
+    const char *card = NULL, *config = NULL;
+    char **ovr = calloc((size_t)argc + 1, sizeof *ovr);
+    char **ovr_own = calloc((size_t)argc + 1, sizeof *ovr_own);
+    int novr = 0;
+    if (!ovr || !ovr_own) return cli_fail("flow", YM_ERROR(YM_ENOMEM, "out of memory"));
+    cli_args a;
+    cli_args_init(&a, argc, argv);
+    while (st == YM_OK && cli_next(&a)) {
+        const char *k = a.key;
+        if (!k) {
+            if (!card) card = a.value;
+            else if (!config) config = a.value;
+            else st = YM_ERROR(YM_EINVAL, "unexpected argument '%s'", a.value);
+        } else if (!strcmp(k, "h") || !strcmp(k, "help")) {
+            cli_print("%s", usage);
+            free(ovr);
+            free(ovr_own);
+            return CLI_OK;
+        } else if (!strcmp(k, "force")) force = 1;
+        else if (!strcmp(k, "resume")) resume = 1;
+        else if (!strcmp(k, "stop-after-steps")) { /* hidden, for tests: simulate a killed run */
+            int v = 0;
+            st = cli_value(&a) ? cli_int(a.value, "stop-after-steps", 1, 1 << 30, &v) : YM_EINVAL;
+            stop_after = v;
+        } else if (strchr(k, '.')) {
+            if (!a.eq) st = YM_ERROR(YM_EINVAL, "--%s: use --section.key=value", k);
+            else ovr[novr++] = argv[a.i];
+        } else {
+            int idx = -1;
+            for (int i = 0; i < NPAR; ++i)
+                if (!strcmp(flags[i], k)) idx = i;
+            if (idx < 0 || idx >= ntab) {
+                st = YM_ERROR(YM_EINVAL, "unknown option '%s' (see ymflow flow --help)", argv[a.i]);
+                break;
+            }
+            if (!cli_value(&a)) {
+                st = YM_ERROR(YM_EINVAL, "%s: missing value", k);
+                break;
+            }
+            size_t len = strlen(tab[idx].section) + strlen(tab[idx].key) + strlen(a.value) + 4;
+            char *o = malloc(len);
+            if (!o) st = YM_ERROR(YM_ENOMEM, "out of memory");
+            else {
+                snprintf(o, len, "%s.%s=%s", tab[idx].section, tab[idx].key, a.value);
+                ovr_own[novr] = o;
+                ovr[novr++] = o;
+            }
+        }
+    }
+    if (!st && card) st = ym_card_parse(comm, card, tab, ntab);
+    for (int i = 0; !st && i < novr; ++i) st = ym_card_override(tab, ntab, ovr[i]);
+    for (int i = 0; i < novr; ++i) free(ovr_own[i]);
+    free(ovr);
+    free(ovr_own);
+    if (!st && config) snprintf(p.start, sizeof p.start, "file:%s", config);
+
+    /* ---- validate everything before any work ---- */
+    const ym_solver_type *stype = NULL;
+    ym_solver_opts so;
+    ym_solver_opts_default(&so);
+    double times[MAXTIMES], dtimes[MAXTIMES];
+    int ntimes = 0, ndtimes = 0, pd[4] = {0, 0, 0, 0};
+    unsigned long seed = 1;
+    enum { S_FILE, S_INST, S_RANDOM, S_UNIT } start = S_RANDOM;
+    if (!st && !(isfinite(p.eps) && p.eps > 0)) st = YM_ERROR(YM_EINVAL, "eps: %g must be finite and > 0", p.eps);
+    if (!st && !(isfinite(p.tmax) && p.tmax >= 0)) st = YM_ERROR(YM_EINVAL, "tmax: %g must be finite and >= 0", p.tmax);
+    if (!st && !isfinite(p.ref)) st = YM_ERROR(YM_EINVAL, "ref: not finite");
+    if (!st && p.every < 1) st = YM_ERROR(YM_EINVAL, "measure-every: %d must be >= 1", p.every);
+    if (!st && p.ckevery < 0) st = YM_ERROR(YM_EINVAL, "checkpoint-every: %d must be >= 0", p.ckevery);
+    if (!st && p.ckevery > 0 && !*p.ckpt) st = YM_ERROR(YM_EINVAL, "checkpoint: checkpoint-every needs --checkpoint PREFIX");
+    if (!st && resume && !*p.ckpt) st = YM_ERROR(YM_EINVAL, "resume: needs --checkpoint PREFIX");
+    if (!st && (p.N < 2 || p.N > YM_NMAX)) st = YM_ERROR(YM_EINVAL, "N: %d is not in 2..%d", p.N, YM_NMAX);
+    if (!st && (!isfinite(p.rho) || p.rho < 0)) st = YM_ERROR(YM_EINVAL, "rho: %g must be > 0", p.rho);
+    if (!st) st = parse_times(p.times, "measure-times", times, &ntimes);
+    if (!st) st = parse_times(p.dump_times, "dump-times", dtimes, &ndtimes);
+    if (!st && ndtimes && !*p.dump) st = YM_ERROR(YM_EINVAL, "dump-times: needs --dump FILE.h5");
+    if (!st && *p.dump && !ndtimes) st = YM_ERROR(YM_EINVAL, "dump: needs --dump-times t1,t2,...");
+    if (!st && ndtimes && dtimes[ndtimes - 1] > p.tmax)
+        st = YM_ERROR(YM_EINVAL, "dump-times: %g is beyond tmax %g", dtimes[ndtimes - 1], p.tmax);
+    if (!st) { /* merge the dump times into the measurement targets */
+        for (int i = 0; i < ndtimes && !st; ++i) {
+            int j = 0;
+            while (j < ntimes && times[j] < dtimes[i]) ++j;
+            if (j < ntimes && times[j] == dtimes[i]) continue;
+            if (ntimes == MAXTIMES) st = YM_ERROR(YM_EINVAL, "dump-times: too many times");
+            else {
+                memmove(times + j + 1, times + j, sizeof(double) * (size_t)(ntimes - j));
+                times[j] = dtimes[i];
+                ++ntimes;
+            }
+        }
+    }
+    if (!st && strcmp(p.grid, "auto") != 0) st = ym_parse_dims(p.grid, "grid", pd);
+    if (!st) {
+        if (!strncmp(p.start, "file:", 5) && p.start[5]) start = S_FILE;
+        else if (!strcmp(p.start, "instanton")) start = S_INST;
+        else if (!strcmp(p.start, "unit")) start = S_UNIT;
+        else if (!strncmp(p.start, "random:", 7)) {
+            char *end;
+            errno = 0;
+            seed = strtoul(p.start + 7, &end, 10);
+            if (errno || end == p.start + 7 || *end) st = YM_ERROR(YM_EINVAL, "start: bad seed in '%s'", p.start);
+        } else st = YM_ERROR(YM_EINVAL, "start: '%s' is not file:PATH, instanton, random:SEED or unit", p.start);
+    }
+    if (!st && !(stype = ym_solver_find(p.solver))) st = YM_EINVAL;
+    if (!st && !(so.action = ym_action_find(p.action))) st = YM_EINVAL;
+    if (!st && !(so.integrator = ym_integrator_find(p.integrator))) st = YM_EINVAL;
+    if (!st) {
+        so.eps = p.eps;
+        int np = ym_solver_type_nparams(stype);
+        for (int i = 0; i < np; ++i) {
+            const char *nm = ym_solver_type_param(stype, i, &so.par[i], NULL);
+            if (nm && !strcmp(nm, "tol")) so.par[i] = p.tol;
+        }
+        so.have_par = 1;
+        st = ym_solver_check(stype, &so);
+    }
+    if (!st && !force) {
+        if (file_exists(p.out)) st = YM_ERROR(YM_EIO, "out: %s exists (use --force to replace it)", p.out);
+        else if (*p.dump && file_exists(p.dump))
+            st = YM_ERROR(YM_EIO, "dump: %s exists (use --force to replace it)", p.dump);
+        else if (*p.config_out && file_exists(p.config_out))
+            st = YM_ERROR(YM_EIO, "config-out: %s exists (use --force to replace it)", p.config_out);
+        else if (*p.ckpt && !resume) {
+            char sp[STR + 64];
+            snprintf(sp, sizeof sp, "%s.state", p.ckpt);
+            if (file_exists(sp)) st = YM_ERROR(YM_EIO, "checkpoint: %s exists (use --resume or --force)", sp);
+        }
+    }
+    if (!st && !strcmp(p.out, "-")) st = YM_ERROR(YM_EINVAL, "out: a file name is required");
+    st = ym_status_agree(comm, st);
+    if (st) return cli_fail("flow", st);
+    if (resume) {
+        st = ckpt_check_params(comm, p.ckpt, tab, ntab);
+        if (st) return cli_fail("flow", st);
+    }
+
+    /* ---- set up ---- */
+    int depth = ym_solver_halo_depth(stype, &so);
+    ym_grid *grid = NULL;
+    ym_geom *geom = NULL;
+    ym_gauge *u = NULL;
+    ym_solver *s = NULL;
+    ym_measure *m = NULL;
+    rowset rows = {0};
+    int bc[4] = {0, 0, 0, 0};
+    if (start == S_FILE) {
+        ym_config_info info;
+        st = ym_config_read(comm, p.start + 5, pd, depth, &grid, &geom, &u, &info);
+    } else {
+        st = ym_grid_create(&grid, comm, p.L, pd, depth);
+        if (!st) st = ym_geom_create(&geom, grid, depth, bc);
+        if (!st) st = ym_gauge_create(&u, geom, p.N);
+        if (!st && start == S_RANDOM) st = ym_gauge_set_random(u, seed);
+        if (!st && start == S_INST) {
+            ym_instanton obj;
+            ym_instanton_default(&obj, p.L);
+            if (p.rho > 0) obj.rho = p.rho;
+            st = ym_instanton_check(&obj, p.L);
+            if (!st) st = ym_instanton_set(u, &obj, 1);
+        }
+    }
+    st = ym_status_agree(comm, st);
+    if (!st) st = ym_solver_create(&s, stype, &so, u);
+    if (!st) st = ym_measure_create(&m, u, ym_solver_action(s), ym_solver_action_params(s));
+    long last_ck = -1;
+    if (!st && resume) {
+        char gpath[STR];
+        ym_solver_state ss;
+        memset(gpath, 0, sizeof gpath);
+        st = ckpt_read(comm, p.ckpt, gpath, &ss, &rows);
+        ym_config_info info;
+        if (!st) st = ym_config_read_header(comm, gpath, &info);
+        if (!st) st = ym_config_read_into(u, gpath, &info);
+        if (!st) st = ym_solver_restore(s, &ss);
+        if (!st) last_ck = ss.steps;
+        st = ym_status_agree(comm, st);
+    }
+    ym_dump *dump = NULL;
+    int di = 0;
+    if (!st && *p.dump) {
+        while (di < ndtimes && dtimes[di] < ym_solver_time(s)) ++di;
+        if (resume && ndtimes && dtimes[0] <= ym_solver_time(s) && ym_solver_time(s) > 0)
+            st = YM_ERROR(YM_EINVAL, "dump-times: %g is not after the checkpoint time %.17g (dumps are not kept in "
+                          "checkpoints)", dtimes[0], ym_solver_time(s));
+        if (!st) {
+            sbuf pb = {0};
+            sb_card(&pb, tab, ntab, "");
+            st = ym_dump_create(&dump, u, p.dump, force, pb.s ? pb.s : "");
+            free(pb.s);
+        }
+        if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = ym_dump_write(dump, m, u, dtimes[di++]);
+    }
+    int tty = rank == 0 && isatty(2);
+    double row[YM_MEASURE_NCOL];
+    if (!st && rows.nrows == 0) {
+        st = ym_measure_row(m, u, 0, row);
+        if (!st) st = rows_add(&rows, row);
+    }
+    /* ---- flow ---- */
+    int ti = 0;
+    while (ti < ntimes && times[ti] <= ym_solver_time(s)) ++ti;
+    long nstep_run = 0;
+    int stopped = 0;
+    while (!st && ym_solver_time(s) < p.tmax) {
+        double target = p.tmax;
+        if (ti < ntimes && times[ti] < target) target = times[ti];
+        double dt;
+        st = ym_solver_step(s, u, target, &dt);
+        if (st) break;
+        ++nstep_run;
+        double t = ym_solver_time(s);
+        long k = ym_solver_steps(s);
+        int hit = t >= target;
+        if (hit && ti < ntimes && target == times[ti]) ++ti;
+        if (!st && hit && di < ndtimes && target == dtimes[di]) st = ym_dump_write(dump, m, u, dtimes[di++]);
+        if (!st && (hit || k % p.every == 0)) {
+            st = ym_measure_row(m, u, t, row);
+            if (!st) st = rows_add(&rows, row);
+            if (!st) progress(tty, t, p.tmax, k, row, 0);
+        }
+        if (!st && p.ckevery > 0 && k % p.ckevery == 0)
+            st = ckpt_write(comm, p.ckpt, u, s, &rows, tab, ntab, &last_ck);
+        if (!st && stop_after > 0 && nstep_run >= stop_after && ym_solver_time(s) < p.tmax) {
+            stopped = 1;
+            break;
+        }
+    }
+    if (!st && tty && rows.nrows) progress(tty, ym_solver_time(s), p.tmax, ym_solver_steps(s),
+                                           rows.rows + (size_t)(rows.nrows - 1) * YM_MEASURE_NCOL, 1);
+    if (!st && stopped) {
+        st = YM_ERROR(YM_ENUM, "stopped after %ld steps at t = %.17g (--stop-after-steps)", nstep_run,
+                      ym_solver_time(s));
+    }
+
+    /* ---- outputs ---- */
+    double t0 = NAN, w0 = NAN;
+    if (!st && rows.nrows) {
+        double *tt = malloc(sizeof(double) * (size_t)rows.nrows), *ye = malloc(sizeof(double) * (size_t)rows.nrows),
+               *yw = malloc(sizeof(double) * (size_t)rows.nrows);
+        if (!tt || !ye || !yw) st = YM_ERROR(YM_ENOMEM, "out of memory");
+        for (int i = 0; !st && i < rows.nrows; ++i) {
+            tt[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_T];
+            ye[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_T2ECLOV];
+            yw[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_WCLOV];
+        }
+        if (!st) st = ym_scale_t0(tt, ye, rows.nrows, p.ref, &t0);
+        if (!st) st = ym_scale_w0(tt, yw, rows.nrows, p.ref, &w0);
+        free(tt);
+        free(ye);
+        free(yw);
+    }
+    if (!st) {
+        sbuf b = {0};
+        sb_printf(&b, "# ymflow %s flow: solver %s, action %s, integrator %s\n", ym_version(), p.solver, p.action,
+                  p.integrator);
+        sb_printf(&b, "# units: lattice units (t in a^2, E in a^-4); E_* are site averages; plaquette = <(1/N) Re tr P>\n");
+        sb_printf(&b, "# W_clover = t d(t^2 E_clover)/dt from the flow equation (centred difference of E_clover "
+                      "along the flow force, Richardson-extrapolated)\n");
+        sb_printf(&b, "# Q_improved: nan (improved charge not connected yet)\n");
+        sb_printf(&b, "# effective parameters:\n");
+        sb_card(&b, tab, ntab, "# ");
+        for (int c = 0; c < YM_MEASURE_NCOL; ++c) sb_printf(&b, "%s%c", ym_measure_column(c), c + 1 < YM_MEASURE_NCOL ? ',' : '\n');
+        for (int i = 0; i < rows.nrows; ++i)
+            for (int c = 0; c < YM_MEASURE_NCOL; ++c)
+                sb_printf(&b, "%.17g%c", rows.rows[(size_t)i * YM_MEASURE_NCOL + c], c + 1 < YM_MEASURE_NCOL ? ',' : '\n');
+        sb_printf(&b, "# ref: %.17g\n# t0: %.17g\n# w0: %.17g\n", p.ref, t0, w0);
+        if (b.oom) st = YM_ERROR(YM_ENOMEM, "out of memory");
+        else st = write_text_atomic(comm, p.out, force, b.s);
+        free(b.s);
+    }
+    if (!st && *p.config_out) st = ym_ildg_write(u, p.config_out, 64, force);
+    if (dump) {
+        int st2 = ym_dump_close(dump, !st);
+        if (!st) st = st2;
+        if (!st) cli_print("dump: %s\n", p.dump);
+    }
+    if (!st) {
+        cli_print("t0: %.17g\n", t0);
+        cli_print("w0: %.17g\n", w0);
+        cli_print("ref: %.17g\n", p.ref);
+        cli_print("t: %.17g\n", ym_solver_time(s));
+        cli_print("steps: %ld\n", ym_solver_steps(s));
+        cli_print("measurements: %d\n", rows.nrows);
+        cli_print("out: %s\n", p.out);
+        if (*p.config_out) cli_print("config: %s\n", p.config_out);
+    }
+    free(rows.rows);
+    ym_measure_free(m);
+    ym_solver_free(s);
+    ym_gauge_free(u);
+    ym_geom_free(geom);
+    ym_grid_free(grid);
+    return cli_fail("flow", st);
+}

@@ -1,0 +1,407 @@
+/* Flow observables, densities, reference scales t0 and w0. */
+#include "ym_measure.h"
+#include "ym_curv.h"
+#include "ym_grid.h"
+#include "ym_status.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_interp.h>
+#include <gsl/gsl_roots.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *colnames[YM_MEASURE_NCOL] = {
+    "t",        "plaquette",  "plaquette_spatial", "plaquette_temporal", "E_plaq",     "E_clover",
+    "t2E_plaq", "t2E_clover", "W_clover",          "Q_clover",           "Q_improved", "E_clover_max",
+};
+
+const char *ym_measure_column(int i) { return i >= 0 && i < YM_MEASURE_NCOL ? colnames[i] : NULL; }
+
+struct ym_measure {
+    const ym_geom *g;
+    int N;
+    const ym_action_type *a;
+    double par[YM_ACTION_MAXPAR];
+    ym_field *F, *E, *q, *Ep, *z;
+    ym_gauge *v; /* scratch copy for the flow derivative */
+};
+
+void ym_measure_free(ym_measure *m)
+{
+    if (!m) return;
+    ym_field_free(m->F);
+    ym_field_free(m->E);
+    ym_field_free(m->q);
+    ym_field_free(m->Ep);
+    ym_field_free(m->z);
+    ym_gauge_free(m->v);
+    free(m);
+}
+
+int ym_measure_create(ym_measure **out, const ym_gauge *u, const ym_action_type *a, const double *par)
+{
+    if (!out || !u) return YM_ERROR(YM_EINVAL, "measure create: NULL argument");
+    *out = NULL;
+    ym_measure *m = calloc(1, sizeof *m);
+    if (!m) return YM_ERROR(YM_ENOMEM, "measure create: out of memory");
+    m->g = ym_gauge_geom(u);
+    m->N = ym_gauge_N(u);
+    m->a = a;
+    if (a) {
+        if (par) memcpy(m->par, par, sizeof(double) * (size_t)a->nparams);
+        else ym_action_defaults(a, m->par);
+    }
+    size_t nn2 = 2 * (size_t)m->N * (size_t)m->N;
+    int st = ym_field_create(&m->F, m->g, 6 * nn2);
+    if (!st) st = ym_field_create(&m->E, m->g, 1);
+    if (!st) st = ym_field_create(&m->q, m->g, 1);
+    if (!st) st = ym_field_create(&m->Ep, m->g, 1);
+    if (!st && a) st = ym_field_create(&m->z, m->g, 4 * nn2);
+    if (!st && a) st = ym_gauge_create(&m->v, m->g, m->N);
+    if (st) {
+        ym_measure_free(m);
+        return st;
+    }
+    *out = m;
+    return YM_OK;
+}
+
+int ym_measure_densities(ym_measure *m, ym_gauge *u, ym_field **E, ym_field **q)
+{
+    int st = ym_curv_clover(u, m->F);
+    if (!st) st = ym_curv_densities(u, m->F, m->E, m->q);
+    if (E) *E = m->E;
+    if (q) *q = m->q;
+    return st;
+}
+
+/* ===== Integration point: improved topological charge =====
+ * Connect ym_curv_charge_improved (lattice/ym_improved.h) here. Until then
+ * the column is nan: no value is made up. */
+int ym_measure_charge_improved(ym_gauge *u, double *Q)
+{
+    (void)u;
+    *Q = NAN;
+    return YM_OK;
+}
+
+/* Sum_x E_clov(x) of exp(h Z) U, Z the force at U (in m->z). */
+static int eclov_shifted(ym_measure *m, ym_gauge *u, double h, double *Etot)
+{
+    int st = ym_gauge_copy(m->v, u);
+    if (st) return st;
+    int N = m->N, ni = ym_geom_ninterior(m->g);
+    const int *in = ym_geom_interior(m->g);
+    double *zd = ym_field_data(m->z), *vd = ym_field_data(ym_gauge_field(m->v));
+    ym_cplx x[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], w[YM_NMAX * YM_NMAX];
+    for (int i = 0; i < ni; ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            const ym_cplx *zz = ym_gauge_link_at(zd, N, in[i], mu);
+            ym_cplx *l = ym_gauge_link_at(vd, N, in[i], mu);
+            for (int k = 0; k < N * N; ++k) x[k] = h * zz[k];
+            ym_su_exp(N, e, x);
+            ym_su_mul_nn(N, w, e, l);
+            ym_su_copy(N, l, w);
+        }
+    st = ym_curv_clover(m->v, m->F);
+    if (!st) st = ym_curv_densities(m->v, m->F, m->E, NULL);
+    if (!st) st = ym_field_sum(m->E, 0, Etot);
+    return st;
+}
+
+/* d/dt sum_x E_clov(x) along the flow V' = Z(V) V. */
+static int eclov_rate(ym_measure *m, ym_gauge *u, double *rate)
+{
+    const double h = 1e-4;
+    double ep1, em1, ep2, em2;
+    int st = ym_action_force(m->a, m->par, u, m->z);
+    if (!st) st = eclov_shifted(m, u, h, &ep1);
+    if (!st) st = eclov_shifted(m, u, -h, &em1);
+    if (!st) st = eclov_shifted(m, u, 2 * h, &ep2);
+    if (!st) st = eclov_shifted(m, u, -2 * h, &em2);
+    if (st) return st;
+    double d1 = (ep1 - em1) / (2 * h), d2 = (ep2 - em2) / (4 * h);
+    *rate = (4 * d1 - d2) / 3;
+    return YM_OK;
+}
+
+int ym_measure_row(ym_measure *m, ym_gauge *u, double t, double *row)
+{
+    if (!m || !u || !row) return YM_ERROR(YM_EINVAL, "measure: NULL argument");
+    double V = (double)ym_grid_volume(ym_geom_grid(m->g));
+    ym_plaquette p;
+    double ep = 0, ec = 0, Q = 0, emax = 0, qi = NAN, rate = NAN;
+    int st = ym_gauge_plaquette(u, &p);
+    if (!st) st = ym_curv_energy_plaq(u, m->Ep);
+    if (!st) st = ym_field_sum(m->Ep, 0, &ep);
+    if (!st) st = ym_measure_densities(m, u, NULL, NULL);
+    if (!st) st = ym_field_sum(m->E, 0, &ec);
+    if (!st) st = ym_field_sum(m->q, 0, &Q);
+    if (!st) st = ym_field_maxabs(m->E, 0, &emax);
+    if (!st) st = ym_measure_charge_improved(u, &qi);
+    if (!st && m->a) st = eclov_rate(m, u, &rate);
+    if (st) return st;
+    ep /= V;
+    ec /= V;
+    rate /= V;
+    row[YM_M_T] = t;
+    row[YM_M_PLAQ] = p.total;
+    row[YM_M_PLAQ_S] = p.spatial;
+    row[YM_M_PLAQ_T] = p.temporal;
+    row[YM_M_EPLAQ] = ep;
+    row[YM_M_ECLOV] = ec;
+    row[YM_M_T2EPLAQ] = t * t * ep;
+    row[YM_M_T2ECLOV] = t * t * ec;
+    row[YM_M_WCLOV] = 2 * t * t * ec + t * t * t * rate;
+    row[YM_M_QCLOV] = Q;
+    row[YM_M_QIMPR] = qi;
+    row[YM_M_EMAX] = emax;
+    return YM_OK;
+}
+
+/* ---------- reference scales ---------- */
+
+typedef struct {
+    gsl_interp *it;
+    gsl_interp_accel *acc;
+    const double *t, *y;
+    double ref;
+} root_ctx;
+
+static double root_f(double x, void *p)
+{
+    root_ctx *c = p;
+    return gsl_interp_eval(c->it, c->t, c->y, x, c->acc) - c->ref;
+}
+
+int ym_scale_root(const double *t, const double *y, int n, double ref, double *root)
+{
+    if (!t || !y || !root) return YM_ERROR(YM_EINVAL, "scale: NULL argument");
+    *root = NAN;
+    if (!isfinite(ref)) return YM_ERROR(YM_EINVAL, "reference value: %g is not finite", ref);
+    for (int i = 0; i < n; ++i) {
+        if (!isfinite(t[i]) || (i && !(t[i] > t[i - 1])))
+            return YM_ERROR(YM_EINVAL, "scale: flow times must be finite and increasing");
+    }
+    if (n < 2) return YM_OK;
+    /* first bracketing interval over finite points */
+    int k = -1;
+    for (int i = 0; i + 1 < n; ++i) {
+        if (!isfinite(y[i]) || !isfinite(y[i + 1])) return YM_OK; /* nan data: scale not defined */
+        double a = y[i] - ref, b = y[i + 1] - ref;
+        if (a == 0) {
+            *root = t[i];
+            return YM_OK;
+        }
+        if ((a < 0) != (b < 0) || b == 0) {
+            k = i;
+            break;
+        }
+    }
+    if (k < 0) return YM_OK;
+    if (y[k + 1] == ref) {
+        *root = t[k + 1];
+        return YM_OK;
+    }
+    root_ctx c = {gsl_interp_alloc(n >= 3 ? gsl_interp_cspline : gsl_interp_linear, (size_t)n),
+                  gsl_interp_accel_alloc(), t, y, ref};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    int st = YM_OK;
+    if (!c.it || !c.acc || !s) st = YM_ERROR(YM_ENOMEM, "scale: out of memory");
+    else if (gsl_interp_init(c.it, t, y, (size_t)n)) st = YM_ERROR(YM_ENUM, "scale: interpolation failed");
+    else {
+        gsl_function F = {root_f, &c};
+        double lo = t[k], hi = t[k + 1];
+        /* the spline may cross ref slightly outside the data bracket; the
+         * bracket [t_k, t_k+1] holds a sign change of the spline itself
+         * because it interpolates the data */
+        if (gsl_root_fsolver_set(s, &F, lo, hi)) st = YM_ERROR(YM_ENUM, "scale: root bracketing failed");
+        for (int i = 0; !st && i < 200; ++i) {
+            if (gsl_root_fsolver_iterate(s)) {
+                st = YM_ERROR(YM_ENUM, "scale: root iteration failed");
+                break;
+            }
+            lo = gsl_root_fsolver_x_lower(s);
+            hi = gsl_root_fsolver_x_upper(s);
+            if (gsl_root_test_interval(lo, hi, 0, 1e-15) == GSL_SUCCESS) break;
+        }
+        if (!st) *root = gsl_root_fsolver_root(s);
+    }
+    if (s) gsl_root_fsolver_free(s);
+    if (c.acc) gsl_interp_accel_free(c.acc);
+    if (c.it) gsl_interp_free(c.it);
+    return st;
+}
+
+int ym_scale_t0(const double *t, const double *t2E, int n, double ref, double *t0)
+{
+    return ym_scale_root(t, t2E, n, ref, t0);
+}
+
+int ym_scale_w0(const double *t, const double *W, int n, double ref, double *w0)
+{
+    double r;
+    int st = ym_scale_root(t, W, n, ref, &r);
+    if (!st) *w0 = isfinite(r) && r >= 0 ? sqrt(r) : NAN;
+    return st;
+}
+
+/* ---------- HDF5 dumps ---------- */
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <unistd.h>
+
+struct ym_dump {
+    MPI_Comm comm;
+    hid_t file;
+    char path[4096], tmp[4200];
+    int L[4];
+    const ym_geom *g;
+    double *buf;
+};
+
+static int h5_attr_ints(hid_t obj, const char *name, const int *v, int n)
+{
+    hsize_t dim = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &dim, NULL);
+    hid_t a = sp >= 0 ? H5Acreate2(obj, name, H5T_NATIVE_INT, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t e = a >= 0 ? H5Awrite(a, H5T_NATIVE_INT, v) : -1;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return e < 0 ? -1 : 0;
+}
+
+static int h5_attr_double(hid_t obj, const char *name, double v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp >= 0 ? H5Acreate2(obj, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t e = a >= 0 ? H5Awrite(a, H5T_NATIVE_DOUBLE, &v) : -1;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return e < 0 ? -1 : 0;
+}
+
+static int h5_attr_string(hid_t obj, const char *name, const char *s)
+{
+    hid_t ty = H5Tcopy(H5T_C_S1);
+    if (ty < 0) return -1;
+    H5Tset_size(ty, strlen(s) + 1);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp >= 0 ? H5Acreate2(obj, name, ty, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t e = a >= 0 ? H5Awrite(a, ty, s) : -1;
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    H5Tclose(ty);
+    return e < 0 ? -1 : 0;
+}
+
+int ym_dump_create(ym_dump **out, const ym_gauge *u, const char *path, int overwrite, const char *parameters)
+{
+    *out = NULL;
+    const ym_geom *g = ym_gauge_geom(u);
+    const ym_grid *grid = ym_geom_grid(g);
+    MPI_Comm comm = ym_grid_comm(grid);
+    int st = YM_OK, rank;
+    MPI_Comm_rank(comm, &rank);
+    ym_dump *d = calloc(1, sizeof *d);
+    if (!d) st = YM_ERROR(YM_ENOMEM, "dump: out of memory");
+    else if (strlen(path) >= sizeof d->path) st = YM_ERROR(YM_EINVAL, "dump: path too long");
+    else if (!overwrite && access(path, F_OK) == 0)
+        st = YM_ERROR(YM_EIO, "dump: %s exists (use --force to replace it)", path);
+    if (!st) {
+        d->buf = malloc(sizeof(double) * (size_t)(ym_geom_ninterior(g) > 0 ? ym_geom_ninterior(g) : 1));
+        if (!d->buf) st = YM_ERROR(YM_ENOMEM, "dump: out of memory");
+    }
+    st = ym_status_agree(comm, st);
+    if (st) {
+        if (d) free(d->buf);
+        free(d);
+        return st;
+    }
+    d->comm = comm;
+    d->g = g;
+    memcpy(d->L, ym_grid_L(grid), sizeof d->L);
+    snprintf(d->path, sizeof d->path, "%s", path);
+    long pid = rank == 0 ? (long)getpid() : 0;
+    MPI_Bcast(&pid, 1, MPI_LONG, 0, comm);
+    snprintf(d->tmp, sizeof d->tmp, "%s.tmp.%ld", path, pid);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0) H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    d->file = fapl >= 0 ? H5Fcreate(d->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
+    if (fapl >= 0) H5Pclose(fapl);
+    if (d->file < 0) st = YM_ERROR(YM_EIO, "dump: cannot create %s", d->tmp);
+    else {
+        int e = h5_attr_ints(d->file, "dims", d->L, 4);
+        if (!e && parameters) e = h5_attr_string(d->file, "parameters", parameters);
+        hid_t g1 = H5Gcreate2(d->file, "E_clover", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t g2 = H5Gcreate2(d->file, "q", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (e || g1 < 0 || g2 < 0) st = YM_ERROR(YM_EIO, "dump: %s: cannot write the header", d->tmp);
+        if (g1 >= 0) H5Gclose(g1);
+        if (g2 >= 0) H5Gclose(g2);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) {
+        ym_dump_close(d, 0);
+        return st;
+    }
+    *out = d;
+    return YM_OK;
+}
+
+static int dump_field(ym_dump *d, const char *group, ym_field *f, double t)
+{
+    const ym_grid *grid = ym_geom_grid(d->g);
+    const int *l = ym_grid_local(grid), *o = ym_grid_origin(grid);
+    int ni = ym_geom_ninterior(d->g);
+    const int *in = ym_geom_interior(d->g);
+    for (int i = 0; i < ni; ++i) d->buf[i] = ym_field_site(f, in[i])[0];
+    char name[256];
+    snprintf(name, sizeof name, "%s/t=%.17g", group, t);
+    hsize_t dims[4] = {(hsize_t)d->L[3], (hsize_t)d->L[2], (hsize_t)d->L[1], (hsize_t)d->L[0]};
+    hsize_t start[4] = {(hsize_t)o[3], (hsize_t)o[2], (hsize_t)o[1], (hsize_t)o[0]};
+    hsize_t count[4] = {(hsize_t)l[3], (hsize_t)l[2], (hsize_t)l[1], (hsize_t)l[0]};
+    hid_t fs = H5Screate_simple(4, dims, NULL), ms = H5Screate_simple(4, count, NULL);
+    hid_t ds = fs >= 0 ? H5Dcreate2(d->file, name, H5T_IEEE_F64LE, fs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    hid_t xf = H5Pcreate(H5P_DATASET_XFER);
+    int e = ds < 0 || ms < 0 || xf < 0;
+    if (!e) H5Pset_dxpl_mpio(xf, H5FD_MPIO_COLLECTIVE);
+    if (!e) e = H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0;
+    if (!e) e = H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, xf, d->buf) < 0;
+    if (!e) e = h5_attr_double(ds, "flow_time", t);
+    if (!e) e = h5_attr_ints(ds, "dims", d->L, 4);
+    if (xf >= 0) H5Pclose(xf);
+    if (ds >= 0) H5Dclose(ds);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs >= 0) H5Sclose(fs);
+    return e ? YM_ERROR(YM_EIO, "dump: cannot write %s to %s", name, d->tmp) : YM_OK;
+}
+
+int ym_dump_write(ym_dump *d, ym_measure *m, ym_gauge *u, double t)
+{
+    ym_field *E = NULL, *q = NULL;
+    int st = ym_measure_densities(m, u, &E, &q);
+    st = ym_status_agree(d->comm, st);
+    if (!st) st = ym_status_agree(d->comm, dump_field(d, "E_clover", E, t));
+    if (!st) st = ym_status_agree(d->comm, dump_field(d, "q", q, t));
+    return st;
+}
+
+int ym_dump_close(ym_dump *d, int commit)
+{
+    if (!d) return YM_OK;
+    int st = YM_OK, rank;
+    MPI_Comm_rank(d->comm, &rank);
+    if (d->file >= 0 && H5Fclose(d->file) < 0) st = YM_ERROR(YM_EIO, "dump: cannot close %s", d->tmp);
+    st = ym_status_agree(d->comm, st);
+    if (rank == 0) {
+        if (commit && !st) {
+            if (rename(d->tmp, d->path) != 0) st = YM_ERROR(YM_EIO, "dump: cannot rename %s", d->tmp);
+        } else remove(d->tmp);
+    }
+    st = ym_status_agree(d->comm, st);
+    free(d->buf);
+    free(d);
+    return st;
+}

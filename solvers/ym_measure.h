@@ -1,0 +1,100 @@
+/* Flow observables and reference scales (THEORY.md B.4).
+ *
+ * One measurement is a row of YM_MEASURE_NCOL doubles, columns:
+ *   t                   flow time (lattice units)
+ *   plaquette           <(1/N) Re tr P>, and its spatial / temporal parts
+ *   plaquette_spatial, plaquette_temporal
+ *   E_plaq              site average of E_plaq(x) = 2 sum_{mu<nu} Re tr(1 - P)
+ *   E_clover            site average of E_clov(x) = -1/2 sum tr F^2 (clover F)
+ *   t2E_plaq, t2E_clover   t^2 E
+ *   W_clover            t d(t^2 E_clover)/dt = 2 t^2 E + t^3 dE/dt, where
+ *                       dE/dt is the derivative along the flow equation
+ *                       V' = Z(V) V of the flow's action: a centred
+ *                       difference of E_clover(exp(+-h Z) V) in h with
+ *                       Richardson extrapolation (h = 1e-4, error O(h^4)),
+ *                       independent of the integrator and measurement spacing
+ *   Q_clover            sum_x q(x), clover definition
+ *   Q_improved          improved charge (ym_measure_charge_improved; nan
+ *                       until the improved-charge module is connected)
+ *   E_clover_max        max_x E_clov(x)
+ * t0: t^2 E_clover(t0) = ref; w0: W_clover(w0^2) = ref (ref default 0.3),
+ * found by GSL interpolation (cspline, linear for fewer than 3 points) of
+ * the measured points and Brent root finding; nan when not reached.
+ */
+#ifndef YM_MEASURE_H
+#define YM_MEASURE_H
+
+#include "ym_action.h"
+#include "ym_field.h"
+#include "ym_gauge.h"
+
+enum {
+    YM_M_T = 0,
+    YM_M_PLAQ,
+    YM_M_PLAQ_S,
+    YM_M_PLAQ_T,
+    YM_M_EPLAQ,
+    YM_M_ECLOV,
+    YM_M_T2EPLAQ,
+    YM_M_T2ECLOV,
+    YM_M_WCLOV,
+    YM_M_QCLOV,
+    YM_M_QIMPR,
+    YM_M_EMAX,
+    YM_MEASURE_NCOL
+};
+
+/* Column name of column i (the CSV header), NULL out of range. Local. */
+const char *ym_measure_column(int i);
+
+typedef struct ym_measure ym_measure;
+
+/* Workspace for measuring fields shaped like u while flowing with action a
+ * (par NULL = defaults; a NULL: W_clover is nan). Collective.
+ * Errors: YM_EINVAL, YM_ENOMEM. */
+int ym_measure_create(ym_measure **out, const ym_gauge *u, const ym_action_type *a, const double *par);
+/* NULL-safe. Local. */
+void ym_measure_free(ym_measure *m);
+
+/* All columns for u at flow time t into row[YM_MEASURE_NCOL]. u is not
+ * changed (its halo is updated). Collective; every rank gets the same row.
+ * Errors: those of the curvature and action functions. */
+int ym_measure_row(ym_measure *m, ym_gauge *u, double t, double *row);
+
+/* The densities E_clov(x) and q(x) of u (1 double per site), valid until
+ * the next call on m. Collective. */
+int ym_measure_densities(ym_measure *m, ym_gauge *u, ym_field **E, ym_field **q);
+
+/* Improved topological charge of u into *Q. The single connection point to
+ * the improved-charge module (lattice/ym_improved.h); until it is
+ * connected *Q = nan and YM_OK. Collective. */
+int ym_measure_charge_improved(ym_gauge *u, double *Q);
+
+/* The first t where y(t) crosses ref, by interpolating (t[i], y[i]),
+ * i < n, t increasing: cspline for n >= 3, linear for n == 2, then Brent's
+ * root finder on the bracketing interval. *root = nan if y never reaches
+ * ref (or n < 2). Local. Errors: YM_EINVAL (NULL, t not increasing,
+ * non-finite data), YM_ENUM (GSL failure). */
+int ym_scale_root(const double *t, const double *y, int n, double ref, double *root);
+/* t0 from t^2 E(t) and w0 (= sqrt of the root of W) from W(t). Local. */
+int ym_scale_t0(const double *t, const double *t2E, int n, double ref, double *t0);
+int ym_scale_w0(const double *t, const double *W, int n, double ref, double *w0);
+
+/* HDF5 dumps of the densities (parallel HDF5). One file holds groups
+ * "E_clover" and "q", each with datasets "t=<flow time, %.17g>" of shape
+ * [L_t][L_z][L_y][L_x] (x fastest, the global site order); each dataset
+ * carries attributes "flow_time" (double) and "dims" (int[4], x y z t); the
+ * root carries "dims" and "parameters" (text, e.g. the effective run card).
+ * The file is written to path.tmp and renamed on ym_dump_close(d, 1). */
+typedef struct ym_dump ym_dump;
+/* Create the temporary file. Collective on the field's communicator.
+ * Errors: YM_EIO (path exists and !overwrite, HDF5 failure). */
+int ym_dump_create(ym_dump **out, const ym_gauge *u, const char *path, int overwrite, const char *parameters);
+/* Write E_clov(x) and q(x) of u at flow time t. Collective.
+ * Errors: YM_EIO, those of the curvature functions. */
+int ym_dump_write(ym_dump *d, ym_measure *m, ym_gauge *u, double t);
+/* Close; commit = 1 renames to the final path, 0 removes the temporary.
+ * NULL-safe. Collective. */
+int ym_dump_close(ym_dump *d, int commit);
+
+#endif

@@ -1,0 +1,106 @@
+/* Solvers: types registered by name and the driver that advances a gauge
+ * field in flow time (DESIGN.md section 5).
+ *
+ * A solver type (ym_solver_type, declared in ym_solver_impl.h for
+ * implementers) is a const struct of metadata and function pointers; the
+ * core allocates its state (state_size bytes) and drives it. Users pick a
+ * type by name, fill ym_solver_opts and call ym_solver_create; then
+ * ym_solver_advance moves the field to a target flow time.
+ *
+ * Built-in type:
+ *   "gradient-flow"  V' = Z(V) V for any registered action and integrator
+ *                    (fixed step eps, the last step shortened to land on
+ *                    the target; the "adaptive" integrator starts with eps
+ *                    and controls the step with parameter tol). Other
+ *                    integrators flagged adaptive are refused.
+ */
+#ifndef YM_SOLVER_H
+#define YM_SOLVER_H
+
+#include "ym_action.h"
+#include "ym_gauge.h"
+#include "ym_integrator.h"
+
+#define YM_SOLVER_MAXPAR 8
+#define YM_SOLVER_MAXREG 32
+/* Doubles a type may save in a checkpoint (ym_solver_type.checkpoint). */
+#define YM_SOLVER_MAXSAVE 16
+
+typedef struct ym_solver_type ym_solver_type;
+typedef struct ym_solver ym_solver;
+
+/* What a run asks of a solver. */
+typedef struct {
+    const ym_action_type *action;         /* NULL: "wilson" */
+    double action_par[YM_ACTION_MAXPAR];  /* used when have_action_par */
+    int have_action_par;                  /* 0: the action's defaults */
+    const ym_integrator_type *integrator; /* NULL: "rk3" */
+    double eps;                           /* step size (adaptive: initial), finite and > 0 */
+    double par[YM_SOLVER_MAXPAR];         /* the type's own parameters, used when have_par */
+    int have_par;                         /* 0: the type's defaults */
+} ym_solver_opts;
+
+/* Defaults: wilson, rk3, eps 0.01, type defaults. Local. */
+void ym_solver_opts_default(ym_solver_opts *o);
+
+/* Add a type to the registry (the pointer is kept). Local (call on every
+ * rank). Errors: YM_EINVAL (NULL, no name/description/step, nparams out of
+ * range, duplicate name: never silently replaced), YM_ENOMEM (registry
+ * full). */
+int ym_solver_register(const ym_solver_type *t);
+/* The type registered as name, or NULL with a YM_EINVAL message listing the
+ * known names. Local. */
+const ym_solver_type *ym_solver_find(const char *name);
+/* Number of registered types; types[0 .. min(n, max)-1] filled when types
+ * is not NULL. Local. */
+int ym_solver_list(const ym_solver_type **types, int max);
+/* Name, description of a type; its parameter table (names, defaults,
+ * descriptions) as "name=default" into buf (for listings). Local. */
+const char *ym_solver_type_name(const ym_solver_type *t);
+const char *ym_solver_type_description(const ym_solver_type *t);
+int ym_solver_type_nparams(const ym_solver_type *t);
+/* Parameter i: name, default, description (NULL when out of range). Local. */
+const char *ym_solver_type_param(const ym_solver_type *t, int i, double *def, const char **description);
+
+/* Check opts against type t before any work: eps, action parameters,
+ * integrator usable by t, type parameters. Local. Errors: YM_EINVAL with a
+ * message naming the parameter ("eps: ...", "integrator: ..."). */
+int ym_solver_check(const ym_solver_type *t, const ym_solver_opts *opts);
+/* Halo depth a field needs for t with opts (the action's). Local. */
+int ym_solver_halo_depth(const ym_solver_type *t, const ym_solver_opts *opts);
+
+/* Create a solver of type t for fields shaped like u (checks, allocates the
+ * state and calls setup). Collective. Errors: YM_EINVAL (as
+ * ym_solver_check, field halo too shallow), YM_ENOMEM, those of setup. */
+int ym_solver_create(ym_solver **out, const ym_solver_type *t, const ym_solver_opts *opts, const ym_gauge *u);
+/* NULL-safe. Collective (teardown). */
+void ym_solver_free(ym_solver *s);
+
+/* Advance u by one step, never past t_target; *dt receives the step taken.
+ * Updates the solver's time and step counter. Collective.
+ * Errors: YM_EINVAL (t_target not beyond the current time), those of the
+ * type; agreed over ranks. */
+int ym_solver_step(ym_solver *s, ym_gauge *u, double t_target, double *dt);
+/* Step until the flow time reaches t_target (landing on it exactly).
+ * Collective. */
+int ym_solver_advance(ym_solver *s, ym_gauge *u, double t_target);
+
+/* Accessors. Local. */
+double ym_solver_time(const ym_solver *s);
+long ym_solver_steps(const ym_solver *s);
+const ym_solver_type *ym_solver_get_type(const ym_solver *s);
+const ym_solver_opts *ym_solver_get_opts(const ym_solver *s);
+
+/* Solver state for checkpoints: flow time, step count and up to
+ * YM_SOLVER_MAXSAVE doubles of type state (e.g. the adaptive step size).
+ * restore puts them back (same type and options). Local. */
+typedef struct {
+    double t;
+    long steps;
+    int nsave;
+    double save[YM_SOLVER_MAXSAVE];
+} ym_solver_state;
+int ym_solver_save(const ym_solver *s, ym_solver_state *st);
+int ym_solver_restore(ym_solver *s, const ym_solver_state *st);
+
+#endif

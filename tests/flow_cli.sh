@@ -1,0 +1,156 @@
+#!/bin/sh
+# ymflow flow / ymflow solvers as a user and a script see them (TAP).
+# Oracles: documented CSV columns and key: value lines; bad parameters are
+# refused with exit 2 and one line naming the parameter before any work (no
+# output appears); outputs are never silently overwritten; a run stopped
+# after a checkpoint and resumed writes a CSV byte-identical to an
+# uninterrupted run, on 1 and 2 ranks; 1 and 2 ranks give the same rows;
+# the library's grid-independence check (tests/test_solver --mpi) on 2 ranks.
+: "${top_builddir:=.}"
+: "${MPIRUN:=mpirun}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+Y="$top_builddir/ymflow"
+case "$Y" in /*) ;; *) Y="$PWD/$Y" ;; esac
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
+    np=$1; shift
+    if [ "$np" = 0 ]; then timeout 300 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
+    else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
+}
+key() { sed -n "s/^$1: //p" "$T/out"; }
+SMALL="--dims 4 --N 2 --start random:5 --integrator rk3 --eps 0.05 --tmax 0.5"
+
+run 0 flow --help; ok $(( rc != 0 )) "flow --help exits 0"
+for f in --action --integrator --eps --tmax --measure-every --out --start --checkpoint --resume --force; do
+    grep -q -- "$f" "$T/out"; ok $? "flow --help documents $f"
+done
+run 0 solvers; ok $(( rc != 0 )) "solvers exits 0"
+for w in gradient-flow tol= wilson symanzik iwasaki dbw2 c1= euler rk2 rk3 adaptive; do
+    grep -q -- "$w" "$T/out"; ok $? "solvers lists $w"
+done
+run 0 --help; grep -q "flow" "$T/out" && grep -q solvers "$T/out"; ok $? "ymflow --help lists flow and solvers"
+
+# a small flow: header columns, rows, t0/w0 lines
+run 0 flow $SMALL --out "$T/a.csv"; ok $(( rc != 0 )) "4^4 SU(2) rk3 flow runs (rc $rc: $(head -c 200 "$T/err"))"
+hdr=$(grep -v '^#' "$T/a.csv" | head -1)
+for c in t plaquette plaquette_spatial plaquette_temporal E_plaq E_clover t2E_clover W_clover Q_clover Q_improved E_clover_max; do
+    echo ",$hdr," | grep -q ",$c,"; ok $? "CSV header has column $c"
+done
+[ "$(echo "$hdr" | cut -d, -f1)" = t ]; ok $? "first column is t"
+[ "$(grep -v '^#' "$T/a.csv" | tail -n +2 | wc -l)" -eq 11 ]; ok $? "11 measurements (t = 0, 0.05, ..., 0.5)"
+[ "$(grep -v '^#' "$T/a.csv" | tail -1 | cut -d, -f1)" = 0.5 ]; ok $? "last row at t = tmax"
+grep -v '^#' "$T/a.csv" | sed -n 3p | grep -Eq '^0\.05[0-9]*,0\.[0-9]{14,}'; ok $? "rows use full precision"
+for k in t0 w0 steps; do [ -n "$(key $k)" ]; ok $? "prints $k"; done
+grep -q "^# t0: $(key t0)$" "$T/a.csv"; ok $? "CSV trailer records t0"
+grep -q "^# eps = 0.05" "$T/a.csv"; ok $? "CSV records the effective parameters"
+run 0 flow $SMALL --measure-every 5 --out "$T/e5.csv"
+[ "$(grep -v '^#' "$T/e5.csv" | tail -n +2 | wc -l)" -eq 3 ]; ok $? "--measure-every 5 gives 3 rows"
+run 0 flow $SMALL --tmax 0.6 --ref 0.1 --measure-times 0.12,0.33 --out "$T/mt.csv"
+grep -v '^#' "$T/mt.csv" | cut -d, -f1 | grep -q '^0\.3300000'; ok $? "--measure-times adds a row at t = 0.33"
+run 0 flow $SMALL --out "$T/ad.csv" --integrator adaptive --tol 1e-5; ok $(( rc != 0 )) "adaptive integrator runs"
+
+# 1 and 2 ranks: same rows
+run 2 flow $SMALL --grid 1x1x1x2 --out "$T/b.csv"; ok $(( rc != 0 )) "2-rank flow runs"
+grep -v '^#' "$T/a.csv" >"$T/a.rows"; grep -v '^#' "$T/b.csv" >"$T/b.rows"
+cmp -s "$T/a.rows" "$T/b.rows"; ok $? "serial and 2-rank CSV rows are identical"
+if timeout 300 "$MPIRUN" --oversubscribe -n 2 "$top_builddir/tests/test_solver" --mpi >"$T/out" 2>&1; then r=0; else r=1; fi
+grep -q '^not ok' "$T/out" && r=1
+ok $r "test_solver --mpi on 2 ranks: rows equal a serial run"
+
+# overwrite refusal
+cp "$T/a.csv" "$T/a.keep"
+run 0 flow $SMALL --out "$T/a.csv"; ok $(( rc != 2 )) "existing CSV not overwritten (exit 2, got $rc)"
+grep '^ymflow' "$T/err" | grep -q "force"; ok $? "the refusal mentions --force"
+cmp -s "$T/a.csv" "$T/a.keep"; ok $? "refused run left the CSV intact"
+run 0 flow $SMALL --out "$T/a.csv" --force; ok $(( rc != 0 )) "--force replaces it"
+
+# bad parameters: exit 2, one line naming the parameter, no output
+check_bad() { # np, expected word, args...
+    np=$1; word=$2; shift 2
+    rm -f "$T/bad.csv"
+    run $np flow $SMALL --out "$T/bad.csv" "$@"
+    ok $(( rc != 2 )) "np=$np flow $* exits 2 (got $rc)"
+    [ "$(grep -c '^ymflow' "$T/err")" -eq 1 ] && grep '^ymflow' "$T/err" | grep -q -- "$word" && [ ! -e "$T/bad.csv" ]
+    ok $? "np=$np flow $*: one line naming '$word', no output: $(grep '^ymflow' "$T/err" | head -c 200)"
+}
+for np in 0 2; do
+    check_bad $np eps --eps 0
+    check_bad $np eps --eps -0.1
+    check_bad $np eps --eps nan
+    check_bad $np eps --eps inf
+    check_bad $np tmax --tmax -1
+    check_bad $np action --action frobnicate
+    check_bad $np integrator --integrator rk99
+    check_bad $np measure-every --measure-every 0
+    check_bad $np start --start sideways
+    check_bad $np N --N 1
+    check_bad $np eps --flow.eps=abc
+    check_bad $np unknown --frobnicate 3
+done
+
+# run card: values, overrides, errors with file:line
+cat >"$T/run.ini" <<EOF
+[flow]
+action = wilson
+integrator = rk2
+eps = 0.1
+tmax = 0.3
+[start]
+start = random:2
+dims = 4
+EOF
+run 0 flow "$T/run.ini" --out "$T/card.csv"; ok $(( rc != 0 )) "a run card drives the flow"
+grep -q "^# integrator = rk2" "$T/card.csv" && [ "$(key steps)" = 3 ]; ok $? "card values used (rk2, 3 steps)"
+run 0 flow "$T/run.ini" --flow.tmax=0.5 --out "$T/card2.csv"; [ "$(key steps)" = 5 ]; ok $? "--flow.tmax=0.5 overrides the card"
+printf '[flow]\neps = 0.1\nepsilon = 3\n' >"$T/bad.ini"
+run 0 flow "$T/bad.ini" --out "$T/card3.csv"
+ok $(( rc != 2 )) "unknown card key exits 2"
+grep '^ymflow' "$T/err" | grep -q "bad.ini:3"; ok $? "card error names file:line: $(grep '^ymflow' "$T/err")"
+
+# starts: instanton, file (positional CONFIG), final configuration
+run 0 flow --start instanton --dims 8 --rho 2 --eps 0.05 --tmax 0.2 --out "$T/inst.csv" --config-out "$T/final.ildg"
+ok $(( rc != 0 )) "instanton start runs"
+q=$(grep -v '^#' "$T/inst.csv" | tail -1 | awk -F, '{print $10}')
+awk "BEGIN{exit !($q > 0.7 && $q < 1.1)}"; ok $? "instanton keeps Q_clover near 1 ($q)"
+run 0 info "$T/final.ildg"; ok $(( rc != 0 )) "final configuration is readable (ILDG)"
+run 0 flow "$T/run.ini" "$T/final.ildg" --flow.tmax=0.1 --out "$T/file.csv"; ok $(( rc != 0 )) "CONFIG positional start runs"
+grep -q "^# start = file:$T/final.ildg" "$T/file.csv"; ok $? "CSV records start = file:CONFIG"
+
+# HDF5 dumps (content checked in tests/test_solver): file appears, refusals
+for np in 0 2; do
+    rm -f "$T/d.h5"
+    run $np flow $SMALL --out "$T/d$np.csv" --dump "$T/d.h5" --dump-times 0,0.25,0.5
+    ok $(( rc != 0 )) "np=$np --dump with --dump-times runs (rc $rc $(head -c 200 "$T/err"))"
+    [ -s "$T/d.h5" ] && [ "$(key dump)" = "$T/d.h5" ]; ok $? "np=$np HDF5 dump written"
+    [ -z "$(ls "$T" | grep 'd.h5.tmp')" ]; ok $? "np=$np no temporary dump file left"
+done
+run 0 flow $SMALL --out "$T/dx.csv" --dump "$T/d.h5" --dump-times 0.25; ok $(( rc != 2 )) "existing dump file not overwritten"
+check_bad 0 dump-times --dump-times 0.25
+check_bad 0 dump-times --dump "$T/new.h5" --dump-times 0.25,9
+check_bad 0 dump --dump "$T/new.h5"
+
+# resume: stop after 4 steps (checkpoints every 3), resume; identical CSV
+for np in 0 2; do
+    mkdir -p "$T/r$np" "$T/s$np"
+    grid=$([ $np = 0 ] && echo auto || echo 1x1x1x2)
+    CK="$SMALL --tmax 0.7 --measure-every 2 --checkpoint ck --checkpoint-every 3 --out flow.csv --grid $grid"
+    cd "$T/r$np"; run $np flow $CK; cd "$T"; ok $(( rc != 0 )) "np=$np uninterrupted run with checkpoints"
+    cd "$T/s$np"; run $np flow $CK --stop-after-steps 8; cd "$T"
+    ok $(( rc != 3 )) "np=$np --stop-after-steps 8 stops with exit 3 (got $rc)"
+    [ ! -e "$T/s$np/flow.csv" ] && [ -e "$T/s$np/ck.state" ]; ok $? "np=$np stopped run left a checkpoint, no CSV"
+    cd "$T/s$np"; run $np flow $CK; cd "$T"; ok $(( rc != 2 )) "np=$np restart without --resume refused (exit 2)"
+    cd "$T/s$np"; run $np flow $CK --eps 0.1 --resume; cd "$T"
+    ok $(( rc != 2 )) "np=$np resume with another eps refused"
+    grep '^ymflow' "$T/err" | grep -q "eps"; ok $? "np=$np the refusal names eps: $(grep '^ymflow' "$T/err")"
+    cd "$T/s$np"; run $np flow $CK --resume; cd "$T"; ok $(( rc != 0 )) "np=$np --resume finishes (rc $rc $(head -c 200 "$T/err"))"
+    cmp -s "$T/r$np/flow.csv" "$T/s$np/flow.csv"; ok $? "np=$np resumed CSV is byte-identical to the uninterrupted one"
+done
+cmp -s "$T/r0/flow.csv" "$T/r2/flow.csv" || { grep -v grid "$T/r0/flow.csv" >"$T/x0"; grep -v grid "$T/r2/flow.csv" >"$T/x2"; cmp -s "$T/x0" "$T/x2"; }
+ok $? "resumable runs on 1 and 2 ranks agree"
+
+echo "1..$n"
+[ "$fails" = 0 ]
