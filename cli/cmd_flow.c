@@ -50,8 +50,8 @@ static const char *usage =
     "  --dump-times LIST      flow times of the dumps (comma-separated; also measured)\n"
     "  --force                replace existing outputs / checkpoints\n"
     "Prints t0, w0 (nan when not reached), steps and outputs as key: value lines.\n"
-    "W_clover = t d(t^2 E_clover)/dt is computed from the flow equation; Q_improved is\n"
-    "nan until the improved-charge module is connected.\n";
+    "W_clover = t d(t^2 E_clover)/dt is computed from the flow equation; Q_improved is the\n"
+    "5Li charge (de Forcrand et al., O(a^4)-improved).\n";
 
 typedef struct {
     char solver[STR], action[STR], integrator[STR];
@@ -617,7 +617,8 @@ int cmd_flow(int argc, char **argv)
         sb_printf(&b, "# units: lattice units (t in a^2, E in a^-4); E_* are site averages; plaquette = <(1/N) Re tr P>\n");
         sb_printf(&b, "# W_clover = t d(t^2 E_clover)/dt from the flow equation (centred difference of E_clover "
                       "along the flow force, Richardson-extrapolated)\n");
-        sb_printf(&b, "# Q_improved: nan (improved charge not connected yet)\n");
+        sb_printf(&b, "# Q_improved: 5Li charge (de Forcrand, Garcia Perez, Stamatescu), O(a^4) improved;"
+                      " nan when a split direction has fewer than 3 sites per rank\n");
         sb_printf(&b, "# effective parameters:\n");
         sb_card(&b, tab, ntab, "# ");
         for (int c = 0; c < YM_MEASURE_NCOL; ++c) sb_printf(&b, "%s%c", ym_measure_column(c), c + 1 < YM_MEASURE_NCOL ? ',' : '\n');

@@ -20,6 +20,9 @@
 #include "ym_milc.h"
 #include "ym_openqcd.h"
 #include "ym_card.h"
+#include "ym_improved.h"
+#include "ym_cool.h"
+#include "ym_smear.h"
 #include "ym_action.h"
 #include "ym_integrator.h"
 

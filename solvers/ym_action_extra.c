@@ -2,5 +2,7 @@
  * here, one line, and gets registered with the core set. */
 #include "ym_action.h"
 
-const ym_action_type *const ym_action_extra[] = {NULL};
-const int ym_action_nextra = 0;
+extern const ym_action_type ym_action_overimproved_rect; /* ym_zeuthen.c */
+
+const ym_action_type *const ym_action_extra[] = {&ym_action_overimproved_rect};
+const int ym_action_nextra = sizeof ym_action_extra / sizeof ym_action_extra[0];

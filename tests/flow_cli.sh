@@ -22,7 +22,7 @@ run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
     else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
 }
 key() { sed -n "s/^$1: //p" "$T/out"; }
-SMALL="--dims 4 --N 2 --start random:5 --integrator rk3 --eps 0.05 --tmax 0.5"
+SMALL="--dims 4x4x4x6 --N 2 --start random:5 --integrator rk3 --eps 0.05 --tmax 0.5"
 
 run 0 flow --help; ok $(( rc != 0 )) "flow --help exits 0"
 for f in --action --integrator --eps --tmax --measure-every --out --start --checkpoint --resume --force; do
@@ -101,7 +101,7 @@ eps = 0.1
 tmax = 0.3
 [start]
 start = random:2
-dims = 4
+dims = 4x4x4x6
 EOF
 run 0 flow "$T/run.ini" --out "$T/card.csv"; ok $(( rc != 0 )) "a run card drives the flow"
 grep -q "^# integrator = rk2" "$T/card.csv" && [ "$(key steps)" = 3 ]; ok $? "card values used (rk2, 3 steps)"

@@ -91,7 +91,7 @@ static double max_rel_rows(const double *a, const double *b, int n)
 static int flow_rows(MPI_Comm comm, const int pd[4], double *rows, int *nrows)
 {
     test_lat t;
-    int L[4] = {4, 4, 4, 4}, bc[4] = {0, 0, 0, 0};
+    int L[4] = {4, 4, 4, 6}, bc[4] = {0, 0, 0, 0};
     int st = test_lat_create(&t, comm, L, pd, 1, bc, 2);
     ym_solver *s = NULL;
     ym_measure *m = NULL;
@@ -207,8 +207,8 @@ int main(int argc, char **argv)
         if (!st) st = ym_measure_create(&m, a.u, ym_action_find("wilson"), NULL);
         if (!st) st = ym_measure_row(m, a.u, 0, row);
         tap_ok(!st && fabs(row[YM_M_PLAQ] - 1) < 1e-15 && fabs(row[YM_M_EPLAQ]) < 1e-14 &&
-                   fabs(row[YM_M_ECLOV]) < 1e-14 && fabs(row[YM_M_QCLOV]) < 1e-14 && isnan(row[YM_M_QIMPR]),
-               "unit field: plaquette 1, E = Q = 0, Q_improved nan (not connected)");
+                   fabs(row[YM_M_ECLOV]) < 1e-14 && fabs(row[YM_M_QCLOV]) < 1e-14 && fabs(row[YM_M_QIMPR]) < 1e-14,
+               "unit field: plaquette 1, E = Q = 0, Q_improved 0");
         double sw = 0;
         if (!st) st = ym_gauge_set_random(a.u, 11);
         if (!st) st = ym_gauge_wilson_action(a.u, &sw);

@@ -1,0 +1,121 @@
+/* Extra loop actions and the Zeuthen flow "action".
+ *
+ *  "overimproved-rect" (registered): Moran-Leinweber over-improved rectangle
+ *      action (THEORY.md C.2), c0 = (5 - 2 eps)/3 on 1x1, c1 = -(1 - eps)/12
+ *      on 1x2 and 2x1 (c0 + 8 c1 = 1); parameter eps (default -0.25;
+ *      eps = 1: Wilson, eps = 0: Luscher-Weisz).
+ *  ym_action_zeuthen (NOT registered, see ym_smear.h): value = Luscher-Weisz
+ *      action; "force" Z' = (5/6) Z + (1/12)[U Z(x+mu) U^dagger +
+ *      U(x-mu)^dagger Z(x-mu) U(x-mu)] applied to the LW force Z (THEORY.md
+ *      B.5, Grid ZeuthenFlow). Z' is not the gradient of the value, so the
+ *      type must stay out of the registry (test_action checks force =
+ *      derivative for every registered type) until ym_action_type has a
+ *      capability flag for it. Use it directly with ym_flow_step.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ym_action.h"
+#include "ym_smear.h"
+#include "ym_status.h"
+
+static int eps_check(const ym_action_type *a, const double *par)
+{
+    if (!isfinite(par[0])) return YM_ERROR(YM_EINVAL, "action %s: parameter eps is not finite", a->name);
+    return YM_OK;
+}
+
+static void orect_set(double eps, ym_loop_set *ls)
+{
+    double c1 = -(1.0 - eps) / 12.0;
+    ls->nloop = 3;
+    ls->ext_mu[0] = 1, ls->ext_nu[0] = 1, ls->w[0] = (5.0 - 2.0 * eps) / 3.0;
+    ls->ext_mu[1] = 1, ls->ext_nu[1] = 2, ls->w[1] = c1;
+    ls->ext_mu[2] = 2, ls->ext_nu[2] = 1, ls->w[2] = c1;
+}
+
+static int orect_value(const ym_action_type *a, const double *par, ym_gauge *u, double *s)
+{
+    (void)a;
+    ym_loop_set ls;
+    orect_set(par[0], &ls);
+    return ym_loop_action_value(&ls, u, s);
+}
+
+static int orect_force(const ym_action_type *a, const double *par, ym_gauge *u, ym_field *z)
+{
+    (void)a;
+    ym_loop_set ls;
+    orect_set(par[0], &ls);
+    return ym_loop_action_force(&ls, u, z);
+}
+
+static const ym_action_param p_orect[] = {
+    {"eps", -0.25, "over-improvement (1: Wilson, 0: Luscher-Weisz, -0.25: Moran-Leinweber)"}};
+
+const ym_action_type ym_action_overimproved_rect = {
+    "overimproved-rect", "over-improved rectangle action, c0 = (5-2eps)/3, c1 = -(1-eps)/12 (Moran-Leinweber)",
+    2, 1, p_orect, eps_check, orect_value, orect_force, NULL};
+
+/* ---- Zeuthen ---- */
+
+static int zeu_value(const ym_action_type *a, const double *par, ym_gauge *u, double *s)
+{
+    (void)a, (void)par;
+    ym_loop_set ls;
+    orect_set(0.0, &ls);
+    return ym_loop_action_value(&ls, u, s);
+}
+
+static int zeu_force(const ym_action_type *a, const double *par, ym_gauge *u, ym_field *z)
+{
+    (void)a, (void)par;
+    ym_loop_set ls;
+    orect_set(0.0, &ls);
+    const ym_geom *g = ym_gauge_geom(u);
+    int N = ym_gauge_N(u);
+    size_t nn = (size_t)N * N;
+    ym_field *z0 = NULL;
+    int st = ym_loop_action_force(&ls, u, z);
+    if (!st) st = ym_field_create(&z0, g, ym_field_ncomp(z));
+    if (!st) {
+        memcpy(ym_field_data(z0), ym_field_data(z), sizeof(double) * ym_field_ncomp(z) * (size_t)ym_geom_nsites(g));
+        st = ym_field_halo_update(z0);
+    }
+    if (!st) {
+        const int *in = ym_geom_interior(g);
+        double *zd = ym_field_data(z), *z0d = ym_field_data(z0), *ud = ym_field_data(ym_gauge_field(u));
+        ym_cplx t[YM_NMAX * YM_NMAX], r[YM_NMAX * YM_NMAX];
+        for (int i = 0; i < ym_geom_ninterior(g); ++i) {
+            int x = in[i];
+            unsigned fl = ym_geom_flags(g, x);
+            for (int mu = 0; mu < 4; ++mu) {
+                ym_cplx *zx = ym_gauge_link_at(zd, N, x, mu);
+                if (!(fl & YM_GEOM_LINK(mu))) continue; /* force is 0 on a missing link */
+                for (size_t j = 0; j < nn; ++j) zx[j] *= 5.0 / 6.0;
+                /* U Z(x+mu) U^dagger (Z(x+mu) is 0 where that link is missing) */
+                int xp = ym_geom_up(g, mu)[x];
+                const ym_cplx *U = ym_gauge_link_at(ud, N, x, mu);
+                ym_su_mul_nn(N, t, U, ym_gauge_link_at(z0d, N, xp, mu));
+                ym_su_mul_nd(N, r, t, U);
+                ym_su_axpy(N, zx, 1.0 / 12.0, r);
+                if (fl & YM_GEOM_DOWN(mu)) {
+                    int xm = ym_geom_dn(g, mu)[x];
+                    if (ym_geom_flags(g, xm) & YM_GEOM_LINK(mu)) {
+                        const ym_cplx *Um = ym_gauge_link_at(ud, N, xm, mu);
+                        ym_su_mul_dn(N, t, Um, ym_gauge_link_at(z0d, N, xm, mu));
+                        ym_su_mul_nn(N, r, t, Um);
+                        ym_su_axpy(N, zx, 1.0 / 12.0, r);
+                    }
+                }
+            }
+        }
+    }
+    ym_field_free(z0);
+    return st;
+}
+
+const ym_action_type ym_action_zeuthen = {
+    "zeuthen", "Zeuthen flow: LW action, force (1 + a^2/12 nabla*_mu nabla_mu) applied to the LW force (not a gradient)",
+    2, 0, NULL, NULL, zeu_value, zeu_force, NULL};
