@@ -117,10 +117,355 @@ int ym_loop_action_value(const ym_loop_set *ls, ym_gauge *u, double *s)
     return ym_sum_allreduce(&acc, comm_of_u(u), s);
 }
 
+/* ---- staple kernels for N = 2, 3 on periodic geometries ----
+ *
+ * Omega_mu(x) = U_mu(x) Sigma with Sigma the weighted sum of the staples
+ * (the loop read from U_mu(x) onwards, without U_mu(x)). Per (nu, sign) the
+ * plaquette staple and the three 1x2 staples share products:
+ *   a  = U_nu(x+mu) U_mu(x+nu)^+                  (sign +; mirrored for -)
+ *   plaquette = a U_nu(x)^+,
+ *   wide (link first) = U_mu(x+mu) U_nu(x+2mu) [U_mu(x+nu) U_mu(x+mu+nu)]^+ U_nu(x)^+,
+ *   tall = [U_nu(x+mu) U_nu(x+mu+nu)] [U_nu(x+nu) U_mu(x+2nu)]^+ U_nu(x)^+,
+ *   wide (link second) = a [U_nu(x-mu) U_mu(x-mu+nu)]^+ U_mu(x-mu),
+ * and the three staples that end in U_nu(x)^+ are summed (weighted) before
+ * that last product: 11 products per (nu, sign) instead of 14, 2 for Wilson.
+ * Every link's force is computed from its own staples in a fixed order, so
+ * the result does not depend on the process grid. */
+
+#if defined(__GNUC__)
+#define FK_INLINE static inline __attribute__((always_inline))
+#define FK_UNROLL _Pragma("GCC unroll 27")
+#else
+#define FK_INLINE static inline
+#define FK_UNROLL
+#endif
+
+/* Matrices as 2N^2 doubles (re, im interleaved, row-major). Products
+ * c_ij = sum_k f(a)_ik g(b)_kj accumulate, per complex entry, the terms
+ * in order k = 0 .. N-1, each as (ar br - ai bi, ar bi + ai br) up to the
+ * conjugations; with GCC/Clang vector extensions a complex entry is one
+ * 2-double vector (the same arithmetic, two lanes at once). */
+#if defined(__GNUC__)
+typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
+#define FK_PROD(NN, name, AIDX, LOADB)                                                             \
+    FK_INLINE void name(double *restrict c, const double *restrict a, const double *restrict b)    \
+    {                                                                                               \
+        fk_v2 B0[NN * NN], B1[NN * NN];                                                             \
+        FK_UNROLL for (int k = 0; k < NN; ++k) FK_UNROLL for (int j = 0; j < NN; ++j) { LOADB(NN) }     \
+        FK_UNROLL for (int i = 0; i < NN; ++i)                                                      \
+        {                                                                                           \
+            fk_v2 acc[NN];                                                                          \
+            FK_UNROLL for (int k = 0; k < NN; ++k)                                                  \
+            {                                                                                       \
+                double ar = a[2 * (AIDX)], ai = a[2 * (AIDX) + 1];                                  \
+                fk_v2 vr = {ar, ar}, vi = {ai, ai};                                                 \
+                FK_UNROLL for (int j = 0; j < NN; ++j)                                              \
+                {                                                                                   \
+                    fk_v2 t = vr * B0[k * NN + j] + vi * B1[k * NN + j];                            \
+                    acc[j] = k ? acc[j] + t : t;                                                    \
+                }                                                                                   \
+            }                                                                                       \
+            FK_UNROLL for (int j = 0; j < NN; ++j)                                                  \
+            {                                                                                       \
+                c[2 * (i * NN + j)] = acc[j][0], c[2 * (i * NN + j) + 1] = acc[j][1];               \
+            }                                                                                       \
+        }                                                                                           \
+    }
+/* b_kj: (br, bi) and (-bi, br) */
+#define FK_LB_N(NN)                                                                                   \
+    double br = b[2 * (k * NN + j)], bi = b[2 * (k * NN + j) + 1];                                  \
+    B0[k * NN + j] = (fk_v2){br, bi}; B1[k * NN + j] = (fk_v2){-bi, br};
+/* conj(b_jk): (br, -bi) and (bi, br) */
+#define FK_LB_D(NN)                                                                                   \
+    double br = b[2 * (j * NN + k)], bi = b[2 * (j * NN + k) + 1];                                  \
+    B0[k * NN + j] = (fk_v2){br, -bi}; B1[k * NN + j] = (fk_v2){bi, br};
+/* conj(a_ki) b_kj: (br, bi) and (bi, -br) */
+#define FK_LB_C(NN)                                                                                   \
+    double br = b[2 * (k * NN + j)], bi = b[2 * (k * NN + j) + 1];                                  \
+    B0[k * NN + j] = (fk_v2){br, bi}; B1[k * NN + j] = (fk_v2){bi, -br};
+#define FK_PRODUCTS(NN)                                                                             \
+    FK_PROD(NN, nn##NN, i * NN + k, FK_LB_N)                                                       \
+    FK_PROD(NN, nd##NN, i * NN + k, FK_LB_D)                                                       \
+    FK_PROD(NN, dn##NN, k * NN + i, FK_LB_C)
+#else
+#define FK_PRODUCTS(NN)                                                                             \
+    FK_INLINE void nn##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+    {                                                                                               \
+        for (int i = 0; i < NN; ++i)                                                                \
+            for (int j = 0; j < NN; ++j) {                                                          \
+                double re = 0, im = 0;                                                              \
+                for (int k = 0; k < NN; ++k) {                                                      \
+                    double ar = a[2 * (i * NN + k)], ai = a[2 * (i * NN + k) + 1];                  \
+                    double br = b[2 * (k * NN + j)], bi = b[2 * (k * NN + j) + 1];                  \
+                    re += ar * br - ai * bi;                                                        \
+                    im += ar * bi + ai * br;                                                        \
+                }                                                                                   \
+                c[2 * (i * NN + j)] = re, c[2 * (i * NN + j) + 1] = im;                             \
+            }                                                                                       \
+    }                                                                                               \
+    FK_INLINE void nd##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+    {                                                                                               \
+        for (int i = 0; i < NN; ++i)                                                                \
+            for (int j = 0; j < NN; ++j) {                                                          \
+                double re = 0, im = 0;                                                              \
+                for (int k = 0; k < NN; ++k) {                                                      \
+                    double ar = a[2 * (i * NN + k)], ai = a[2 * (i * NN + k) + 1];                  \
+                    double br = b[2 * (j * NN + k)], bi = b[2 * (j * NN + k) + 1];                  \
+                    re += ar * br + ai * bi;                                                        \
+                    im += ai * br - ar * bi;                                                        \
+                }                                                                                   \
+                c[2 * (i * NN + j)] = re, c[2 * (i * NN + j) + 1] = im;                             \
+            }                                                                                       \
+    }                                                                                               \
+    FK_INLINE void dn##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+    {                                                                                               \
+        for (int i = 0; i < NN; ++i)                                                                \
+            for (int j = 0; j < NN; ++j) {                                                          \
+                double re = 0, im = 0;                                                              \
+                for (int k = 0; k < NN; ++k) {                                                      \
+                    double ar = a[2 * (k * NN + i)], ai = a[2 * (k * NN + i) + 1];                  \
+                    double br = b[2 * (k * NN + j)], bi = b[2 * (k * NN + j) + 1];                  \
+                    re += ar * br + ai * bi;                                                        \
+                    im += ar * bi - ai * br;                                                        \
+                }                                                                                   \
+                c[2 * (i * NN + j)] = re, c[2 * (i * NN + j) + 1] = im;                             \
+            }                                                                                       \
+    }
+#endif
+
+#define FK_DEFINE(NN)                                                                               \
+    FK_PRODUCTS(NN)                                                                                 \
+    /* c += s a */                                                                                  \
+    FK_INLINE void axpy##NN(double *restrict c, double s, const double *restrict a)                \
+    {                                                                                               \
+        FK_UNROLL for (int i = 0; i < 2 * NN * NN; ++i) c[i] += s * a[i];                           \
+    }                                                                                               \
+    /* c += s a^+ */                                                                                \
+    FK_INLINE void axpyd##NN(double *restrict c, double s, const double *restrict a)               \
+    {                                                                                               \
+        FK_UNROLL for (int i = 0; i < NN; ++i) FK_UNROLL for (int j = 0; j < NN; ++j)               \
+        {                                                                                           \
+            c[2 * (i * NN + j)] += s * a[2 * (j * NN + i)];                                         \
+            c[2 * (i * NN + j) + 1] -= s * a[2 * (j * NN + i) + 1];                                 \
+        }                                                                                           \
+    }                                                                                               \
+    /* z = -P(om) = -(om - om^+)/2 + i Im tr(om)/N */                                               \
+    FK_INLINE void negproj##NN(double *restrict z, const double *restrict om)                      \
+    {                                                                                               \
+        double tr = 0;                                                                              \
+        FK_UNROLL for (int i = 0; i < NN; ++i) tr += om[2 * (i * NN + i) + 1];                      \
+        tr /= NN;                                                                                   \
+        FK_UNROLL for (int i = 0; i < NN; ++i) FK_UNROLL for (int j = 0; j < NN; ++j)               \
+        {                                                                                           \
+            z[2 * (i * NN + j)] = -0.5 * (om[2 * (i * NN + j)] - om[2 * (j * NN + i)]);            \
+            z[2 * (i * NN + j) + 1] = -0.5 * (om[2 * (i * NN + j) + 1] + om[2 * (j * NN + i) + 1]); \
+        }                                                                                           \
+        FK_UNROLL for (int i = 0; i < NN; ++i) z[2 * (i * NN + i) + 1] += tr;                       \
+    }                                                                                               \
+    static void force_fast##NN(const double *ud, const int *const *up, const int *const *dn, int x, \
+                               const double wt[3], int rect, double *restrict zx)                  \
+    {                                                                                               \
+        enum { S = 2 * NN * NN };                                                                   \
+        double sig[S], a[S], b[S], c[S], d[S], r[S], t[S], t2[S], om[S];                           \
+        _Pragma("GCC unroll 1") for (int mu = 0; mu < 4; ++mu)                                      \
+        {                                                                                           \
+            for (int i = 0; i < S; ++i) sig[i] = 0;                                                 \
+            const int xm = up[mu][x], xmm = up[mu][xm], xb = dn[mu][x];                             \
+            _Pragma("GCC unroll 1") for (int nu = 0; nu < 4; ++nu)                                  \
+            {                                                                                       \
+                if (nu == mu) continue;                                                             \
+                /* sign + */                                                                        \
+                {                                                                                   \
+                    const int xn = up[nu][x], xmn = up[nu][xm];                                     \
+                    nd##NN(a, L(xm, nu), L(xn, mu));                                                \
+                    if (!rect) {                                                                    \
+                        nd##NN(t, a, L(x, nu));                                                     \
+                        axpy##NN(sig, wt[0], t);                                                    \
+                    } else {                                                                        \
+                        for (int i = 0; i < S; ++i) r[i] = wt[0] * a[i];                            \
+                        /* wide, link first */                                                      \
+                        nn##NN(c, L(xm, mu), L(xmm, nu));                                           \
+                        nn##NN(d, L(xn, mu), L(xmn, mu));                                           \
+                        nd##NN(t, c, d);                                                            \
+                        axpy##NN(r, wt[2], t);                                                      \
+                        /* tall */                                                                  \
+                        nn##NN(c, L(xm, nu), L(xmn, nu));                                           \
+                        nn##NN(d, L(xn, nu), L(up[nu][xn], mu));                                    \
+                        nd##NN(t, c, d);                                                            \
+                        axpy##NN(r, wt[1], t);                                                      \
+                        nd##NN(t, r, L(x, nu));                                                     \
+                        axpy##NN(sig, 1.0, t);                                                      \
+                        /* wide, link second */                                                     \
+                        nn##NN(b, L(xb, nu), L(up[nu][xb], mu));                                    \
+                        nd##NN(t, a, b);                                                            \
+                        nn##NN(t2, t, L(xb, mu));                                                   \
+                        axpy##NN(sig, wt[2], t2);                                                   \
+                    }                                                                               \
+                }                                                                                   \
+                /* sign - */                                                                        \
+                {                                                                                   \
+                    const int xd = dn[nu][x], xmd = dn[nu][xm];                                     \
+                    nn##NN(b, L(xd, mu), L(xmd, nu)); /* a = b^+ */                                 \
+                    if (!rect) {                                                                    \
+                        dn##NN(t, b, L(xd, nu));                                                    \
+                        axpy##NN(sig, wt[0], t);                                                    \
+                    } else {                                                                        \
+                        for (int i = 0; i < S; ++i) r[i] = 0;                                       \
+                        axpyd##NN(r, wt[0], b);                                                     \
+                        /* wide, link first */                                                      \
+                        nd##NN(c, L(xm, mu), L(dn[nu][xmm], nu));                                   \
+                        nn##NN(d, L(xd, mu), L(xmd, mu));                                           \
+                        nd##NN(t, c, d);                                                            \
+                        axpy##NN(r, wt[2], t);                                                      \
+                        /* tall */                                                                  \
+                        const int xdd = dn[nu][xd];                                                 \
+                        nn##NN(c, L(dn[nu][xmd], nu), L(xmd, nu));                                  \
+                        dn##NN(d, L(xdd, mu), L(xdd, nu));                                          \
+                        dn##NN(t, c, d);                                                            \
+                        axpy##NN(r, wt[1], t);                                                      \
+                        nn##NN(t, r, L(xd, nu));                                                    \
+                        axpy##NN(sig, 1.0, t);                                                      \
+                        /* wide, link second */                                                     \
+                        const int xbd = dn[nu][xb];                                                 \
+                        dn##NN(d, L(xbd, mu), L(xbd, nu));                                          \
+                        dn##NN(t, b, d);                                                            \
+                        nn##NN(t2, t, L(xb, mu));                                                   \
+                        axpy##NN(sig, wt[2], t2);                                                   \
+                    }                                                                               \
+                }                                                                                   \
+            }                                                                                       \
+            nn##NN(om, L(x, mu), sig);                                                              \
+            negproj##NN(zx + (size_t)mu * S, om);                                                   \
+        }                                                                                           \
+    }
+
+/* Wilson action, every staple computed once: per plaquette at corner x in
+ * plane (mu, nu), with p1 = U_mu(x) U_nu(x+mu) and p2 = U_nu(x) U_mu(x+nu),
+ *   Sigma_mu(x)    += U_nu(x+mu) p2^+     Sigma_mu(x+nu) += p1^+ U_nu(x)
+ *   Sigma_nu(x)    += U_mu(x+nu) p1^+     Sigma_nu(x+mu) += p2^+ U_mu(x)
+ * (6 products per plaquette, 40 per site with Omega = w U Sigma, against 52
+ * link by link). Sigma is accumulated in z. Corners run over local
+ * coordinates -1 .. l-1 in storage order, the halo ones contributing only
+ * to interior links, so every link receives its terms in the same order
+ * (corners x - e3, x - e2, x - e1, x - e0, then x; planes in order) on
+ * every process grid. */
+#define FK_WILSON(NN)                                                                               \
+    static void wilson_scatter##NN(const ym_geom *g, const double *ud, double *zd, double w)       \
+    {                                                                                               \
+        enum { S = 2 * NN * NN };                                                                   \
+        const int *l = ym_grid_local(ym_geom_grid(g)), *in = ym_geom_interior(g);                   \
+        const int *up[4];                                                                           \
+        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
+        int nin = ym_geom_ninterior(g);                                                             \
+        for (int i = 0; i < nin; ++i) memset(zd + (size_t)in[i] * 4 * S, 0, sizeof(double) * 4 * S); \
+        double p1[S], p2[S], t[S];                                                                  \
+        int x[4];                                                                                   \
+        for (x[3] = -1; x[3] < l[3]; ++x[3])                                                        \
+            for (x[2] = -1; x[2] < l[2]; ++x[2])                                                    \
+                for (x[1] = -1; x[1] < l[1]; ++x[1]) {                                              \
+                    int r[4] = {-1, x[1], x[2], x[3]};                                              \
+                    int base = ym_geom_index(g, r);                                                 \
+                    unsigned hr = (x[1] < 0 ? 2u : 0u) | (x[2] < 0 ? 4u : 0u) | (x[3] < 0 ? 8u : 0u); \
+                    for (x[0] = -1; x[0] < l[0]; ++x[0]) {                                          \
+                        unsigned h = hr | (x[0] < 0 ? 1u : 0u);                                     \
+                        if (h & (h - 1)) continue; /* two or more coordinates at -1 */              \
+                        const int xs = base + x[0] + 1;                                             \
+                        for (int mu = 0; mu < 3; ++mu)                                              \
+                            for (int nu = mu + 1; nu < 4; ++nu) {                                   \
+                                const int xm = up[mu][xs], xn = up[nu][xs];                         \
+                                if (h == (1u << nu)) {                                              \
+                                    nn##NN(p1, L(xs, mu), L(xm, nu));                               \
+                                    dn##NN(t, p1, L(xs, nu));                                       \
+                                    axpy##NN(A(xn, mu), 1.0, t);                                    \
+                                } else if (h == (1u << mu)) {                                       \
+                                    nn##NN(p2, L(xs, nu), L(xn, mu));                               \
+                                    dn##NN(t, p2, L(xs, mu));                                       \
+                                    axpy##NN(A(xm, nu), 1.0, t);                                    \
+                                } else if (!h) {                                                    \
+                                    nn##NN(p1, L(xs, mu), L(xm, nu));                               \
+                                    nn##NN(p2, L(xs, nu), L(xn, mu));                               \
+                                    nd##NN(t, L(xm, nu), p2);                                       \
+                                    axpy##NN(A(xs, mu), 1.0, t);                                    \
+                                    nd##NN(t, L(xn, mu), p1);                                       \
+                                    axpy##NN(A(xs, nu), 1.0, t);                                    \
+                                    if (x[nu] + 1 < l[nu]) {                                        \
+                                        dn##NN(t, p1, L(xs, nu));                                   \
+                                        axpy##NN(A(xn, mu), 1.0, t);                                \
+                                    }                                                               \
+                                    if (x[mu] + 1 < l[mu]) {                                        \
+                                        dn##NN(t, p2, L(xs, mu));                                   \
+                                        axpy##NN(A(xm, nu), 1.0, t);                                \
+                                    }                                                               \
+                                }                                                                   \
+                            }                                                                       \
+                    }                                                                               \
+                }                                                                                   \
+        for (int i = 0; i < nin; ++i)                                                               \
+            for (int mu = 0; mu < 4; ++mu) {                                                        \
+                double *zx = A(in[i], mu), om[S];                                                   \
+                nn##NN(om, L(in[i], mu), zx);                                                       \
+                for (int j = 0; j < S; ++j) om[j] *= w;                                             \
+                negproj##NN(zx, om);                                                                \
+            }                                                                                       \
+    }
+
+#define L(site, m) (ud + ((size_t)(site) * 4 + (size_t)(m)) * S)
+#define A(site, m) (zd + ((size_t)(site) * 4 + (size_t)(m)) * S)
+FK_DEFINE(2)
+FK_DEFINE(3)
+FK_WILSON(2)
+FK_WILSON(3)
+#undef L
+#undef A
+
+/* Fast-path shapes: 1x1 (weight wt[0]), 1x2 (wt[1]), 2x1 (wt[2]), each at
+ * most once; periodic boundaries; N = 2, 3. Returns 1 if it applies. */
+static int fast_weights(const ym_loop_set *ls, const ym_gauge *u, double wt[3], int *rect)
+{
+    int N = ym_gauge_N(u);
+    const ym_geom *g = ym_gauge_geom(u);
+    if (N != 2 && N != 3) return 0;
+    for (int m = 0; m < 4; ++m)
+        if (ym_geom_bc(g, m) != YM_BC_PERIODIC) return 0;
+    int seen[3] = {0, 0, 0};
+    wt[0] = wt[1] = wt[2] = 0;
+    for (int k = 0; k < ls->nloop; ++k) {
+        int a = ls->ext_mu[k], b = ls->ext_nu[k], s;
+        if (a == 1 && b == 1) s = 0;
+        else if (a == 1 && b == 2) s = 1;
+        else if (a == 2 && b == 1) s = 2;
+        else return 0;
+        if (seen[s]++) return 0;
+        wt[s] = ls->w[k];
+    }
+    *rect = seen[1] || seen[2];
+    return 1;
+}
+
 int ym_loop_action_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z)
 {
     int st = loop_prepare(ls, u);
     if (st) return st;
+    double wt[3];
+    int rect;
+    if (fast_weights(ls, u, wt, &rect)) {
+        const ym_geom *g = ym_gauge_geom(u);
+        const int *up[4], *dn[4];
+        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m), dn[m] = ym_geom_dn(g, m);
+        const double *ud = ym_field_data(ym_gauge_field(u));
+        double *zd = ym_field_data(z);
+        const int *in = ym_geom_interior(g);
+        int nin = ym_geom_ninterior(g), N = ym_gauge_N(u);
+        size_t ns = 8 * (size_t)N * N;
+        if (!rect) {
+            if (N == 2) wilson_scatter2(g, ud, zd, wt[0]);
+            else wilson_scatter3(g, ud, zd, wt[0]);
+        } else if (N == 2)
+            for (int i = 0; i < nin; ++i) force_fast2(ud, up, dn, in[i], wt, rect, zd + (size_t)in[i] * ns);
+        else
+            for (int i = 0; i < nin; ++i) force_fast3(ud, up, dn, in[i], wt, rect, zd + (size_t)in[i] * ns);
+        return YM_OK;
+    }
     walker w;
     walker_init(&w, u);
     int N = w.N, p[16];

@@ -12,8 +12,9 @@ struct ym_flow_work {
     const ym_geom *g;
     int N;
     ym_field *z, *k;
-    ym_field *z0, *z1; /* adaptive: Z of stages 0 and 1 */
-    ym_gauge *v;       /* adaptive: the field at the start of the step */
+    /* Adaptive only, allocated by the first ym_flow_step_adaptive: */
+    ym_field *d; /* 2 Z1 - Z0 (the embedded second-order direction) */
+    ym_gauge *v; /* the field at the start of the step */
 };
 
 static const double A_euler[] = {0.0}, B_euler[] = {1.0};
@@ -93,9 +94,6 @@ int ym_flow_work_create(ym_flow_work **out, const ym_gauge *u)
     size_t nc = 8 * (size_t)w->N * w->N;
     int st = ym_field_create(&w->z, w->g, nc);
     if (!st) st = ym_field_create(&w->k, w->g, nc);
-    if (!st) st = ym_field_create(&w->z0, w->g, nc);
-    if (!st) st = ym_field_create(&w->z1, w->g, nc);
-    if (!st) st = ym_gauge_create(&w->v, w->g, w->N);
     if (st) {
         ym_flow_work_free(w);
         return st;
@@ -109,45 +107,167 @@ void ym_flow_work_free(ym_flow_work *w)
     if (!w) return;
     ym_field_free(w->z);
     ym_field_free(w->k);
-    ym_field_free(w->z0);
-    ym_field_free(w->z1);
+    ym_field_free(w->d);
     ym_gauge_free(w->v);
     free(w);
 }
 
 ym_field *ym_flow_work_force(ym_flow_work *w) { return w->z; }
 
+/* One stage's update of every interior link: K <- A K + Z (A = 0: K <- Z,
+ * whatever K held), U <- exp(c K) U with c = eps B. */
+#if defined(__GNUC__)
+#define IT_UNROLL _Pragma("GCC unroll 27")
+#else
+#define IT_UNROLL
+#endif
+/* exp(x) for x in su(3) with c1 = -tr(x^2)/2 <= 0.5 (eigenvalues of
+ * Q = -i x below sqrt(4 c1 / 3) < 0.82): exp(iQ) = f0 + f1 Q + f2 Q^2 from the
+ * power series reduced by Cayley-Hamilton (Q^3 = c1 Q + c0), as in
+ * ym_su_exp's small-c1 branch but summed only until the terms fall below
+ * 1e-17 relative, without the trigonometric closed form that ym_su_exp uses
+ * above c1 = 0.01. Larger x go to ym_su_exp. */
+static void exp3_fast(double *restrict out, const double *restrict x)
+{
+    double x2[18];
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+            double re = 0, im = 0;
+            for (int k = 0; k < 3; ++k) {
+                double ar = x[2 * (3 * i + k)], ai = x[2 * (3 * i + k) + 1];
+                double br = x[2 * (3 * k + j)], bi = x[2 * (3 * k + j) + 1];
+                re += ar * br - ai * bi;
+                im += ar * bi + ai * br;
+            }
+            x2[2 * (3 * i + j)] = re, x2[2 * (3 * i + j) + 1] = im;
+        }
+    double c1 = -0.5 * (x2[0] + x2[8] + x2[16]);
+    if (!(c1 <= 0.5)) {
+        ym_su_exp(3, (ym_cplx *)out, (const ym_cplx *)x);
+        return;
+    }
+    /* c0 = det Q = i det x = -Im det x */
+    const ym_cplx *m = (const ym_cplx *)x;
+    ym_cplx det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
+                  m[2] * (m[3] * m[7] - m[4] * m[6]);
+    double c0 = -cimag(det);
+    double lam = sqrt(4.0 * c1 / 3.0), lamn = lam * lam, fac = 0.5;
+    double a = 0.0, b = 0.0, d = 1.0;
+    double fr[3] = {1.0, 0.0, -0.5}, fi[3] = {0.0, 1.0, 0.0};
+    for (int n = 3; n <= 30; ++n) {
+        double an = c0 * d, bn = a + c1 * d;
+        d = b;
+        a = an;
+        b = bn;
+        fac /= n;
+        lamn *= lam;
+        double sg = (n & 2) ? -fac : fac;
+        double *f = (n & 1) ? fi : fr;
+        f[0] += sg * a;
+        f[1] += sg * b;
+        f[2] += sg * d;
+        if (fac * lamn < 1e-17) break;
+    }
+    double g1r = fi[1], g1i = -fr[1], g2r = -fr[2], g2i = -fi[2];
+    for (int k = 0; k < 9; ++k) {
+        double xr = x[2 * k], xi = x[2 * k + 1], yr = x2[2 * k], yi = x2[2 * k + 1];
+        out[2 * k] = g1r * xr - g1i * xi + g2r * yr - g2i * yi;
+        out[2 * k + 1] = g1r * xi + g1i * xr + g2r * yi + g2i * yr;
+    }
+    for (int k = 0; k < 3; ++k) out[8 * k] += fr[0], out[8 * k + 1] += fi[0];
+}
+
+#define IT_EXP_2(e, x) ym_su_exp(2, (ym_cplx *)(e), (const ym_cplx *)(x))
+#define IT_EXP_3(e, x) exp3_fast(e, x)
+
+#define IT_UPDATE(NN)                                                                                      \
+    static void update##NN(double *ud, double *kd, const double *zd, const int *in, int nin, double A, int first, \
+                           double c)                                                                       \
+    {                                                                                                      \
+        enum { S = 2 * NN * NN };                                                                          \
+        double x[S], e[S];                                                                                 \
+        for (int i = 0; i < nin; ++i)                                                                      \
+            for (int mu = 0; mu < 4; ++mu) {                                                               \
+                size_t off = ((size_t)in[i] * 4 + (size_t)mu) * S;                                         \
+                double *k = kd + off, *l = ud + off;                                                       \
+                const double *z = zd + off;                                                                \
+                IT_UNROLL for (int j = 0; j < S; ++j)                                                      \
+                {                                                                                          \
+                    k[j] = (first ? 0.0 : A * k[j]) + z[j];                                                \
+                    x[j] = c * k[j];                                                                       \
+                }                                                                                          \
+                IT_EXP_##NN(e, x);                                                                         \
+                IT_UNROLL for (int cc = 0; cc < NN; ++cc)                                                  \
+                {                                                                                          \
+                    double lr[NN], li[NN];                                                                 \
+                    IT_UNROLL for (int r = 0; r < NN; ++r) lr[r] = l[2 * (r * NN + cc)],                   \
+                                                       li[r] = l[2 * (r * NN + cc) + 1];                   \
+                    IT_UNROLL for (int r = 0; r < NN; ++r)                                                 \
+                    {                                                                                      \
+                        double re = 0, im = 0;                                                             \
+                        IT_UNROLL for (int q = 0; q < NN; ++q)                                             \
+                        {                                                                                  \
+                            double er = e[2 * (r * NN + q)], ei = e[2 * (r * NN + q) + 1];                 \
+                            re += er * lr[q] - ei * li[q];                                                 \
+                            im += er * li[q] + ei * lr[q];                                                 \
+                        }                                                                                  \
+                        l[2 * (r * NN + cc)] = re, l[2 * (r * NN + cc) + 1] = im;                          \
+                    }                                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+    }
+IT_UPDATE(2)
+IT_UPDATE(3)
+
+static void update_generic(int N, double *ud, double *kd, const double *zd, const int *in, int nin, double A,
+                           int first, double c)
+{
+    size_t nn = (size_t)N * N;
+    ym_cplx x[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], t[YM_NMAX * YM_NMAX];
+    for (int i = 0; i < nin; ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            ym_cplx *k = ym_gauge_link_at(kd, N, in[i], mu);
+            const ym_cplx *z = ym_gauge_link_at((double *)zd, N, in[i], mu);
+            for (size_t j = 0; j < nn; ++j) k[j] = (first ? 0.0 : A * k[j]) + z[j];
+            for (size_t j = 0; j < nn; ++j) x[j] = c * k[j];
+            ym_su_exp(N, e, x);
+            ym_cplx *l = ym_gauge_link_at(ud, N, in[i], mu);
+            ym_su_mul_nn(N, t, e, l);
+            ym_su_copy(N, l, t);
+        }
+}
+
 int ym_integrator_step_2n(const ym_integrator_type *it, ym_gauge *u, const ym_action_type *a, const double *par,
                           double eps, ym_flow_work *w)
 {
     int N = w->N;
-    size_t nn = (size_t)N * N;
+    size_t nc = 8 * (size_t)N * N;
     const ym_geom *g = w->g;
     const int *in = ym_geom_interior(g);
     int nin = ym_geom_ninterior(g);
     double *ud = ym_field_data(ym_gauge_field(u));
     double *zd = ym_field_data(w->z), *kd = ym_field_data(w->k);
-    ym_cplx x[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], t[YM_NMAX * YM_NMAX];
     for (int s = 0; s < it->nstages; ++s) {
         int st = a->force(a, par, u, w->z);
         st = ym_status_agree(ym_grid_comm(ym_geom_grid(g)), st);
         if (st) return st;
-        /* the adaptive scheme's embedded solution needs Z0 and Z1 */
-        if (it->adaptive && s < 2)
-            memcpy(ym_field_data(s ? w->z1 : w->z0), zd, sizeof(double) * 2 * nn * 4 * (size_t)ym_geom_nsites(g));
-        double As = it->A[s], Bs = it->B[s];
-        for (int i = 0; i < nin; ++i)
-            for (int mu = 0; mu < 4; ++mu) {
-                ym_cplx *k = ym_gauge_link_at(kd, N, in[i], mu);
-                const ym_cplx *z = ym_gauge_link_at(zd, N, in[i], mu);
-                /* A_0 = 0 also clears whatever K held from the last step */
-                for (size_t j = 0; j < nn; ++j) k[j] = (s == 0 ? 0.0 : As * k[j]) + z[j];
-                for (size_t j = 0; j < nn; ++j) x[j] = eps * Bs * k[j];
-                ym_su_exp(N, e, x);
-                ym_cplx *l = ym_gauge_link_at(ud, N, in[i], mu);
-                ym_su_mul_nn(N, t, e, l);
-                ym_su_copy(N, l, t);
+        /* the adaptive scheme's embedded solution needs 2 Z1 - Z0 */
+        if (it->adaptive && s < 2 && w->d) {
+            double *dd = ym_field_data(w->d);
+            for (int i = 0; i < nin; ++i) {
+                double *dx = dd + (size_t)in[i] * nc;
+                const double *zx = zd + (size_t)in[i] * nc;
+                if (s == 0)
+                    for (size_t j = 0; j < nc; ++j) dx[j] = -zx[j];
+                else
+                    for (size_t j = 0; j < nc; ++j) dx[j] += 2.0 * zx[j];
             }
+        }
+        double As = it->A[s], c = eps * it->B[s];
+        /* A_0 = 0 also clears whatever K held from the last step */
+        if (N == 3) update3(ud, kd, zd, in, nin, As, s == 0, c);
+        else if (N == 2) update2(ud, kd, zd, in, nin, As, s == 0, c);
+        else update_generic(N, ud, kd, zd, in, nin, As, s == 0, c);
     }
     return ym_gauge_halo_update(u);
 }
@@ -198,6 +318,10 @@ int ym_flow_step_adaptive(ym_gauge *u, const ym_action_type *a, const double *pa
     int nin = ym_geom_ninterior(w->g);
     ym_cplx x[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], t2[YM_NMAX * YM_NMAX];
     if (nreject) *nreject = 0;
+    /* the adaptive fields are made on first use (collective, like this call) */
+    if (!w->d) st = ym_field_create(&w->d, w->g, 8 * nn);
+    if (!st && !w->v) st = ym_gauge_create(&w->v, w->g, N);
+    if (st) return ym_status_agree(c, st);
     st = ym_gauge_copy(w->v, u);
     for (int tries = 0; !st; ++tries) {
         if (tries == 100) {
@@ -208,11 +332,11 @@ int ym_flow_step_adaptive(ym_gauge *u, const ym_action_type *a, const double *pa
         st = ym_integrator_step_2n(it, u, a, par, h, w);
         if (st) break;
         double d = 0;
-        double *z0 = ym_field_data(w->z0), *z1 = ym_field_data(w->z1);
+        double *dd = ym_field_data(w->d);
         for (int i = 0; i < nin; ++i)
             for (int mu = 0; mu < 4; ++mu) {
-                const ym_cplx *a0 = ym_gauge_link_at(z0, N, in[i], mu), *a1 = ym_gauge_link_at(z1, N, in[i], mu);
-                for (size_t j = 0; j < nn; ++j) x[j] = h * (2.0 * a1[j] - a0[j]);
+                const ym_cplx *a1 = ym_gauge_link_at(dd, N, in[i], mu);
+                for (size_t j = 0; j < nn; ++j) x[j] = h * a1[j];
                 ym_su_exp(N, e, x);
                 ym_su_mul_nn(N, t2, e, ym_gauge_link(w->v, in[i], mu));
                 const ym_cplx *w3 = ym_gauge_link(u, in[i], mu);

@@ -45,7 +45,9 @@ const ym_integrator_type *ym_integrator_find(const char *name);
 int ym_integrator_list(const ym_integrator_type **types, int max);
 
 /* Workspace for flowing fields shaped like u (same geometry and N): the
- * force and the 2N-storage accumulator, allocated once. Collective.
+ * force and the 2N-storage accumulator (2 fields of the link field's size),
+ * allocated once. The first ym_flow_step_adaptive adds 2 more (the embedded
+ * direction 2 Z1 - Z0 and the field at the start of the step). Collective.
  * Errors: YM_ENOMEM. */
 int ym_flow_work_create(ym_flow_work **out, const ym_gauge *u);
 /* NULL-safe. Local. */
@@ -70,7 +72,8 @@ int ym_flow_step(ym_gauge *u, const ym_action_type *a, const double *par, const 
  * land on a target time); on return *dt is the step taken, *eps the next
  * suggested step, *nreject (may be NULL) the number of rejected tries.
  * Collective. Errors: YM_EINVAL (tol, *eps or t_left not finite and > 0,
- * workspace), YM_ENUM (100 rejections in a row), those of the action. */
+ * workspace), YM_ENOMEM (first call: the adaptive fields of w), YM_ENUM
+ * (100 rejections in a row), those of the action. */
 int ym_flow_step_adaptive(ym_gauge *u, const ym_action_type *a, const double *par, double tol, double *eps,
                           double t_left, double *dt, int *nreject, ym_flow_work *w);
 
