@@ -564,7 +564,7 @@ static int box_force(const ym_action_type *a, const double *par, ym_gauge *u, ym
 }
 
 #define LOOP_TYPE(nm, desc, depth, np, pp, box) \
-    {nm, desc, depth, np, pp, loop_check, box_value, box_force, &box}
+    {nm, desc, depth, np, pp, loop_check, box_value, box_force, &box, 0}
 
 static const ym_action_type builtin[] = {
     LOOP_TYPE("wilson", "Wilson plaquette action", 1, 0, NULL, box_wilson),

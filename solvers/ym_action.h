@@ -51,6 +51,9 @@ struct ym_action_type {
      * field; interior sites written). Collective; updates u's halo. */
     int (*force)(const ym_action_type *a, const double *par, ym_gauge *u, ym_field *z);
     const void *data; /* private to the implementation */
+    /* 1 when force is not -grad S (the Zeuthen flow's modified force): the
+     * conformance tests then skip force = derivative of value. */
+    int not_gradient;
 };
 
 /* Add a type to the registry (the pointer is kept). Local (call on every

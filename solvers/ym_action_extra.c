@@ -3,6 +3,7 @@
 #include "ym_action.h"
 
 extern const ym_action_type ym_action_overimproved_rect; /* ym_zeuthen.c */
+extern const ym_action_type ym_action_zeuthen;           /* ym_zeuthen.c */
 
-const ym_action_type *const ym_action_extra[] = {&ym_action_overimproved_rect};
+const ym_action_type *const ym_action_extra[] = {&ym_action_overimproved_rect, &ym_action_zeuthen};
 const int ym_action_nextra = sizeof ym_action_extra / sizeof ym_action_extra[0];

@@ -4,7 +4,7 @@
  *      action (THEORY.md C.2), c0 = (5 - 2 eps)/3 on 1x1, c1 = -(1 - eps)/12
  *      on 1x2 and 2x1 (c0 + 8 c1 = 1); parameter eps (default -0.25;
  *      eps = 1: Wilson, eps = 0: Luscher-Weisz).
- *  ym_action_zeuthen (NOT registered, see ym_smear.h): value = Luscher-Weisz
+ *  ym_action_zeuthen (registered as "zeuthen", marked not_gradient): value = Luscher-Weisz
  *      action; "force" Z' = (5/6) Z + (1/12)[U Z(x+mu) U^dagger +
  *      U(x-mu)^dagger Z(x-mu) U(x-mu)] applied to the LW force Z (THEORY.md
  *      B.5, Grid ZeuthenFlow). Z' is not the gradient of the value, so the
@@ -56,7 +56,7 @@ static const ym_action_param p_orect[] = {
 
 const ym_action_type ym_action_overimproved_rect = {
     "overimproved-rect", "over-improved rectangle action, c0 = (5-2eps)/3, c1 = -(1-eps)/12 (Moran-Leinweber)",
-    2, 1, p_orect, eps_check, orect_value, orect_force, NULL};
+    2, 1, p_orect, eps_check, orect_value, orect_force, NULL, 0};
 
 /* ---- Zeuthen ---- */
 
@@ -118,4 +118,4 @@ static int zeu_force(const ym_action_type *a, const double *par, ym_gauge *u, ym
 
 const ym_action_type ym_action_zeuthen = {
     "zeuthen", "Zeuthen flow: LW action, force (1 + a^2/12 nabla*_mu nabla_mu) applied to the LW force (not a gradient)",
-    2, 0, NULL, NULL, zeu_value, zeu_force, NULL};
+    2, 0, NULL, NULL, zeu_value, zeu_force, NULL, 1};
