@@ -5,6 +5,7 @@
 #include "ym_status.h"
 
 #include <gsl/gsl_errno.h>
+#include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,9 @@ int ym_status_agree(MPI_Comm comm, int status)
 int ym_init(void)
 {
     gsl_set_error_handler_off();
+    /* HDF5 failures come back as statuses with our own one-line message;
+     * its automatic stack dumps on stderr would only bury that line. */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     return YM_OK;
 }
 

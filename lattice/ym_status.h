@@ -46,7 +46,8 @@ const char *ym_strerror(int code);
 int ym_status_agree(MPI_Comm comm, int status);
 
 /* Library initialisation: replaces GSL's aborting error handler (GSL errors
- * become return codes). Local; call once after MPI_Init. */
+ * become return codes) and silences HDF5's automatic error printing. Local;
+ * call once after MPI_Init. */
 int ym_init(void);
 
 /* Version string of the library. Local. */
