@@ -1,0 +1,1 @@
+# (fragment: examples test)
