@@ -25,5 +25,7 @@
 #include "ym_smear.h"
 #include "ym_action.h"
 #include "ym_integrator.h"
+#include "ym_solver.h"
+#include "ym_measure.h"
 
 #endif
