@@ -1,6 +1,7 @@
 /* Format detection and dispatch (see ym_format.h). */
 #include "ym_format.h"
 #include "ym_curv.h"
+#include "ym_hirep.h"
 #include "ym_ildg.h"
 #include "ym_ioutil.h"
 #include "ym_milc.h"
@@ -22,6 +23,7 @@ const char *ym_format_name(ym_format f)
     case YM_FMT_NERSC: return "nersc";
     case YM_FMT_MILC: return "milc";
     case YM_FMT_OPENQCD: return "openqcd";
+    case YM_FMT_HIREP: return "hirep";
     default: return "unknown";
     }
 }
@@ -36,7 +38,20 @@ static ym_format detect_bytes(const unsigned char *h, size_t n, long long size)
     if (n >= 4 && ym_io_be32(h) == 0x456789abu) return YM_FMT_ILDG;
     if (n >= 12 && !memcmp(h, "BEGIN_HEADER", 12)) return YM_FMT_NERSC;
     if (n >= 12 && !memcmp(h, "ymflow-raw 1", 12)) return YM_FMT_RAW;
-    if (n >= 4 && (le32(h) == 20103 || ym_io_be32(h) == 20103 || le32(h) == 20104 || ym_io_be32(h) == 20104)) return YM_FMT_MILC;
+    if (n >= 4 && (le32(h) == 20103 || ym_io_be32(h) == 20103 || le32(h) == 20104 || ym_io_be32(h) == 20104 ||
+                   le32(h) == 0xe7da || ym_io_be32(h) == 0xe7da)) return YM_FMT_MILC;
+    if (n >= YM_HIREP_HEADER) {
+        /* HiRep has no magic: big-endian Ng, T, X, Y, Z, a double plaquette,
+         * then Ng x Ng double links: recognised by the exact size. */
+        uint32_t ng = ym_io_be32(h);
+        double v = 1;
+        for (int k = 1; k < 5; ++k) {
+            uint32_t d = ym_io_be32(h + 4 * k);
+            v *= d >= 1 && d <= YM_LMAX ? d : 0;
+        }
+        if (ng >= 2 && ng <= YM_NMAX && v > 0 && (double)size == YM_HIREP_HEADER + v * 4 * ng * ng * 16)
+            return YM_FMT_HIREP;
+    }
     if (n >= 16) {
         /* openQCD has no magic: four little-endian extents (t, x, y, z),
          * a double plaquette, then 8 double SU(3) links per odd site. */
@@ -57,7 +72,7 @@ int ym_format_detect(MPI_Comm comm, const char *path, ym_format *fmt)
     MPI_Comm_rank(comm, &rank);
     if (rank == 0) {
         long long size = 0;
-        unsigned char h[16];
+        unsigned char h[32];
         FILE *fp = NULL;
         st = ym_io_file_size(path, &size);
         if (!st && !(fp = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
@@ -98,9 +113,10 @@ int ym_config_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
         return YM_OK;
     }
     case YM_FMT_OPENQCD: return ym_openqcd_read_header(comm, path, info);
+    case YM_FMT_HIREP: return ym_hirep_read_header(comm, path, info);
     default:
-        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: unknown format (not LIME/ILDG, NERSC, MILC, openQCD or "
-                                                          "ymflow raw)",
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: unknown format (not LIME/ILDG, NERSC, MILC, openQCD, "
+                                                          "HiRep or ymflow raw)",
                                               path));
     }
 }
@@ -114,6 +130,7 @@ int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info)
     case YM_FMT_NERSC: st = ym_nersc_read(u, path, info); break;
     case YM_FMT_MILC: st = ym_milc_read_flags(u, path, info, info->flags); break;
     case YM_FMT_OPENQCD: st = ym_openqcd_read_flags(u, path, info, info->flags); break;
+    case YM_FMT_HIREP: st = ym_hirep_read(u, path, info); break;
     case YM_FMT_RAW:
         st = ym_raw_read(u, path);
         if (!st) info->checksum_ok = 1;
@@ -123,8 +140,9 @@ int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info)
                                YM_ERROR(YM_EINVAL, "%s: cannot read format '%s'", path, ym_format_name(info->format)));
     }
     if (st) return st;
-    if (info->format != YM_FMT_NERSC && info->format != YM_FMT_OPENQCD) {
-        /* NERSC and openQCD already measured it while checking the header. */
+    if (info->format != YM_FMT_NERSC && info->format != YM_FMT_OPENQCD && info->format != YM_FMT_MILC &&
+        info->format != YM_FMT_HIREP) {
+        /* NERSC, MILC and openQCD already measured it while checking the header. */
         ym_plaquette p;
         if ((st = ym_gauge_plaquette(u, &p))) return st;
         info->plaquette_read = p.total;

@@ -2,7 +2,8 @@
  * content, a description of what a file holds, and one call that opens it.
  *
  * Supported: ymflow raw (ym_raw.h), ILDG and SciDAC LIME files (ym_ildg.h),
- * NERSC (ym_nersc.h), MILC v5 (ym_milc.h), openQCD (ym_openqcd.h). DESIGN.md section 7.
+ * NERSC (ym_nersc.h), MILC v5 and v1-4 (ym_milc.h), openQCD (ym_openqcd.h),
+ * HiRep (ym_hirep.h, read only). DESIGN.md section 7.
  */
 #ifndef YM_FORMAT_H
 #define YM_FORMAT_H
@@ -18,7 +19,8 @@ typedef enum {
     YM_FMT_SCIDAC, /* LIME with SciDAC records only */
     YM_FMT_NERSC,
     YM_FMT_MILC,
-    YM_FMT_OPENQCD
+    YM_FMT_OPENQCD,
+    YM_FMT_HIREP   /* HiRep (read only) */
 } ym_format;
 
 /* What a file header says and what reading found. */
@@ -41,6 +43,17 @@ typedef struct {
     double max_reunit;            /* largest change made by reunitarisation (32-bit data), else 0 */
     unsigned flags;    /* input to the read: YM_CONFIG_* bits (set after reading the header) */
     int checksum_bad;  /* after reading: a stored checksum disagreed and was accepted on request */
+    /* Stored spatial / temporal plaquettes (MILC .info gauge.ssplaq /
+     * gauge.stplaq, converted from ReTr to <(1/N) Re tr P>) and the
+     * tolerance of the stored values (one unit of their last printed digit). */
+    int has_plaquette_st;
+    double plaquette_s, plaquette_t;
+    double plaquette_tol, link_trace_tol;
+    int has_sidecar;           /* MILC: a <file>.info was found and read (and checked) */
+    int has_nersc_checksum;    /* MILC .info gauge.nersc_checksum (reported, not verified) */
+    uint32_t nersc_checksum;
+    int milc_version;          /* MILC: 5 (20103/20104) or 4 (old 0xe7da header, no checksum) */
+    float milc_beta, milc_kappa; /* MILC v1-4 header numbers (as stored) */
 } ym_config_info;
 
 /* Accept a stored checksum that disagrees with the data (the read still

@@ -4,6 +4,10 @@
 #include "ym_ioutil.h"
 #include "ym_status.h"
 
+#include "ym_curv.h"
+#include "ym_sum.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,113 @@ static uint32_t get32(const unsigned char *p, int swap)
     return v;
 }
 
+/* Number of digits after the decimal point in a printed number. */
+static int decimals(const char *v)
+{
+    const char *d = strchr(v, '.');
+    int n = 0;
+    if (!d) return 0;
+    for (++d; *d >= '0' && *d <= '9'; ++d) ++n;
+    return n;
+}
+
+/* Read <path>.info when present (rank 0): "key value" or "key = value"
+ * lines. Cross-checks dims and checksums against the binary header, keeps
+ * the plaquettes, link trace and NERSC checksum it records. */
+static int read_sidecar(const char *path, ym_config_info *info)
+{
+    char ipath[4096], line[1024];
+    if (snprintf(ipath, sizeof ipath, "%s.info", path) >= (int)sizeof ipath) return YM_OK;
+    FILE *f = fopen(ipath, "r");
+    if (!f) return YM_OK; /* no sidecar: nothing to check */
+    int st = YM_OK, have_ss = 0, have_st = 0, lineno = 0;
+    double ss = 0, stp = 0, tol = 0;
+    info->has_sidecar = 1;
+    while (!st && fgets(line, sizeof line, f)) {
+        char key[128], *p = line, *end;
+        int n = 0;
+        ++lineno;
+        if (sscanf(p, " %127[^= \t\r\n]%n", key, &n) != 1) continue;
+        p += n;
+        while (*p == ' ' || *p == '\t') ++p;
+        if (*p == '=') ++p;
+        while (*p == ' ' || *p == '\t') ++p;
+        char val[512];
+        snprintf(val, sizeof val, "%s", p);
+        val[strcspn(val, "\r\n")] = '\0';
+        int d = -1;
+        static const char *dimkey[4] = {"nx", "ny", "nz", "nt"};
+        for (int mu = 0; mu < 4; ++mu)
+            if (!strcmp(key, dimkey[mu])) d = mu;
+        if (d >= 0) {
+            long v = strtol(val, &end, 10);
+            if (end == val || v != info->L[d])
+                st = YM_ERROR(YM_EFORMAT, "%s: line %d: %s = '%s', the binary header says %d", ipath, lineno, key, val,
+                              info->L[d]);
+        } else if (!strcmp(key, "action.description") && strstr(val, "Schroedinger")) {
+            /* MILC's Schroedinger-functional files (e.g. lat.sample.5p7) fail
+             * both stored checksums and unitarity when read as order-0 v5
+             * links: their boundary layout is not the periodic one. */
+            st = YM_ERROR(YM_EFORMAT,
+                          "%s: line %d: %s: a Schroedinger-functional configuration, whose boundary-link layout "
+                          "ymflow does not know (read as a periodic v5 file it fails its checksums and unitarity); "
+                          "refused rather than read wrongly",
+                          ipath, lineno, val);
+        } else if (!strcmp(key, "checksums") && info->has_checksum) {
+            unsigned a, b;
+            if (sscanf(val, " \"%x %x\"", &a, &b) != 2 && sscanf(val, " %x %x", &a, &b) != 2)
+                st = YM_ERROR(YM_EFORMAT, "%s: line %d: checksums = '%s' is not two hexadecimal numbers", ipath,
+                              lineno, val);
+            else if (a != info->sum[0] || b != info->sum[1])
+                st = YM_ERROR(YM_EFORMAT, "%s: line %d: checksums %x %x, the binary header says %x %x", ipath, lineno,
+                              a, b, info->sum[0], info->sum[1]);
+        } else if (!strcmp(key, "gauge.ssplaq") || !strcmp(key, "gauge.stplaq") || !strcmp(key, "gauge.plaquette") ||
+                   !strcmp(key, "gauge.nersc_linktr")) {
+            double v = strtod(val, &end);
+            if (end == val || !isfinite(v)) {
+                st = YM_ERROR(YM_EFORMAT, "%s: line %d: %s = '%s' is not a number", ipath, lineno, key, val);
+                break;
+            }
+            /* MILC prints ReTr (max 3); one unit of the last digit. */
+            double t = pow(10.0, -decimals(val));
+            if (!strcmp(key, "gauge.ssplaq")) ss = v / 3, have_ss = 1, tol = fmax(tol, t / 3);
+            else if (!strcmp(key, "gauge.stplaq")) stp = v / 3, have_st = 1, tol = fmax(tol, t / 3);
+            else if (!strcmp(key, "gauge.plaquette")) {
+                info->plaquette = v / 3;
+                info->has_plaquette = 1;
+                tol = fmax(tol, t / 3);
+            } else {
+                info->link_trace = v; /* MILC: Re tr U / 3, as ours */
+                info->has_link_trace = 1;
+                info->link_trace_tol = t;
+            }
+        } else if (!strcmp(key, "gauge.nersc_checksum")) {
+            unsigned long v = strtoul(val, &end, 10);
+            if (end == val || v > 0xffffffffUL)
+                st = YM_ERROR(YM_EFORMAT, "%s: line %d: gauge.nersc_checksum = '%s' is not a 32-bit integer", ipath,
+                              lineno, val);
+            info->nersc_checksum = (uint32_t)v;
+            info->has_nersc_checksum = 1;
+        }
+    }
+    fclose(f);
+    if (st) return st;
+    if (have_ss != have_st)
+        return YM_ERROR(YM_EFORMAT, "%s: has gauge.%s but not gauge.%s", ipath, have_ss ? "ssplaq" : "stplaq",
+                        have_ss ? "stplaq" : "ssplaq");
+    if (have_ss) {
+        info->has_plaquette_st = 1;
+        info->plaquette_s = ss;
+        info->plaquette_t = stp;
+        if (!info->has_plaquette) {
+            info->plaquette = (ss + stp) / 2;
+            info->has_plaquette = 1;
+        }
+    }
+    info->plaquette_tol = tol;
+    return YM_OK;
+}
+
 int ym_milc_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
     int rank, st = YM_OK;
@@ -26,47 +137,71 @@ int ym_milc_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
         long long size = 0;
         FILE *f = NULL;
         unsigned char h[YM_MILC_HEADER];
+        size_t got = 0;
         st = ym_io_file_size(path, &size);
         if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st && fread(h, 1, sizeof h, f) != sizeof h)
-            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC header (%d)", path, size, YM_MILC_HEADER);
+        if (!st) got = fread(h, 1, sizeof h, f);
+        if (!st && got < 4)
+            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC magic number", path, size);
+        int swap = 0;
+        uint32_t magic = 0;
         if (!st) {
-            int swap = 0;
-            if (get32(h, 0) != YM_MILC_MAGIC && get32(h, 0) != YM_MILC_MAGIC64) swap = 1;
-            uint32_t magic = get32(h, swap);
-            if (magic != YM_MILC_MAGIC && magic != YM_MILC_MAGIC64)
-                st = YM_ERROR(YM_EFORMAT, "%s: magic number %u (0x%08x), expected %d or %d (MILC) in either byte order",
-                              path, get32(h, 0), get32(h, 0), YM_MILC_MAGIC, YM_MILC_MAGIC64);
+            if (get32(h, 0) != YM_MILC_MAGIC && get32(h, 0) != YM_MILC_MAGIC64 && get32(h, 0) != YM_MILC_MAGIC_OLD)
+                swap = 1;
+            magic = get32(h, swap);
+            if (magic != YM_MILC_MAGIC && magic != YM_MILC_MAGIC64 && magic != YM_MILC_MAGIC_OLD)
+                st = YM_ERROR(YM_EFORMAT,
+                              "%s: magic number %u (0x%08x), expected %d or %d (MILC v5) or 0x%x (MILC v1-4) in "
+                              "either byte order",
+                              path, get32(h, 0), get32(h, 0), YM_MILC_MAGIC, YM_MILC_MAGIC64, YM_MILC_MAGIC_OLD);
+        }
+        const int old = magic == YM_MILC_MAGIC_OLD;
+        const size_t hlen = old ? YM_MILC_HEADER_OLD : YM_MILC_HEADER;
+        if (!st && got < hlen)
+            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC %s header (%zu)", path, size,
+                          old ? "v1-4" : "v5", hlen);
+        if (!st) {
             info->precision = magic == YM_MILC_MAGIC64 ? 64 : 32;
             info->big_endian = ym_io_is_little() ? swap : !swap;
+            info->milc_version = old ? 4 : 5;
             for (int mu = 0; !st && mu < 4; ++mu) {
                 int32_t d = (int32_t)get32(h + 4 + 4 * mu, swap);
                 if (d < 1 || d > YM_LMAX)
                     st = YM_ERROR(YM_EFORMAT, "%s: dimension %d = %d is outside 1..%d", path, mu, (int)d, YM_LMAX);
                 info->L[mu] = d;
             }
-            uint32_t order = get32(h + 84, swap);
-            if (!st && order != 0)
-                st = YM_ERROR(YM_EFORMAT, "%s: site order %u, only 0 (natural, x fastest) is supported", path, order);
-            info->sum[0] = get32(h + 88, swap);
-            info->sum[1] = get32(h + 92, swap);
+            if (old) {
+                /* v1-4: magic, nx ny nz nt, then two floats (beta, kappa);
+                 * no time stamp, site order or checksum. */
+                uint32_t b = get32(h + 20, swap), k = get32(h + 24, swap);
+                memcpy(&info->milc_beta, &b, 4);
+                memcpy(&info->milc_kappa, &k, 4);
+            } else {
+                uint32_t order = get32(h + 84, swap);
+                if (!st && order != 0)
+                    st = YM_ERROR(YM_EFORMAT, "%s: site order %u, only 0 (natural, x fastest) is supported", path,
+                                  order);
+                info->sum[0] = get32(h + 88, swap);
+                info->sum[1] = get32(h + 92, swap);
+            }
         }
         if (!st) {
             info->format = YM_FMT_MILC;
             info->N = 3;
             info->rows = 3;
-            info->data_offset = YM_MILC_HEADER;
-            info->has_checksum = 1;
-            info->nchecksum = 2;
-            snprintf(info->datatype, sizeof info->datatype, "MILC %s-precision SU(3)",
+            info->data_offset = (long long)hlen;
+            info->has_checksum = !old;
+            info->nchecksum = old ? 0 : 2;
+            snprintf(info->datatype, sizeof info->datatype, "MILC %s%s-precision SU(3)", old ? "v1-4 " : "",
                      info->precision == 64 ? "double" : "single");
-            double want = YM_MILC_HEADER + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * 18 *
-                                               (info->precision / 8);
+            double want = (double)hlen + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * 18 *
+                                             (info->precision / 8);
             if ((double)size != want)
                 st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for %dx%dx%dx%d (truncated or padded)", path,
                               size, want, info->L[0], info->L[1], info->L[2], info->L[3]);
         }
         if (f) fclose(f);
+        if (!st) st = read_sidecar(path, info);
     }
     st = ym_status_agree(comm, st);
     if (st) return st;
@@ -128,9 +263,54 @@ static int verify_accept(const ym_geom *g, const char *path, unsigned char *buf,
     return verify(g, path, buf, site_bytes, info, 1);
 }
 
+/* (1/N) Re tr U averaged, compensated (grid-independent). */
+static int link_trace(ym_gauge *u, double *tr)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    const int *in = ym_geom_interior(g);
+    int N = ym_gauge_N(u);
+    ym_sum acc = YM_SUM_INIT;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu) ym_sum_add(&acc, creal(ym_su_trace(N, ym_gauge_link(u, in[i], mu))));
+    double s;
+    int st = ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(g)), &s);
+    *tr = s / (4.0 * N * (double)ym_grid_volume(ym_geom_grid(g)));
+    return st;
+}
+
 int ym_milc_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsigned flags)
 {
-    return ym_io_read_links(u, path, info, NULL, (flags & YM_IO_ACCEPT_BAD_CHECKSUM) ? verify_accept : verify_strict);
+    int st = ym_io_read_links(u, path, info, NULL,
+                              !info->has_checksum ? NULL
+                              : (flags & YM_IO_ACCEPT_BAD_CHECKSUM) ? verify_accept
+                                                                      : verify_strict);
+    if (st) return st;
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_gauge_geom(u)));
+    ym_plaquette p;
+    if ((st = ym_gauge_plaquette(u, &p))) return st;
+    info->plaquette_read = p.total;
+    /* The .info values, to one unit of their last printed digit (plus the
+     * ~1e-7 that reunitarising single-precision links moves them). */
+    double tol = info->plaquette_tol + (info->precision == 32 ? 3e-7 : 1e-12);
+    if (info->has_plaquette_st &&
+        !(fabs(p.spatial - info->plaquette_s) <= tol && fabs(p.temporal - info->plaquette_t) <= tol))
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT,
+                                              "%s.info: gauge.ssplaq/stplaq %.7f %.7f (ReTr), links give %.7f %.7f "
+                                              "(tolerance %.2g)",
+                                              path, 3 * info->plaquette_s, 3 * info->plaquette_t, 3 * p.spatial,
+                                              3 * p.temporal, 3 * tol));
+    if (info->has_plaquette && !(fabs(p.total - info->plaquette) <= tol))
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s.info: plaquette %.7f (ReTr), links give %.7f (tolerance %.2g)",
+                                              path, 3 * info->plaquette, 3 * p.total, 3 * tol));
+    if (info->has_link_trace) {
+        double tr, ttol = info->link_trace_tol + (info->precision == 32 ? 3e-7 : 1e-12);
+        if ((st = link_trace(u, &tr))) return st;
+        if (!(fabs(tr - info->link_trace) <= ttol))
+            return ym_status_agree(comm, YM_ERROR(YM_EFORMAT,
+                                                  "%s.info: gauge.nersc_linktr %.7f, links give %.7f (tolerance %.2g)",
+                                                  path, info->link_trace, tr, ttol));
+    }
+    return YM_OK;
 }
 
 int ym_milc_read(ym_gauge *u, const char *path, ym_config_info *info) { return ym_milc_read_flags(u, path, info, 0); }

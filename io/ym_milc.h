@@ -20,6 +20,8 @@
 #define YM_MILC_MAGIC 20103
 #define YM_MILC_MAGIC64 20104 /* the double-precision variant (GLU writes it) */
 #define YM_MILC_HEADER 96
+#define YM_MILC_MAGIC_OLD 0xe7da /* MILC v1-4: magic, nx ny nz nt, float beta, float kappa; no checksum */
+#define YM_MILC_HEADER_OLD 28
 
 /* Parse the header. Collective (rank 0 reads). Errors: YM_EIO, YM_EFORMAT. */
 int ym_milc_read_header(MPI_Comm comm, const char *path, ym_config_info *info);

@@ -5,6 +5,7 @@
 #include "ym_status.h"
 #include "ym_sum.h"
 
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,10 @@
 
 /* MILC embeds its whole info file in the header, so allow a generous one. */
 #define HEADER_MAX 65536
+
+static double norm2c(ym_cplx z) { return creal(z) * creal(z) + cimag(z) * cimag(z); }
+
+static int is_small(const ym_config_info *info) { return !strcmp(info->datatype, "4D_SU3_GAUGE_SMALL"); }
 
 static int parse_header(const char *path, char *text, long long fsize, ym_config_info *info)
 {
@@ -70,7 +75,8 @@ static int parse_header(const char *path, char *text, long long fsize, ym_config
     int N, n1, n2;
     char extra;
     if (!dtype[0]) return YM_ERROR(YM_EFORMAT, "%s: header lacks DATATYPE", path);
-    if (sscanf(dtype, "4D_SU%d_GAUGE_%dx%d%c", &N, &n1, &n2, &extra) == 3 && n1 == N && n2 == N) info->rows = N;
+    if (!strcmp(dtype, "4D_SU3_GAUGE_SMALL")) N = 3, info->rows = 3; /* 8 reals per link (GLU), sized below */
+    else if (sscanf(dtype, "4D_SU%d_GAUGE_%dx%d%c", &N, &n1, &n2, &extra) == 3 && n1 == N && n2 == N) info->rows = N;
     else if (sscanf(dtype, "4D_SU%d_GAUGE%c", &N, &extra) == 1 && (N == 3 || N == 2)) info->rows = N - 1;
     else
         return YM_ERROR(YM_EFORMAT, "%s: DATATYPE = '%s' is not supported (4D_SU3_GAUGE, 4D_SU<N>_GAUGE_<N>x<N>)", path,
@@ -80,7 +86,8 @@ static int parse_header(const char *path, char *text, long long fsize, ym_config
     snprintf(info->datatype, sizeof info->datatype, "%s", dtype);
     info->has_checksum = have_sum;
     info->nchecksum = 1;
-    double words = (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4.0 * info->rows * N * 2;
+    double words = (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4.0 *
+                   (is_small(info) ? YM_NERSC_SMALL_REALS : info->rows * N * 2);
     double payload = (double)fsize - (double)info->data_offset;
     if (fp == 0) {
         /* Absent FLOATING_POINT (MILC's NERSC writer): precision from the
@@ -184,9 +191,74 @@ static int link_trace(ym_gauge *u, double *tr)
     return st;
 }
 
+/* GLU's 8-real SU(3) link (4D_SU3_GAUGE_SMALL): p = Re, Im U01, Re, Im U02,
+ * Re, Im U10, arg U00, arg U20. |U00| and |U20| follow from unit rows /
+ * columns; the 2x2 lower-right block from unitarity and det U = 1. */
+static void small_decode(const double *p, ym_cplx *u)
+{
+    ym_cplx u01 = p[0] + I * p[1], u02 = p[2] + I * p[3], u10 = p[4] + I * p[5];
+    double r1 = norm2c(u01) + norm2c(u02);
+    if (r1 < 1e-300) { /* GLU writes the identity so */
+        for (int k = 0; k < 9; ++k) u[k] = k % 4 == 0;
+        return;
+    }
+    double a2 = 1 - r1;
+    ym_cplx u00 = (a2 > 0 ? sqrt(a2) : 0) * cexp(I * p[6]);
+    double c2 = 1 - norm2c(u00) - norm2c(u10);
+    ym_cplx u20 = (c2 > 0 ? sqrt(c2) : 0) * cexp(I * p[7]);
+    ym_cplx cu00 = conj(u00);
+    u[0] = u00, u[1] = u01, u[2] = u02;
+    u[3] = u10;
+    u[4] = (-conj(u20 * u02) - u10 * cu00 * u01) / r1;
+    u[5] = (conj(u20 * u01) - cu00 * u02 * u10) / r1;
+    u[6] = u20;
+    u[7] = (conj(u10 * u02) - cu00 * u20 * u01) / r1;
+    u[8] = (-conj(u10 * u01) - cu00 * u20 * u02) / r1;
+}
+
+static int read_small(ym_gauge *u, const char *path, ym_config_info *info)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
+    const int prec = info->precision / 8;
+    const size_t site_bytes = 4 * YM_NERSC_SMALL_REALS * (size_t)prec;
+    if (ym_gauge_N(u) != 3 || memcmp(info->L, ym_grid_L(ym_geom_grid(g)), sizeof info->L))
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: field does not match the file (SU(3) %dx%dx%dx%d)", path,
+                                              info->L[0], info->L[1], info->L[2], info->L[3]));
+    if (info->big_endian < 0)
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: 4D_SU3_GAUGE_SMALL needs FLOATING_POINT", path));
+    unsigned char *buf;
+    int st = ym_io_read_sites(g, path, info->data_offset, site_bytes, &buf);
+    if (st) return st;
+    st = ym_status_agree(comm, verify_sum(g, path, buf, site_bytes, info));
+    int nloc = ym_geom_ninterior(g);
+    const int *in = ym_geom_interior(g);
+    if (!st && info->big_endian == ym_io_is_little()) ym_io_swap(buf, site_bytes * (size_t)nloc / prec, (size_t)prec);
+    for (int i = 0; !st && i < nloc; ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            double p[YM_NERSC_SMALL_REALS];
+            const unsigned char *q = buf + (size_t)i * site_bytes + (size_t)mu * YM_NERSC_SMALL_REALS * prec;
+            for (int k = 0; k < YM_NERSC_SMALL_REALS; ++k) {
+                if (prec == 8) memcpy(&p[k], q + 8 * k, 8);
+                else {
+                    float v;
+                    memcpy(&v, q + 4 * k, 4);
+                    p[k] = v;
+                }
+            }
+            small_decode(p, ym_gauge_link(u, in[i], mu));
+        }
+    free(buf);
+    if (st) return st;
+    /* Rebuilt links are unitary to rounding; single precision is projected. */
+    st = ym_io_check_links(u, path, prec == 4, prec == 4 ? 1e-5 : 1e-12, &info->max_reunit);
+    if (prec == 8) info->max_reunit = 0;
+    return st;
+}
+
 int ym_nersc_read(ym_gauge *u, const char *path, ym_config_info *info)
 {
-    int st = ym_io_read_links(u, path, info, verify_sum, NULL);
+    int st = is_small(info) ? read_small(u, path, info) : ym_io_read_links(u, path, info, verify_sum, NULL);
     if (st) return st;
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_gauge_geom(u)));
     ym_plaquette p;

@@ -3,6 +3,9 @@
  * stored as its first two rows (DATATYPE 4D_SU3_GAUGE; the third row is the
  * conjugate cross product) or whole (4D_SU3_GAUGE_3x3). For N != 3 the
  * datatype is 4D_SU<N>_GAUGE_<N>x<N> (as GLU writes it).
+ * Read only: 4D_SU3_GAUGE_SMALL (GLU's compressed SU(3), 8 reals per link:
+ * Re, Im U01, Re, Im U02, Re, Im U10, arg U00, arg U20; the rest rebuilt
+ * from unitarity and det 1), checksum over the stored words as for 3x2.
  *
  * Verified on reading: size, CHECKSUM (the sum modulo 2^32 of all stored
  * 32-bit words, taken in the file's byte order), PLAQUETTE (NERSC's tr/3 =
@@ -15,6 +18,8 @@
 
 #include "ym_format.h"
 #include "ym_gauge.h"
+
+#define YM_NERSC_SMALL_REALS 8 /* reals per link of 4D_SU3_GAUGE_SMALL */
 
 /* Parse the header. Collective (rank 0 reads). Errors: YM_EIO, YM_EFORMAT. */
 int ym_nersc_read_header(MPI_Comm comm, const char *path, ym_config_info *info);

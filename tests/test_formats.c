@@ -88,7 +88,80 @@ static const ref_case refs[] = {
     {"glu/lat400_4x4x4x8_su3.cern", 0.598545559082642, 1e-12, 0},
     {"milc-generated/l8888_b6.00/l8888_b6.00_ora.nersc", 0.5941771448, 2e-6, 1},
     {"milc-generated/l8888_b6.00/l8888_b6.00_ora.milc", 0.5941771448, 2e-6, 1},
+    {"milc/lat.sample.inst", 0.9910092708, 1e-6, 0}, /* MILC v1-4 (0xe7da), no checksum */
+    {"glu/lat400_4x4x4x8_su3.hirep", 0.598545559082642, 1e-12, 0},
+    {"glu/lat400_4x4x4x8_su3.nersc_small", 0.598545559082642, 1e-12, 1},
 };
+
+static void free_lat(ym_grid *grid, ym_geom *geom, ym_gauge *u)
+{
+    ym_gauge_free(u);
+    ym_geom_free(geom);
+    ym_grid_free(grid);
+}
+
+/* MILC .info sidecars: read, cross-checked and their plaquettes verified;
+ * a copy whose .info disagrees with the links is refused naming the .info. */
+static int make_damaged(const char *src, const char *dst, long len, long pos, int x, const char *old, const char *new_);
+static void milc_info_files(void)
+{
+    static const struct {
+        const char *file;
+        int has_st;
+    } cases[] = {{"milc/lat.sample.l6666", 0},
+                 {"milc/lat.sample.l8888", 1},
+                 {"milc-generated/l8888_b6.00/l8888_b6.00_ora.milc", 1},
+                 {"milc-generated/l16161616_b6.00/l16161616_b6.00_ora.milc", 1}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/gauge/%s", test_reference_dir(), cases[k].file);
+        ref_case c = {cases[k].file, 0, INFINITY, 1};
+        ym_config_info info;
+        memset(&info, 0, sizeof info);
+        if (!exists(path)) {
+            tap_skip(path);
+            continue;
+        }
+        check_ref(&c, &info);
+        tap_ok(info.has_sidecar && info.has_plaquette_st == cases[k].has_st &&
+                   (!cases[k].has_st || (info.plaquette_tol > 0 && info.has_link_trace && info.has_nersc_checksum)),
+               "%s.info: read (plaquettes ss %.7f st %.7f [our units], link trace %.6f, nersc checksum %u)",
+               cases[k].file, info.plaquette_s, info.plaquette_t, info.link_trace, info.nersc_checksum);
+    }
+    /* Damage: a copy with an .info whose ssplaq is off in the 5th digit. */
+    char src[1024], dst[600], dinfo[700], sinfo[1100];
+    snprintf(src, sizeof src, "%s/gauge/milc/lat.sample.l8888", test_reference_dir());
+    snprintf(sinfo, sizeof sinfo, "%s.info", src);
+    snprintf(dst, sizeof dst, "%s/l8888", g_tmp);
+    snprintf(dinfo, sizeof dinfo, "%s.info", dst);
+    if (!exists(src) || !exists(sinfo)) {
+        tap_skip("milc .info damage: lat.sample.l8888 absent");
+        tap_skip("milc .info damage: lat.sample.l8888 absent");
+        return;
+    }
+    int ok = make_damaged(src, dst, -1, -1, 0, NULL, NULL);
+    ok = make_damaged(sinfo, dinfo, -1, -1, 0, "gauge.ssplaq = 1.779002", "gauge.ssplaq = 1.779042") && ok;
+    ym_grid *grid;
+    ym_geom *geom;
+    ym_gauge *u;
+    ym_config_info info;
+    ym_error_clear();
+    int st = ok ? ym_config_read(MPI_COMM_WORLD, dst, g_pd, 1, &grid, &geom, &u, &info) : -1;
+    tap_ok(ok && st == YM_EFORMAT && strstr(ym_errmsg(), ".info"), "milc .info with a wrong ssplaq refused: %s",
+           ym_errmsg());
+    if (st == YM_OK) free_lat(grid, geom, u);
+    ok = make_damaged(sinfo, dinfo, -1, -1, 0, "nx = 8", "nx = 6");
+    ym_error_clear();
+    st = ok ? ym_config_read(MPI_COMM_WORLD, dst, g_pd, 1, &grid, &geom, &u, &info) : -1;
+    tap_ok(ok && st == YM_EFORMAT && strstr(ym_errmsg(), ".info"), "milc .info with wrong nx refused: %s",
+           ym_errmsg());
+    if (st == YM_OK) free_lat(grid, geom, u);
+    if (g_rank == 0) {
+        unlink(dst);
+        unlink(dinfo);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+}
 
 /* ---- round trips ------------------------------------------------------ */
 
@@ -462,6 +535,33 @@ static void damage(const char *name, const char *src, long len, long pos, int x,
     expect_fail(name, dst, want);
 }
 
+/* GLU's HiRep and NERSC_SMALL copies hold the links of its NERSC 3x2 copy
+ * (site order, directions and the 8-real rebuild, not just the plaquette). */
+static void glu_same_links(void)
+{
+    static const char *files[] = {"glu/lat400_4x4x4x8_su3.hirep", "glu/lat400_4x4x4x8_su3.nersc_small"};
+    char ref[1024];
+    snprintf(ref, sizeof ref, "%s/gauge/glu/lat400_4x4x4x8_su3.nersc_gauge", test_reference_dir());
+    for (int k = 0; k < 2; ++k) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/gauge/%s", test_reference_dir(), files[k]);
+        if (!exists(path) || !exists(ref)) {
+            tap_skip(path);
+            continue;
+        }
+        ym_grid *ga, *gb;
+        ym_geom *ea, *eb;
+        ym_gauge *a, *b;
+        ym_config_info ia, ib;
+        int st = ym_config_read(MPI_COMM_WORLD, ref, g_pd, 1, &ga, &ea, &a, &ia);
+        int st2 = ym_config_read(MPI_COMM_WORLD, path, g_pd, 1, &gb, &eb, &b, &ib);
+        double d = !st && !st2 ? max_link_diff(a, b) : INFINITY;
+        tap_ok(d <= 1e-13, "%s: same links as nersc_gauge (max |dU| %.2g)", files[k], d);
+        if (!st) free_lat(ga, ea, a);
+        if (!st2) free_lat(gb, eb, b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -480,10 +580,24 @@ int main(int argc, char **argv)
     MPI_Bcast(g_tmp, sizeof g_tmp, MPI_CHAR, 0, MPI_COMM_WORLD);
 
     for (size_t k = 0; k < sizeof refs / sizeof refs[0]; ++k) check_ref(&refs[k], NULL);
+    milc_info_files();
+    glu_same_links();
     /* milc/lat.sample.5p7 (MILC 1999, Schroedinger functional, bc_flag 2)
      * fails both its stored checksums and unitarity (0.09 at site 0) when
-     * read as a v5 order-0 file; its boundary layout is not understood yet. */
-    tap_skip("milc/lat.sample.5p7: Schroedinger-functional file, layout not supported");
+     * read as a v5 order-0 file; its boundary layout is not understood, so
+     * it is refused with a message naming the reason (its .info). */
+    {
+        char sf[1024];
+        snprintf(sf, sizeof sf, "%s/gauge/milc/lat.sample.5p7", test_reference_dir());
+        if (exists(sf)) {
+            ym_config_info info;
+            ym_error_clear();
+            int st = ym_config_read_header(MPI_COMM_WORLD, sf, &info);
+            tap_ok(st == YM_EFORMAT && strstr(ym_errmsg(), "Schroedinger-functional"),
+                   "milc/lat.sample.5p7 refused: %s", ym_errmsg());
+        } else
+            tap_skip("milc/lat.sample.5p7 absent");
+    }
 
     /* The same configuration in NERSC and MILC formats (16^4, as written by
      * MILC): the plaquettes agree to single precision. */
