@@ -20,6 +20,8 @@
 
 #define STR YM_CARD_STRMAX
 #define MAXTIMES 256
+#define MAXX 64 /* distinct action / solver parameter names */
+#define MAXTAB (NPAR + MAXX)
 
 static const char *usage =
     "usage: ymflow flow [CARD] [CONFIG] [options]\n"
@@ -32,7 +34,14 @@ static const char *usage =
     "  --integrator NAME      euler|rk2|rk3|adaptive|... (default rk3)\n"
     "  --eps E                step size (initial step for adaptive), > 0 (default 0.01)\n"
     "  --tol T                adaptive integrators: tolerance (default 1e-6)\n"
-    "  --tmax T               final flow time, >= 0 (default 1)\n"
+    "  --action-param NAME=V  a parameter of the action (repeatable), e.g. eps=-1 for\n"
+    "                         overimproved, c1=-0.1 for rectangle; card: [action] NAME = V\n"
+    "  --solver-param NAME=V  a parameter of the solver type (repeatable), e.g. rho=0.02\n"
+    "                         for stout; card: [solver] NAME = V (tol is --tol / flow.tol)\n"
+    "  --tmax T               final flow time, >= 0 (default 1); for --solver cooling the\n"
+    "                         number of sweeps (also --measure-times, --dump-times, the\n"
+    "                         steps line); its CSV t column is the matched flow time\n"
+    "                         n/(3-15 c1) and the extra last column sweeps holds n\n"
     "  --measure-every K      measure every K steps (default 1), and at t = 0 and tmax\n"
     "  --measure-times LIST   also measure at these flow times (comma-separated)\n"
     "  --ref R                reference value for t0 and w0 (default 0.3)\n"
@@ -60,6 +69,14 @@ typedef struct {
     char times[STR], start[STR], grid[STR], out[STR], config_out[STR], ckpt[STR], dump[STR], dump_times[STR];
     double rho;
     int L[4];
+    /* [action] / [solver] entries: every parameter name of the registered
+     * actions and solver types (tol excluded: it is flow.tol) */
+    int nx;
+    char xsec[MAXX][8];
+    const char *xname[MAXX];
+    double xv[MAXX];
+    /* effective parameters of the chosen action and solver (outputs) */
+    double eff[MAXX];
 } flow_par;
 
 enum { NPAR = 20 };
@@ -109,6 +126,95 @@ static int make_table(flow_par *p, ym_param *t)
     };
     int n = (int)(sizeof tab / sizeof tab[0]);
     memcpy(t, tab, sizeof tab);
+    const ym_action_type *at[YM_ACTION_MAXREG];
+    const ym_solver_type *sv[YM_SOLVER_MAXREG];
+    int na = ym_action_list(at, YM_ACTION_MAXREG), ns = ym_solver_list(sv, YM_SOLVER_MAXREG);
+    for (int pass = 0; pass < 2; ++pass) {
+        const char *sec = pass ? "solver" : "action";
+        int m = pass ? ns : na;
+        for (int i = 0; i < m && i < (pass ? YM_SOLVER_MAXREG : YM_ACTION_MAXREG); ++i) {
+            int np = pass ? ym_solver_type_nparams(sv[i]) : at[i]->nparams;
+            for (int k = 0; k < np; ++k) {
+                const char *help = NULL;
+                const char *nm = pass ? ym_solver_type_param(sv[i], k, NULL, &help) : at[i]->params[k].name;
+                if (!pass) help = at[i]->params[k].description;
+                if (!nm || (pass && !strcmp(nm, "tol"))) continue;
+                int dup = 0;
+                for (int j = 0; j < p->nx; ++j)
+                    if (!strcmp(p->xsec[j], sec) && !strcmp(p->xname[j], nm)) dup = 1;
+                if (dup || p->nx == MAXX) continue;
+                int j = p->nx++;
+                snprintf(p->xsec[j], sizeof p->xsec[j], "%s", sec);
+                p->xname[j] = nm;
+                t[n++] = (ym_param){p->xsec[j], nm, YM_PARAM_DOUBLE, &p->xv[j], .help = help};
+            }
+        }
+    }
+    return n;
+}
+
+/* "name1, name2" of a parameter table, or "none". */
+static void list_names(char *buf, size_t len, int np, const char *(*get)(const void *, int), const void *obj)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    for (int i = 0; i < np && off < len; ++i)
+        off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", get(obj, i));
+    if (!np) snprintf(buf, len, "none");
+}
+static const char *aname(const void *a, int i) { return ((const ym_action_type *)a)->params[i].name; }
+static const char *sname(const void *t, int i) { return ym_solver_type_param(t, i, NULL, NULL); }
+
+/* Check the set [action] / [solver] entries against the chosen action a and
+ * solver type sv; fill the effective parameters into opts. Local. */
+static int resolve_params(const flow_par *p, const ym_param *tab, int ntab, const ym_action_type *a,
+                          const ym_solver_type *sv, ym_solver_opts *o)
+{
+    char names[512];
+    ym_action_defaults(a, o->action_par);
+    o->have_action_par = 1;
+    int np = ym_solver_type_nparams(sv);
+    for (int i = 0; i < np; ++i) {
+        const char *nm = ym_solver_type_param(sv, i, &o->par[i], NULL);
+        if (nm && !strcmp(nm, "tol")) o->par[i] = p->tol;
+    }
+    o->have_par = 1;
+    for (int j = 0; j < p->nx; ++j) {
+        const ym_param *e = &tab[NPAR + j];
+        if (NPAR + j >= ntab || !e->set) continue;
+        int solver = !strcmp(p->xsec[j], "solver"), found = -1;
+        int n = solver ? np : a->nparams;
+        for (int k = 0; k < n; ++k)
+            if (!strcmp(solver ? sname(sv, k) : a->params[k].name, p->xname[j])) found = k;
+        if (found < 0) {
+            list_names(names, sizeof names, n, solver ? sname : aname, solver ? (const void *)sv : (const void *)a);
+            return YM_ERROR(YM_EINVAL, "%s-param: '%s' is not a parameter of %s '%s' (its parameters: %s)",
+                            p->xsec[j], p->xname[j], p->xsec[j], solver ? ym_solver_type_name(sv) : a->name, names);
+        }
+        if (solver) o->par[found] = p->xv[j];
+        else o->action_par[found] = p->xv[j];
+    }
+    return YM_OK;
+}
+
+/* The table recorded in outputs: the fixed entries, then the effective
+ * parameters of the chosen action ([action]) and solver ([solver], tol
+ * excluded). Local. */
+static int effective_table(flow_par *p, const ym_param *tab, const ym_action_type *a, const ym_solver_type *sv,
+                           const ym_solver_opts *o, ym_param *eff)
+{
+    int n = NPAR, k = 0;
+    memcpy(eff, tab, sizeof(ym_param) * NPAR);
+    for (int i = 0; a && i < a->nparams && k < MAXX; ++i) {
+        p->eff[k] = o->action_par[i];
+        eff[n++] = (ym_param){"action", a->params[i].name, YM_PARAM_DOUBLE, &p->eff[k++], .help = a->params[i].description};
+    }
+    for (int i = 0; sv && i < ym_solver_type_nparams(sv) && k < MAXX; ++i) {
+        const char *nm = ym_solver_type_param(sv, i, NULL, NULL);
+        if (!strcmp(nm, "tol")) continue;
+        p->eff[k] = o->par[i];
+        eff[n++] = (ym_param){"solver", nm, YM_PARAM_DOUBLE, &p->eff[k++], .help = NULL};
+    }
     return n;
 }
 
@@ -313,20 +419,32 @@ static int ckpt_read(MPI_Comm comm, const char *prefix, char *gpath, ym_solver_s
 /* The checkpoint's parameters must equal the effective ones. */
 static int ckpt_check_params(MPI_Comm comm, const char *prefix, const ym_param *tab, int n)
 {
-    flow_par old;
-    ym_param ot[NPAR];
+    static flow_par old;
+    ym_param ot[MAXTAB], oe[MAXTAB];
     int on = make_table(&old, ot);
     char path[STR + 64];
     snprintf(path, sizeof path, "%s.card", prefix);
     int st = ym_card_parse(comm, path, ot, on);
     if (st) return st;
+    /* the checkpoint's effective action / solver parameters */
+    const ym_action_type *oa = ym_action_find(old.action);
+    const ym_solver_type *os = ym_solver_find(old.solver);
+    ym_solver_opts oo;
+    ym_solver_opts_default(&oo);
+    if (!oa || !os) return YM_ERROR(YM_EINVAL, "resume: %s: unknown action or solver", path);
+    st = resolve_params(&old, ot, on, oa, os, &oo);
+    if (st) return st;
+    on = effective_table(&old, ot, oa, os, &oo, oe);
     /* compare through their card text, entry by entry */
-    for (int i = 0; i < n && i < on; ++i) {
+    for (int i = 0; i < n || i < on; ++i) {
+        if (i >= n || i >= on)
+            return YM_ERROR(YM_EINVAL, "resume: %s.%s differs from the checkpoint %s", (i < n ? tab : oe)[i].section,
+                            (i < n ? tab : oe)[i].key, path);
         char *a = NULL, *b = NULL;
         size_t la = 0, lb = 0;
         FILE *fa = open_memstream(&a, &la), *fb = open_memstream(&b, &lb);
         if (fa) ym_card_write(fa, &tab[i], 1, "");
-        if (fb) ym_card_write(fb, &ot[i], 1, "");
+        if (fb) ym_card_write(fb, &oe[i], 1, "");
         if (fa) fclose(fa);
         if (fb) fclose(fb);
         int differ = !a || !b || strcmp(a, b) != 0;
@@ -354,11 +472,12 @@ int cmd_flow(int argc, char **argv)
     MPI_Comm comm = MPI_COMM_WORLD;
     int rank;
     MPI_Comm_rank(comm, &rank);
-    flow_par p;
-    ym_param tab[NPAR];
-    int ntab = make_table(&p, tab), st = YM_OK, force = 0, resume = 0;
+    static flow_par p;
+    ym_param tab[MAXTAB], eff[MAXTAB];
+    int ntab = make_table(&p, tab), neff = 0, st = YM_OK, force = 0, resume = 0;
     long stop_after = -1;
     const char *card = NULL, *config = NULL;
+    char unknown_x[128] = "";
     char **ovr = calloc((size_t)argc + 1, sizeof *ovr);
     char **ovr_own = calloc((size_t)argc + 1, sizeof *ovr_own);
     int novr = 0;
@@ -378,6 +497,36 @@ int cmd_flow(int argc, char **argv)
             return CLI_OK;
         } else if (!strcmp(k, "force")) force = 1;
         else if (!strcmp(k, "resume")) resume = 1;
+        else if (!strcmp(k, "action-param") || !strcmp(k, "solver-param")) {
+            /* --action-param NAME=V -> action.NAME=V (names checked against the chosen type below) */
+            const char *sec = k[0] == 'a' ? "action" : "solver";
+            if (!cli_value(&a)) {
+                st = YM_ERROR(YM_EINVAL, "%s: missing NAME=VALUE", k);
+                break;
+            }
+            const char *eq = strchr(a.value, '=');
+            if (!eq || eq == a.value) {
+                st = YM_ERROR(YM_EINVAL, "%s: '%s' is not NAME=VALUE", k, a.value);
+                break;
+            }
+            int known = 0;
+            for (int j = 0; j < p.nx; ++j)
+                if (!strcmp(p.xsec[j], sec) && strlen(p.xname[j]) == (size_t)(eq - a.value) &&
+                    !strncmp(p.xname[j], a.value, (size_t)(eq - a.value)))
+                    known = 1;
+            if (!known) { /* not a parameter of any registered type: refused below, listing the chosen one's */
+                if (!unknown_x[0]) snprintf(unknown_x, sizeof unknown_x, "%s=%.*s", sec, (int)(eq - a.value), a.value);
+                continue;
+            }
+            size_t len = strlen(a.value) + 16;
+            char *o = malloc(len);
+            if (!o) st = YM_ERROR(YM_ENOMEM, "out of memory");
+            else {
+                snprintf(o, len, "%s.%s", sec, a.value);
+                ovr_own[novr] = o;
+                ovr[novr++] = o;
+            }
+        }
         else if (!strcmp(k, "stop-after-steps")) { /* hidden, for tests: simulate a killed run */
             int v = 0;
             st = cli_value(&a) ? cli_int(a.value, "stop-after-steps", 1, 1 << 30, &v) : YM_EINVAL;
@@ -467,13 +616,26 @@ int cmd_flow(int argc, char **argv)
     if (!st && !(so.integrator = ym_integrator_find(p.integrator))) st = YM_EINVAL;
     if (!st) {
         so.eps = p.eps;
-        int np = ym_solver_type_nparams(stype);
-        for (int i = 0; i < np; ++i) {
-            const char *nm = ym_solver_type_param(stype, i, &so.par[i], NULL);
-            if (nm && !strcmp(nm, "tol")) so.par[i] = p.tol;
+        if (unknown_x[0]) { /* an --action-param / --solver-param name no type has */
+            char names[512], *nm = strchr(unknown_x, '=') + 1;
+            int sol = unknown_x[0] == 's';
+            list_names(names, sizeof names, sol ? ym_solver_type_nparams(stype) : so.action->nparams,
+                       sol ? sname : aname, sol ? (const void *)stype : (const void *)so.action);
+            st = YM_ERROR(YM_EINVAL, "%s-param: '%s' is not a parameter of %s '%s' (its parameters: %s)",
+                          sol ? "solver" : "action", nm, sol ? "solver" : "action",
+                          sol ? ym_solver_type_name(stype) : so.action->name, names);
         }
-        so.have_par = 1;
-        st = ym_solver_check(stype, &so);
+        if (!st) st = resolve_params(&p, tab, ntab, so.action, stype, &so);
+        if (!st) st = ym_solver_check(stype, &so);
+        if (!st) neff = effective_table(&p, tab, so.action, stype, &so, eff);
+    }
+    /* solvers with their own time unit (cooling sweeps) take whole numbers */
+    const char *tunit = stype ? ym_solver_type_time_unit(stype) : NULL;
+    if (!st && tunit) {
+        if (p.tmax != floor(p.tmax)) st = YM_ERROR(YM_EINVAL, "tmax: %g is not a whole number of %s", p.tmax, tunit);
+        for (int i = 0; !st && i < ntimes; ++i)
+            if (times[i] != floor(times[i]))
+                st = YM_ERROR(YM_EINVAL, "measure-times: %g is not a whole number of %s", times[i], tunit);
     }
     if (!st && !force) {
         if (file_exists(p.out)) st = YM_ERROR(YM_EIO, "out: %s exists (use --force to replace it)", p.out);
@@ -491,7 +653,7 @@ int cmd_flow(int argc, char **argv)
     st = ym_status_agree(comm, st);
     if (st) return cli_fail("flow", st);
     if (resume) {
-        st = ckpt_check_params(comm, p.ckpt, tab, ntab);
+        st = ckpt_check_params(comm, p.ckpt, eff, neff);
         if (st) return cli_fail("flow", st);
     }
 
@@ -523,6 +685,7 @@ int cmd_flow(int argc, char **argv)
     st = ym_status_agree(comm, st);
     if (!st) st = ym_solver_create(&s, stype, &so, u);
     if (!st) st = ym_measure_create(&m, u, ym_solver_action(s), ym_solver_action_params(s));
+    double tscale = s ? ym_solver_time_scale(s) : 1; /* flow time per unit of solver time */
     long last_ck = -1;
     if (!st && resume) {
         char gpath[STR];
@@ -545,11 +708,11 @@ int cmd_flow(int argc, char **argv)
                           "checkpoints)", dtimes[0], ym_solver_time(s));
         if (!st) {
             sbuf pb = {0};
-            sb_card(&pb, tab, ntab, "");
+            sb_card(&pb, eff, neff, "");
             st = ym_dump_create(&dump, u, p.dump, force, pb.s ? pb.s : "");
             free(pb.s);
         }
-        if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = ym_dump_write(dump, m, u, dtimes[di++]);
+        if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
     }
     int tty = rank == 0 && isatty(2);
     double row[YM_MEASURE_NCOL];
@@ -573,14 +736,14 @@ int cmd_flow(int argc, char **argv)
         long k = ym_solver_steps(s);
         int hit = t >= target;
         if (hit && ti < ntimes && target == times[ti]) ++ti;
-        if (!st && hit && di < ndtimes && target == dtimes[di]) st = ym_dump_write(dump, m, u, dtimes[di++]);
+        if (!st && hit && di < ndtimes && target == dtimes[di]) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
         if (!st && (hit || k % p.every == 0)) {
-            st = ym_measure_row(m, u, t, row);
+            st = ym_measure_row(m, u, tscale * t, row);
             if (!st) st = rows_add(&rows, row);
             if (!st) progress(tty, t, p.tmax, k, row, 0);
         }
         if (!st && p.ckevery > 0 && k % p.ckevery == 0)
-            st = ckpt_write(comm, p.ckpt, u, s, &rows, tab, ntab, &last_ck);
+            st = ckpt_write(comm, p.ckpt, u, s, &rows, eff, neff, &last_ck);
         if (!st && stop_after > 0 && nstep_run >= stop_after && ym_solver_time(s) < p.tmax) {
             stopped = 1;
             break;
@@ -620,11 +783,18 @@ int cmd_flow(int argc, char **argv)
         sb_printf(&b, "# Q_improved: 5Li charge (de Forcrand, Garcia Perez, Stamatescu), O(a^4) improved;"
                       " nan when a split direction has fewer than 3 sites per rank\n");
         sb_printf(&b, "# effective parameters:\n");
-        sb_card(&b, tab, ntab, "# ");
-        for (int c = 0; c < YM_MEASURE_NCOL; ++c) sb_printf(&b, "%s%c", ym_measure_column(c), c + 1 < YM_MEASURE_NCOL ? ',' : '\n');
-        for (int i = 0; i < rows.nrows; ++i)
+        sb_card(&b, eff, neff, "# ");
+        if (tunit)
+            sb_printf(&b, "# t is the matched flow time %.17g * %s; column %s counts them\n", tscale, tunit, tunit);
+        for (int c = 0; c < YM_MEASURE_NCOL; ++c)
+            sb_printf(&b, "%s%c", ym_measure_column(c), c + 1 < YM_MEASURE_NCOL || tunit ? ',' : '\n');
+        if (tunit) sb_printf(&b, "%s\n", tunit);
+        for (int i = 0; i < rows.nrows; ++i) {
+            const double *r = rows.rows + (size_t)i * YM_MEASURE_NCOL;
             for (int c = 0; c < YM_MEASURE_NCOL; ++c)
-                sb_printf(&b, "%.17g%c", rows.rows[(size_t)i * YM_MEASURE_NCOL + c], c + 1 < YM_MEASURE_NCOL ? ',' : '\n');
+                sb_printf(&b, "%.17g%c", r[c], c + 1 < YM_MEASURE_NCOL || tunit ? ',' : '\n');
+            if (tunit) sb_printf(&b, "%lld\n", llround(r[YM_M_T] / tscale));
+        }
         sb_printf(&b, "# ref: %.17g\n# t0: %.17g\n# w0: %.17g\n", p.ref, t0, w0);
         if (b.oom) st = YM_ERROR(YM_ENOMEM, "out of memory");
         else st = write_text_atomic(comm, p.out, force, b.s);
@@ -640,7 +810,7 @@ int cmd_flow(int argc, char **argv)
         cli_print("t0: %.17g\n", t0);
         cli_print("w0: %.17g\n", w0);
         cli_print("ref: %.17g\n", p.ref);
-        cli_print("t: %.17g\n", ym_solver_time(s));
+        cli_print("t: %.17g\n", tscale * ym_solver_time(s)); /* flow time (cooling: matched) */
         cli_print("steps: %ld\n", ym_solver_steps(s));
         cli_print("measurements: %d\n", rows.nrows);
         cli_print("out: %s\n", p.out);

@@ -94,7 +94,7 @@ static void gf_teardown(ym_solver *s)
 
 static const ym_solver_type gradient_flow = {
     "gradient-flow", "gradient flow V' = -dS(V) V of a registered action with a registered integrator",
-    sizeof(gf_state), 1, gf_params, gf_check, gf_setup, gf_step, gf_checkpoint, gf_restore, gf_teardown,
+    sizeof(gf_state), 1, gf_params, gf_check, gf_setup, gf_step, gf_checkpoint, gf_restore, gf_teardown, NULL, NULL,
 };
 
 /* ---------- registry ---------- */
@@ -116,11 +116,15 @@ static int do_register(const ym_solver_type *t)
     return YM_OK;
 }
 
+extern const ym_solver_type ym_solver_cooling, ym_solver_stout; /* ym_smooth_solvers.c */
+
 static void ensure_builtin(void)
 {
     if (reg_init) return;
     reg_init = 1;
     do_register(&gradient_flow);
+    do_register(&ym_solver_cooling);
+    do_register(&ym_solver_stout);
 }
 
 int ym_solver_register(const ym_solver_type *t)
@@ -300,6 +304,11 @@ double ym_solver_time(const ym_solver *s) { return s->t; }
 long ym_solver_steps(const ym_solver *s) { return s->steps; }
 const ym_solver_type *ym_solver_get_type(const ym_solver *s) { return s->type; }
 const ym_solver_opts *ym_solver_get_opts(const ym_solver *s) { return &s->opts; }
+double ym_solver_time_scale(const ym_solver *s)
+{
+    return s->type->time_scale ? s->type->time_scale(s) : 1.0;
+}
+const char *ym_solver_type_time_unit(const ym_solver_type *t) { return t && t->time_scale ? t->time_unit : NULL; }
 void *ym_solver_state_ptr(ym_solver *s) { return s->state; }
 const double *ym_solver_params(const ym_solver *s) { return s->par; }
 const double *ym_solver_action_params(const ym_solver *s) { return s->apar; }

@@ -13,6 +13,14 @@
  *                    the target; the "adaptive" integrator starts with eps
  *                    and controls the step with parameter tol). Other
  *                    integrators flagged adaptive are refused.
+ *   "cooling"        one cooling sweep (ym_cool.h) of the action per step
+ *                    (wilson, overimproved, rectangle family); the solver
+ *                    time counts sweeps n_c (whole steps only), the matched
+ *                    flow time is n_c / (3 - 15 c1), c1 = (eps - 1)/12 for
+ *                    overimproved (ym_solver_time_scale).
+ *   "stout"          one stout step (ym_smear.h) per step, parameter rho;
+ *                    the time advances by rho (= an Euler step of the
+ *                    Wilson flow), the last step shortened; wilson only.
  */
 #ifndef YM_SOLVER_H
 #define YM_SOLVER_H
@@ -90,6 +98,12 @@ double ym_solver_time(const ym_solver *s);
 long ym_solver_steps(const ym_solver *s);
 const ym_solver_type *ym_solver_get_type(const ym_solver *s);
 const ym_solver_opts *ym_solver_get_opts(const ym_solver *s);
+/* Flow time per unit of solver time (1 unless the type has its own time
+ * unit, e.g. cooling sweeps). Local. */
+double ym_solver_time_scale(const ym_solver *s);
+/* Name of the type's own time unit ("sweeps"), NULL when the solver time
+ * is the flow time. Local. */
+const char *ym_solver_type_time_unit(const ym_solver_type *t);
 
 /* Solver state for checkpoints: flow time, step count and up to
  * YM_SOLVER_MAXSAVE doubles of type state (e.g. the adaptive step size).

@@ -40,6 +40,11 @@ struct ym_solver_type {
     int (*restore)(ym_solver *s, const double *save, int n);
     /* Collective. */
     void (*teardown)(ym_solver *s);
+    /* Optional (NULL: the solver time is the flow time). time_unit names
+     * the solver's own time (e.g. "sweeps"); time_scale returns the matched
+     * flow time per unit of solver time (called after setup). Local. */
+    const char *time_unit;
+    double (*time_scale)(const ym_solver *s);
 };
 
 /* The type's private state (state_size bytes, zeroed at creation). Local. */

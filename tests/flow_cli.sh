@@ -152,5 +152,46 @@ done
 cmp -s "$T/r0/flow.csv" "$T/r2/flow.csv" || { grep -v grid "$T/r0/flow.csv" >"$T/x0"; grep -v grid "$T/r2/flow.csv" >"$T/x2"; cmp -s "$T/x0" "$T/x2"; }
 ok $? "resumable runs on 1 and 2 ranks agree"
 
+# action parameters (flag and card), cooling and stout solvers
+OI="--dims 4 --N 2 --start random:5 --eps 0.05 --tmax 0.3"
+run 0 flow $OI --action overimproved --action-param eps=-1 --out "$T/oi1.csv"; ok $(( rc != 0 )) "--action-param eps=-1 runs"
+grep -q '^# eps = -1$' "$T/oi1.csv"; ok $? "CSV records the action parameter eps = -1"
+run 0 flow $OI --action overimproved --action-param eps=1 --out "$T/oi2.csv"; ok $(( rc != 0 )) "--action-param eps=1 runs"
+grep -v '^#' "$T/oi1.csv" >"$T/oi1.rows"; grep -v '^#' "$T/oi2.csv" >"$T/oi2.rows"
+! cmp -s "$T/oi1.rows" "$T/oi2.rows"; ok $? "overimproved eps=-1 and eps=1 give different CSVs"
+printf '[flow]\naction = overimproved\n[action]\neps = 1\n' >"$T/oi.ini"
+run 0 flow "$T/oi.ini" $OI --out "$T/oi3.csv"; grep -v '^#' "$T/oi3.csv" >"$T/oi3.rows"
+cmp -s "$T/oi2.rows" "$T/oi3.rows"; ok $? "card [action] eps = 1 equals --action-param eps=1"
+run 0 flow $OI --action overimproved --out "$T/oi4.csv"; grep -v '^#' "$T/oi4.csv" >"$T/oi4.rows"
+cmp -s "$T/oi1.rows" "$T/oi4.rows"; ok $? "overimproved default is eps = -1"
+check_bad 0 "wilson" --action wilson --action-param eps=1
+check_bad 0 "c1" --action rectangle --action-param eps=1
+check_bad 0 "c1" --action rectangle --action-param c1=nan
+check_bad 0 "c1" --action rectangle --action-param c1=abc
+check_bad 0 "action-param" --action-param c1
+check_bad 0 "rho" --solver stout --solver-param rho=0
+printf '[flow]\naction = wilson\n[action]\nc1 = 0.1\n' >"$T/oib.ini"
+rm -f "$T/bad.csv"; run 0 flow "$T/oib.ini" $OI --out "$T/bad.csv"
+ok $(( rc != 2 )) "card [action] c1 with wilson exits 2 (got $rc)"
+mkdir -p "$T/ra"; cd "$T/ra"
+run 0 flow $OI --action rectangle --action-param c1=-0.1 --checkpoint ck --checkpoint-every 2 --stop-after-steps 3 --out f.csv
+run 0 flow $OI --action rectangle --action-param c1=-0.2 --checkpoint ck --checkpoint-every 2 --resume --out f.csv; cd "$T"
+ok $(( rc != 2 )) "resume with another action parameter refused (got $rc)"
+grep '^ymflow' "$T/err" | grep -q "c1"; ok $? "the refusal names c1: $(grep '^ymflow' "$T/err")"
+run 0 solvers; for w in cooling stout rho=; do grep -q -- "$w" "$T/out"; ok $? "solvers lists $w"; done
+run 0 flow --dims 4 --N 2 --start random:5 --solver cooling --tmax 10 --out "$T/cool.csv"
+ok $(( rc != 0 )) "cooling runs 10 sweeps (rc $rc $(head -c 200 "$T/err"))"
+[ "$(key steps)" = 10 ]; ok $? "cooling: --tmax 10 is 10 sweeps"
+grep -v '^#' "$T/cool.csv" | awk -F, 'NR==1{ok=($5=="E_plaq" && $13=="sweeps"); next}
+    {if (NR>2 && !($5 < e)) ok=0; if ($13 != NR-2) ok=0; if (($1 - $13/3)^2 > 1e-28) ok=0; e=$5} END{exit !(ok && NR==12)}'
+ok $? "cooling: E_plaq decreases every sweep, sweeps column counts, t = sweeps/3"
+check_bad 0 "sweeps" --solver cooling --tmax 2.5
+check_bad 0 "cooling" --solver cooling --action zeuthen
+run 0 flow $OI --solver stout --solver-param rho=0.05 --tmax 0.47 --out "$T/st.csv"; ok $(( rc != 0 )) "stout runs"
+run 0 flow $OI --integrator euler --action wilson --tmax 0.47 --out "$T/eu.csv"
+grep -v '^#' "$T/st.csv" >"$T/st.rows"; grep -v '^#' "$T/eu.csv" >"$T/eu.rows"
+paste -d, "$T/st.rows" "$T/eu.rows" | awk -F, 'NR==1{next} {for(i=1;i<=12;i++){d=$i-$(i+12); if(d<0)d=-d; s=$i<0?-$i:$i; if(s<1)s=1; if(d/s>m)m=d/s}} END{print m; exit !(NR==12 && m<=1e-12)}' >"$T/m"
+ok $? "stout rho=0.05 equals the euler Wilson flow eps=0.05 to 1e-12 (max rel diff $(cat "$T/m"))"
+
 echo "1..$n"
 [ "$fails" = 0 ]
