@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ym_registry.h"
 #include "ym_status.h"
 #include "ym_sum.h"
 
@@ -580,8 +581,9 @@ static const ym_action_type builtin[] = {
 
 /* ---- registry ---- */
 
-static const ym_action_type *reg[YM_ACTION_MAXREG];
-static int nreg = 0, reg_init = 0;
+static const void *reg_items[YM_ACTION_MAXREG];
+static ym_registry reg = {"action", reg_items, YM_ACTION_MAXREG, 0};
+static int reg_init = 0;
 
 static int do_register(const ym_action_type *a)
 {
@@ -591,12 +593,7 @@ static int do_register(const ym_action_type *a)
         return YM_ERROR(YM_EINVAL, "action register: %s: bad parameter table", a->name);
     if (a->halo_depth < 1 || a->halo_depth > 2)
         return YM_ERROR(YM_EINVAL, "action register: %s: halo depth must be 1 or 2", a->name);
-    for (int i = 0; i < nreg; ++i)
-        if (!strcmp(reg[i]->name, a->name))
-            return YM_ERROR(YM_EINVAL, "action register: '%s' is already registered", a->name);
-    if (nreg >= YM_ACTION_MAXREG) return YM_ERROR(YM_ENOMEM, "action register: registry full");
-    reg[nreg++] = a;
-    return YM_OK;
+    return ym_registry_add(&reg, a);
 }
 
 extern const ym_action_type *const ym_action_extra[];
@@ -620,22 +617,14 @@ int ym_action_register(const ym_action_type *a)
 const ym_action_type *ym_action_find(const char *name)
 {
     ensure_builtin();
-    for (int i = 0; name && i < nreg; ++i)
-        if (!strcmp(reg[i]->name, name)) return reg[i];
-    char known[1024];
-    size_t off = 0;
-    known[0] = 0;
-    for (int i = 0; i < nreg && off < sizeof known; ++i)
-        off += (size_t)snprintf(known + off, sizeof known - off, "%s%s", i ? ", " : "", reg[i]->name);
-    YM_ERROR(YM_EINVAL, "unknown action '%s' (known: %s)", name ? name : "(null)", known);
-    return NULL;
+    return ym_registry_find(&reg, name);
 }
 
 int ym_action_list(const ym_action_type **types, int max)
 {
     ensure_builtin();
-    for (int i = 0; types && i < nreg && i < max; ++i) types[i] = reg[i];
-    return nreg;
+    for (int i = 0; types && i < reg.n && i < max; ++i) types[i] = ym_registry_at(&reg, i);
+    return reg.n;
 }
 
 void ym_action_defaults(const ym_action_type *a, double *par)

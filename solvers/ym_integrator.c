@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ym_registry.h"
 #include "ym_status.h"
 
 struct ym_flow_work {
@@ -28,8 +29,9 @@ static const ym_integrator_type builtin[] = {
     {"adaptive", "Luscher RK3 with embedded 2nd-order step-size control", 3, 3, A_rk3, B_rk3, NULL, 1},
 };
 
-static const ym_integrator_type *reg[YM_INTEGRATOR_MAXREG];
-static int nreg = 0, reg_init = 0;
+static const void *reg_items[YM_INTEGRATOR_MAXREG];
+static ym_registry reg = {"integrator", reg_items, YM_INTEGRATOR_MAXREG, 0};
+static int reg_init = 0;
 
 static int do_register(const ym_integrator_type *it)
 {
@@ -37,12 +39,7 @@ static int do_register(const ym_integrator_type *it)
     if (!it->step && (it->nstages < 1 || it->nstages > YM_INTEGRATOR_MAXSTAGE || !it->A || !it->B))
         return YM_ERROR(YM_EINVAL, "integrator register: %s: needs a step function or 1..%d stages with A, B",
                         it->name, YM_INTEGRATOR_MAXSTAGE);
-    for (int i = 0; i < nreg; ++i)
-        if (!strcmp(reg[i]->name, it->name))
-            return YM_ERROR(YM_EINVAL, "integrator register: '%s' is already registered", it->name);
-    if (nreg >= YM_INTEGRATOR_MAXREG) return YM_ERROR(YM_ENOMEM, "integrator register: registry full");
-    reg[nreg++] = it;
-    return YM_OK;
+    return ym_registry_add(&reg, it);
 }
 
 extern const ym_integrator_type *const ym_integrator_extra[];
@@ -66,22 +63,14 @@ int ym_integrator_register(const ym_integrator_type *it)
 const ym_integrator_type *ym_integrator_find(const char *name)
 {
     ensure_builtin();
-    for (int i = 0; name && i < nreg; ++i)
-        if (!strcmp(reg[i]->name, name)) return reg[i];
-    char known[1024];
-    size_t off = 0;
-    known[0] = 0;
-    for (int i = 0; i < nreg && off < sizeof known; ++i)
-        off += (size_t)snprintf(known + off, sizeof known - off, "%s%s", i ? ", " : "", reg[i]->name);
-    YM_ERROR(YM_EINVAL, "unknown integrator '%s' (known: %s)", name ? name : "(null)", known);
-    return NULL;
+    return ym_registry_find(&reg, name);
 }
 
 int ym_integrator_list(const ym_integrator_type **types, int max)
 {
     ensure_builtin();
-    for (int i = 0; types && i < nreg && i < max; ++i) types[i] = reg[i];
-    return nreg;
+    for (int i = 0; types && i < reg.n && i < max; ++i) types[i] = ym_registry_at(&reg, i);
+    return reg.n;
 }
 
 int ym_flow_work_create(ym_flow_work **out, const ym_gauge *u)

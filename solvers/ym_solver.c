@@ -1,6 +1,7 @@
 /* Solver registry and driver; the built-in "gradient-flow" type. */
 #include "ym_solver.h"
 #include "ym_solver_impl.h"
+#include "ym_registry.h"
 #include "ym_status.h"
 
 #include <math.h>
@@ -99,8 +100,9 @@ static const ym_solver_type gradient_flow = {
 
 /* ---------- registry ---------- */
 
-static const ym_solver_type *reg[YM_SOLVER_MAXREG];
-static int nreg = 0, reg_init = 0;
+static const void *reg_items[YM_SOLVER_MAXREG];
+static ym_registry reg = {"solver", reg_items, YM_SOLVER_MAXREG, 0};
+static int reg_init = 0;
 
 static int do_register(const ym_solver_type *t)
 {
@@ -108,12 +110,7 @@ static int do_register(const ym_solver_type *t)
         return YM_ERROR(YM_EINVAL, "solver register: type without name, description or step");
     if (t->nparams < 0 || t->nparams > YM_SOLVER_MAXPAR || (t->nparams > 0 && !t->params))
         return YM_ERROR(YM_EINVAL, "solver register: %s: bad parameter table", t->name);
-    for (int i = 0; i < nreg; ++i)
-        if (!strcmp(reg[i]->name, t->name))
-            return YM_ERROR(YM_EINVAL, "solver register: '%s' is already registered", t->name);
-    if (nreg >= YM_SOLVER_MAXREG) return YM_ERROR(YM_ENOMEM, "solver register: registry full");
-    reg[nreg++] = t;
-    return YM_OK;
+    return ym_registry_add(&reg, t);
 }
 
 extern const ym_solver_type ym_solver_cooling, ym_solver_stout; /* ym_smooth_solvers.c */
@@ -136,22 +133,14 @@ int ym_solver_register(const ym_solver_type *t)
 const ym_solver_type *ym_solver_find(const char *name)
 {
     ensure_builtin();
-    for (int i = 0; name && i < nreg; ++i)
-        if (!strcmp(reg[i]->name, name)) return reg[i];
-    char known[1024];
-    size_t off = 0;
-    known[0] = 0;
-    for (int i = 0; i < nreg && off < sizeof known; ++i)
-        off += (size_t)snprintf(known + off, sizeof known - off, "%s%s", i ? ", " : "", reg[i]->name);
-    YM_ERROR(YM_EINVAL, "unknown solver '%s' (known: %s)", name ? name : "(null)", known);
-    return NULL;
+    return ym_registry_find(&reg, name);
 }
 
 int ym_solver_list(const ym_solver_type **types, int max)
 {
     ensure_builtin();
-    for (int i = 0; types && i < nreg && i < max; ++i) types[i] = reg[i];
-    return nreg;
+    for (int i = 0; types && i < reg.n && i < max; ++i) types[i] = ym_registry_at(&reg, i);
+    return reg.n;
 }
 
 const char *ym_solver_type_name(const ym_solver_type *t) { return t ? t->name : NULL; }
