@@ -40,11 +40,11 @@ cat >"$out/clang_compat.h" <<'EOC'
 #endif
 EOC
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
- -include $out/clang_compat.h -I$out -I$top/lattice -I$top/io $MPI_CFLAGS"
+ -include $out/clang_compat.h -I$out -I$top/lattice -I$top/io $MPI_CFLAGS $(pkg-config --cflags hdf5-openmpi)"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 # inih: io/ym_card.c (run cards) is compiled with the rest of io/.
 INIH_LIBS=$(pkg-config --libs inih 2>/dev/null || echo -linih)
-LIBS="$MPI_LIBS $INIH_LIBS -lgsl -lgslcblas -lz -lm"
+LIBS="$MPI_LIBS $INIH_LIBS $(pkg-config --libs hdf5-openmpi) -lgsl -lgslcblas -lz -lm"
 
 # The library, instrumented for coverage (fuzzer-no-link) so libFuzzer can
 # steer into the readers' branches.
