@@ -52,7 +52,7 @@ static int choose_dims(const int L[4], const int want[4], int n, int min_local, 
                     if (want[mu] > 0 && want[mu] != d[mu]) ok = 0;
                 if (!ok || !valid_split(L, d, min_local)) continue;
                 double s = surface(L, d);
-                /* Ties go to the first found, i.e. splitting t, then z, ... first. */
+                /* Ties go to the first found: x is split before y, z and t. */
                 if (!best || s < best_s - 1e-9) {
                     best = 1;
                     best_s = s;
