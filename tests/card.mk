@@ -5,3 +5,9 @@ tests_test_card_LDADD = libymflow.la
 TESTS += tests/test_card tests/mpi/card-np2.mpi tests/fuzz/smoke.sh
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/build.sh tests/fuzz/fuzz_reader.c tests/fuzz/gen_seeds.c \
 	tests/fuzz/corpus
+
+# The fuzz smoke run builds its harnesses in the build tree.
+clean-local: clean-fuzz
+clean-fuzz:
+	-rm -rf _build-fuzz
+.PHONY: clean-fuzz
