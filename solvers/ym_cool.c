@@ -80,7 +80,7 @@ static void loop_staple(ym_gauge *u, const ym_loop_set *ls, int x, int mu, ym_cp
 }
 
 /* Maximise Re tr(G M) over the SU(2) subgroups; U <- G U, M <- G M. */
-static void cm_update(int N, ym_cplx *U, ym_cplx *M)
+void ym_cool_su2_maximise(int N, ym_cplx *U, ym_cplx *M)
 {
     for (int i = 0; i < N; ++i)
         for (int j = i + 1; j < N; ++j) {
@@ -142,7 +142,7 @@ int ym_cool_sweeps(ym_gauge *u, const ym_loop_set *ls, int nsweeps)
                     ym_cplx *U = ym_gauge_link(u, x, mu);
                     loop_staple(u, ls, x, mu, A);
                     ym_su_mul_nn(N, M, U, A);
-                    cm_update(N, U, M);
+                    ym_cool_su2_maximise(N, U, M);
                     if (N > 2) ym_su_reunit(N, U);
                 }
                 st = ym_gauge_halo_update(u);

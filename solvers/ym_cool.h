@@ -39,4 +39,9 @@ void ym_cool_loops_overimproved(ym_loop_set *ls, double eps);
 /* (1 - 8 c1) (1x1) + c1 (1x2 + 2x1): the "rectangle" action. */
 void ym_cool_loops_rectangle(ym_loop_set *ls, double c1);
 
+/* One Cabibbo-Marinari pass: for each SU(2) subgroup (i,j) the element G
+ * maximising Re tr(G M) is applied as U <- G U, M <- G M (cooling; also the
+ * max-trace projection of APE smearing). Local. */
+void ym_cool_su2_maximise(int N, ym_cplx *U, ym_cplx *M);
+
 #endif

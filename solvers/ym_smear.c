@@ -1,5 +1,6 @@
 /* Stout and APE smearing (see ym_smear.h). */
 #include "ym_smear.h"
+#include "ym_cool.h"
 
 #include <math.h>
 #include <string.h>
@@ -51,24 +52,7 @@ static void maxtrace(int N, ym_cplx *W, const ym_cplx *M)
     for (int it = 0; it < 100; ++it) {
         ym_su_copy(N, old, W);
         ym_su_mul_nd(N, X, W, M); /* Re tr(G W M^dag) */
-        for (int i = 0; i < N; ++i)
-            for (int j = i + 1; j < N; ++j) {
-                ym_cplx m00 = X[i * N + i], m01 = X[i * N + j], m10 = X[j * N + i], m11 = X[j * N + j];
-                double v0 = creal(m00 + m11) / 2, v1 = cimag(m01 + m10) / 2, v2 = creal(m01 - m10) / 2,
-                       v3 = cimag(m00 - m11) / 2;
-                double nrm = sqrt(v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3);
-                if (!(nrm > 0)) continue;
-                v0 /= nrm, v1 /= nrm, v2 /= nrm, v3 /= nrm;
-                ym_cplx g00 = v0 - I * v3, g01 = -v2 - I * v1, g10 = v2 - I * v1, g11 = v0 + I * v3;
-                for (int c = 0; c < N; ++c) {
-                    ym_cplx a = W[i * N + c], b = W[j * N + c];
-                    W[i * N + c] = g00 * a + g01 * b;
-                    W[j * N + c] = g10 * a + g11 * b;
-                    a = X[i * N + c], b = X[j * N + c];
-                    X[i * N + c] = g00 * a + g01 * b;
-                    X[j * N + c] = g10 * a + g11 * b;
-                }
-            }
+        ym_cool_su2_maximise(N, W, X);
         if (ym_su_maxdiff(N, W, old) < 1e-15) break;
     }
     ym_su_reunit(N, W);
