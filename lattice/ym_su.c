@@ -355,6 +355,28 @@ void ym_su_proj(int N, ym_cplx *out, const ym_cplx *m)
     }
 }
 
+void ym_su_ah_pack(int N, double *k, const ym_cplx *x)
+{
+    for (int i = 0; i < N; ++i) k[i] = cimag(x[i * N + i]);
+    double *o = k + N;
+    for (int i = 0; i < N; ++i)
+        for (int j = i + 1; j < N; ++j) {
+            *o++ = creal(x[i * N + j]);
+            *o++ = cimag(x[i * N + j]);
+        }
+}
+
+void ym_su_ah_unpack(int N, ym_cplx *x, const double *k)
+{
+    for (int i = 0; i < N; ++i) x[i * N + i] = CMPLX(0.0, k[i]);
+    const double *o = k + N;
+    for (int i = 0; i < N; ++i)
+        for (int j = i + 1; j < N; ++j, o += 2) {
+            x[i * N + j] = CMPLX(o[0], o[1]);
+            x[j * N + i] = CMPLX(-o[0], o[1]);
+        }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Gram-Schmidt                                                             */
 

@@ -48,6 +48,13 @@ ym_cplx ym_su_det(int N, const ym_cplx *a);
 /* out = P(m) = (m - m^dagger)/2 - tr(m - m^dagger)/(2N) * 1  (may alias). */
 void ym_su_proj(int N, ym_cplx *out, const ym_cplx *m);
 
+/* Compact storage of an anti-Hermitian matrix x in N^2 doubles (half of a
+ * full matrix; what the flow keeps per link between stages):
+ * k[0 .. N-1] = Im x_ii, then (Re x_ij, Im x_ij) for i < j row by row.
+ * unpack rebuilds x_ji = -conj(x_ij) and Re x_ii = 0 exactly. */
+void ym_su_ah_pack(int N, double *k, const ym_cplx *x);
+void ym_su_ah_unpack(int N, ym_cplx *x, const double *k);
+
 /* out = exp(x) for x in su(N) (anti-Hermitian traceless). Closed forms for
  * N = 2 (quaternion) and N = 3 (Cayley-Hamilton, Morningstar-Peardon), a
  * Hermitian eigen-decomposition otherwise; accurate to ~1e-15 in every entry.

@@ -4,8 +4,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ym_hot.h"
 #include "ym_registry.h"
 #include "ym_status.h"
 #include "ym_sum.h"
@@ -162,8 +164,9 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 fk_v2 vr = {ar, ar}, vi = {ai, ai};                                                 \
                 FK_UNROLL for (int j = 0; j < NN; ++j)                                              \
                 {                                                                                   \
-                    fk_v2 t = vr * B0[k * NN + j] + vi * B1[k * NN + j];                            \
-                    acc[j] = k ? acc[j] + t : t;                                                    \
+                    /* two fused multiply-adds where the CPU has them */                      \
+                    acc[j] = k ? acc[j] + vr * B0[k * NN + j] + vi * B1[k * NN + j]                 \
+                               : vr * B0[k * NN + j] + vi * B1[k * NN + j];                         \
                 }                                                                                   \
             }                                                                                       \
             FK_UNROLL for (int j = 0; j < NN; ++j)                                                  \
@@ -263,8 +266,26 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         }                                                                                           \
         FK_UNROLL for (int i = 0; i < NN; ++i) z[2 * (i * NN + i) + 1] += tr;                       \
     }                                                                                               \
-    static void force_fast##NN(const double *ud, const int *const *up, const int *const *dn, int x, \
-                               const double wt[3], int rect, double *restrict zx)                  \
+    /* k <- A k + pack(-P(om)) (ym_su_ah_pack layout; A = 0 overwrites), the                      \
+     * same arithmetic per entry as negproj */                                                      \
+    FK_INLINE void negpack##NN(double *restrict k, const double *restrict om, double A)            \
+    {                                                                                               \
+        double tr = 0, v[NN * NN];                                                                  \
+        FK_UNROLL for (int i = 0; i < NN; ++i) tr += om[2 * (i * NN + i) + 1];                      \
+        tr /= NN;                                                                                   \
+        FK_UNROLL for (int i = 0; i < NN; ++i) v[i] = -0.5 * (om[2 * (i * NN + i) + 1] + om[2 * (i * NN + i) + 1]) + tr; \
+        int o = NN;                                                                                 \
+        FK_UNROLL for (int i = 0; i < NN; ++i) FK_UNROLL for (int j = i + 1; j < NN; ++j)           \
+        {                                                                                           \
+            v[o++] = -0.5 * (om[2 * (i * NN + j)] - om[2 * (j * NN + i)]);                          \
+            v[o++] = -0.5 * (om[2 * (i * NN + j) + 1] + om[2 * (j * NN + i) + 1]);                  \
+        }                                                                                           \
+        if (A == 0.0) { FK_UNROLL for (int i = 0; i < NN * NN; ++i) k[i] = v[i]; }                 \
+        else { FK_UNROLL for (int i = 0; i < NN * NN; ++i) k[i] = A * k[i] + v[i]; }                \
+    }                                                                                               \
+    YM_HOT static void force_fast##NN(const double *ud, const int *const *up, const int *const *dn, int x, \
+                               const double wt[3], int rect, double *restrict zx, double *restrict kx, \
+                               double A)                                                            \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
         double sig[S], a[S], b[S], c[S], d[S], r[S], t[S], t2[S], om[S];                           \
@@ -336,7 +357,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 }                                                                                   \
             }                                                                                       \
             nn##NN(om, L(x, mu), sig);                                                              \
-            negproj##NN(zx + (size_t)mu * S, om);                                                   \
+            if (kx) negpack##NN(kx + (size_t)mu * NN * NN, om, A);                                  \
+            else negproj##NN(zx + (size_t)mu * S, om);                                              \
         }                                                                                           \
     }
 
@@ -345,23 +367,34 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
  *   Sigma_mu(x)    += U_nu(x+mu) p2^+     Sigma_mu(x+nu) += p1^+ U_nu(x)
  *   Sigma_nu(x)    += U_mu(x+nu) p1^+     Sigma_nu(x+mu) += p2^+ U_mu(x)
  * (6 products per plaquette, 40 per site with Omega = w U Sigma, against 52
- * link by link). Sigma is accumulated in z. Corners run over local
- * coordinates -1 .. l-1 in storage order, the halo ones contributing only
- * to interior links, so every link receives its terms in the same order
- * (corners x - e3, x - e2, x - e1, x - e0, then x; planes in order) on
- * every process grid. */
+ * link by link). Corners run over local coordinates -1 .. l-1 in storage
+ * order, the halo ones contributing only to interior links, so every link
+ * receives its terms in the same order (corners x - e3, x - e2, x - e1,
+ * x - e0, then x; planes in order) on every process grid.
+ * Sigma lives in a ring of two x3-slabs, not in a field: once the corners of
+ * slab x3 are done, the links of slab x3 have all their terms and are
+ * finished into z (full matrices) or k (k <- A k + pack(Z)), so the flow
+ * needs no force-sized scratch field. */
 #define FK_WILSON(NN)                                                                               \
-    static void wilson_scatter##NN(const ym_geom *g, const double *ud, double *zd, double w)       \
+    YM_HOT static int wilson_scatter##NN(const ym_geom *g, const double *ud, double *zd, double *kd, double A, \
+                                  double w)                                                         \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
-        const int *l = ym_grid_local(ym_geom_grid(g)), *in = ym_geom_interior(g);                   \
+        const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
         const int *up[4];                                                                           \
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
-        int nin = ym_geom_ninterior(g);                                                             \
-        for (int i = 0; i < nin; ++i) memset(zd + (size_t)in[i] * 4 * S, 0, sizeof(double) * 4 * S); \
+        const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;                    \
+        const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * S;                                  \
+        const int stp[3] = {1, e0, e0 * e1};                                                        \
+        double *ring = malloc(2 * slab * sizeof(double));                                           \
+        if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20); \
         double p1[S], p2[S], t[S];                                                                  \
         int x[4];                                                                                   \
-        for (x[3] = -1; x[3] < l[3]; ++x[3])                                                        \
+        for (x[3] = -1; x[3] < l[3]; ++x[3]) {                                                      \
+            double *b0 = ring + (size_t)((x[3] + dep) & 1) * slab;                                  \
+            double *b1 = ring + (size_t)((x[3] + 1 + dep) & 1) * slab;                              \
+            if (x[3] + 1 < l[3]) memset(b1, 0, slab * sizeof(double));                              \
+            const int base3 = (x[3] + dep) * (int)ss;                                               \
             for (x[2] = -1; x[2] < l[2]; ++x[2])                                                    \
                 for (x[1] = -1; x[1] < l[1]; ++x[1]) {                                              \
                     int r[4] = {-1, x[1], x[2], x[3]};                                              \
@@ -370,54 +403,70 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                     for (x[0] = -1; x[0] < l[0]; ++x[0]) {                                          \
                         unsigned h = hr | (x[0] < 0 ? 1u : 0u);                                     \
                         if (h & (h - 1)) continue; /* two or more coordinates at -1 */              \
-                        const int xs = base + x[0] + 1;                                             \
+                        const int xs = base + x[0] + 1, o = xs - base3;                             \
                         for (int mu = 0; mu < 3; ++mu)                                              \
                             for (int nu = mu + 1; nu < 4; ++nu) {                                   \
                                 const int xm = up[mu][xs], xn = up[nu][xs];                         \
+                                /* Sigma at x+nu (the next slab when nu = 3) and x+mu */            \
+                                double *sn = nu == 3 ? RB(b1, o, mu) : RB(b0, o + stp[nu], mu);     \
+                                double *sm = RB(b0, o + stp[mu], nu);                               \
                                 if (h == (1u << nu)) {                                              \
                                     nn##NN(p1, L(xs, mu), L(xm, nu));                               \
                                     dn##NN(t, p1, L(xs, nu));                                       \
-                                    axpy##NN(A(xn, mu), 1.0, t);                                    \
+                                    axpy##NN(sn, 1.0, t);                                           \
                                 } else if (h == (1u << mu)) {                                       \
                                     nn##NN(p2, L(xs, nu), L(xn, mu));                               \
                                     dn##NN(t, p2, L(xs, mu));                                       \
-                                    axpy##NN(A(xm, nu), 1.0, t);                                    \
+                                    axpy##NN(sm, 1.0, t);                                           \
                                 } else if (!h) {                                                    \
                                     nn##NN(p1, L(xs, mu), L(xm, nu));                               \
                                     nn##NN(p2, L(xs, nu), L(xn, mu));                               \
                                     nd##NN(t, L(xm, nu), p2);                                       \
-                                    axpy##NN(A(xs, mu), 1.0, t);                                    \
+                                    axpy##NN(RB(b0, o, mu), 1.0, t);                                \
                                     nd##NN(t, L(xn, mu), p1);                                       \
-                                    axpy##NN(A(xs, nu), 1.0, t);                                    \
+                                    axpy##NN(RB(b0, o, nu), 1.0, t);                                \
                                     if (x[nu] + 1 < l[nu]) {                                        \
                                         dn##NN(t, p1, L(xs, nu));                                   \
-                                        axpy##NN(A(xn, mu), 1.0, t);                                \
+                                        axpy##NN(sn, 1.0, t);                                       \
                                     }                                                               \
                                     if (x[mu] + 1 < l[mu]) {                                        \
                                         dn##NN(t, p2, L(xs, mu));                                   \
-                                        axpy##NN(A(xm, nu), 1.0, t);                                \
+                                        axpy##NN(sm, 1.0, t);                                       \
                                     }                                                               \
                                 }                                                                   \
                             }                                                                       \
                     }                                                                               \
                 }                                                                                   \
-        for (int i = 0; i < nin; ++i)                                                               \
-            for (int mu = 0; mu < 4; ++mu) {                                                        \
-                double *zx = A(in[i], mu), om[S];                                                   \
-                nn##NN(om, L(in[i], mu), zx);                                                       \
-                for (int j = 0; j < S; ++j) om[j] *= w;                                             \
-                negproj##NN(zx, om);                                                                \
-            }                                                                                       \
+            if (x[3] < 0) continue;                                                                 \
+            /* slab x3 is complete: Omega = w U Sigma, then the force */                            \
+            for (x[2] = 0; x[2] < l[2]; ++x[2])                                                     \
+                for (x[1] = 0; x[1] < l[1]; ++x[1]) {                                               \
+                    const int o0 = ((x[2] + dep) * e1 + x[1] + dep) * e0 + dep;                     \
+                    const size_t i0 = (((size_t)x[3] * l[2] + x[2]) * l[1] + x[1]) * l[0];          \
+                    for (x[0] = 0; x[0] < l[0]; ++x[0]) {                                           \
+                        const int o = o0 + x[0], xs = base3 + o;                                    \
+                        for (int mu = 0; mu < 4; ++mu) {                                            \
+                            double om[S];                                                           \
+                            nn##NN(om, L(xs, mu), RB(b0, o, mu));                                   \
+                            for (int j = 0; j < S; ++j) om[j] *= w;                                 \
+                            if (kd) negpack##NN(kd + ((i0 + x[0]) * 4 + mu) * NN * NN, om, A);      \
+                            else negproj##NN(zd + ((size_t)xs * 4 + mu) * S, om);                   \
+                        }                                                                           \
+                    }                                                                               \
+                }                                                                                   \
+        }                                                                                           \
+        free(ring);                                                                                 \
+        return YM_OK;                                                                               \
     }
 
 #define L(site, m) (ud + ((size_t)(site) * 4 + (size_t)(m)) * S)
-#define A(site, m) (zd + ((size_t)(site) * 4 + (size_t)(m)) * S)
+#define RB(p, off, m) ((p) + ((size_t)(off) * 4 + (size_t)(m)) * S)
 FK_DEFINE(2)
 FK_DEFINE(3)
 FK_WILSON(2)
 FK_WILSON(3)
 #undef L
-#undef A
+#undef RB
 
 /* Fast-path shapes: 1x1 (weight wt[0]), 1x2 (wt[1]), 2x1 (wt[2]), each at
  * most once; periodic boundaries; N = 2, 3. Returns 1 if it applies. */
@@ -443,57 +492,71 @@ static int fast_weights(const ym_loop_set *ls, const ym_gauge *u, double wt[3], 
     return 1;
 }
 
-int ym_loop_action_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z)
+/* The force into z (full matrices, k == NULL) or k <- A k + pack(Z) (k in
+ * the compact layout of ym_action_type.force_acc, z == NULL). */
+static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A, double *k)
 {
     int st = loop_prepare(ls, u);
     if (st) return st;
+    const ym_geom *g = ym_gauge_geom(u);
+    const int *in = ym_geom_interior(g);
+    int nin = ym_geom_ninterior(g), N = ym_gauge_N(u);
+    size_t nn = (size_t)N * N;
+    double *zd = z ? ym_field_data(z) : NULL;
     double wt[3];
     int rect;
     if (fast_weights(ls, u, wt, &rect)) {
-        const ym_geom *g = ym_gauge_geom(u);
         const int *up[4], *dn[4];
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m), dn[m] = ym_geom_dn(g, m);
         const double *ud = ym_field_data(ym_gauge_field(u));
-        double *zd = ym_field_data(z);
-        const int *in = ym_geom_interior(g);
-        int nin = ym_geom_ninterior(g), N = ym_gauge_N(u);
-        size_t ns = 8 * (size_t)N * N;
-        if (!rect) {
-            if (N == 2) wilson_scatter2(g, ud, zd, wt[0]);
-            else wilson_scatter3(g, ud, zd, wt[0]);
-        } else if (N == 2)
-            for (int i = 0; i < nin; ++i) force_fast2(ud, up, dn, in[i], wt, rect, zd + (size_t)in[i] * ns);
-        else
-            for (int i = 0; i < nin; ++i) force_fast3(ud, up, dn, in[i], wt, rect, zd + (size_t)in[i] * ns);
+        size_t ns = 8 * nn;
+        if (!rect) return N == 2 ? wilson_scatter2(g, ud, zd, k, A, wt[0]) : wilson_scatter3(g, ud, zd, k, A, wt[0]);
+        for (int i = 0; i < nin; ++i) {
+            double *zx = zd ? zd + (size_t)in[i] * ns : NULL, *kx = k ? k + (size_t)i * 4 * nn : NULL;
+            if (N == 2) force_fast2(ud, up, dn, in[i], wt, rect, zx, kx, A);
+            else force_fast3(ud, up, dn, in[i], wt, rect, zx, kx, A);
+        }
         return YM_OK;
     }
     walker w;
     walker_init(&w, u);
-    int N = w.N, p[16];
-    size_t nn = (size_t)N * N;
+    int p[16];
     ym_cplx l[YM_NMAX * YM_NMAX], om[YM_NMAX * YM_NMAX];
-    const int *in = ym_geom_interior(w.g);
-    for (int i = 0; i < ym_geom_ninterior(w.g); ++i) {
+    double pk[YM_NMAX * YM_NMAX];
+    for (int i = 0; i < nin; ++i) {
         int x = in[i];
         for (int mu = 0; mu < 4; ++mu) {
-            ym_cplx *zx = ym_gauge_link_at(ym_field_data(z), N, x, mu);
             ym_su_zero(N, om);
             if (ym_geom_flags(w.g, x) & YM_GEOM_LINK(mu)) {
                 for (int nu = 0; nu < 4; ++nu) {
                     if (nu == mu) continue;
-                    for (int k = 0; k < ls->nloop; ++k)
+                    for (int kk = 0; kk < ls->nloop; ++kk)
                         for (int sig = -1; sig <= 1; sig += 2)
-                            for (int pos = 0; pos < ls->ext_mu[k]; ++pos) {
-                                int n = rect_path(p, mu, nu, sig, ls->ext_mu[k], ls->ext_nu[k], pos);
-                                if (walk(&w, x, p, n, l)) ym_su_axpy(N, om, ls->w[k], l);
+                            for (int pos = 0; pos < ls->ext_mu[kk]; ++pos) {
+                                int n = rect_path(p, mu, nu, sig, ls->ext_mu[kk], ls->ext_nu[kk], pos);
+                                if (walk(&w, x, p, n, l)) ym_su_axpy(N, om, ls->w[kk], l);
                             }
                 }
             }
             ym_su_proj(N, om, om);
-            for (size_t j = 0; j < nn; ++j) zx[j] = -om[j];
+            for (size_t j = 0; j < nn; ++j) om[j] = -om[j];
+            if (zd) {
+                ym_su_copy(N, ym_gauge_link_at(zd, N, x, mu), om);
+            } else {
+                double *kx = k + ((size_t)i * 4 + (size_t)mu) * nn;
+                ym_su_ah_pack(N, pk, om);
+                for (size_t j = 0; j < nn; ++j) kx[j] = A == 0.0 ? pk[j] : A * kx[j] + pk[j];
+            }
         }
     }
     return YM_OK;
+}
+
+int ym_loop_action_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z) { return loop_force(ls, u, z, 0.0, NULL); }
+
+int ym_loop_action_force_acc(const ym_loop_set *ls, ym_gauge *u, double A, double *k)
+{
+    return loop_force(ls, u, NULL, A, k);
 }
 
 /* ---- built-in types ---- */
@@ -564,8 +627,15 @@ static int box_force(const ym_action_type *a, const double *par, ym_gauge *u, ym
     return ym_loop_action_force(&ls, u, z);
 }
 
+static int box_force_acc(const ym_action_type *a, const double *par, ym_gauge *u, double A, double *k)
+{
+    ym_loop_set ls;
+    ((const setter_box *)a->data)->set(par, &ls);
+    return ym_loop_action_force_acc(&ls, u, A, k);
+}
+
 #define LOOP_TYPE(nm, desc, depth, np, pp, box) \
-    {nm, desc, depth, np, pp, loop_check, box_value, box_force, &box, 0}
+    {nm, desc, depth, np, pp, loop_check, box_value, box_force, &box, 0, box_force_acc}
 
 static const ym_action_type builtin[] = {
     LOOP_TYPE("wilson", "Wilson plaquette action", 1, 0, NULL, box_wilson),

@@ -54,6 +54,15 @@ struct ym_action_type {
     /* 1 when force is not -grad S (the Zeuthen flow's modified force): the
      * conformance tests then skip force = derivative of value. */
     int not_gradient;
+    /* Optional: the force fused into a flow's accumulator, for every
+     * interior link (i-th site of ym_geom_interior, direction mu)
+     *   k[(4 i + mu) N^2 .. +N^2) <- A k + pack(Z_mu(x))
+     * with pack = ym_su_ah_pack (A = 0: overwrite, whatever k held). It must
+     * equal force() packed (test_action checks it). NULL: integrators call
+     * force() into a full scratch field and pack that. Having it spares the
+     * flow that field (links plus half their size instead of three times).
+     * Collective; updates u's halo. */
+    int (*force_acc)(const ym_action_type *a, const double *par, ym_gauge *u, double A, double *k);
 };
 
 /* Add a type to the registry (the pointer is kept). Local (call on every
@@ -88,5 +97,7 @@ typedef struct {
 } ym_loop_set;
 int ym_loop_action_value(const ym_loop_set *ls, ym_gauge *u, double *s);
 int ym_loop_action_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z);
+/* The force_acc form of ym_loop_action_force. Collective. */
+int ym_loop_action_force_acc(const ym_loop_set *ls, ym_gauge *u, double A, double *k);
 
 #endif

@@ -6,16 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ym_hot.h"
 #include "ym_registry.h"
 #include "ym_status.h"
 
 struct ym_flow_work {
     const ym_geom *g;
-    int N;
-    ym_field *z, *k;
-    /* Adaptive only, allocated by the first ym_flow_step_adaptive: */
-    ym_field *d; /* 2 Z1 - Z0 (the embedded second-order direction) */
-    ym_gauge *v; /* the field at the start of the step */
+    int N, nin;
+    size_t nk;    /* doubles of a compact per-link buffer: 4 nin N^2 */
+    double *k;    /* the 2N-storage accumulator, compact (ym_su_ah_pack) */
+    ym_field *z;  /* full force field, made for actions without force_acc */
+    double *d;    /* adaptive: the embedded direction 2 Z1 - Z0, compact */
+    double *scratch[YM_FLOW_NSCRATCH];
+    ym_gauge *v;  /* adaptive, bs32: the field at the start of the step */
 };
 
 static const double A_euler[] = {0.0}, B_euler[] = {1.0};
@@ -73,16 +76,21 @@ int ym_integrator_list(const ym_integrator_type **types, int max)
     return reg.n;
 }
 
+static int comm_agree(const ym_flow_work *w, int st) { return ym_status_agree(ym_grid_comm(ym_geom_grid(w->g)), st); }
+
 int ym_flow_work_create(ym_flow_work **out, const ym_gauge *u)
 {
     *out = NULL;
     ym_flow_work *w = calloc(1, sizeof *w);
-    if (!w) return YM_ERROR(YM_ENOMEM, "flow workspace: out of memory");
-    w->g = ym_gauge_geom(u);
-    w->N = ym_gauge_N(u);
-    size_t nc = 8 * (size_t)w->N * w->N;
-    int st = ym_field_create(&w->z, w->g, nc);
-    if (!st) st = ym_field_create(&w->k, w->g, nc);
+    if (w) {
+        w->g = ym_gauge_geom(u);
+        w->N = ym_gauge_N(u);
+        w->nin = ym_geom_ninterior(w->g);
+        w->nk = 4 * (size_t)w->nin * (size_t)w->N * (size_t)w->N;
+        w->k = malloc(sizeof(double) * (w->nk ? w->nk : 1));
+    }
+    int st = w && w->k ? YM_OK : YM_ERROR(YM_ENOMEM, "flow workspace: out of memory");
+    st = ym_status_agree(ym_grid_comm(ym_geom_grid(ym_gauge_geom(u))), st);
     if (st) {
         ym_flow_work_free(w);
         return st;
@@ -94,14 +102,59 @@ int ym_flow_work_create(ym_flow_work **out, const ym_gauge *u)
 void ym_flow_work_free(ym_flow_work *w)
 {
     if (!w) return;
+    free(w->k);
+    free(w->d);
+    for (int i = 0; i < YM_FLOW_NSCRATCH; ++i) free(w->scratch[i]);
     ym_field_free(w->z);
-    ym_field_free(w->k);
-    ym_field_free(w->d);
     ym_gauge_free(w->v);
     free(w);
 }
 
-ym_field *ym_flow_work_force(ym_flow_work *w) { return w->z; }
+static int alloc_packed(ym_flow_work *w, double **p)
+{
+    if (!*p) *p = malloc(sizeof(double) * (w->nk ? w->nk : 1));
+    return comm_agree(w, *p ? YM_OK : YM_ERROR(YM_ENOMEM, "flow workspace: out of memory"));
+}
+
+int ym_flow_work_scratch(ym_flow_work *w, int i, double **buf)
+{
+    *buf = NULL;
+    if (i < 0 || i >= YM_FLOW_NSCRATCH) return YM_ERROR(YM_EINVAL, "flow workspace: no scratch buffer %d", i);
+    int st = alloc_packed(w, &w->scratch[i]);
+    if (!st) *buf = w->scratch[i];
+    return st;
+}
+
+int ym_flow_work_links(ym_flow_work *w, ym_gauge **v)
+{
+    *v = NULL;
+    int st = w->v ? YM_OK : ym_gauge_create(&w->v, w->g, w->N);
+    st = comm_agree(w, st);
+    if (!st) *v = w->v;
+    return st;
+}
+
+int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const double *par, ym_gauge *u, double A,
+                           double *k)
+{
+    if (a->force_acc) return comm_agree(w, a->force_acc(a, par, u, A, k));
+    int N = w->N;
+    size_t nn = (size_t)N * N;
+    int st = w->z ? YM_OK : ym_field_create(&w->z, w->g, 8 * nn);
+    st = comm_agree(w, st);
+    if (!st) st = comm_agree(w, a->force(a, par, u, w->z));
+    if (st) return st;
+    const int *in = ym_geom_interior(w->g);
+    const double *zd = ym_field_data(w->z);
+    double pk[YM_NMAX * YM_NMAX];
+    for (int i = 0; i < w->nin; ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            double *kx = k + ((size_t)i * 4 + (size_t)mu) * nn;
+            ym_su_ah_pack(N, pk, ym_gauge_link_at((double *)zd, N, in[i], mu));
+            for (size_t j = 0; j < nn; ++j) kx[j] = A == 0.0 ? pk[j] : A * kx[j] + pk[j];
+        }
+    return YM_OK;
+}
 
 /* One stage's update of every interior link: K <- A K + Z (A = 0: K <- Z,
  * whatever K held), U <- exp(c K) U with c = eps B. */
@@ -116,7 +169,7 @@ ym_field *ym_flow_work_force(ym_flow_work *w) { return w->z; }
  * ym_su_exp's small-c1 branch but summed only until the terms fall below
  * 1e-17 relative, without the trigonometric closed form that ym_su_exp uses
  * above c1 = 0.01. Larger x go to ym_su_exp. */
-static void exp3_fast(double *restrict out, const double *restrict x)
+static inline __attribute__((always_inline)) void exp3_fast(double *restrict out, const double *restrict x)
 {
     double x2[18];
     for (int i = 0; i < 3; ++i)
@@ -169,28 +222,34 @@ static void exp3_fast(double *restrict out, const double *restrict x)
 #define IT_EXP_2(e, x) ym_su_exp(2, (ym_cplx *)(e), (const ym_cplx *)(x))
 #define IT_EXP_3(e, x) exp3_fast(e, x)
 
+/* u <- exp(c K) v on every interior link, K compact. */
 #define IT_UPDATE(NN)                                                                                      \
-    static void update##NN(double *ud, double *kd, const double *zd, const int *in, int nin, double A, int first, \
-                           double c)                                                                       \
+    YM_HOT static void update##NN(double *ud, const double *vd, const double *kd, const int *in, int nin, double c) \
     {                                                                                                      \
         enum { S = 2 * NN * NN };                                                                          \
         double x[S], e[S];                                                                                 \
         for (int i = 0; i < nin; ++i)                                                                      \
             for (int mu = 0; mu < 4; ++mu) {                                                               \
                 size_t off = ((size_t)in[i] * 4 + (size_t)mu) * S;                                         \
-                double *k = kd + off, *l = ud + off;                                                       \
-                const double *z = zd + off;                                                                \
-                IT_UNROLL for (int j = 0; j < S; ++j)                                                      \
+                double *l = ud + off;                                                                      \
+                const double *lv = vd + off, *k = kd + ((size_t)i * 4 + (size_t)mu) * NN * NN;            \
+                int o = NN;                                                                                \
+                IT_UNROLL for (int r = 0; r < NN; ++r)                                                     \
                 {                                                                                          \
-                    k[j] = (first ? 0.0 : A * k[j]) + z[j];                                                \
-                    x[j] = c * k[j];                                                                       \
+                    x[2 * (r * NN + r)] = 0.0, x[2 * (r * NN + r) + 1] = c * k[r];                         \
+                    IT_UNROLL for (int q = r + 1; q < NN; ++q, o += 2)                                     \
+                    {                                                                                      \
+                        double re = c * k[o], im = c * k[o + 1];                                           \
+                        x[2 * (r * NN + q)] = re, x[2 * (r * NN + q) + 1] = im;                            \
+                        x[2 * (q * NN + r)] = -re, x[2 * (q * NN + r) + 1] = im;                           \
+                    }                                                                                      \
                 }                                                                                          \
                 IT_EXP_##NN(e, x);                                                                         \
                 IT_UNROLL for (int cc = 0; cc < NN; ++cc)                                                  \
                 {                                                                                          \
                     double lr[NN], li[NN];                                                                 \
-                    IT_UNROLL for (int r = 0; r < NN; ++r) lr[r] = l[2 * (r * NN + cc)],                   \
-                                                       li[r] = l[2 * (r * NN + cc) + 1];                   \
+                    IT_UNROLL for (int r = 0; r < NN; ++r) lr[r] = lv[2 * (r * NN + cc)],                  \
+                                                       li[r] = lv[2 * (r * NN + cc) + 1];                  \
                     IT_UNROLL for (int r = 0; r < NN; ++r)                                                 \
                     {                                                                                      \
                         double re = 0, im = 0;                                                             \
@@ -208,55 +267,50 @@ static void exp3_fast(double *restrict out, const double *restrict x)
 IT_UPDATE(2)
 IT_UPDATE(3)
 
-static void update_generic(int N, double *ud, double *kd, const double *zd, const int *in, int nin, double A,
-                           int first, double c)
+static void update_generic(int N, double *ud, const double *vd, const double *kd, const int *in, int nin, double c)
 {
     size_t nn = (size_t)N * N;
     ym_cplx x[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], t[YM_NMAX * YM_NMAX];
     for (int i = 0; i < nin; ++i)
         for (int mu = 0; mu < 4; ++mu) {
-            ym_cplx *k = ym_gauge_link_at(kd, N, in[i], mu);
-            const ym_cplx *z = ym_gauge_link_at((double *)zd, N, in[i], mu);
-            for (size_t j = 0; j < nn; ++j) k[j] = (first ? 0.0 : A * k[j]) + z[j];
-            for (size_t j = 0; j < nn; ++j) x[j] = c * k[j];
+            ym_su_ah_unpack(N, x, kd + ((size_t)i * 4 + (size_t)mu) * nn);
+            for (size_t j = 0; j < nn; ++j) x[j] *= c;
             ym_su_exp(N, e, x);
-            ym_cplx *l = ym_gauge_link_at(ud, N, in[i], mu);
-            ym_su_mul_nn(N, t, e, l);
-            ym_su_copy(N, l, t);
+            ym_su_mul_nn(N, t, e, ym_gauge_link_at((double *)vd, N, in[i], mu));
+            ym_su_copy(N, ym_gauge_link_at(ud, N, in[i], mu), t);
         }
+}
+
+void ym_flow_apply_packed(ym_gauge *u, const ym_gauge *v, const double *k, double c)
+{
+    int N = ym_gauge_N(u);
+    const ym_geom *g = ym_gauge_geom(u);
+    const int *in = ym_geom_interior(g);
+    int nin = ym_geom_ninterior(g);
+    double *ud = ym_field_data(ym_gauge_field(u));
+    const double *vd = ym_field_data(ym_gauge_field((ym_gauge *)v));
+    if (N == 3) update3(ud, vd, k, in, nin, c);
+    else if (N == 2) update2(ud, vd, k, in, nin, c);
+    else update_generic(N, ud, vd, k, in, nin, c);
 }
 
 int ym_integrator_step_2n(const ym_integrator_type *it, ym_gauge *u, const ym_action_type *a, const double *par,
                           double eps, ym_flow_work *w)
 {
-    int N = w->N;
-    size_t nc = 8 * (size_t)N * N;
-    const ym_geom *g = w->g;
-    const int *in = ym_geom_interior(g);
-    int nin = ym_geom_ninterior(g);
-    double *ud = ym_field_data(ym_gauge_field(u));
-    double *zd = ym_field_data(w->z), *kd = ym_field_data(w->k);
     for (int s = 0; s < it->nstages; ++s) {
-        int st = a->force(a, par, u, w->z);
-        st = ym_status_agree(ym_grid_comm(ym_geom_grid(g)), st);
+        /* A_0 = 0: K starts afresh whatever it held from the last step */
+        double As = s ? it->A[s] : 0.0;
+        int st = ym_flow_work_force_acc(w, a, par, u, As, w->k);
         if (st) return st;
-        /* the adaptive scheme's embedded solution needs 2 Z1 - Z0 */
+        /* the adaptive scheme's embedded solution needs 2 Z1 - Z0: with
+         * K0 = Z0 and K1 = A1 K0 + Z1 that is 2 K1 + (2 A1 + 1) d, d = -K0 */
         if (it->adaptive && s < 2 && w->d) {
-            double *dd = ym_field_data(w->d);
-            for (int i = 0; i < nin; ++i) {
-                double *dx = dd + (size_t)in[i] * nc;
-                const double *zx = zd + (size_t)in[i] * nc;
-                if (s == 0)
-                    for (size_t j = 0; j < nc; ++j) dx[j] = -zx[j];
-                else
-                    for (size_t j = 0; j < nc; ++j) dx[j] += 2.0 * zx[j];
-            }
+            if (s == 0)
+                for (size_t j = 0; j < w->nk; ++j) w->d[j] = -w->k[j];
+            else
+                for (size_t j = 0; j < w->nk; ++j) w->d[j] = 2.0 * w->k[j] + (2.0 * As + 1.0) * w->d[j];
         }
-        double As = it->A[s], c = eps * it->B[s];
-        /* A_0 = 0 also clears whatever K held from the last step */
-        if (N == 3) update3(ud, kd, zd, in, nin, As, s == 0, c);
-        else if (N == 2) update2(ud, kd, zd, in, nin, As, s == 0, c);
-        else update_generic(N, ud, kd, zd, in, nin, As, s == 0, c);
+        ym_flow_apply_packed(u, u, w->k, eps * it->B[s]);
     }
     return ym_gauge_halo_update(u);
 }
@@ -275,7 +329,7 @@ int ym_flow_step(ym_gauge *u, const ym_action_type *a, const double *par, const 
     else if (!isfinite(eps) || eps <= 0) st = YM_ERROR(YM_EINVAL, "flow step: step size %g must be > 0", eps);
     else if (w->g != ym_gauge_geom(u) || w->N != ym_gauge_N(u))
         st = YM_ERROR(YM_EINVAL, "flow step: workspace was made for another field");
-    else st = ym_action_check(a, par, u, w->z);
+    else st = ym_action_check(a, par, u, NULL);
     st = ym_status_agree(c, st);
     if (st) return st;
     st = it->step ? it->step(it, u, a, par, eps, w) : ym_integrator_step_2n(it, u, a, par, eps, w);
@@ -298,20 +352,21 @@ int ym_flow_step_adaptive(ym_gauge *u, const ym_action_type *a, const double *pa
         st = YM_ERROR(YM_EINVAL, "adaptive flow step: tolerance, step and remaining time must be > 0");
     else if (w->g != ym_gauge_geom(u) || w->N != ym_gauge_N(u))
         st = YM_ERROR(YM_EINVAL, "adaptive flow step: workspace was made for another field");
-    else st = ym_action_check(a, par, u, w->z);
+    else st = ym_action_check(a, par, u, NULL);
     st = ym_status_agree(c, st);
     if (st) return st;
     int N = w->N;
     size_t nn = (size_t)N * N;
     const int *in = ym_geom_interior(w->g);
-    int nin = ym_geom_ninterior(w->g);
+    int nin = w->nin;
     ym_cplx x[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], t2[YM_NMAX * YM_NMAX];
     if (nreject) *nreject = 0;
     /* the adaptive fields are made on first use (collective, like this call) */
-    if (!w->d) st = ym_field_create(&w->d, w->g, 8 * nn);
-    if (!st && !w->v) st = ym_gauge_create(&w->v, w->g, N);
-    if (st) return ym_status_agree(c, st);
-    st = ym_gauge_copy(w->v, u);
+    st = alloc_packed(w, &w->d);
+    ym_gauge *v = NULL;
+    if (!st) st = ym_flow_work_links(w, &v);
+    if (st) return st;
+    st = ym_gauge_copy(v, u);
     for (int tries = 0; !st; ++tries) {
         if (tries == 100) {
             st = YM_ERROR(YM_ENUM, "adaptive flow step: 100 rejected steps (step size %g)", *eps);
@@ -321,13 +376,12 @@ int ym_flow_step_adaptive(ym_gauge *u, const ym_action_type *a, const double *pa
         st = ym_integrator_step_2n(it, u, a, par, h, w);
         if (st) break;
         double d = 0;
-        double *dd = ym_field_data(w->d);
         for (int i = 0; i < nin; ++i)
             for (int mu = 0; mu < 4; ++mu) {
-                const ym_cplx *a1 = ym_gauge_link_at(dd, N, in[i], mu);
-                for (size_t j = 0; j < nn; ++j) x[j] = h * a1[j];
+                ym_su_ah_unpack(N, x, w->d + ((size_t)i * 4 + (size_t)mu) * nn);
+                for (size_t j = 0; j < nn; ++j) x[j] *= h;
                 ym_su_exp(N, e, x);
-                ym_su_mul_nn(N, t2, e, ym_gauge_link(w->v, in[i], mu));
+                ym_su_mul_nn(N, t2, e, ym_gauge_link(v, in[i], mu));
                 const ym_cplx *w3 = ym_gauge_link(u, in[i], mu);
                 double f = 0;
                 for (size_t j = 0; j < nn; ++j) {
@@ -350,7 +404,7 @@ int ym_flow_step_adaptive(ym_gauge *u, const ym_action_type *a, const double *pa
             break;
         }
         if (nreject) ++*nreject;
-        st = ym_gauge_copy(u, w->v);
+        st = ym_gauge_copy(u, v);
         if (!st) st = ym_gauge_halo_update(u);
     }
     return ym_status_agree(c, st);

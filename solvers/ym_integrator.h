@@ -44,17 +44,36 @@ const ym_integrator_type *ym_integrator_find(const char *name);
  * is not NULL. Local. */
 int ym_integrator_list(const ym_integrator_type **types, int max);
 
-/* Workspace for flowing fields shaped like u (same geometry and N): the
- * force and the 2N-storage accumulator (2 fields of the link field's size),
- * allocated once. The first ym_flow_step_adaptive adds 2 more (the embedded
- * direction 2 Z1 - Z0 and the field at the start of the step). Collective.
+/* Workspace for flowing fields shaped like u (same geometry and N),
+ * allocated once: the 2N-storage accumulator K, per interior link in the
+ * compact form of ym_su_ah_pack (half a link field without its halo), so a
+ * flow holds the links plus about half their size. More is made on first
+ * use only: a full force field for actions without force_acc, the
+ * adaptive step's direction and start field, scratch buffers. Collective.
  * Errors: YM_ENOMEM. */
 int ym_flow_work_create(ym_flow_work **out, const ym_gauge *u);
 /* NULL-safe. Local. */
 void ym_flow_work_free(ym_flow_work *w);
-/* The force field of the last stage evaluated (4 * 2N^2 doubles per
- * site). Local. */
-ym_field *ym_flow_work_force(ym_flow_work *w);
+
+/* For integrators with their own step function: */
+#define YM_FLOW_NSCRATCH 4
+/* Compact per-interior-link buffer i < YM_FLOW_NSCRATCH of w (4 * N^2
+ * doubles per interior site, link (i-th interior site, mu) at
+ * (4 i + mu) N^2), made on first request. Collective. Errors: YM_EINVAL,
+ * YM_ENOMEM. */
+int ym_flow_work_scratch(ym_flow_work *w, int i, double **buf);
+/* A gauge field shaped like the flowed one (e.g. the field at the start of
+ * a step), made on first request. Collective. Errors: YM_ENOMEM. */
+int ym_flow_work_links(ym_flow_work *w, ym_gauge **v);
+/* k <- A k + pack(Z(u)) on every interior link (A = 0: k <- pack(Z)), via
+ * a->force_acc or else a->force into w's full force field. par must be
+ * complete (no NULL). Collective; updates u's halo. Errors: those of the
+ * action, YM_ENOMEM. */
+int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const double *par, ym_gauge *u, double A,
+                           double *k);
+/* u <- exp(c K) v on every interior link, K compact (v may be u). The halo
+ * of u is not updated. Local. */
+void ym_flow_apply_packed(ym_gauge *u, const ym_gauge *v, const double *k, double c);
 
 /* Advance u by one step eps > 0 of the flow of action a (par NULL =
  * defaults) with integrator it. No allocation. Collective.

@@ -51,12 +51,20 @@ static int orect_force(const ym_action_type *a, const double *par, ym_gauge *u, 
     return ym_loop_action_force(&ls, u, z);
 }
 
+static int orect_force_acc(const ym_action_type *a, const double *par, ym_gauge *u, double A, double *k)
+{
+    (void)a;
+    ym_loop_set ls;
+    orect_set(par[0], &ls);
+    return ym_loop_action_force_acc(&ls, u, A, k);
+}
+
 static const ym_action_param p_orect[] = {
     {"eps", -0.25, "over-improvement (1: Wilson, 0: Luscher-Weisz, -0.25: Moran-Leinweber)"}};
 
 const ym_action_type ym_action_overimproved_rect = {
     "overimproved-rect", "over-improved rectangle action, c0 = (5-2eps)/3, c1 = -(1-eps)/12 (Moran-Leinweber)",
-    2, 1, p_orect, eps_check, orect_value, orect_force, NULL, 0};
+    2, 1, p_orect, eps_check, orect_value, orect_force, NULL, 0, orect_force_acc};
 
 /* ---- Zeuthen ---- */
 
@@ -118,4 +126,4 @@ static int zeu_force(const ym_action_type *a, const double *par, ym_gauge *u, ym
 
 const ym_action_type ym_action_zeuthen = {
     "zeuthen", "Zeuthen flow: LW action, force (1 + a^2/12 nabla*_mu nabla_mu) applied to the LW force (not a gradient)",
-    2, 0, NULL, NULL, zeu_value, zeu_force, NULL, 1};
+    2, 0, NULL, NULL, zeu_value, zeu_force, NULL, 1, NULL};
