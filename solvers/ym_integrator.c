@@ -160,8 +160,10 @@ int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const doubl
  * whatever K held), U <- exp(c K) U with c = eps B. */
 #if defined(__GNUC__)
 #define IT_UNROLL _Pragma("GCC unroll 27")
+#define IT_INLINE static inline __attribute__((always_inline))
 #else
 #define IT_UNROLL
+#define IT_INLINE static inline
 #endif
 /* exp(x) for x in su(3) with c1 = -tr(x^2)/2 <= 0.5 (eigenvalues of
  * Q = -i x below sqrt(4 c1 / 3) < 0.82): exp(iQ) = f0 + f1 Q + f2 Q^2 from the
@@ -169,7 +171,7 @@ int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const doubl
  * ym_su_exp's small-c1 branch but summed only until the terms fall below
  * 1e-17 relative, without the trigonometric closed form that ym_su_exp uses
  * above c1 = 0.01. Larger x go to ym_su_exp. */
-static inline __attribute__((always_inline)) void exp3_fast(double *restrict out, const double *restrict x)
+IT_INLINE void exp3_fast(double *restrict out, const double *restrict x)
 {
     double x2[18];
     for (int i = 0; i < 3; ++i)

@@ -76,6 +76,10 @@ static int zeu_value(const ym_action_type *a, const double *par, ym_gauge *u, do
     return ym_loop_action_value(&ls, u, s);
 }
 
+/* Z' in place: along each line in direction mu the original Z(x - mu) is
+ * carried in prev (the halo value at the line start) and Z(x + mu) is not
+ * yet overwritten (or is the halo at the line end), so no second field is
+ * needed and nothing is allocated per call. */
 static int zeu_force(const ym_action_type *a, const double *par, ym_gauge *u, ym_field *z)
 {
     (void)a, (void)par;
@@ -84,44 +88,49 @@ static int zeu_force(const ym_action_type *a, const double *par, ym_gauge *u, ym
     const ym_geom *g = ym_gauge_geom(u);
     int N = ym_gauge_N(u);
     size_t nn = (size_t)N * N;
-    ym_field *z0 = NULL;
     int st = ym_loop_action_force(&ls, u, z);
-    if (!st) st = ym_field_create(&z0, g, ym_field_ncomp(z));
-    if (!st) {
-        memcpy(ym_field_data(z0), ym_field_data(z), sizeof(double) * ym_field_ncomp(z) * (size_t)ym_geom_nsites(g));
-        st = ym_field_halo_update(z0);
-    }
-    if (!st) {
-        const int *in = ym_geom_interior(g);
-        double *zd = ym_field_data(z), *z0d = ym_field_data(z0), *ud = ym_field_data(ym_gauge_field(u));
-        ym_cplx t[YM_NMAX * YM_NMAX], r[YM_NMAX * YM_NMAX];
-        for (int i = 0; i < ym_geom_ninterior(g); ++i) {
-            int x = in[i];
-            unsigned fl = ym_geom_flags(g, x);
-            for (int mu = 0; mu < 4; ++mu) {
-                ym_cplx *zx = ym_gauge_link_at(zd, N, x, mu);
-                if (!(fl & YM_GEOM_LINK(mu))) continue; /* force is 0 on a missing link */
-                for (size_t j = 0; j < nn; ++j) zx[j] *= 5.0 / 6.0;
-                /* U Z(x+mu) U^dagger (Z(x+mu) is 0 where that link is missing) */
-                int xp = ym_geom_up(g, mu)[x];
-                const ym_cplx *U = ym_gauge_link_at(ud, N, x, mu);
-                ym_su_mul_nn(N, t, U, ym_gauge_link_at(z0d, N, xp, mu));
-                ym_su_mul_nd(N, r, t, U);
-                ym_su_axpy(N, zx, 1.0 / 12.0, r);
-                if (fl & YM_GEOM_DOWN(mu)) {
-                    int xm = ym_geom_dn(g, mu)[x];
-                    if (ym_geom_flags(g, xm) & YM_GEOM_LINK(mu)) {
-                        const ym_cplx *Um = ym_gauge_link_at(ud, N, xm, mu);
-                        ym_su_mul_dn(N, t, Um, ym_gauge_link_at(z0d, N, xm, mu));
-                        ym_su_mul_nn(N, r, t, Um);
-                        ym_su_axpy(N, zx, 1.0 / 12.0, r);
+    if (!st) st = ym_field_halo_update(z);
+    if (st) return st;
+    const int *l = ym_grid_local(ym_geom_grid(g));
+    double *zd = ym_field_data(z), *ud = ym_field_data(ym_gauge_field(u));
+    ym_cplx t[YM_NMAX * YM_NMAX], r[YM_NMAX * YM_NMAX], prev[YM_NMAX * YM_NMAX], orig[YM_NMAX * YM_NMAX];
+    for (int mu = 0; mu < 4; ++mu) {
+        const int *up = ym_geom_up(g, mu), *dn = ym_geom_dn(g, mu);
+        int o[3], k = 0, c[4];
+        for (int m = 0; m < 4; ++m)
+            if (m != mu) o[k++] = m;
+        for (c[o[2]] = 0; c[o[2]] < l[o[2]]; ++c[o[2]])
+            for (c[o[1]] = 0; c[o[1]] < l[o[1]]; ++c[o[1]])
+                for (c[o[0]] = 0; c[o[0]] < l[o[0]]; ++c[o[0]]) {
+                    c[mu] = 0;
+                    int x = ym_geom_index(g, c);
+                    ym_su_copy(N, prev, ym_gauge_link_at(zd, N, dn[x], mu));
+                    for (int s = 0; s < l[mu]; ++s, x = up[x]) {
+                        ym_cplx *zx = ym_gauge_link_at(zd, N, x, mu);
+                        ym_su_copy(N, orig, zx);
+                        unsigned fl = ym_geom_flags(g, x);
+                        if (fl & YM_GEOM_LINK(mu)) { /* force is 0 on a missing link */
+                            for (size_t j = 0; j < nn; ++j) zx[j] *= 5.0 / 6.0;
+                            /* U Z(x+mu) U^dagger (Z(x+mu) is 0 where that link is missing) */
+                            const ym_cplx *U = ym_gauge_link_at(ud, N, x, mu);
+                            ym_su_mul_nn(N, t, U, ym_gauge_link_at(zd, N, up[x], mu));
+                            ym_su_mul_nd(N, r, t, U);
+                            ym_su_axpy(N, zx, 1.0 / 12.0, r);
+                            if (fl & YM_GEOM_DOWN(mu)) {
+                                int xm = dn[x];
+                                if (ym_geom_flags(g, xm) & YM_GEOM_LINK(mu)) {
+                                    const ym_cplx *Um = ym_gauge_link_at(ud, N, xm, mu);
+                                    ym_su_mul_dn(N, t, Um, prev);
+                                    ym_su_mul_nn(N, r, t, Um);
+                                    ym_su_axpy(N, zx, 1.0 / 12.0, r);
+                                }
+                            }
+                        }
+                        ym_su_copy(N, prev, orig);
                     }
                 }
-            }
-        }
     }
-    ym_field_free(z0);
-    return st;
+    return YM_OK;
 }
 
 const ym_action_type ym_action_zeuthen = {
