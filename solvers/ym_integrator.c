@@ -110,6 +110,17 @@ void ym_flow_work_free(ym_flow_work *w)
     free(w);
 }
 
+size_t ym_flow_work_bytes(const ym_flow_work *w)
+{
+    if (!w) return 0;
+    size_t b = sizeof *w, kb = sizeof(double) * w->nk;
+    b += kb + (w->d ? kb : 0);
+    for (int i = 0; i < YM_FLOW_NSCRATCH; ++i) b += w->scratch[i] ? kb : 0;
+    if (w->z) b += sizeof(double) * ym_field_ncomp(w->z) * (size_t)ym_geom_nsites(w->g);
+    if (w->v) b += sizeof(double) * 8 * (size_t)w->N * w->N * (size_t)ym_geom_nsites(w->g);
+    return b;
+}
+
 static int alloc_packed(ym_flow_work *w, double **p)
 {
     if (!*p) *p = malloc(sizeof(double) * (w->nk ? w->nk : 1));

@@ -54,6 +54,8 @@ int ym_integrator_list(const ym_integrator_type **types, int max);
 int ym_flow_work_create(ym_flow_work **out, const ym_gauge *u);
 /* NULL-safe. Local. */
 void ym_flow_work_free(ym_flow_work *w);
+/* Bytes w holds on this rank now (what has been made so far). Local. */
+size_t ym_flow_work_bytes(const ym_flow_work *w);
 
 /* For integrators with their own step function: */
 #define YM_FLOW_NSCRATCH 4
