@@ -159,6 +159,22 @@ int ym_curv_clover(ym_gauge *u, ym_field *F)
     return YM_OK;
 }
 
+/* E_clov and q of one site from its six clover planes fx (P(Q)/4 each). */
+static void site_densities(int N, const ym_cplx *fx, double *e, double *qq)
+{
+#define FP(p) (fx + (p) * NN(N))
+    if (e) {
+        double s = 0;
+        for (int pl = 0; pl < 6; ++pl) s -= ym_su_retr_nn(N, FP(pl), FP(pl));
+        *e = s;
+    }
+    if (qq) {
+        double t = ym_su_retr_nn(N, FP(0), FP(5)) - ym_su_retr_nn(N, FP(1), FP(4)) + ym_su_retr_nn(N, FP(2), FP(3));
+        *qq = -t / (4.0 * M_PI * M_PI);
+    }
+#undef FP
+}
+
 int ym_curv_densities(const ym_gauge *u, ym_field *F, ym_field *E, ym_field *q)
 {
     const ym_geom *g = ym_gauge_geom(u);
@@ -166,19 +182,39 @@ int ym_curv_densities(const ym_gauge *u, ym_field *F, ym_field *E, ym_field *q)
     const int *in = ym_geom_interior(g);
     for (int i = 0; i < ym_geom_ninterior(g); ++i) {
         int x = in[i];
-        const ym_cplx *fx = (const ym_cplx *)ym_field_site(F, x);
-#define FP(p) (fx + (p) * NN(N))
-        if (E) {
-            double e = 0;
-            for (int pl = 0; pl < 6; ++pl) e -= ym_su_retr_nn(N, FP(pl), FP(pl));
-            *ym_field_site(E, x) = e;
+        site_densities(N, (const ym_cplx *)ym_field_site(F, x), E ? ym_field_site(E, x) : NULL,
+                       q ? ym_field_site(q, x) : NULL);
+    }
+    return YM_OK;
+}
+
+int ym_curv_clover_densities(ym_gauge *u, ym_field *E, ym_field *q)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    int N = ym_gauge_N(u);
+    int bad = (E && (ym_field_geom(E) != g || ym_field_ncomp(E) != 1)) ||
+              (q && (ym_field_geom(q) != g || ym_field_ncomp(q) != 1));
+    if (bad) return ym_status_agree(comm_of(u), YM_ERROR(YM_EINVAL, "clover densities: field has the wrong shape"));
+    int st = ym_gauge_halo_update(u);
+    if (st) return st;
+    double *d = ym_field_data(ym_gauge_field(u));
+    const int *in = ym_geom_interior(g);
+    ym_cplx qq[YM_NMAX * YM_NMAX], fx[6 * YM_NMAX * YM_NMAX];
+    for (int i = 0; i < ym_geom_ninterior(g); ++i) {
+        int x = in[i];
+        unsigned f = ym_geom_flags(g, x);
+        for (int pl = 0; pl < 6; ++pl) {
+            int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl];
+            ym_cplx *fp = fx + pl * NN(N);
+            if (!ym_geom_clover_ok(f, mu, nu)) {
+                ym_su_zero(N, fp);
+                continue;
+            }
+            clover_leaves(N, d, g, x, mu, nu, qq);
+            ym_su_proj(N, fp, qq);
+            for (int k = 0; k < NN(N); ++k) fp[k] *= 0.25;
         }
-        if (q) {
-            double t = ym_su_retr_nn(N, FP(0), FP(5)) - ym_su_retr_nn(N, FP(1), FP(4)) +
-                       ym_su_retr_nn(N, FP(2), FP(3));
-            *ym_field_site(q, x) = -t / (4.0 * M_PI * M_PI);
-        }
-#undef FP
+        site_densities(N, fx, E ? ym_field_site(E, x) : NULL, q ? ym_field_site(q, x) : NULL);
     }
     return YM_OK;
 }
@@ -186,16 +222,12 @@ int ym_curv_densities(const ym_gauge *u, ym_field *F, ym_field *E, ym_field *q)
 int ym_curv_clover_totals(ym_gauge *u, double *E_total, double *Q)
 {
     const ym_geom *g = ym_gauge_geom(u);
-    int N = ym_gauge_N(u);
-    ym_field *F = NULL, *E = NULL, *q = NULL;
-    int st = ym_field_create(&F, g, 6 * 2 * (size_t)NN(N));
-    if (!st) st = ym_field_create(&E, g, 1);
+    ym_field *E = NULL, *q = NULL;
+    int st = ym_field_create(&E, g, 1);
     if (!st) st = ym_field_create(&q, g, 1);
-    if (!st) st = ym_curv_clover(u, F);
-    if (!st) st = ym_curv_densities(u, F, E, q);
+    if (!st) st = ym_curv_clover_densities(u, E, q);
     if (!st && E_total) st = ym_field_sum(E, 0, E_total);
     if (!st && Q) st = ym_field_sum(q, 0, Q);
-    ym_field_free(F);
     ym_field_free(E);
     ym_field_free(q);
     return st;

@@ -1,6 +1,7 @@
 /* Flow observables, densities, reference scales t0 and w0. */
 #include "ym_measure.h"
 #include "ym_improved.h"
+#include "ym_integrator.h"
 #include "ym_curv.h"
 #include "ym_grid.h"
 #include "ym_status.h"
@@ -24,14 +25,16 @@ struct ym_measure {
     int N;
     const ym_action_type *a;
     double par[YM_ACTION_MAXPAR];
-    ym_field *F, *E, *q, *Ep, *z;
-    ym_gauge *v; /* scratch copy for the flow derivative */
+    ym_field *E, *q, *Ep;
+    ym_field *z;  /* full force, only for actions without force_acc */
+    double *k;    /* the force in compact form (ym_su_ah_pack), interior */
+    ym_gauge *v;  /* scratch copy for the flow derivative */
 };
 
 void ym_measure_free(ym_measure *m)
 {
     if (!m) return;
-    ym_field_free(m->F);
+    free(m->k);
     ym_field_free(m->E);
     ym_field_free(m->q);
     ym_field_free(m->Ep);
@@ -54,11 +57,14 @@ int ym_measure_create(ym_measure **out, const ym_gauge *u, const ym_action_type 
         else ym_action_defaults(a, m->par);
     }
     size_t nn2 = 2 * (size_t)m->N * (size_t)m->N;
-    int st = ym_field_create(&m->F, m->g, 6 * nn2);
-    if (!st) st = ym_field_create(&m->E, m->g, 1);
+    int st = ym_field_create(&m->E, m->g, 1);
     if (!st) st = ym_field_create(&m->q, m->g, 1);
     if (!st) st = ym_field_create(&m->Ep, m->g, 1);
-    if (!st && a) st = ym_field_create(&m->z, m->g, 4 * nn2);
+    if (!st && a && !a->force_acc) st = ym_field_create(&m->z, m->g, 4 * nn2);
+    if (!st && a) {
+        m->k = malloc(sizeof(double) * 2 * nn2 * (size_t)ym_geom_ninterior(m->g) + 1);
+        if (!m->k) st = YM_ERROR(YM_ENOMEM, "measure create: out of memory");
+    }
     if (!st && a) st = ym_gauge_create(&m->v, m->g, m->N);
     if (st) {
         ym_measure_free(m);
@@ -70,8 +76,7 @@ int ym_measure_create(ym_measure **out, const ym_gauge *u, const ym_action_type 
 
 int ym_measure_densities(ym_measure *m, ym_gauge *u, ym_field **E, ym_field **q)
 {
-    int st = ym_curv_clover(u, m->F);
-    if (!st) st = ym_curv_densities(u, m->F, m->E, m->q);
+    int st = ym_curv_clover_densities(u, m->E, m->q);
     if (E) *E = m->E;
     if (q) *q = m->q;
     return st;
@@ -95,26 +100,11 @@ int ym_measure_charge_improved(ym_gauge *u, double *Q)
     return ym_curv_charge_improved(u, YM_QIMP_5LI, Q, &S);
 }
 
-/* Sum_x E_clov(x) of exp(h Z) U, Z the force at U (in m->z). */
+/* Sum_x E_clov(x) of exp(h Z) U, Z the force at U (compact, in m->k). */
 static int eclov_shifted(ym_measure *m, ym_gauge *u, double h, double *Etot)
 {
-    int st = ym_gauge_copy(m->v, u);
-    if (st) return st;
-    int N = m->N, ni = ym_geom_ninterior(m->g);
-    const int *in = ym_geom_interior(m->g);
-    double *zd = ym_field_data(m->z), *vd = ym_field_data(ym_gauge_field(m->v));
-    ym_cplx x[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], w[YM_NMAX * YM_NMAX];
-    for (int i = 0; i < ni; ++i)
-        for (int mu = 0; mu < 4; ++mu) {
-            const ym_cplx *zz = ym_gauge_link_at(zd, N, in[i], mu);
-            ym_cplx *l = ym_gauge_link_at(vd, N, in[i], mu);
-            for (int k = 0; k < N * N; ++k) x[k] = h * zz[k];
-            ym_su_exp(N, e, x);
-            ym_su_mul_nn(N, w, e, l);
-            ym_su_copy(N, l, w);
-        }
-    st = ym_curv_clover(m->v, m->F);
-    if (!st) st = ym_curv_densities(m->v, m->F, m->E, NULL);
+    ym_flow_apply_packed(m->v, u, m->k, h);
+    int st = ym_curv_clover_densities(m->v, m->E, NULL);
     if (!st) st = ym_field_sum(m->E, 0, Etot);
     return st;
 }
@@ -124,7 +114,22 @@ static int eclov_rate(ym_measure *m, ym_gauge *u, double *rate)
 {
     const double h = 1e-4;
     double ep1, em1, ep2, em2;
-    int st = ym_action_force(m->a, m->par, u, m->z);
+    int st;
+    if (m->a->force_acc) {
+        st = ym_action_check(m->a, m->par, u, NULL);
+        st = ym_status_agree(ym_grid_comm(ym_geom_grid(m->g)), st);
+        if (!st) st = ym_status_agree(ym_grid_comm(ym_geom_grid(m->g)), m->a->force_acc(m->a, m->par, u, 0.0, m->k));
+    } else {
+        st = ym_action_force(m->a, m->par, u, m->z);
+        const int *in = ym_geom_interior(m->g);
+        size_t nn = (size_t)m->N * m->N;
+        for (int i = 0; !st && i < ym_geom_ninterior(m->g); ++i)
+            for (int mu = 0; mu < 4; ++mu)
+                ym_su_ah_pack(m->N, m->k + ((size_t)i * 4 + (size_t)mu) * nn,
+                              ym_gauge_link_at(ym_field_data(m->z), m->N, in[i], mu));
+    }
+    /* the halo of the shifted copy is filled by the clover's halo update */
+    if (!st) st = ym_gauge_copy(m->v, u);
     if (!st) st = eclov_shifted(m, u, h, &ep1);
     if (!st) st = eclov_shifted(m, u, -h, &em1);
     if (!st) st = eclov_shifted(m, u, 2 * h, &ep2);
