@@ -39,15 +39,13 @@ static int bs32_step(const ym_integrator_type *it, ym_gauge *u, const ym_action_
     /* stage 0 */
     if (!st) st = ym_flow_work_force_acc(w, a, par, u, 0.0, z0);
     if (!st) {
-        ym_flow_apply_packed(u, v, z0, 0.5 * eps);
-        st = ym_gauge_halo_update(u);
+        ym_flow_apply_packed(u, v, z0, 0.5 * eps); /* the next force refreshes the halo */
     }
     /* stage 1 */
     if (!st) st = ym_flow_work_force_acc(w, a, par, u, 0.0, z);
     if (!st) {
         for (size_t j = 0; j < nk; ++j) y[j] = 2.0 / 9.0 * z0[j] + 1.0 / 3.0 * z[j];
         ym_flow_apply_packed(u, v, z, 0.75 * eps);
-        st = ym_gauge_halo_update(u);
     }
     /* stage 2 and the update with the commutator correction */
     if (!st) st = ym_flow_work_force_acc(w, a, par, u, 0.0, z);
@@ -67,7 +65,6 @@ static int bs32_step(const ym_integrator_type *it, ym_gauge *u, const ym_action_
                 ym_su_exp(N, e, x);
                 ym_su_mul_nn(N, ym_gauge_link(u, in[i], mu), e, ym_gauge_link(v, in[i], mu));
             }
-        st = ym_gauge_halo_update(u);
     }
     return st;
 }

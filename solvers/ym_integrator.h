@@ -78,7 +78,10 @@ int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const doubl
 void ym_flow_apply_packed(ym_gauge *u, const ym_gauge *v, const double *k, double c);
 
 /* Advance u by one step eps > 0 of the flow of action a (par NULL =
- * defaults) with integrator it. No allocation. Collective.
+ * defaults) with integrator it. No allocation. On return the interior of u
+ * is the new field and its halo is stale (forces and observables refresh
+ * it; call ym_gauge_halo_update before reading halo links directly).
+ * Collective.
  * Errors: YM_EINVAL (eps not finite or <= 0, work of another shape, action
  * check), those of the action; agreed over ranks. */
 int ym_flow_step(ym_gauge *u, const ym_action_type *a, const double *par, const ym_integrator_type *it,
