@@ -381,6 +381,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
+        int open = 0;                                                                               \
+        for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;                     \
         const int *up[4];                                                                           \
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;                    \
@@ -404,8 +406,11 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                         unsigned h = hr | (x[0] < 0 ? 1u : 0u);                                     \
                         if (h & (h - 1)) continue; /* two or more coordinates at -1 */              \
                         const int xs = base + x[0] + 1, o = xs - base3;                             \
+                        /* open boundaries: plaquettes with a missing link are left out */          \
+                        const unsigned fl = open ? ym_geom_flags(g, xs) : 0u;                       \
                         for (int mu = 0; mu < 3; ++mu)                                              \
                             for (int nu = mu + 1; nu < 4; ++nu) {                                   \
+                                if (open && !ym_geom_plaq_ok(fl, mu, nu)) continue;                 \
                                 const int xm = up[mu][xs], xn = up[nu][xs];                         \
                                 /* Sigma at x+nu (the next slab when nu = 3) and x+mu */            \
                                 double *sn = nu == 3 ? RB(b1, o, mu) : RB(b0, o + stp[nu], mu);     \
@@ -469,14 +474,14 @@ FK_WILSON(3)
 #undef RB
 
 /* Fast-path shapes: 1x1 (weight wt[0]), 1x2 (wt[1]), 2x1 (wt[2]), each at
- * most once; periodic boundaries; N = 2, 3. Returns 1 if it applies. */
+ * most once; N = 2, 3; open boundaries for the plaquette alone (the
+ * rectangle kernel assumes every link exists). Returns 1 if it applies. */
 static int fast_weights(const ym_loop_set *ls, const ym_gauge *u, double wt[3], int *rect)
 {
-    int N = ym_gauge_N(u);
+    int N = ym_gauge_N(u), open = 0;
     const ym_geom *g = ym_gauge_geom(u);
     if (N != 2 && N != 3) return 0;
-    for (int m = 0; m < 4; ++m)
-        if (ym_geom_bc(g, m) != YM_BC_PERIODIC) return 0;
+    for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;
     int seen[3] = {0, 0, 0};
     wt[0] = wt[1] = wt[2] = 0;
     for (int k = 0; k < ls->nloop; ++k) {
@@ -489,7 +494,7 @@ static int fast_weights(const ym_loop_set *ls, const ym_gauge *u, double wt[3], 
         wt[s] = ls->w[k];
     }
     *rect = seen[1] || seen[2];
-    return 1;
+    return !(open && *rect);
 }
 
 /* The force into z (full matrices, k == NULL) or k <- A k + pack(Z) (k in
