@@ -194,6 +194,11 @@ static void monotonic_check(void)
     }
     tap_ok(!st && worst < 0, "Wilson action decreases at every RK3 step (S %.6g -> %.6g, largest change %.3e)",
            s_start, s, worst);
+    /* the flow's state beyond the links: K compact, no force field */
+    double link = sizeof(double) * 72.0 * (double)ym_geom_nsites(t.geom);
+    double work = (double)ym_flow_work_bytes(w);
+    tap_ok(!st && work <= 0.5 * link, "RK3 Wilson flow workspace %.0f B = %.3f x the link field (%.0f B; <= 0.5)", work,
+           work / link, link);
     ym_flow_work_free(w);
     test_lat_free(&t);
 }
