@@ -3,6 +3,7 @@
 #include "ym_format.h"
 #include "ym_status.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *usage =
@@ -61,7 +62,15 @@ int cmd_info(int argc, char **argv)
         if (in.has_plaquette) cli_print("plaquette_stored: %.15g\n", in.plaquette);
         if (in.has_link_trace) cli_print("link_trace_stored: %.15g\n", in.link_trace);
         if (in.precision == 32) cli_print("max_reunitarisation: %.3g\n", in.max_reunit);
-        st = cli_report(u);
+        char *meta = NULL;
+        st = ym_config_read_metadata(MPI_COMM_WORLD, path, &in, &meta);
+        /* one "metadata:" line per stored line, so scripts can grep them */
+        for (char *p = meta, *e; !st && p && *p; p = *e ? e + 1 : e) {
+            e = p + strcspn(p, "\n");
+            cli_print("metadata: %.*s\n", (int)(e - p), p);
+        }
+        free(meta);
+        if (!st) st = cli_report(u);
     }
     ym_gauge_free(u);
     ym_geom_free(geom);

@@ -178,3 +178,38 @@ int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int d
     }
     return st;
 }
+
+int ym_config_read_metadata(MPI_Comm comm, const char *path, const ym_config_info *info, char **text)
+{
+    *text = NULL;
+    if (info->format == YM_FMT_NERSC) return ym_nersc_read_metadata(comm, path, text);
+    if (info->format != YM_FMT_ILDG && info->format != YM_FMT_SCIDAC) return YM_OK;
+    ym_lime_list x = YM_LIME_LIST_INIT;
+    int st = ym_ildg_read_extra(comm, path, &x);
+    size_t n = 0;
+    for (int i = 0; !st && i < x.n; ++i)
+        if (!strcmp(x.rec[i].type, YM_ILDG_METADATA)) n += (size_t)x.rec[i].length + 1;
+    char *out = NULL;
+    if (!st && n) {
+        out = malloc(n + 1);
+        st = ym_status_agree(comm, out ? YM_OK : YM_ERROR(YM_ENOMEM, "%s: out of memory", path));
+    }
+    size_t o = 0;
+    for (int i = 0; !st && out && i < x.n; ++i) {
+        const ym_lime_blob *r = &x.rec[i];
+        if (strcmp(r->type, YM_ILDG_METADATA) || !r->length) continue;
+        /* a NUL inside the record would end the text early: stop there */
+        size_t l = strnlen((const char *)r->data, (size_t)r->length);
+        memcpy(out + o, r->data, l);
+        o += l;
+        if (l && out[o - 1] != '\n') out[o++] = '\n';
+    }
+    if (out) out[o] = '\0';
+    ym_lime_list_free(&x);
+    if (st || !o) {
+        free(out);
+        out = NULL;
+    }
+    *text = out;
+    return st;
+}

@@ -89,4 +89,14 @@ int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, 
 int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags, ym_grid **grid,
                          ym_geom **geom, ym_gauge **u, ym_config_info *info);
 
+/* The metadata text a file carries (ymflow's effective parameters or a
+ * conversion's provenance, "section.key = value" lines): ILDG/SciDAC: the
+ * ymflow-parameters records (ym_ildg.h) concatenated; NERSC: the
+ * YMFLOW_PARAM_<k> header entries (ym_nersc.h). *text is malloc'd on every
+ * rank, NULL when the file has none (and for formats that cannot hold
+ * any: MILC, openQCD, HiRep, ymflow raw, headerless). info from
+ * ym_config_read_header. Collective. Errors: YM_EIO, YM_EFORMAT,
+ * YM_ENOMEM. */
+int ym_config_read_metadata(MPI_Comm comm, const char *path, const ym_config_info *info, char **text);
+
 #endif

@@ -118,5 +118,30 @@ else
     n=$((n + 1)); echo "ok $n # SKIP reference data absent ($ref)"
 fi
 
+# provenance and carried records: convert records its source; LIME records
+# other codes wrote come along to ILDG; flow --config-out records its parameters
+tm="${YM_REFERENCE_DIR:-../shared/reference}/gauge/tmlqcd/conf.48"
+if [ -r "$tm" ]; then
+    run 0 convert "$tm" "$T/tm.ildg" --to ildg; ok $(( rc != 0 )) "convert tmLQCD conf.48 to ildg"
+    grep -q "^records_carried: 2 xlf-info ranluxd-state" "$T/out"; ok $? "convert reports the carried records ($(grep records "$T/out"))"
+    run 2 info "$T/tm.ildg"; ok $(( rc != 0 )) "info reads the converted file on 2 ranks"
+    grep -q "^metadata: convert.source = $tm\$" "$T/out" && grep -q "^metadata: convert.source_checksum = verified" "$T/out"
+    ok $? "info shows the conversion's provenance"
+    [ "$(key checksum)" = "1c231a18 003c553b (verified)" ]; ok $? "64-bit data rewritten exactly (tmLQCD's checksum: $(key checksum))"
+    run 0 convert "$T/tm.ildg" "$T/tm.nersc" --to nersc --rows 2; ok $(( rc != 0 )) "convert on to nersc"
+    run 0 info "$T/tm.nersc"
+    [ "$(grep -c '^metadata: convert.source = ' "$T/out")" = 2 ] && grep -q "^metadata: convert.rows = 2" "$T/out"
+    ok $? "NERSC keeps the earlier provenance and adds its own ($(grep -c '^metadata' "$T/out") lines)"
+    grep -q "^YMFLOW_PARAM_001 = convert.source = " "$T/tm.nersc"; ok $? "NERSC metadata as YMFLOW_PARAM_<k> header keys"
+else
+    n=$((n + 1)); echo "ok $n # SKIP reference data absent ($tm)"
+fi
+run 0 flow --dims 4x4x4x4 --tmax 0.02 --eps 0.01 --action symanzik --out "$T/f.csv" --config-out "$T/f.ildg"
+ok $(( rc != 0 )) "flow --config-out writes the configuration"
+run 0 info "$T/f.ildg"
+grep -q "^metadata: flow.action = symanzik" "$T/out" && grep -q "^metadata: flow.eps = 0.01" "$T/out" &&
+    grep -q "^metadata: start.dims = 4x4x4x4" "$T/out"
+ok $? "the configuration carries the effective parameters ($(grep -c '^metadata' "$T/out") lines)"
+
 echo "1..$n"
 [ $fails -eq 0 ]
