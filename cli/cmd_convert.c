@@ -14,7 +14,7 @@
 
 static const char *usage =
     "usage: ymflow convert IN OUT --to ildg|nersc|milc|openqcd|raw [--precision 32|64] [--rows 2|3] [--force]\n"
-    "                      [--grid AxBxCxD] [--accept-bad-checksum]\n"
+    "                      [--grid AxBxCxD] [--accept-bad-checksum] [--headerless LAYOUT]\n"
     "Read IN (any format `ymflow info` reads, fully verified) and write OUT atomically.\n"
     "  --to ildg       ILDG/SciDAC LIME with scidac-checksum (--precision 64 default, or 32)\n"
     "  --to nersc      NERSC, 64-bit big-endian (--rows 3: 3x3, default; --rows 2: 3x2 compressed, SU(3))\n"
@@ -22,6 +22,8 @@ static const char *usage =
     "  --to openqcd    openQCD/CERN, 64-bit, SU(3), even extents\n"
     "  --to raw        ymflow raw\n"
     "  --accept-bad-checksum   read an input whose stored checksum disagrees (said in the output)\n"
+    "  --headerless N=<n>,dims=AxBxCxD,f64be|f64le|f32be|f32le   IN is links only in this layout\n"
+    "                          (as `ymflow info --help` describes; the size must match exactly)\n"
     "ILDG and NERSC outputs record the conversion (convert.* lines) after the input's own metadata;\n"
     "--to ildg from a LIME file carries the records ymflow does not interpret (xlf-info,\n"
     "scidac-file-xml, ildg-data-lfn, ...) unchanged.\n";
@@ -49,6 +51,7 @@ int cmd_convert(int argc, char **argv)
     const char *in = NULL, *out = NULL, *to = NULL;
     int pd[4] = {0, 0, 0, 0}, prec = 64, rows = 0, force = 0, st = YM_OK;
     unsigned flags = 0;
+    ym_headerless hl, *layout = NULL;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (st == YM_OK && cli_next(&a)) {
@@ -66,6 +69,10 @@ int cmd_convert(int argc, char **argv)
         } else if (!strcmp(a.key, "rows")) st = cli_value(&a) ? cli_int(a.value, "rows", 2, 3, &rows) : YM_EINVAL;
         else if (!strcmp(a.key, "force")) force = 1;
         else if (!strcmp(a.key, "accept-bad-checksum")) flags |= YM_CONFIG_ACCEPT_BAD_CHECKSUM;
+        else if (!strcmp(a.key, "headerless")) {
+            st = cli_value(&a) ? ym_headerless_parse(a.value, &hl) : YM_EINVAL;
+            layout = &hl;
+        }
         else if (!strcmp(a.key, "grid")) st = cli_value(&a) ? ym_parse_dims(a.value, "grid", pd) : YM_EINVAL;
         else st = YM_ERROR(YM_EINVAL, "unknown option '%s' (see ymflow convert --help)", argv[a.i]);
     }
@@ -88,7 +95,7 @@ int cmd_convert(int argc, char **argv)
     ym_lime_list extra = YM_LIME_LIST_INIT;
     char *meta = NULL;
     int lime = 0, nextra = 0;
-    st = ym_config_read_flags(MPI_COMM_WORLD, in, pd, 1, flags, &grid, &geom, &u, &info);
+    st = ym_config_read_layout(MPI_COMM_WORLD, in, pd, 1, flags, layout, &grid, &geom, &u, &info);
     lime = info.format == YM_FMT_ILDG || info.format == YM_FMT_SCIDAC;
     if (!st && lime) st = ym_ildg_read_extra(MPI_COMM_WORLD, in, &extra);
     if (!st) st = ym_config_read_metadata(MPI_COMM_WORLD, in, &info, &meta);

@@ -7,17 +7,21 @@
 #include <string.h>
 
 static const char *usage =
-    "usage: ymflow info FILE [--grid AxBxCxD] [--accept-bad-checksum]\n"
+    "usage: ymflow info FILE [--grid AxBxCxD] [--accept-bad-checksum] [--headerless LAYOUT]\n"
     "Detect the format of FILE from its content (ILDG/SciDAC, NERSC, MILC, openQCD, ymflow raw),\n"
     "read it in parallel, verify everything the format offers (checksums, stored plaquette and\n"
     "link trace, sizes, unitarity) and print its header fields and observables.\n"
-    "  --accept-bad-checksum   read a file whose stored checksum disagrees (said in the output)\n";
+    "  --accept-bad-checksum   read a file whose stored checksum disagrees (said in the output)\n"
+    "  --headerless N=<n>,dims=AxBxCxD,f64be|f64le|f32be|f32le\n"
+    "                          FILE is links only (x fastest, mu = x,y,z,t, NxN row-major (re, im)) in this\n"
+    "                          layout; its size must match exactly\n";
 
 int cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
     int pd[4] = {0, 0, 0, 0}, st = YM_OK;
     unsigned flags = 0;
+    ym_headerless hl, *layout = NULL;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (st == YM_OK && cli_next(&a)) {
@@ -29,6 +33,10 @@ int cmd_info(int argc, char **argv)
             return CLI_OK;
         } else if (!strcmp(a.key, "grid")) st = cli_value(&a) ? ym_parse_dims(a.value, "grid", pd) : YM_EINVAL;
         else if (!strcmp(a.key, "accept-bad-checksum")) flags |= YM_CONFIG_ACCEPT_BAD_CHECKSUM;
+        else if (!strcmp(a.key, "headerless")) {
+            st = cli_value(&a) ? ym_headerless_parse(a.value, &hl) : YM_EINVAL;
+            layout = &hl;
+        }
         else st = YM_ERROR(YM_EINVAL, "unknown option '%s' (see ymflow info --help)", argv[a.i]);
     }
     if (!st && !path) {
@@ -42,7 +50,7 @@ int cmd_info(int argc, char **argv)
     ym_geom *geom = NULL;
     ym_gauge *u = NULL;
     ym_config_info in;
-    st = ym_config_read_flags(MPI_COMM_WORLD, path, pd, 1, flags, &grid, &geom, &u, &in);
+    st = ym_config_read_layout(MPI_COMM_WORLD, path, pd, 1, flags, layout, &grid, &geom, &u, &in);
     if (!st) {
         cli_print("file: %s\n", path);
         cli_print("format: %s\n", ym_format_name(in.format));

@@ -20,8 +20,19 @@ typedef enum {
     YM_FMT_NERSC,
     YM_FMT_MILC,
     YM_FMT_OPENQCD,
-    YM_FMT_HIREP   /* HiRep (read only) */
+    YM_FMT_HIREP,  /* HiRep (read only) */
+    YM_FMT_HEADERLESS /* links only, layout given by the caller (ym_headerless; read only) */
 } ym_format;
+
+/* The layout of a headerless file (links only, nothing to detect): sites x
+ * fastest, per site mu = x,y,z,t, each link N x N row-major (re, im), as
+ * precision-bit IEEE numbers in the given byte order. */
+typedef struct {
+    int N;
+    int L[4];
+    int precision;  /* 32 or 64 */
+    int big_endian;
+} ym_headerless;
 
 /* What a file header says and what reading found. */
 typedef struct {
@@ -88,6 +99,23 @@ int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, 
 /* ym_config_read with YM_CONFIG_* flags. Collective. */
 int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags, ym_grid **grid,
                          ym_geom **geom, ym_gauge **u, ym_config_info *info);
+
+/* Parse a layout "N=<n>,dims=<x>x<y>x<z>x<t>,<type>" (parts in any order;
+ * type f64be, f64le, f32be or f32le). Local. Errors: YM_EINVAL naming the
+ * part. */
+int ym_headerless_parse(const char *s, ym_headerless *h);
+
+/* Describe path as a headerless file of layout h in info (format
+ * YM_FMT_HEADERLESS, no checksum); the size must be exactly
+ * V * 4 * N^2 * 2 * precision/8. Collective (rank 0 looks).
+ * Errors: YM_EIO, YM_EFORMAT (size), YM_EINVAL (layout out of range). */
+int ym_headerless_read_header(MPI_Comm comm, const char *path, const ym_headerless *h, ym_config_info *info);
+
+/* ym_config_read_flags, reading path with the given layout instead of
+ * detecting its format when layout is not NULL. Collective. */
+int ym_config_read_layout(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags,
+                          const ym_headerless *layout, ym_grid **grid, ym_geom **geom, ym_gauge **u,
+                          ym_config_info *info);
 
 /* The metadata text a file carries (ymflow's effective parameters or a
  * conversion's provenance, "section.key = value" lines): ILDG/SciDAC: the

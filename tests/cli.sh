@@ -136,6 +136,21 @@ if [ -r "$tm" ]; then
 else
     n=$((n + 1)); echo "ok $n # SKIP reference data absent ($tm)"
 fi
+# headerless SU(2) links: read with an explicit layout, converted
+su2="${YM_REFERENCE_DIR:-../shared/reference}/gauge/su2-raw/su2_from_weak_field.su2.f64be"
+if [ -r "$su2" ]; then
+    run 2 info "$su2" --headerless N=2,dims=4x4x4x8,f64be; ok $(( rc != 0 )) "info --headerless reads su2-raw on 2 ranks"
+    [ "$(key plaquette)" = "0.99561179961197" ]; ok $? "headerless plaquette as recorded ($(key plaquette))"
+    run 0 info "$su2"; ok $(( rc != 2 )) "headerless file without a layout: exit 2"
+    grep -q -- "--headerless" "$T/err"; ok $? "the error points to --headerless ($(cat "$T/err"))"
+    run 0 info "$su2" --headerless N=2,dims=4x4x4x4,f64be; ok $(( rc != 2 )) "mismatched layout: exit 2"
+    grep -q "wrong layout" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ]; ok $? "mismatched layout: one line ($(cat "$T/err"))"
+    run 0 convert "$su2" "$T/su2.ildg" --to ildg --headerless N=2,dims=4x4x4x8,f64be; ok $(( rc != 0 )) "convert --headerless to ildg"
+    run 0 info "$T/su2.ildg"; [ "$(key plaquette)" = "0.99561179961197" ] && grep -q "^metadata: convert.source_format = headerless" "$T/out"
+    ok $? "the ILDG file has the same plaquette and records the source format"
+else
+    n=$((n + 1)); echo "ok $n # SKIP reference data absent ($su2)"
+fi
 run 0 flow --dims 4x4x4x4 --tmax 0.02 --eps 0.01 --action symanzik --out "$T/f.csv" --config-out "$T/f.ildg"
 ok $(( rc != 0 )) "flow --config-out writes the configuration"
 run 0 info "$T/f.ildg"
