@@ -3,6 +3,7 @@
 #include "ym_format.h"
 #include "ym_status.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,8 @@ int cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
     int pd[4] = {0, 0, 0, 0}, st = YM_OK;
-    unsigned flags = 0;
+    /* info reports: a Schroedinger-functional MILC file is read as stored */
+    unsigned flags = YM_CONFIG_MILC_SF;
     ym_headerless hl, *layout = NULL;
     cli_args a;
     cli_args_init(&a, argc, argv);
@@ -70,6 +72,16 @@ int cmd_info(int argc, char **argv)
         if (in.has_plaquette) cli_print("plaquette_stored: %.15g\n", in.plaquette);
         if (in.has_link_trace) cli_print("link_trace_stored: %.15g\n", in.link_trace);
         if (in.precision == 32) cli_print("max_reunitarisation: %.3g\n", in.max_reunit);
+        if (in.milc_sf) {
+            cli_print("schroedinger_functional: bc_flag %d, beta %.9g\n", in.milc_sf_bc_flag, in.milc_sf_beta);
+            cli_print("sf_boundary: t=0 spatial links = c_t diag(exp(-i phi), 1, exp(i phi)), c_t %.9g, phi %.9g "
+                      "(pi/%.6g); kept as stored (not SU(3))\n",
+                      in.milc_sf_ct, in.milc_sf_phi, in.milc_sf_phi > 0 ? M_PI / in.milc_sf_phi : 0);
+            if (in.milc_sf_beta > 0)
+                cli_print("sf_c_t11: %.6g (from c_t = 1 - (0.534 + c_t11)/beta)\n",
+                          in.milc_sf_beta * (1 - in.milc_sf_ct) - 0.534);
+            cli_print("sf_note: the observables below average over the stored links as a periodic lattice\n");
+        }
         char *meta = NULL;
         st = ym_config_read_metadata(MPI_COMM_WORLD, path, &in, &meta);
         /* one "metadata:" line per stored line, so scripts can grep them */

@@ -65,11 +65,24 @@ typedef struct {
     uint32_t nersc_checksum;
     int milc_version;          /* MILC: 5 (20103/20104) or 4 (old 0xe7da header, no checksum) */
     float milc_beta, milc_kappa; /* MILC v1-4 header numbers (as stored) */
+    /* MILC Schroedinger-functional file (.info action.description says so;
+     * io/README.md): bc_flag and beta11 from the .info; after a read with
+     * YM_CONFIG_MILC_SF the boundary found: the t = 0 spatial links are
+     * c_t diag(e^{-i phi}, 1, e^{i phi}), kept as stored. */
+    int milc_sf, milc_sf_bc_flag;
+    double milc_sf_beta, milc_sf_ct, milc_sf_phi;
+    double milc_sf_u00[2]; /* the stored U00 (re, im) of those links, to restore them exactly */
 } ym_config_info;
 
 /* Accept a stored checksum that disagrees with the data (the read still
  * verifies sizes, plaquette, link trace and unitarity; checksum_bad tells). */
 #define YM_CONFIG_ACCEPT_BAD_CHECKSUM 0x1u
+/* Read a MILC Schroedinger-functional file: its t = 0 spatial links are the
+ * boundary field weighted by c_t (not SU(3)); they are checked against
+ * MILC's rule and kept as stored, so the field is not in SU(3) there.
+ * Without this flag such a file is refused. For reports (ymflow info), not
+ * for computations that assume SU(N) links. */
+#define YM_CONFIG_MILC_SF 0x2u
 
 /* Short name of a format ("ildg", "nersc", ...). Local. */
 const char *ym_format_name(ym_format f);

@@ -7,6 +7,7 @@
 #include "ym_curv.h"
 #include "ym_sum.h"
 
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,14 +66,13 @@ static int read_sidecar(const char *path, ym_config_info *info)
                 st = YM_ERROR(YM_EFORMAT, "%s: line %d: %s = '%s', the binary header says %d", ipath, lineno, key, val,
                               info->L[d]);
         } else if (!strcmp(key, "action.description") && strstr(val, "Schroedinger")) {
-            /* MILC's Schroedinger-functional files (e.g. lat.sample.5p7) fail
-             * both stored checksums and unitarity when read as order-0 v5
-             * links: their boundary layout is not the periodic one. */
-            st = YM_ERROR(YM_EFORMAT,
-                          "%s: line %d: %s: a Schroedinger-functional configuration, whose boundary-link layout "
-                          "ymflow does not know (read as a periodic v5 file it fails its checksums and unitarity); "
-                          "refused rather than read wrongly",
-                          ipath, lineno, val);
+            /* MILC's Schroedinger-functional files (lat.sample.5p7): the
+             * t = 0 spatial links hold the boundary field; see ym_milc_read_flags. */
+            info->milc_sf = 1;
+        } else if (!strcmp(key, "gauge.description") && strstr(val, "bc_flag")) {
+            info->milc_sf_bc_flag = atoi(strstr(val, "bc_flag") + 7);
+        } else if (!strcmp(key, "gauge.beta11")) {
+            info->milc_sf_beta = strtod(val, NULL);
         } else if (!strcmp(key, "checksums") && info->has_checksum) {
             unsigned a, b;
             if (sscanf(val, " \"%x %x\"", &a, &b) != 2 && sscanf(val, " %x %x", &a, &b) != 2)
@@ -246,8 +246,11 @@ static int verify(const ym_geom *g, const char *path, unsigned char *buf, size_t
     info->checksum_ok = s[0] == info->sum[0] && s[1] == info->sum[1];
     info->checksum_bad = !info->checksum_ok;
     if (!info->checksum_ok && !accept)
-        return YM_ERROR(YM_EFORMAT, "%s: MILC checksum mismatch: stored %x %x, data %x %x", path, info->sum[0],
-                        info->sum[1], s[0], s[1]);
+        return YM_ERROR(YM_EFORMAT, "%s: MILC checksum mismatch: stored %x %x, data %x %x%s", path, info->sum[0],
+                        info->sum[1], s[0], s[1],
+                        info->milc_sf ? " (a Schroedinger-functional file; no known rule reproduces its stored sums: "
+                                        "--accept-bad-checksum reads it anyway)"
+                                      : "");
     return YM_OK;
 }
 
@@ -278,14 +281,128 @@ static int link_trace(ym_gauge *u, double *tr)
     return st;
 }
 
+/* MILC's Schroedinger-functional boundary (generic_schroed's
+ * set_boundary_fields): every spatial link at t = 0 is
+ * c_t diag(e^{-i phi}, 1, e^{i phi}) with c_t = 1 - (0.534 + c_t11)/beta
+ * and phi = pi/(6 nx) (bc_flag 2), pi/(3 nx) (bc_flag 1) or 0 (bc_flag 0):
+ * the boundary-plaquette weight c_t is folded into the links. Runs after
+ * the checksum on native numbers: checks every such link has that form
+ * with one c_t and phi, records them, and puts unit links in their place so
+ * that the bulk goes through the usual SU(3) checks (the stored boundary is
+ * restored afterwards). */
+static int sf_boundary(const ym_geom *g, const char *path, unsigned char *buf, size_t site_bytes,
+                       ym_config_info *info)
+{
+    int st = verify(g, path, buf, site_bytes, info, (info->flags & YM_IO_ACCEPT_BAD_CHECKSUM) != 0);
+    const int *in = ym_geom_interior(g);
+    const size_t link_bytes = site_bytes / 4;
+    const int dbl = info->precision == 64;
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    int64_t bad = -1;
+    double u00[2] = {NAN, NAN};
+    for (int i = 0; !st && i < ym_geom_ninterior(g); ++i) {
+        int x[4];
+        ym_geom_global_coords(g, in[i], x);
+        if (x[3] != 0) continue;
+        for (int mu = 0; mu < 3; ++mu) {
+            unsigned char *p = buf + (size_t)i * site_bytes + mu * link_bytes;
+            double v[18];
+            for (int k = 0; k < 18; ++k) {
+                if (dbl) memcpy(&v[k], p + 8 * k, 8);
+                else {
+                    float f;
+                    memcpy(&f, p + 4 * k, 4);
+                    v[k] = f;
+                }
+            }
+            /* diag(a, c, conj a) with c real and |a| = c */
+            int ok = 1;
+            for (int r = 0; r < 3; ++r)
+                for (int c = 0; c < 3; ++c)
+                    if (r != c && (v[2 * (3 * r + c)] != 0 || v[2 * (3 * r + c) + 1] != 0)) ok = 0;
+            double ct = v[8], ar = v[0], ai = v[1];
+            if (v[9] != 0 || v[16] != ar || v[17] != -ai || !(ct > 0) || fabs(hypot(ar, ai) - ct) > 1e-6 * ct) ok = 0;
+            if (!ok) {
+                bad = ym_geom_global_index(g, in[i]);
+                break;
+            }
+            double w[2] = {ct, atan2(-ai, ar)};
+            u00[0] = ar, u00[1] = ai;
+            for (int k = 0; k < 2; ++k) lo[k] = fmin(lo[k], w[k]), hi[k] = fmax(hi[k], w[k]);
+            /* unit link in its place for the SU(3) checks of the bulk */
+            for (int k = 0; k < 18; ++k) {
+                double e = k % 8 == 0 ? 1 : 0;
+                if (dbl) memcpy(p + 8 * k, &e, 8);
+                else {
+                    float f = (float)e;
+                    memcpy(p + 4 * k, &f, 4);
+                }
+            }
+        }
+    }
+    if (st) return st;
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT64_T, MPI_MAX, comm);
+    MPI_Allreduce(MPI_IN_PLACE, lo, 2, MPI_DOUBLE, MPI_MIN, comm);
+    MPI_Allreduce(MPI_IN_PLACE, hi, 2, MPI_DOUBLE, MPI_MAX, comm);
+    if (bad >= 0)
+        return YM_ERROR(YM_EFORMAT, "%s: Schroedinger-functional boundary link at site %lld is not c_t diag(e^{-i phi}, "
+                                    "1, e^{i phi})",
+                        path, (long long)bad);
+    /* float data: one value per file, so spreads are exact zeros */
+    if (hi[0] - lo[0] > 1e-7 || hi[1] - lo[1] > 1e-6)
+        return YM_ERROR(YM_EFORMAT, "%s: Schroedinger-functional boundary links differ (c_t %.9g..%.9g, phi %.9g..%.9g)",
+                        path, lo[0], hi[0], lo[1], hi[1]);
+    const double pi = 3.14159265358979323846;
+    int flag = info->milc_sf_bc_flag;
+    double want = flag == 2 ? pi / (6 * info->L[0]) : flag == 1 ? pi / (3 * info->L[0]) : 0;
+    if ((flag < 0 || flag > 2) || fabs(lo[1] - want) > 1e-6)
+        return YM_ERROR(YM_EFORMAT, "%s: Schroedinger-functional boundary phase %.9g, MILC's bc_flag %d gives %.9g", path,
+                        lo[1], flag, want);
+    info->milc_sf_ct = lo[0];
+    info->milc_sf_phi = lo[1];
+    /* ranks without t = 0 sites (t split) take the value of one that has
+     * them: max picks a stored value exactly */
+    long long src[2] = {isnan(u00[0]) ? -1 : ym_grid_rank(ym_geom_grid(g)), 0};
+    MPI_Allreduce(MPI_IN_PLACE, src, 1, MPI_LONG_LONG, MPI_MAX, comm);
+    MPI_Bcast(u00, 2, MPI_DOUBLE, (int)src[0], comm);
+    info->milc_sf_u00[0] = u00[0];
+    info->milc_sf_u00[1] = u00[1];
+    return YM_OK;
+}
+
 int ym_milc_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsigned flags)
 {
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_gauge_geom(u)));
+    if (info->milc_sf && !(flags & YM_CONFIG_MILC_SF))
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT,
+                                              "%s: a MILC Schroedinger-functional configuration (%s.info): its t = 0 "
+                                              "spatial links are the c_t-weighted boundary field, not SU(3); refused "
+                                              "for computations (ymflow info reports it)",
+                                              path, path));
+    info->flags = flags;
     int st = ym_io_read_links(u, path, info, NULL,
-                              !info->has_checksum ? NULL
+                              info->milc_sf ? sf_boundary
+                              : !info->has_checksum ? NULL
                               : (flags & YM_IO_ACCEPT_BAD_CHECKSUM) ? verify_accept
                                                                       : verify_strict);
     if (st) return st;
-    MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_gauge_geom(u)));
+    if (info->milc_sf) {
+        /* restore the boundary as stored: c_t diag(e^{-i phi}, 1, e^{i phi}) */
+        const ym_geom *g = ym_gauge_geom(u);
+        const int *in = ym_geom_interior(g);
+        ym_cplx a = info->milc_sf_u00[0] + I * info->milc_sf_u00[1];
+        for (int i = 0; i < ym_geom_ninterior(g); ++i) {
+            int x[4];
+            ym_geom_global_coords(g, in[i], x);
+            for (int mu = 0; x[3] == 0 && mu < 3; ++mu) {
+                ym_cplx *l = ym_gauge_link(u, in[i], mu);
+                for (int k = 0; k < 9; ++k) l[k] = 0;
+                l[0] = a, l[4] = info->milc_sf_ct, l[8] = conj(a);
+            }
+        }
+        if ((st = ym_gauge_halo_update(u))) return st;
+    }
     ym_plaquette p;
     if ((st = ym_gauge_plaquette(u, &p))) return st;
     info->plaquette_read = p.total;

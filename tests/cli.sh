@@ -151,6 +151,19 @@ if [ -r "$su2" ]; then
 else
     n=$((n + 1)); echo "ok $n # SKIP reference data absent ($su2)"
 fi
+# MILC's Schroedinger-functional sample: reported, refused for computations
+sf="${YM_REFERENCE_DIR:-../shared/reference}/gauge/milc/lat.sample.5p7"
+if [ -r "$sf" ]; then
+    run 0 info "$sf"; ok $(( rc != 2 )) "lat.sample.5p7: stored checksums disagree: exit 2"
+    grep -q "stored 2e218ab1 2d188e6b, data 72d77a0a 19447b24" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ]
+    ok $? "lat.sample.5p7: one line with stored and computed checksums"
+    run 2 info "$sf" --accept-bad-checksum; ok $(( rc != 0 )) "lat.sample.5p7 --accept-bad-checksum: full report on 2 ranks"
+    echo "$(key plaquette)" | grep -q '^0\.5726892[67]'; ok $? "lat.sample.5p7: recorded plaquette 0.5726892722 ($(key plaquette))"
+    grep -q "^sf_boundary: .*c_t 0.906315804, phi 0.130899702 (pi/24)" "$T/out"; ok $? "lat.sample.5p7: SF boundary reported"
+    run 0 convert "$sf" "$T/sf.ildg" --to ildg --accept-bad-checksum; ok $(( rc != 2 )) "lat.sample.5p7: convert refused (exit 2)"
+else
+    n=$((n + 1)); echo "ok $n # SKIP reference data absent ($sf)"
+fi
 run 0 flow --dims 4x4x4x4 --tmax 0.02 --eps 0.01 --action symanzik --out "$T/f.csv" --config-out "$T/f.ildg"
 ok $(( rc != 0 )) "flow --config-out writes the configuration"
 run 0 info "$T/f.ildg"

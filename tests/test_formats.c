@@ -506,6 +506,63 @@ static void headerless(void)
     }
 }
 
+/* ---- MILC Schroedinger functional -------------------------------------- */
+
+/* milc/lat.sample.5p7 (MILC 1999, Schroedinger functional, bc_flag 2,
+ * beta 5.7). Oracles: MILC's set_boundary_fields rule (t = 0 spatial links
+ * c_t diag(e^{-i pi/24}, 1, e^{i pi/24}), c_t = 1 - 0.534/beta) and the
+ * recorded plaquette 0.5726892722, the plain periodic average of the stored
+ * links (32-bit bulk reunitarised: ~1e-8). The stored sum29/sum31 match no
+ * known rule: refused unless accepted; never read for computations. */
+static void milc_schroedinger(void)
+{
+    char sf[1024], sfi[1100], d[600], di[700];
+    snprintf(sf, sizeof sf, "%s/gauge/milc/lat.sample.5p7", test_reference_dir());
+    snprintf(sfi, sizeof sfi, "%s.info", sf);
+    if (!exists(sf) || !exists(sfi)) {
+        for (int k = 0; k < 5; ++k) tap_skip("milc/lat.sample.5p7 absent");
+        return;
+    }
+    ym_grid *grid = NULL;
+    ym_geom *geom = NULL;
+    ym_gauge *u = NULL;
+    ym_config_info info;
+    ym_error_clear();
+    int st = ym_config_read(MPI_COMM_WORLD, sf, g_pd, 1, &grid, &geom, &u, &info);
+    tap_ok(st == YM_EFORMAT && strstr(ym_errmsg(), "Schroedinger-functional"),
+           "lat.sample.5p7 refused for computations: %s", ym_errmsg());
+    ym_error_clear();
+    st = ym_config_read_flags(MPI_COMM_WORLD, sf, g_pd, 1, YM_CONFIG_MILC_SF, &grid, &geom, &u, &info);
+    tap_ok(st == YM_EFORMAT && strstr(ym_errmsg(), "checksum mismatch: stored 2e218ab1 2d188e6b, data 72d77a0a 19447b24"),
+           "lat.sample.5p7 with YM_CONFIG_MILC_SF: checksum mismatch reported: %s", ym_errmsg());
+    ym_error_clear();
+    st = ym_config_read_flags(MPI_COMM_WORLD, sf, g_pd, 1, YM_CONFIG_MILC_SF | YM_CONFIG_ACCEPT_BAD_CHECKSUM, &grid,
+                              &geom, &u, &info);
+    if (st) tap_diag("%s", ym_errmsg());
+    const double pi = 3.14159265358979323846;
+    tap_ok(!st && info.milc_sf && info.milc_sf_bc_flag == 2 && info.checksum_bad &&
+               fabs(info.milc_sf_ct - (1 - 0.534 / 5.7)) < 1e-7 && fabs(info.milc_sf_phi - pi / 24) < 1e-7,
+           "lat.sample.5p7: SF boundary found: bc_flag %d, c_t %.9f (1 - 0.534/5.7 = %.9f), phi %.9f (pi/24 = %.9f)",
+           info.milc_sf_bc_flag, info.milc_sf_ct, 1 - 0.534 / 5.7, info.milc_sf_phi, pi / 24);
+    tap_ok(!st && fabs(info.plaquette_read - 0.5726892722) < 5e-8,
+           "lat.sample.5p7: plaquette of the stored links %.10f, recorded 0.5726892722", info.plaquette_read);
+    free_lat(grid, geom, u);
+    /* a damaged boundary link (an off-diagonal entry) is refused */
+    snprintf(d, sizeof d, "%s/sf", g_tmp);
+    snprintf(di, sizeof di, "%s.info", d);
+    int ok = make_damaged(sf, d, -1, 96 + 8 + 3, 0x3f, NULL, NULL) && make_damaged(sfi, di, -1, -1, 0, NULL, NULL);
+    ym_error_clear();
+    st = ok ? ym_config_read_flags(MPI_COMM_WORLD, d, g_pd, 1, YM_CONFIG_MILC_SF | YM_CONFIG_ACCEPT_BAD_CHECKSUM, &grid,
+                                   &geom, &u, &info)
+            : YM_EIO;
+    tap_ok(st == YM_EFORMAT && strstr(ym_errmsg(), "boundary link at site 0"), "damaged SF boundary link refused: %s",
+           ym_errmsg());
+    if (g_rank == 0) {
+        unlink(d);
+        unlink(di);
+    }
+}
+
 /* ---- MILC and openQCD writers ------------------------------------------ */
 
 /* Compare two files on rank 0, skipping bytes [skip0, skip1). */
@@ -821,22 +878,7 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sizeof refs / sizeof refs[0]; ++k) check_ref(&refs[k], NULL);
     milc_info_files();
     glu_same_links();
-    /* milc/lat.sample.5p7 (MILC 1999, Schroedinger functional, bc_flag 2)
-     * fails both its stored checksums and unitarity (0.09 at site 0) when
-     * read as a v5 order-0 file; its boundary layout is not understood, so
-     * it is refused with a message naming the reason (its .info). */
-    {
-        char sf[1024];
-        snprintf(sf, sizeof sf, "%s/gauge/milc/lat.sample.5p7", test_reference_dir());
-        if (exists(sf)) {
-            ym_config_info info;
-            ym_error_clear();
-            int st = ym_config_read_header(MPI_COMM_WORLD, sf, &info);
-            tap_ok(st == YM_EFORMAT && strstr(ym_errmsg(), "Schroedinger-functional"),
-                   "milc/lat.sample.5p7 refused: %s", ym_errmsg());
-        } else
-            tap_skip("milc/lat.sample.5p7 absent");
-    }
+    milc_schroedinger();
 
     /* The same configuration in NERSC and MILC formats (16^4, as written by
      * MILC): the plaquettes agree to single precision. */
