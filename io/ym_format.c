@@ -138,8 +138,8 @@ int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info)
         st = ym_io_read_links(u, path, info, NULL, NULL);
         break;
     case YM_FMT_RAW:
-        st = ym_raw_read(u, path);
-        if (!st) info->checksum_ok = 1;
+        st = ym_raw_read_flags(u, path, info->flags, &info->checksum_bad);
+        if (!st) info->checksum_ok = !info->checksum_bad;
         break;
     default:
         return ym_status_agree(ym_grid_comm(ym_geom_grid(ym_gauge_geom(u))),

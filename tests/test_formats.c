@@ -19,6 +19,7 @@
 #include "ym_milc.h"
 #include "ym_nersc.h"
 #include "ym_openqcd.h"
+#include "ym_raw.h"
 
 static int g_rank;
 static int g_pd[4];
@@ -760,6 +761,58 @@ static void accept_bad_checksum(void)
     }
 }
 
+/* The ymflow raw reader takes the same flag (as the fuzz harnesses do):
+ * a flipped checksum digit is refused, then accepted and flagged. */
+static void raw_accept_bad_checksum(void)
+{
+    const int L[4] = {4, 4, 4, 4};
+    test_lat a;
+    char p[600], d[700];
+    snprintf(p, sizeof p, "%s/good.raw", g_tmp);
+    snprintf(d, sizeof d, "%s/badsum.raw", g_tmp);
+    int st = test_lat_create(&a, MPI_COMM_WORLD, L, g_pd, 1, NULL, 2);
+    if (!st) st = ym_gauge_set_random(a.u, 9);
+    if (!st) st = ym_raw_write(a.u, p, 1);
+    /* "checksum <8 hex> ...": change the first digit */
+    if (!st && !make_damaged(p, d, -1, -1, 0, "checksum ", "checksum X")) st = YM_EIO;
+    if (!st && g_rank == 0) {
+        /* X is not hexadecimal: put a digit that differs from the original */
+        FILE *f = fopen(d, "r+b");
+        char buf[256] = "";
+        if (f && fread(buf, 1, sizeof buf - 1, f) > 0) {
+            char *c = strstr(buf, "checksum X");
+            if (c) {
+                char orig = 0;
+                FILE *g = fopen(p, "rb");
+                if (g && fseek(g, c - buf + 9, SEEK_SET) == 0) orig = (char)getc(g);
+                if (g) fclose(g);
+                fseek(f, c - buf + 9, SEEK_SET);
+                putc(orig == '0' ? '1' : '0', f);
+            }
+        }
+        if (f) fclose(f);
+    }
+    ym_config_info info;
+    ym_grid *grid = NULL;
+    ym_geom *geom = NULL;
+    ym_gauge *u = NULL;
+    ym_error_clear();
+    int strict = st ? st : ym_config_read(MPI_COMM_WORLD, d, g_pd, 1, &grid, &geom, &u, &info);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", ym_errmsg());
+    int lax = st ? st
+                 : ym_config_read_flags(MPI_COMM_WORLD, d, g_pd, 1, YM_CONFIG_ACCEPT_BAD_CHECKSUM, &grid, &geom, &u,
+                                        &info);
+    tap_ok(strict == YM_EFORMAT && strstr(msg, "checksum") && lax == YM_OK && info.checksum_bad && !info.checksum_ok,
+           "raw with a damaged checksum: refused (%s), accepted on request and flagged", msg);
+    free_lat(grid, geom, u);
+    test_lat_free(&a);
+    if (g_rank == 0) {
+        unlink(p);
+        unlink(d);
+    }
+}
+
 /* ---- damaged files ----------------------------------------------------- */
 
 /* Copy src to dst (rank 0) keeping len bytes (len < 0: all) and then xor
@@ -912,6 +965,7 @@ int main(int argc, char **argv)
     convert_reference();
     writer_refusals();
     accept_bad_checksum();
+    raw_accept_bad_checksum();
     round_trip("raw-su3", w_raw, 0, 3, 0); /* detection and dispatch of the interim format */
     carry_records();
     metadata_round_trip();
