@@ -138,23 +138,17 @@ out:
     return st;
 }
 
+static int parse_file(const char *path, FILE *f, unsigned char *head, size_t got, long long size, void *out)
+{
+    (void)head;
+    (void)got;
+    return parse_lime(f, path, size, out);
+}
+
 int ym_ildg_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st) st = parse_lime(f, path, size, info);
-        if (f) fclose(f);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    /* nothing read ahead: the record scan seeks through the file */
+    return ym_io_read_header(comm, path, 0, parse_file, info, sizeof *info);
 }
 
 static int verify_scidac(const ym_geom *g, const char *path, unsigned char *buf, size_t site_bytes,

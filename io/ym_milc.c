@@ -128,85 +128,77 @@ static int read_sidecar(const char *path, ym_config_info *info)
     return YM_OK;
 }
 
+static int parse_header(const char *path, FILE *f, unsigned char *h, size_t got, long long size, void *out)
+{
+    ym_config_info *info = out;
+    int st = YM_OK;
+    (void)f;
+    if (!st && got < 4)
+        st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC magic number", path, size);
+    int swap = 0;
+    uint32_t magic = 0;
+    if (!st) {
+        if (get32(h, 0) != YM_MILC_MAGIC && get32(h, 0) != YM_MILC_MAGIC64 && get32(h, 0) != YM_MILC_MAGIC_OLD)
+            swap = 1;
+        magic = get32(h, swap);
+        if (magic != YM_MILC_MAGIC && magic != YM_MILC_MAGIC64 && magic != YM_MILC_MAGIC_OLD)
+            st = YM_ERROR(YM_EFORMAT,
+                          "%s: magic number %u (0x%08x), expected %d or %d (MILC v5) or 0x%x (MILC v1-4) in "
+                          "either byte order",
+                          path, get32(h, 0), get32(h, 0), YM_MILC_MAGIC, YM_MILC_MAGIC64, YM_MILC_MAGIC_OLD);
+    }
+    const int old = magic == YM_MILC_MAGIC_OLD;
+    const size_t hlen = old ? YM_MILC_HEADER_OLD : YM_MILC_HEADER;
+    if (!st && got < hlen)
+        st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC %s header (%zu)", path, size,
+                      old ? "v1-4" : "v5", hlen);
+    if (!st) {
+        info->precision = magic == YM_MILC_MAGIC64 ? 64 : 32;
+        info->big_endian = ym_io_is_little() ? swap : !swap;
+        info->milc_version = old ? 4 : 5;
+        for (int mu = 0; !st && mu < 4; ++mu) {
+            int32_t d = (int32_t)get32(h + 4 + 4 * mu, swap);
+            if (d < 1 || d > YM_LMAX)
+                st = YM_ERROR(YM_EFORMAT, "%s: dimension %d = %d is outside 1..%d", path, mu, (int)d, YM_LMAX);
+            info->L[mu] = d;
+        }
+        if (old) {
+            /* v1-4: magic, nx ny nz nt, then two floats (beta, kappa);
+             * no time stamp, site order or checksum. */
+            uint32_t b = get32(h + 20, swap), k = get32(h + 24, swap);
+            memcpy(&info->milc_beta, &b, 4);
+            memcpy(&info->milc_kappa, &k, 4);
+        } else {
+            uint32_t order = get32(h + 84, swap);
+            if (!st && order != 0)
+                st = YM_ERROR(YM_EFORMAT, "%s: site order %u, only 0 (natural, x fastest) is supported", path,
+                              order);
+            info->sum[0] = get32(h + 88, swap);
+            info->sum[1] = get32(h + 92, swap);
+        }
+    }
+    if (!st) {
+        info->format = YM_FMT_MILC;
+        info->N = 3;
+        info->rows = 3;
+        info->data_offset = (long long)hlen;
+        info->has_checksum = !old;
+        info->nchecksum = old ? 0 : 2;
+        snprintf(info->datatype, sizeof info->datatype, "MILC %s%s-precision SU(3)", old ? "v1-4 " : "",
+                 info->precision == 64 ? "double" : "single");
+        double want = (double)hlen + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * 18 *
+                                         (info->precision / 8);
+        if ((double)size != want)
+            st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for %dx%dx%dx%d (truncated or padded)", path,
+                          size, want, info->L[0], info->L[1], info->L[2], info->L[3]);
+    }
+    if (!st) st = read_sidecar(path, info);
+    return st;
+}
+
 int ym_milc_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        unsigned char h[YM_MILC_HEADER];
-        size_t got = 0;
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st) got = fread(h, 1, sizeof h, f);
-        if (!st && got < 4)
-            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC magic number", path, size);
-        int swap = 0;
-        uint32_t magic = 0;
-        if (!st) {
-            if (get32(h, 0) != YM_MILC_MAGIC && get32(h, 0) != YM_MILC_MAGIC64 && get32(h, 0) != YM_MILC_MAGIC_OLD)
-                swap = 1;
-            magic = get32(h, swap);
-            if (magic != YM_MILC_MAGIC && magic != YM_MILC_MAGIC64 && magic != YM_MILC_MAGIC_OLD)
-                st = YM_ERROR(YM_EFORMAT,
-                              "%s: magic number %u (0x%08x), expected %d or %d (MILC v5) or 0x%x (MILC v1-4) in "
-                              "either byte order",
-                              path, get32(h, 0), get32(h, 0), YM_MILC_MAGIC, YM_MILC_MAGIC64, YM_MILC_MAGIC_OLD);
-        }
-        const int old = magic == YM_MILC_MAGIC_OLD;
-        const size_t hlen = old ? YM_MILC_HEADER_OLD : YM_MILC_HEADER;
-        if (!st && got < hlen)
-            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC %s header (%zu)", path, size,
-                          old ? "v1-4" : "v5", hlen);
-        if (!st) {
-            info->precision = magic == YM_MILC_MAGIC64 ? 64 : 32;
-            info->big_endian = ym_io_is_little() ? swap : !swap;
-            info->milc_version = old ? 4 : 5;
-            for (int mu = 0; !st && mu < 4; ++mu) {
-                int32_t d = (int32_t)get32(h + 4 + 4 * mu, swap);
-                if (d < 1 || d > YM_LMAX)
-                    st = YM_ERROR(YM_EFORMAT, "%s: dimension %d = %d is outside 1..%d", path, mu, (int)d, YM_LMAX);
-                info->L[mu] = d;
-            }
-            if (old) {
-                /* v1-4: magic, nx ny nz nt, then two floats (beta, kappa);
-                 * no time stamp, site order or checksum. */
-                uint32_t b = get32(h + 20, swap), k = get32(h + 24, swap);
-                memcpy(&info->milc_beta, &b, 4);
-                memcpy(&info->milc_kappa, &k, 4);
-            } else {
-                uint32_t order = get32(h + 84, swap);
-                if (!st && order != 0)
-                    st = YM_ERROR(YM_EFORMAT, "%s: site order %u, only 0 (natural, x fastest) is supported", path,
-                                  order);
-                info->sum[0] = get32(h + 88, swap);
-                info->sum[1] = get32(h + 92, swap);
-            }
-        }
-        if (!st) {
-            info->format = YM_FMT_MILC;
-            info->N = 3;
-            info->rows = 3;
-            info->data_offset = (long long)hlen;
-            info->has_checksum = !old;
-            info->nchecksum = old ? 0 : 2;
-            snprintf(info->datatype, sizeof info->datatype, "MILC %s%s-precision SU(3)", old ? "v1-4 " : "",
-                     info->precision == 64 ? "double" : "single");
-            double want = (double)hlen + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * 18 *
-                                             (info->precision / 8);
-            if ((double)size != want)
-                st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for %dx%dx%dx%d (truncated or padded)", path,
-                              size, want, info->L[0], info->L[1], info->L[2], info->L[3]);
-        }
-        if (f) fclose(f);
-        if (!st) st = read_sidecar(path, info);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return ym_io_read_header(comm, path, YM_MILC_HEADER, parse_header, info, sizeof *info);
 }
 
 /* sum29/sum31 of this rank's site records (native order numbers), XORed
@@ -266,20 +258,6 @@ static int verify_accept(const ym_geom *g, const char *path, unsigned char *buf,
     return verify(g, path, buf, site_bytes, info, 1);
 }
 
-/* (1/N) Re tr U averaged, compensated (grid-independent). */
-static int link_trace(ym_gauge *u, double *tr)
-{
-    const ym_geom *g = ym_gauge_geom(u);
-    const int *in = ym_geom_interior(g);
-    int N = ym_gauge_N(u);
-    ym_sum acc = YM_SUM_INIT;
-    for (int i = 0; i < ym_geom_ninterior(g); ++i)
-        for (int mu = 0; mu < 4; ++mu) ym_sum_add(&acc, creal(ym_su_trace(N, ym_gauge_link(u, in[i], mu))));
-    double s;
-    int st = ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(g)), &s);
-    *tr = s / (4.0 * N * (double)ym_grid_volume(ym_geom_grid(g)));
-    return st;
-}
 
 /* MILC's Schroedinger-functional boundary (generic_schroed's
  * set_boundary_fields): every spatial link at t = 0 is
@@ -421,7 +399,7 @@ int ym_milc_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsi
                                               path, 3 * info->plaquette, 3 * p.total, 3 * tol));
     if (info->has_link_trace) {
         double tr, ttol = info->link_trace_tol + (info->precision == 32 ? 3e-7 : 1e-12);
-        if ((st = link_trace(u, &tr))) return st;
+        if ((st = ym_io_link_trace(u, &tr))) return st;
         if (!(fabs(tr - info->link_trace) <= ttol))
             return ym_status_agree(comm, YM_ERROR(YM_EFORMAT,
                                                   "%s.info: gauge.nersc_linktr %.7f, links give %.7f (tolerance %.2g)",

@@ -108,30 +108,16 @@ static int parse_header(const char *path, char *text, long long fsize, ym_config
     return YM_OK;
 }
 
+static int parse_text(const char *path, FILE *f, unsigned char *head, size_t got, long long size, void *out)
+{
+    (void)f;
+    (void)got;
+    return parse_header(path, (char *)head, size, out);
+}
+
 int ym_nersc_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        char *text = NULL;
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st && !(text = malloc(HEADER_MAX + 1))) st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
-        if (!st) {
-            size_t n = fread(text, 1, HEADER_MAX, f);
-            text[n] = '\0';
-            st = parse_header(path, text, size, info);
-        }
-        free(text);
-        if (f) fclose(f);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return ym_io_read_header(comm, path, HEADER_MAX, parse_text, info, sizeof *info);
 }
 
 /* Local sum of the stored 32-bit words read in byte order big (1) or little. */
@@ -176,20 +162,6 @@ static int verify_sum(const ym_geom *g, const char *path, unsigned char *buf, si
     return YM_OK;
 }
 
-/* Compensated, so the value written does not depend on the process grid. */
-static int link_trace(ym_gauge *u, double *tr)
-{
-    const ym_geom *g = ym_gauge_geom(u);
-    const int *in = ym_geom_interior(g);
-    int N = ym_gauge_N(u);
-    ym_sum acc = YM_SUM_INIT;
-    for (int i = 0; i < ym_geom_ninterior(g); ++i)
-        for (int mu = 0; mu < 4; ++mu) ym_sum_add(&acc, creal(ym_su_trace(N, ym_gauge_link(u, in[i], mu))));
-    double s;
-    int st = ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(g)), &s);
-    *tr = s / (4.0 * N * (double)ym_grid_volume(ym_geom_grid(g)));
-    return st;
-}
 
 /* GLU's 8-real SU(3) link (4D_SU3_GAUGE_SMALL): p = Re, Im U01, Re, Im U02,
  * Re, Im U10, arg U00, arg U20. |U00| and |U20| follow from unit rows /
@@ -264,7 +236,7 @@ int ym_nersc_read(ym_gauge *u, const char *path, ym_config_info *info)
     ym_plaquette p;
     double tr;
     if ((st = ym_gauge_plaquette(u, &p))) return st;
-    if ((st = link_trace(u, &tr))) return st;
+    if ((st = ym_io_link_trace(u, &tr))) return st;
     info->plaquette_read = p.total;
     /* Headers print about 10 significant digits; single precision data
      * moves the plaquette by ~1e-7. */
@@ -432,7 +404,7 @@ int ym_nersc_write_ex(ym_gauge *u, const char *path, int rows, int overwrite, co
                                               path, mlen, HEADER_MAX));
     }
     st = ym_gauge_plaquette(u, &p);
-    if (!st) st = link_trace(u, &tr);
+    if (!st) st = ym_io_link_trace(u, &tr);
     if (st) {
         free(meta);
         return st;

@@ -56,37 +56,26 @@ static int parse_header(const char *path, const char *text, size_t len, ym_raw_h
     return YM_OK;
 }
 
+static int parse_file(const char *path, FILE *f, unsigned char *text, size_t n, long long size, void *out)
+{
+    ym_raw_header *h = out;
+    (void)f;
+    if (n == 0) return YM_ERROR(YM_EFORMAT, "%s: empty file", path);
+    /* a NUL inside the header reads as "no end line" */
+    int st = parse_header(path, (const char *)text, n, h);
+    if (st == YM_OK) {
+        double bytes = (double)h->L[0] * h->L[1] * h->L[2] * h->L[3] * 4.0 * h->N * h->N * 16.0;
+        double want = (double)h->data_offset + bytes;
+        if ((double)size != want)
+            st = YM_ERROR(YM_EFORMAT, "%s: size is %lld bytes but the header implies %.0f (truncated or padded)", path,
+                          size, want);
+    }
+    return st;
+}
+
 int ym_raw_read_header(MPI_Comm comm, const char *path, ym_raw_header *h)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(h, 0, sizeof *h);
-    if (rank == 0) {
-        struct stat sb;
-        FILE *f = NULL;
-        if (stat(path, &sb) != 0) st = YM_ERROR(YM_EIO, "%s: cannot open: %s", path, strerror(errno));
-        else if (S_ISDIR(sb.st_mode)) st = YM_ERROR(YM_EIO, "%s: is a directory", path);
-        else if (!(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open: %s", path, strerror(errno));
-        if (st == YM_OK) {
-            char text[HEADER_MAX + 1];
-            size_t n = fread(text, 1, HEADER_MAX, f);
-            text[n] = '\0';
-            if (n == 0) st = YM_ERROR(YM_EFORMAT, "%s: empty file", path);
-            else st = parse_header(path, text, n, h); /* a NUL inside the header reads as "no end line" */
-            if (st == YM_OK) {
-                double bytes = (double)h->L[0] * h->L[1] * h->L[2] * h->L[3] * 4.0 * h->N * h->N * 16.0;
-                double want = (double)h->data_offset + bytes;
-                if ((double)sb.st_size != want)
-                    st = YM_ERROR(YM_EFORMAT, "%s: size is %lld bytes but the header implies %.0f (truncated or padded)",
-                                  path, (long long)sb.st_size, want);
-            }
-        }
-        if (f) fclose(f);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(h, (int)sizeof *h, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return ym_io_read_header(comm, path, HEADER_MAX, parse_file, h, sizeof *h);
 }
 
 int ym_raw_read(ym_gauge *u, const char *path) { return ym_raw_read_flags(u, path, 0, NULL); }
