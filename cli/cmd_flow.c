@@ -51,7 +51,8 @@ static const char *usage =
     "  --rho r                instanton size (default: ymflow instanton's default)\n"
     "  --grid AxBxCxD|auto    MPI process grid (default auto)\n"
     "  --out FILE.csv         observables (default flow.csv)\n"
-    "  --config-out FILE      write the final configuration (ILDG, 64-bit)\n"
+    "  --config-out FILE      write the final configuration (ILDG, 64-bit, with the effective\n"
+    "                         parameters in a ymflow-parameters record)\n"
     "  --checkpoint PREFIX    checkpoint files PREFIX.state, PREFIX.card, PREFIX.<step>.ildg\n"
     "  --checkpoint-every K   write a checkpoint every K steps (default 0 = never)\n"
     "  --resume               continue from the checkpoint (parameters must match)\n"
@@ -296,6 +297,23 @@ static void sb_card(sbuf *b, const ym_param *t, int n, const char *prefix)
     fclose(f);
     sb_printf(b, "%s", mem ? mem : "");
     free(mem);
+}
+
+/* The same parameters as "section.key = value" lines: the metadata written
+ * into configuration files (NERSC headers have no sections). */
+static void sb_card_lines(sbuf *b, const ym_param *t, int n)
+{
+    sbuf ini = {0};
+    char sec[256] = "";
+    sb_card(&ini, t, n, "");
+    if (ini.oom) b->oom = 1;
+    for (char *p = ini.s, *e; p && *p; p = *e ? e + 1 : e) {
+        e = p + strcspn(p, "\n");
+        int l = (int)(e - p);
+        if (l >= 2 && p[0] == '[' && p[l - 1] == ']') snprintf(sec, sizeof sec, "%.*s", l - 2, p + 1);
+        else if (l) sb_printf(b, "%s.%.*s\n", sec, l, p);
+    }
+    free(ini.s);
 }
 
 static int parse_times(const char *s, const char *what, double *times, int *n)
@@ -800,7 +818,14 @@ int cmd_flow(int argc, char **argv)
         else st = write_text_atomic(comm, p.out, force, b.s);
         free(b.s);
     }
-    if (!st && *p.config_out) st = ym_ildg_write(u, p.config_out, 64, force);
+    if (!st && *p.config_out) {
+        /* the configuration records the parameters that produced it */
+        sbuf mb = {0};
+        sb_card_lines(&mb, eff, neff);
+        if (mb.oom) st = YM_ERROR(YM_ENOMEM, "out of memory");
+        else st = ym_ildg_write_ex(u, p.config_out, 64, force, mb.s, NULL);
+        free(mb.s);
+    }
     if (dump) {
         int st2 = ym_dump_close(dump, !st);
         if (!st) st = st2;

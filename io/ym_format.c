@@ -24,6 +24,7 @@ const char *ym_format_name(ym_format f)
     case YM_FMT_MILC: return "milc";
     case YM_FMT_OPENQCD: return "openqcd";
     case YM_FMT_HIREP: return "hirep";
+    case YM_FMT_HEADERLESS: return "headerless";
     default: return "unknown";
     }
 }
@@ -116,7 +117,8 @@ int ym_config_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
     case YM_FMT_HIREP: return ym_hirep_read_header(comm, path, info);
     default:
         return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: unknown format (not LIME/ILDG, NERSC, MILC, openQCD, "
-                                                          "HiRep or ymflow raw)",
+                                                          "HiRep or ymflow raw; headerless links need their layout given: "
+                                                          "--headerless)",
                                               path));
     }
 }
@@ -131,9 +133,13 @@ int ym_config_read_into(ym_gauge *u, const char *path, ym_config_info *info)
     case YM_FMT_MILC: st = ym_milc_read_flags(u, path, info, info->flags); break;
     case YM_FMT_OPENQCD: st = ym_openqcd_read_flags(u, path, info, info->flags); break;
     case YM_FMT_HIREP: st = ym_hirep_read(u, path, info); break;
+    case YM_FMT_HEADERLESS:
+        /* nothing stored to check: size (header), finiteness and unitarity */
+        st = ym_io_read_links(u, path, info, NULL, NULL);
+        break;
     case YM_FMT_RAW:
-        st = ym_raw_read(u, path);
-        if (!st) info->checksum_ok = 1;
+        st = ym_raw_read_flags(u, path, info->flags, &info->checksum_bad);
+        if (!st) info->checksum_ok = !info->checksum_bad;
         break;
     default:
         return ym_status_agree(ym_grid_comm(ym_geom_grid(ym_gauge_geom(u))),
@@ -159,10 +165,86 @@ int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, 
 int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags, ym_grid **grid,
                          ym_geom **geom, ym_gauge **u, ym_config_info *info)
 {
+    return ym_config_read_layout(comm, path, pd, depth, flags, NULL, grid, geom, u, info);
+}
+
+int ym_headerless_parse(const char *s, ym_headerless *h)
+{
+    char buf[256];
+    int haveN = 0, haveL = 0, haveT = 0;
+    memset(h, 0, sizeof *h);
+    if (!s || snprintf(buf, sizeof buf, "%s", s) >= (int)sizeof buf)
+        return YM_ERROR(YM_EINVAL, "headerless: layout missing or too long");
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *end;
+        if (!strncmp(t, "N=", 2)) {
+            long n = strtol(t + 2, &end, 10);
+            if (end == t + 2 || *end || n < 1 || n > YM_NMAX)
+                return YM_ERROR(YM_EINVAL, "headerless: '%s': N must be an integer in 1..%d", t, YM_NMAX);
+            h->N = (int)n;
+            haveN = 1;
+        } else if (!strncmp(t, "dims=", 5)) {
+            int st = ym_parse_dims(t + 5, "headerless: dims", h->L);
+            if (st) return st;
+            haveL = 1;
+        } else if (strlen(t) == 5 && t[0] == 'f' && (!strncmp(t + 1, "64", 2) || !strncmp(t + 1, "32", 2)) &&
+                   (!strcmp(t + 3, "be") || !strcmp(t + 3, "le"))) {
+            h->precision = t[1] == '6' ? 64 : 32;
+            h->big_endian = t[3] == 'b';
+            haveT = 1;
+        } else
+            return YM_ERROR(YM_EINVAL, "headerless: '%s' is not N=<n>, dims=AxBxCxD or f64be|f64le|f32be|f32le", t);
+    }
+    if (!haveN || !haveL || !haveT)
+        return YM_ERROR(YM_EINVAL, "headerless: '%s' lacks %s (example: N=2,dims=4x4x4x8,f64be)", s,
+                        !haveN ? "N=<n>" : !haveL ? "dims=AxBxCxD" : "the number type (f64be, f64le, f32be, f32le)");
+    return YM_OK;
+}
+
+int ym_headerless_read_header(MPI_Comm comm, const char *path, const ym_headerless *h, ym_config_info *info)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    memset(info, 0, sizeof *info);
+    if (h->N < 1 || h->N > YM_NMAX || (h->precision != 32 && h->precision != 64))
+        return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "%s: headerless layout: N = %d, precision %d", path, h->N,
+                                              h->precision));
+    for (int mu = 0; mu < 4; ++mu)
+        if (h->L[mu] < 1 || h->L[mu] > YM_LMAX)
+            return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "%s: headerless layout: extent %d = %d", path, mu, h->L[mu]));
+    if (rank == 0) {
+        long long size = 0;
+        st = ym_io_file_size(path, &size);
+        double want = (double)h->L[0] * h->L[1] * h->L[2] * h->L[3] * 4.0 * h->N * h->N * 2 * (h->precision / 8);
+        if (!st && (double)size != want)
+            st = YM_ERROR(YM_EFORMAT,
+                          "%s: %lld bytes, but a headerless SU(%d) %dx%dx%dx%d f%d%s file has %.0f (V*4*N^2*2*%d); "
+                          "wrong layout?",
+                          path, size, h->N, h->L[0], h->L[1], h->L[2], h->L[3], h->precision,
+                          h->big_endian ? "be" : "le", want, h->precision / 8);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    info->format = YM_FMT_HEADERLESS;
+    info->N = h->N;
+    info->rows = h->N;
+    memcpy(info->L, h->L, sizeof info->L);
+    info->precision = h->precision;
+    info->big_endian = h->big_endian;
+    info->data_offset = 0;
+    snprintf(info->datatype, sizeof info->datatype, "SU(%d) f%d%s (user layout)", h->N, h->precision,
+             h->big_endian ? "be" : "le");
+    return YM_OK;
+}
+
+int ym_config_read_layout(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags,
+                          const ym_headerless *layout, ym_grid **grid, ym_geom **geom, ym_gauge **u,
+                          ym_config_info *info)
+{
     *grid = NULL;
     *geom = NULL;
     *u = NULL;
-    int st = ym_config_read_header(comm, path, info);
+    int st = layout ? ym_headerless_read_header(comm, path, layout, info) : ym_config_read_header(comm, path, info);
     info->flags = flags;
     if (!st) st = ym_grid_create(grid, comm, info->L, pd, depth < 1 ? 1 : depth);
     if (!st) st = ym_geom_create(geom, *grid, depth < 1 ? 1 : depth, NULL);
@@ -176,5 +258,40 @@ int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int d
         *geom = NULL;
         *grid = NULL;
     }
+    return st;
+}
+
+int ym_config_read_metadata(MPI_Comm comm, const char *path, const ym_config_info *info, char **text)
+{
+    *text = NULL;
+    if (info->format == YM_FMT_NERSC) return ym_nersc_read_metadata(comm, path, text);
+    if (info->format != YM_FMT_ILDG && info->format != YM_FMT_SCIDAC) return YM_OK;
+    ym_lime_list x = YM_LIME_LIST_INIT;
+    int st = ym_ildg_read_extra(comm, path, &x);
+    size_t n = 0;
+    for (int i = 0; !st && i < x.n; ++i)
+        if (!strcmp(x.rec[i].type, YM_ILDG_METADATA)) n += (size_t)x.rec[i].length + 1;
+    char *out = NULL;
+    if (!st && n) {
+        out = malloc(n + 1);
+        st = ym_status_agree(comm, out ? YM_OK : YM_ERROR(YM_ENOMEM, "%s: out of memory", path));
+    }
+    size_t o = 0;
+    for (int i = 0; !st && out && i < x.n; ++i) {
+        const ym_lime_blob *r = &x.rec[i];
+        if (strcmp(r->type, YM_ILDG_METADATA) || !r->length) continue;
+        /* a NUL inside the record would end the text early: stop there */
+        size_t l = strnlen((const char *)r->data, (size_t)r->length);
+        memcpy(out + o, r->data, l);
+        o += l;
+        if (l && out[o - 1] != '\n') out[o++] = '\n';
+    }
+    if (out) out[o] = '\0';
+    ym_lime_list_free(&x);
+    if (st || !o) {
+        free(out);
+        out = NULL;
+    }
+    *text = out;
     return st;
 }

@@ -20,8 +20,19 @@ typedef enum {
     YM_FMT_NERSC,
     YM_FMT_MILC,
     YM_FMT_OPENQCD,
-    YM_FMT_HIREP   /* HiRep (read only) */
+    YM_FMT_HIREP,  /* HiRep (read only) */
+    YM_FMT_HEADERLESS /* links only, layout given by the caller (ym_headerless; read only) */
 } ym_format;
+
+/* The layout of a headerless file (links only, nothing to detect): sites x
+ * fastest, per site mu = x,y,z,t, each link N x N row-major (re, im), as
+ * precision-bit IEEE numbers in the given byte order. */
+typedef struct {
+    int N;
+    int L[4];
+    int precision;  /* 32 or 64 */
+    int big_endian;
+} ym_headerless;
 
 /* What a file header says and what reading found. */
 typedef struct {
@@ -54,11 +65,24 @@ typedef struct {
     uint32_t nersc_checksum;
     int milc_version;          /* MILC: 5 (20103/20104) or 4 (old 0xe7da header, no checksum) */
     float milc_beta, milc_kappa; /* MILC v1-4 header numbers (as stored) */
+    /* MILC Schroedinger-functional file (.info action.description says so;
+     * io/README.md): bc_flag and beta11 from the .info; after a read with
+     * YM_CONFIG_MILC_SF the boundary found: the t = 0 spatial links are
+     * c_t diag(e^{-i phi}, 1, e^{i phi}), kept as stored. */
+    int milc_sf, milc_sf_bc_flag;
+    double milc_sf_beta, milc_sf_ct, milc_sf_phi;
+    double milc_sf_u00[2]; /* the stored U00 (re, im) of those links, to restore them exactly */
 } ym_config_info;
 
 /* Accept a stored checksum that disagrees with the data (the read still
  * verifies sizes, plaquette, link trace and unitarity; checksum_bad tells). */
 #define YM_CONFIG_ACCEPT_BAD_CHECKSUM 0x1u
+/* Read a MILC Schroedinger-functional file: its t = 0 spatial links are the
+ * boundary field weighted by c_t (not SU(3)); they are checked against
+ * MILC's rule and kept as stored, so the field is not in SU(3) there.
+ * Without this flag such a file is refused. For reports (ymflow info), not
+ * for computations that assume SU(N) links. */
+#define YM_CONFIG_MILC_SF 0x2u
 
 /* Short name of a format ("ildg", "nersc", ...). Local. */
 const char *ym_format_name(ym_format f);
@@ -88,5 +112,32 @@ int ym_config_read(MPI_Comm comm, const char *path, const int pd[4], int depth, 
 /* ym_config_read with YM_CONFIG_* flags. Collective. */
 int ym_config_read_flags(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags, ym_grid **grid,
                          ym_geom **geom, ym_gauge **u, ym_config_info *info);
+
+/* Parse a layout "N=<n>,dims=<x>x<y>x<z>x<t>,<type>" (parts in any order;
+ * type f64be, f64le, f32be or f32le). Local. Errors: YM_EINVAL naming the
+ * part. */
+int ym_headerless_parse(const char *s, ym_headerless *h);
+
+/* Describe path as a headerless file of layout h in info (format
+ * YM_FMT_HEADERLESS, no checksum); the size must be exactly
+ * V * 4 * N^2 * 2 * precision/8. Collective (rank 0 looks).
+ * Errors: YM_EIO, YM_EFORMAT (size), YM_EINVAL (layout out of range). */
+int ym_headerless_read_header(MPI_Comm comm, const char *path, const ym_headerless *h, ym_config_info *info);
+
+/* ym_config_read_flags, reading path with the given layout instead of
+ * detecting its format when layout is not NULL. Collective. */
+int ym_config_read_layout(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags,
+                          const ym_headerless *layout, ym_grid **grid, ym_geom **geom, ym_gauge **u,
+                          ym_config_info *info);
+
+/* The metadata text a file carries (ymflow's effective parameters or a
+ * conversion's provenance, "section.key = value" lines): ILDG/SciDAC: the
+ * ymflow-parameters records (ym_ildg.h) concatenated; NERSC: the
+ * YMFLOW_PARAM_<k> header entries (ym_nersc.h). *text is malloc'd on every
+ * rank, NULL when the file has none (and for formats that cannot hold
+ * any: MILC, openQCD, HiRep, ymflow raw, headerless). info from
+ * ym_config_read_header. Collective. Errors: YM_EIO, YM_EFORMAT,
+ * YM_ENOMEM. */
+int ym_config_read_metadata(MPI_Comm comm, const char *path, const ym_config_info *info, char **text);
 
 #endif

@@ -10,56 +10,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int parse_header(const char *path, FILE *f, unsigned char *h, size_t got, long long size, void *out)
+{
+    ym_config_info *info = out;
+    int st = YM_OK;
+    (void)f;
+    if (got < YM_HIREP_HEADER)
+        return YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a HiRep header (%d)", path, size, YM_HIREP_HEADER);
+    int32_t ng = (int32_t)ym_io_be32(h);
+    if (ng < 2 || ng > YM_NMAX)
+        st = YM_ERROR(YM_EFORMAT, "%s: HiRep Ng = %d is outside 2..%d", path, (int)ng, YM_NMAX);
+    info->N = ng;
+    /* stored t, x, y, z */
+    for (int k = 0; !st && k < 4; ++k) {
+        int32_t d = (int32_t)ym_io_be32(h + 4 + 4 * k);
+        if (d < 1 || d > YM_LMAX)
+            st = YM_ERROR(YM_EFORMAT, "%s: HiRep dimension %d = %d is outside 1..%d", path, k, (int)d, YM_LMAX);
+        info->L[k == 0 ? 3 : k - 1] = d;
+    }
+    uint64_t pb = ym_io_be64(h + 20);
+    memcpy(&info->plaquette, &pb, 8);
+    info->has_plaquette = 1;
+    if (!st && !isfinite(info->plaquette))
+        st = YM_ERROR(YM_EFORMAT, "%s: HiRep plaquette is not a finite number", path);
+    if (!st) {
+        info->format = YM_FMT_HIREP;
+        info->precision = 64;
+        info->big_endian = 1;
+        info->rows = info->N;
+        info->data_offset = YM_HIREP_HEADER;
+        snprintf(info->datatype, sizeof info->datatype, "HiRep SU(%d) double", info->N);
+        double want = YM_HIREP_HEADER + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * info->N *
+                                            info->N * 16;
+        if ((double)size != want)
+            st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for HiRep SU(%d) %dx%dx%dx%d", path, size,
+                          want, info->N, info->L[0], info->L[1], info->L[2], info->L[3]);
+    }
+    return st;
+}
+
 int ym_hirep_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        unsigned char h[YM_HIREP_HEADER];
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st && fread(h, 1, sizeof h, f) != sizeof h)
-            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a HiRep header (%d)", path, size, YM_HIREP_HEADER);
-        if (!st) {
-            int32_t ng = (int32_t)ym_io_be32(h);
-            if (ng < 2 || ng > YM_NMAX)
-                st = YM_ERROR(YM_EFORMAT, "%s: HiRep Ng = %d is outside 2..%d", path, (int)ng, YM_NMAX);
-            info->N = ng;
-            /* stored t, x, y, z */
-            for (int k = 0; !st && k < 4; ++k) {
-                int32_t d = (int32_t)ym_io_be32(h + 4 + 4 * k);
-                if (d < 1 || d > YM_LMAX)
-                    st = YM_ERROR(YM_EFORMAT, "%s: HiRep dimension %d = %d is outside 1..%d", path, k, (int)d, YM_LMAX);
-                info->L[k == 0 ? 3 : k - 1] = d;
-            }
-            uint64_t pb = ym_io_be64(h + 20);
-            memcpy(&info->plaquette, &pb, 8);
-            info->has_plaquette = 1;
-            if (!st && !isfinite(info->plaquette))
-                st = YM_ERROR(YM_EFORMAT, "%s: HiRep plaquette is not a finite number", path);
-        }
-        if (!st) {
-            info->format = YM_FMT_HIREP;
-            info->precision = 64;
-            info->big_endian = 1;
-            info->rows = info->N;
-            info->data_offset = YM_HIREP_HEADER;
-            snprintf(info->datatype, sizeof info->datatype, "HiRep SU(%d) double", info->N);
-            double want = YM_HIREP_HEADER + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * info->N *
-                                                info->N * 16;
-            if ((double)size != want)
-                st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for HiRep SU(%d) %dx%dx%dx%d", path, size,
-                              want, info->N, info->L[0], info->L[1], info->L[2], info->L[3]);
-        }
-        if (f) fclose(f);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return ym_io_read_header(comm, path, YM_HIREP_HEADER, parse_header, info, sizeof *info);
 }
 
 int ym_hirep_read(ym_gauge *u, const char *path, ym_config_info *info)

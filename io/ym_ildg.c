@@ -138,23 +138,17 @@ out:
     return st;
 }
 
+static int parse_file(const char *path, FILE *f, unsigned char *head, size_t got, long long size, void *out)
+{
+    (void)head;
+    (void)got;
+    return parse_lime(f, path, size, out);
+}
+
 int ym_ildg_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st) st = parse_lime(f, path, size, info);
-        if (f) fclose(f);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    /* nothing read ahead: the record scan seeks through the file */
+    return ym_io_read_header(comm, path, 0, parse_file, info, sizeof *info);
 }
 
 static int verify_scidac(const ym_geom *g, const char *path, unsigned char *buf, size_t site_bytes,
@@ -179,7 +173,105 @@ int ym_ildg_read(ym_gauge *u, const char *path, ym_config_info *info)
     return ym_io_read_links(u, path, info, verify_scidac, NULL);
 }
 
+int ym_ildg_generated(const char *type)
+{
+    static const char *gen[] = {"ildg-format",     "ildg-binary-data",        "scidac-binary-data",
+                                "scidac-checksum", "scidac-private-file-xml", "scidac-private-record-xml"};
+    for (size_t k = 0; k < sizeof gen / sizeof gen[0]; ++k)
+        if (!strcmp(type, gen[k])) return 1;
+    return 0;
+}
+
+int ym_ildg_read_extra(MPI_Comm comm, const char *path, ym_lime_list *extra)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    ym_lime_list_free(extra);
+    if (rank == 0) {
+        long long size = 0, total = 0;
+        FILE *f = NULL;
+        ym_lime_record *rec = NULL;
+        int nrec = 0;
+        st = ym_io_file_size(path, &size);
+        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
+        if (!st) st = ym_lime_scan(f, path, size, &rec, &nrec);
+        for (int i = 0; !st && i < nrec; ++i) {
+            if (ym_ildg_generated(rec[i].type)) continue;
+            total += rec[i].length;
+            if (total > YM_ILDG_EXTRA_MAX) {
+                st = YM_ERROR(YM_EFORMAT, "%s: records other than the binary data exceed %lld bytes (at '%s')", path,
+                              YM_ILDG_EXTRA_MAX, rec[i].type);
+                break;
+            }
+            unsigned char *buf = malloc((size_t)rec[i].length + 1);
+            if (!buf) st = YM_ERROR(YM_ENOMEM, "%s: out of memory for LIME record '%s'", path, rec[i].type);
+            else if (fseeko(f, (off_t)rec[i].offset, SEEK_SET) != 0 ||
+                     fread(buf, 1, (size_t)rec[i].length, f) != (size_t)rec[i].length)
+                st = YM_ERROR(YM_EIO, "%s: cannot read LIME record '%s'", path, rec[i].type);
+            else if (!rec[i].type[0])
+                st = YM_ERROR(YM_EFORMAT, "%s: LIME record %d has an empty type", path, i);
+            else
+                st = ym_lime_list_add(extra, rec[i].type, buf, rec[i].length);
+            free(buf);
+        }
+        free(rec);
+        if (f) fclose(f);
+        if (st) ym_lime_list_free(extra);
+    }
+    st = ym_status_agree(comm, st);
+    if (!st) st = ym_lime_list_bcast(extra, 0, comm);
+    return st;
+}
+
+/* Growable byte buffer for the LIME records around the binary data. */
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} bytes;
+
+static void put(bytes *b, const void *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->n + n > b->cap) {
+        size_t cap = 2 * (b->n + n) + 4096;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+static void put_record(bytes *b, const char *type, const void *data, long long len, int mb, int me)
+{
+    unsigned char h[YM_LIME_HEADER];
+    static const unsigned char zero[8] = {0};
+    ym_lime_header(h, len, type, mb, me);
+    put(b, h, sizeof h);
+    if (len) put(b, data, (size_t)len);
+    put(b, zero, (size_t)((8 - len % 8) % 8));
+}
+
+/* Index of the first carried record of type, or -1. */
+static int carried(const ym_lime_list *x, const char *type)
+{
+    for (int i = 0; x && i < x->n; ++i)
+        if (!strcmp(x->rec[i].type, type)) return i;
+    return -1;
+}
+
 int ym_ildg_write(ym_gauge *u, const char *path, int precision, int overwrite)
+{
+    return ym_ildg_write_ex(u, path, precision, overwrite, NULL, NULL);
+}
+
+int ym_ildg_write_ex(ym_gauge *u, const char *path, int precision, int overwrite, const char *metadata,
+                     const ym_lime_list *extra)
 {
     const ym_geom *g = ym_gauge_geom(u);
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
@@ -199,8 +291,10 @@ int ym_ildg_write(ym_gauge *u, const char *path, int precision, int overwrite)
     uint32_t s[2];
     ym_io_scidac_sums(g, buf, site_bytes, s);
 
-    /* Records: message 1 = SciDAC file XML; message 2 = record XML,
-     * ildg-format, binary data, checksum (the layout QIO and tmLQCD use). */
+    /* Records: message 1 = SciDAC file XML (+ user file XML); message 2 =
+     * record XML (+ user record XML), ildg-format (+ ildg-data-lfn), binary
+     * data, checksum (the layout QIO and tmLQCD use); then one message per
+     * metadata or carried record. */
     char x1[512], x2[512], x3[512], x4[256];
     snprintf(x1, sizeof x1,
              "<?xml version=\"1.0\" encoding=\"UTF-8\"?><scidacFile><version>1.1</version><spacetime>4</spacetime>"
@@ -220,29 +314,39 @@ int ym_ildg_write(ym_gauge *u, const char *path, int precision, int overwrite)
              "<?xml version=\"1.0\" encoding=\"UTF-8\"?><scidacChecksum><version>1.0</version><suma>%08x</suma>"
              "<sumb>%08x</sumb></scidacChecksum>",
              s[0], s[1]);
-    const char *text[3] = {x1, x2, x3};
-    const char *types[3] = {"scidac-private-file-xml", "scidac-private-record-xml", "ildg-format"};
-    unsigned char head[3 * (YM_LIME_HEADER + 520) + YM_LIME_HEADER], tail[YM_LIME_HEADER + 264];
-    size_t hlen = 0;
-    for (int k = 0; k < 3; ++k) {
-        size_t n = strlen(text[k]), pad = (8 - n % 8) % 8;
-        ym_lime_header(head + hlen, (long long)n, types[k], k != 2, k == 0);
-        hlen += YM_LIME_HEADER;
-        memcpy(head + hlen, text[k], n);
-        memset(head + hlen + n, 0, pad);
-        hlen += n + pad;
-    }
+    const ym_lime_list *x = extra;
+    int has_meta = metadata && *metadata;
+    int ifx = carried(x, "scidac-file-xml"), irx = carried(x, "scidac-record-xml"), ilfn = carried(x, "ildg-data-lfn");
+    bytes head = {0}, tail = {0};
+    put_record(&head, "scidac-private-file-xml", x1, (long long)strlen(x1), 1, ifx < 0);
+    if (ifx >= 0) put_record(&head, x->rec[ifx].type, x->rec[ifx].data, x->rec[ifx].length, 0, 1);
+    put_record(&head, "scidac-private-record-xml", x2, (long long)strlen(x2), 1, 0);
+    if (irx >= 0) put_record(&head, x->rec[irx].type, x->rec[irx].data, x->rec[irx].length, 0, 0);
+    put_record(&head, "ildg-format", x3, (long long)strlen(x3), 0, 0);
+    if (ilfn >= 0) put_record(&head, x->rec[ilfn].type, x->rec[ilfn].data, x->rec[ilfn].length, 0, 0);
     long long dlen = (long long)site_bytes * ym_grid_volume(ym_geom_grid(g));
-    ym_lime_header(head + hlen, dlen, "ildg-binary-data", 0, 0);
-    hlen += YM_LIME_HEADER;
-    size_t n4 = strlen(x4), tlen = 0;
-    ym_lime_header(tail, (long long)n4, "scidac-checksum", 0, 1);
-    tlen = YM_LIME_HEADER;
-    memcpy(tail + tlen, x4, n4);
-    tlen += n4;
-    memset(tail + tlen, 0, (8 - n4 % 8) % 8);
-    tlen += (8 - n4 % 8) % 8;
-    st = ym_io_write_sites(g, path, overwrite, head, hlen, buf, site_bytes, tail, tlen);
+    unsigned char dh[YM_LIME_HEADER];
+    ym_lime_header(dh, dlen, "ildg-binary-data", 0, 0);
+    put(&head, dh, sizeof dh);
+    put_record(&tail, "scidac-checksum", x4, (long long)strlen(x4), 0, 1);
+    if (has_meta) put_record(&tail, YM_ILDG_METADATA, metadata, (long long)strlen(metadata), 1, 1);
+    for (int i = 0; x && i < x->n; ++i) {
+        const ym_lime_blob *r = &x->rec[i];
+        if (i == ifx || i == irx || i == ilfn || ym_ildg_generated(r->type) ||
+            (has_meta && !strcmp(r->type, YM_ILDG_METADATA)))
+            continue;
+        put_record(&tail, r->type, r->data, r->length, 1, 1);
+    }
+    st = ym_status_agree(comm, head.oom || tail.oom ? YM_ERROR(YM_ENOMEM, "%s: out of memory for the records", path)
+                                                    : YM_OK);
+    /* Every rank places its links after the head: the lengths must agree. */
+    long long hl[2] = {(long long)head.n, -(long long)head.n};
+    if (!st) MPI_Allreduce(MPI_IN_PLACE, hl, 2, MPI_LONG_LONG, MPI_MAX, comm);
+    if (!st && hl[0] != -hl[1])
+        st = ym_status_agree(comm, YM_ERROR(YM_EINVAL, "%s: metadata or carried records differ between ranks", path));
+    if (!st) st = ym_io_write_sites(g, path, overwrite, head.p, head.n, buf, site_bytes, tail.p, tail.n);
+    free(head.p);
+    free(tail.p);
     free(buf);
     return st;
 }

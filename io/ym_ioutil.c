@@ -1,6 +1,7 @@
 /* Shared machinery of the configuration-file formats (see ym_ioutil.h). */
 #include "ym_ioutil.h"
 #include "ym_status.h"
+#include "ym_sum.h"
 
 #include <errno.h>
 #include <math.h>
@@ -47,6 +48,34 @@ int ym_io_file_size(const char *path, long long *size)
     if (stat(path, &sb) != 0) return YM_ERROR(YM_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(sb.st_mode)) return YM_ERROR(YM_EIO, "%s: is a directory", path);
     *size = (long long)sb.st_size;
+    return YM_OK;
+}
+
+int ym_io_read_header(MPI_Comm comm, const char *path, size_t max, ym_io_header_parser parse, void *out,
+                      size_t out_size)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    memset(out, 0, out_size);
+    if (rank == 0) {
+        long long size = 0;
+        FILE *f = NULL;
+        unsigned char *head = NULL;
+        size_t got = 0;
+        st = ym_io_file_size(path, &size);
+        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        if (!st && !(head = malloc(max + 1))) st = YM_ERROR(YM_ENOMEM, "%s: out of memory for the header", path);
+        if (!st) {
+            got = max ? fread(head, 1, max, f) : 0;
+            head[got] = '\0';
+            st = parse(path, f, head, got, size, out);
+        }
+        free(head);
+        if (f) fclose(f);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    MPI_Bcast(out, (int)out_size, MPI_BYTE, 0, comm);
     return YM_OK;
 }
 
@@ -340,3 +369,17 @@ int ym_io_read_links(ym_gauge *u, const char *path, ym_config_info *info, ym_io_
     return st;
 }
 
+
+int ym_io_link_trace(ym_gauge *u, double *tr)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    const int *in = ym_geom_interior(g);
+    int N = ym_gauge_N(u);
+    ym_sum acc = YM_SUM_INIT;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu) ym_sum_add(&acc, creal(ym_su_trace(N, ym_gauge_link(u, in[i], mu))));
+    double s;
+    int st = ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(g)), &s);
+    *tr = s / (4.0 * N * (double)ym_grid_volume(ym_geom_grid(g)));
+    return st;
+}

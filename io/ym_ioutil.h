@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ym_format.h"
 #include "ym_gauge.h"
@@ -24,6 +25,21 @@ uint64_t ym_io_be64(const unsigned char *p);
 
 /* Size of path in bytes, or YM_EIO (missing, a directory). Local. */
 int ym_io_file_size(const char *path, long long *size);
+
+/* A format's header parser, run on rank 0 by ym_io_read_header: head holds
+ * the first got bytes of the file (at most the max asked for, then a NUL,
+ * writable), f the open file (for formats that seek further), size its
+ * length; fills out. Returns a status with a message naming path. */
+typedef int (*ym_io_header_parser)(const char *path, FILE *f, unsigned char *head, size_t got, long long size,
+                                   void *out);
+
+/* The preamble every header reader shares: out (out_size bytes) is zeroed;
+ * rank 0 learns the size of path, opens it, reads up to max bytes and runs
+ * parse; the status is agreed and out broadcast from rank 0. Collective.
+ * Errors: YM_EIO (missing, a directory, unreadable), YM_ENOMEM, or
+ * parse's. */
+int ym_io_read_header(MPI_Comm comm, const char *path, size_t max, ym_io_header_parser parse, void *out,
+                      size_t out_size);
 
 /* Read this rank's block of site records (site_bytes each, global
  * lexicographic order x fastest, starting at byte offset of path) into a new
@@ -79,6 +95,11 @@ int ym_io_check_links(ym_gauge *u, const char *path, int reunit, double tol, dou
  * reductions it does itself; the caller agrees the status. */
 typedef int (*ym_io_verify)(const ym_geom *g, const char *path, unsigned char *buf, size_t site_bytes,
                             ym_config_info *info);
+
+/* (1/N) Re tr U averaged over all links, summed compensated so that the
+ * value does not depend on the process grid (NERSC LINK_TRACE, MILC
+ * gauge.nersc_linktr). Collective. Errors: YM_EMPI. */
+int ym_io_link_trace(ym_gauge *u, double *tr);
 
 /* Read the links described by info (data_offset, precision, rows,
  * big_endian) into u, whose N and extents must match; run pre / post (may be

@@ -95,3 +95,67 @@ void ym_lime_header(unsigned char h[YM_LIME_HEADER], long long len, const char *
     size_t n = strlen(type);
     memcpy(h + 16, type, n < 128 ? n : 128);
 }
+
+int ym_lime_list_add(ym_lime_list *l, const char *type, const void *data, long long length)
+{
+    size_t tl = type ? strlen(type) : 0;
+    if (tl == 0 || tl > 128) return YM_ERROR(YM_EINVAL, "LIME record type '%s' is empty or longer than 128 bytes", type ? type : "");
+    if (length < 0 || (length > 0 && !data)) return YM_ERROR(YM_EINVAL, "LIME record '%s': no payload", type);
+    ym_lime_blob *r = realloc(l->rec, sizeof *r * (size_t)(l->n + 1));
+    if (!r) return YM_ERROR(YM_ENOMEM, "out of memory for LIME record '%s'", type);
+    l->rec = r;
+    ym_lime_blob *b = &r[l->n];
+    memset(b->type, 0, sizeof b->type);
+    memcpy(b->type, type, tl);
+    b->length = length;
+    if (!(b->data = malloc((size_t)length + 1))) return YM_ERROR(YM_ENOMEM, "out of memory for LIME record '%s'", type);
+    if (length) memcpy(b->data, data, (size_t)length);
+    b->data[length] = '\0';
+    ++l->n;
+    return YM_OK;
+}
+
+void ym_lime_list_free(ym_lime_list *l)
+{
+    for (int i = 0; i < l->n; ++i) free(l->rec[i].data);
+    free(l->rec);
+    l->n = 0;
+    l->rec = NULL;
+}
+
+int ym_lime_list_bcast(ym_lime_list *l, int root, MPI_Comm comm)
+{
+    int rank, n = l->n, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Bcast(&n, 1, MPI_INT, root, comm);
+    if (rank != root) ym_lime_list_free(l);
+    for (int i = 0; i < n; ++i) {
+        char type[129];
+        long long len = 0;
+        if (rank == root) {
+            memcpy(type, l->rec[i].type, sizeof type);
+            len = l->rec[i].length;
+        }
+        MPI_Bcast(type, (int)sizeof type, MPI_CHAR, root, comm);
+        MPI_Bcast(&len, 1, MPI_LONG_LONG, root, comm);
+        unsigned char *buf = rank == root ? l->rec[i].data : malloc((size_t)len + 1);
+        int ok = buf != NULL, all;
+        MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, comm);
+        if (!all) {
+            if (rank != root) free(buf);
+            st = YM_ERROR(YM_ENOMEM, "out of memory broadcasting LIME record '%s'", type);
+            break;
+        }
+        /* in chunks: MPI counts are int */
+        for (long long off = 0; off < len; off += 1 << 30) {
+            long long k = len - off < (1 << 30) ? len - off : (1 << 30);
+            MPI_Bcast(buf + off, (int)k, MPI_BYTE, root, comm);
+        }
+        if (rank != root) {
+            type[128] = '\0';
+            if (!st) st = ym_lime_list_add(l, type, buf, len);
+            free(buf);
+        }
+    }
+    return ym_status_agree(comm, st);
+}

@@ -5,6 +5,7 @@
 #ifndef YM_LIME_H
 #define YM_LIME_H
 
+#include <mpi.h>
 #include <stdio.h>
 
 #define YM_LIME_MAGIC 0x456789abu
@@ -30,6 +31,30 @@ const ym_lime_record *ym_lime_find(const ym_lime_record *rec, int nrec, const ch
 /* Read a record's payload as a NUL-terminated string (at most max bytes,
  * else YM_EFORMAT). Local. *out: free() it. */
 int ym_lime_read_text(FILE *f, const char *path, const ym_lime_record *r, size_t max, char **out);
+
+/* LIME records held in memory: what a reader carries from one file to
+ * another without interpreting it (type and payload bytes unchanged). */
+typedef struct {
+    char type[129];
+    long long length;
+    unsigned char *data; /* length bytes, then a NUL (so text records print as strings) */
+} ym_lime_blob;
+
+typedef struct {
+    int n;
+    ym_lime_blob *rec;
+} ym_lime_list;
+
+#define YM_LIME_LIST_INIT {0, NULL}
+
+/* Append a copy of a record (type at most 128 bytes, not empty). Local.
+ * Errors: YM_EINVAL (type), YM_ENOMEM. */
+int ym_lime_list_add(ym_lime_list *l, const char *type, const void *data, long long length);
+/* Free the records and reset the list to empty. Local. */
+void ym_lime_list_free(ym_lime_list *l);
+/* Broadcast rank root's list to every rank of comm (the others' lists are
+ * replaced). Collective. Errors: YM_ENOMEM (agreed). */
+int ym_lime_list_bcast(ym_lime_list *l, int root, MPI_Comm comm);
 
 /* Fill a record header (payload length len, type, flags). Local. */
 void ym_lime_header(unsigned char h[YM_LIME_HEADER], long long len, const char *type, int mb, int me);

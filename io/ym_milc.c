@@ -7,6 +7,7 @@
 #include "ym_curv.h"
 #include "ym_sum.h"
 
+#include <complex.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,14 +66,13 @@ static int read_sidecar(const char *path, ym_config_info *info)
                 st = YM_ERROR(YM_EFORMAT, "%s: line %d: %s = '%s', the binary header says %d", ipath, lineno, key, val,
                               info->L[d]);
         } else if (!strcmp(key, "action.description") && strstr(val, "Schroedinger")) {
-            /* MILC's Schroedinger-functional files (e.g. lat.sample.5p7) fail
-             * both stored checksums and unitarity when read as order-0 v5
-             * links: their boundary layout is not the periodic one. */
-            st = YM_ERROR(YM_EFORMAT,
-                          "%s: line %d: %s: a Schroedinger-functional configuration, whose boundary-link layout "
-                          "ymflow does not know (read as a periodic v5 file it fails its checksums and unitarity); "
-                          "refused rather than read wrongly",
-                          ipath, lineno, val);
+            /* MILC's Schroedinger-functional files (lat.sample.5p7): the
+             * t = 0 spatial links hold the boundary field; see ym_milc_read_flags. */
+            info->milc_sf = 1;
+        } else if (!strcmp(key, "gauge.description") && strstr(val, "bc_flag")) {
+            info->milc_sf_bc_flag = atoi(strstr(val, "bc_flag") + 7);
+        } else if (!strcmp(key, "gauge.beta11")) {
+            info->milc_sf_beta = strtod(val, NULL);
         } else if (!strcmp(key, "checksums") && info->has_checksum) {
             unsigned a, b;
             if (sscanf(val, " \"%x %x\"", &a, &b) != 2 && sscanf(val, " %x %x", &a, &b) != 2)
@@ -128,85 +128,77 @@ static int read_sidecar(const char *path, ym_config_info *info)
     return YM_OK;
 }
 
+static int parse_header(const char *path, FILE *f, unsigned char *h, size_t got, long long size, void *out)
+{
+    ym_config_info *info = out;
+    int st = YM_OK;
+    (void)f;
+    if (!st && got < 4)
+        st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC magic number", path, size);
+    int swap = 0;
+    uint32_t magic = 0;
+    if (!st) {
+        if (get32(h, 0) != YM_MILC_MAGIC && get32(h, 0) != YM_MILC_MAGIC64 && get32(h, 0) != YM_MILC_MAGIC_OLD)
+            swap = 1;
+        magic = get32(h, swap);
+        if (magic != YM_MILC_MAGIC && magic != YM_MILC_MAGIC64 && magic != YM_MILC_MAGIC_OLD)
+            st = YM_ERROR(YM_EFORMAT,
+                          "%s: magic number %u (0x%08x), expected %d or %d (MILC v5) or 0x%x (MILC v1-4) in "
+                          "either byte order",
+                          path, get32(h, 0), get32(h, 0), YM_MILC_MAGIC, YM_MILC_MAGIC64, YM_MILC_MAGIC_OLD);
+    }
+    const int old = magic == YM_MILC_MAGIC_OLD;
+    const size_t hlen = old ? YM_MILC_HEADER_OLD : YM_MILC_HEADER;
+    if (!st && got < hlen)
+        st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC %s header (%zu)", path, size,
+                      old ? "v1-4" : "v5", hlen);
+    if (!st) {
+        info->precision = magic == YM_MILC_MAGIC64 ? 64 : 32;
+        info->big_endian = ym_io_is_little() ? swap : !swap;
+        info->milc_version = old ? 4 : 5;
+        for (int mu = 0; !st && mu < 4; ++mu) {
+            int32_t d = (int32_t)get32(h + 4 + 4 * mu, swap);
+            if (d < 1 || d > YM_LMAX)
+                st = YM_ERROR(YM_EFORMAT, "%s: dimension %d = %d is outside 1..%d", path, mu, (int)d, YM_LMAX);
+            info->L[mu] = d;
+        }
+        if (old) {
+            /* v1-4: magic, nx ny nz nt, then two floats (beta, kappa);
+             * no time stamp, site order or checksum. */
+            uint32_t b = get32(h + 20, swap), k = get32(h + 24, swap);
+            memcpy(&info->milc_beta, &b, 4);
+            memcpy(&info->milc_kappa, &k, 4);
+        } else {
+            uint32_t order = get32(h + 84, swap);
+            if (!st && order != 0)
+                st = YM_ERROR(YM_EFORMAT, "%s: site order %u, only 0 (natural, x fastest) is supported", path,
+                              order);
+            info->sum[0] = get32(h + 88, swap);
+            info->sum[1] = get32(h + 92, swap);
+        }
+    }
+    if (!st) {
+        info->format = YM_FMT_MILC;
+        info->N = 3;
+        info->rows = 3;
+        info->data_offset = (long long)hlen;
+        info->has_checksum = !old;
+        info->nchecksum = old ? 0 : 2;
+        snprintf(info->datatype, sizeof info->datatype, "MILC %s%s-precision SU(3)", old ? "v1-4 " : "",
+                 info->precision == 64 ? "double" : "single");
+        double want = (double)hlen + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * 18 *
+                                         (info->precision / 8);
+        if ((double)size != want)
+            st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for %dx%dx%dx%d (truncated or padded)", path,
+                          size, want, info->L[0], info->L[1], info->L[2], info->L[3]);
+    }
+    if (!st) st = read_sidecar(path, info);
+    return st;
+}
+
 int ym_milc_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        unsigned char h[YM_MILC_HEADER];
-        size_t got = 0;
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st) got = fread(h, 1, sizeof h, f);
-        if (!st && got < 4)
-            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC magic number", path, size);
-        int swap = 0;
-        uint32_t magic = 0;
-        if (!st) {
-            if (get32(h, 0) != YM_MILC_MAGIC && get32(h, 0) != YM_MILC_MAGIC64 && get32(h, 0) != YM_MILC_MAGIC_OLD)
-                swap = 1;
-            magic = get32(h, swap);
-            if (magic != YM_MILC_MAGIC && magic != YM_MILC_MAGIC64 && magic != YM_MILC_MAGIC_OLD)
-                st = YM_ERROR(YM_EFORMAT,
-                              "%s: magic number %u (0x%08x), expected %d or %d (MILC v5) or 0x%x (MILC v1-4) in "
-                              "either byte order",
-                              path, get32(h, 0), get32(h, 0), YM_MILC_MAGIC, YM_MILC_MAGIC64, YM_MILC_MAGIC_OLD);
-        }
-        const int old = magic == YM_MILC_MAGIC_OLD;
-        const size_t hlen = old ? YM_MILC_HEADER_OLD : YM_MILC_HEADER;
-        if (!st && got < hlen)
-            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than a MILC %s header (%zu)", path, size,
-                          old ? "v1-4" : "v5", hlen);
-        if (!st) {
-            info->precision = magic == YM_MILC_MAGIC64 ? 64 : 32;
-            info->big_endian = ym_io_is_little() ? swap : !swap;
-            info->milc_version = old ? 4 : 5;
-            for (int mu = 0; !st && mu < 4; ++mu) {
-                int32_t d = (int32_t)get32(h + 4 + 4 * mu, swap);
-                if (d < 1 || d > YM_LMAX)
-                    st = YM_ERROR(YM_EFORMAT, "%s: dimension %d = %d is outside 1..%d", path, mu, (int)d, YM_LMAX);
-                info->L[mu] = d;
-            }
-            if (old) {
-                /* v1-4: magic, nx ny nz nt, then two floats (beta, kappa);
-                 * no time stamp, site order or checksum. */
-                uint32_t b = get32(h + 20, swap), k = get32(h + 24, swap);
-                memcpy(&info->milc_beta, &b, 4);
-                memcpy(&info->milc_kappa, &k, 4);
-            } else {
-                uint32_t order = get32(h + 84, swap);
-                if (!st && order != 0)
-                    st = YM_ERROR(YM_EFORMAT, "%s: site order %u, only 0 (natural, x fastest) is supported", path,
-                                  order);
-                info->sum[0] = get32(h + 88, swap);
-                info->sum[1] = get32(h + 92, swap);
-            }
-        }
-        if (!st) {
-            info->format = YM_FMT_MILC;
-            info->N = 3;
-            info->rows = 3;
-            info->data_offset = (long long)hlen;
-            info->has_checksum = !old;
-            info->nchecksum = old ? 0 : 2;
-            snprintf(info->datatype, sizeof info->datatype, "MILC %s%s-precision SU(3)", old ? "v1-4 " : "",
-                     info->precision == 64 ? "double" : "single");
-            double want = (double)hlen + (double)info->L[0] * info->L[1] * info->L[2] * info->L[3] * 4 * 18 *
-                                             (info->precision / 8);
-            if ((double)size != want)
-                st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for %dx%dx%dx%d (truncated or padded)", path,
-                              size, want, info->L[0], info->L[1], info->L[2], info->L[3]);
-        }
-        if (f) fclose(f);
-        if (!st) st = read_sidecar(path, info);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return ym_io_read_header(comm, path, YM_MILC_HEADER, parse_header, info, sizeof *info);
 }
 
 /* sum29/sum31 of this rank's site records (native order numbers), XORed
@@ -246,8 +238,11 @@ static int verify(const ym_geom *g, const char *path, unsigned char *buf, size_t
     info->checksum_ok = s[0] == info->sum[0] && s[1] == info->sum[1];
     info->checksum_bad = !info->checksum_ok;
     if (!info->checksum_ok && !accept)
-        return YM_ERROR(YM_EFORMAT, "%s: MILC checksum mismatch: stored %x %x, data %x %x", path, info->sum[0],
-                        info->sum[1], s[0], s[1]);
+        return YM_ERROR(YM_EFORMAT, "%s: MILC checksum mismatch: stored %x %x, data %x %x%s", path, info->sum[0],
+                        info->sum[1], s[0], s[1],
+                        info->milc_sf ? " (a Schroedinger-functional file; no known rule reproduces its stored sums: "
+                                        "--accept-bad-checksum reads it anyway)"
+                                      : "");
     return YM_OK;
 }
 
@@ -263,29 +258,129 @@ static int verify_accept(const ym_geom *g, const char *path, unsigned char *buf,
     return verify(g, path, buf, site_bytes, info, 1);
 }
 
-/* (1/N) Re tr U averaged, compensated (grid-independent). */
-static int link_trace(ym_gauge *u, double *tr)
+
+/* MILC's Schroedinger-functional boundary (generic_schroed's
+ * set_boundary_fields): every spatial link at t = 0 is
+ * c_t diag(e^{-i phi}, 1, e^{i phi}) with c_t = 1 - (0.534 + c_t11)/beta
+ * and phi = pi/(6 nx) (bc_flag 2), pi/(3 nx) (bc_flag 1) or 0 (bc_flag 0):
+ * the boundary-plaquette weight c_t is folded into the links. Runs after
+ * the checksum on native numbers: checks every such link has that form
+ * with one c_t and phi, records them, and puts unit links in their place so
+ * that the bulk goes through the usual SU(3) checks (the stored boundary is
+ * restored afterwards). */
+static int sf_boundary(const ym_geom *g, const char *path, unsigned char *buf, size_t site_bytes,
+                       ym_config_info *info)
 {
-    const ym_geom *g = ym_gauge_geom(u);
+    int st = verify(g, path, buf, site_bytes, info, (info->flags & YM_IO_ACCEPT_BAD_CHECKSUM) != 0);
     const int *in = ym_geom_interior(g);
-    int N = ym_gauge_N(u);
-    ym_sum acc = YM_SUM_INIT;
-    for (int i = 0; i < ym_geom_ninterior(g); ++i)
-        for (int mu = 0; mu < 4; ++mu) ym_sum_add(&acc, creal(ym_su_trace(N, ym_gauge_link(u, in[i], mu))));
-    double s;
-    int st = ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(g)), &s);
-    *tr = s / (4.0 * N * (double)ym_grid_volume(ym_geom_grid(g)));
-    return st;
+    const size_t link_bytes = site_bytes / 4;
+    const int dbl = info->precision == 64;
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    int64_t bad = -1;
+    double u00[2] = {NAN, NAN};
+    for (int i = 0; !st && i < ym_geom_ninterior(g); ++i) {
+        int x[4];
+        ym_geom_global_coords(g, in[i], x);
+        if (x[3] != 0) continue;
+        for (int mu = 0; mu < 3; ++mu) {
+            unsigned char *p = buf + (size_t)i * site_bytes + mu * link_bytes;
+            double v[18];
+            for (int k = 0; k < 18; ++k) {
+                if (dbl) memcpy(&v[k], p + 8 * k, 8);
+                else {
+                    float f;
+                    memcpy(&f, p + 4 * k, 4);
+                    v[k] = f;
+                }
+            }
+            /* diag(a, c, conj a) with c real and |a| = c */
+            int ok = 1;
+            for (int r = 0; r < 3; ++r)
+                for (int c = 0; c < 3; ++c)
+                    if (r != c && (v[2 * (3 * r + c)] != 0 || v[2 * (3 * r + c) + 1] != 0)) ok = 0;
+            double ct = v[8], ar = v[0], ai = v[1];
+            if (v[9] != 0 || v[16] != ar || v[17] != -ai || !(ct > 0) || fabs(hypot(ar, ai) - ct) > 1e-6 * ct) ok = 0;
+            if (!ok) {
+                bad = ym_geom_global_index(g, in[i]);
+                break;
+            }
+            double w[2] = {ct, atan2(-ai, ar)};
+            u00[0] = ar, u00[1] = ai;
+            for (int k = 0; k < 2; ++k) lo[k] = fmin(lo[k], w[k]), hi[k] = fmax(hi[k], w[k]);
+            /* unit link in its place for the SU(3) checks of the bulk */
+            for (int k = 0; k < 18; ++k) {
+                double e = k % 8 == 0 ? 1 : 0;
+                if (dbl) memcpy(p + 8 * k, &e, 8);
+                else {
+                    float f = (float)e;
+                    memcpy(p + 4 * k, &f, 4);
+                }
+            }
+        }
+    }
+    if (st) return st;
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT64_T, MPI_MAX, comm);
+    MPI_Allreduce(MPI_IN_PLACE, lo, 2, MPI_DOUBLE, MPI_MIN, comm);
+    MPI_Allreduce(MPI_IN_PLACE, hi, 2, MPI_DOUBLE, MPI_MAX, comm);
+    if (bad >= 0)
+        return YM_ERROR(YM_EFORMAT, "%s: Schroedinger-functional boundary link at site %lld is not c_t diag(e^{-i phi}, "
+                                    "1, e^{i phi})",
+                        path, (long long)bad);
+    /* float data: one value per file, so spreads are exact zeros */
+    if (hi[0] - lo[0] > 1e-7 || hi[1] - lo[1] > 1e-6)
+        return YM_ERROR(YM_EFORMAT, "%s: Schroedinger-functional boundary links differ (c_t %.9g..%.9g, phi %.9g..%.9g)",
+                        path, lo[0], hi[0], lo[1], hi[1]);
+    const double pi = 3.14159265358979323846;
+    int flag = info->milc_sf_bc_flag;
+    double want = flag == 2 ? pi / (6 * info->L[0]) : flag == 1 ? pi / (3 * info->L[0]) : 0;
+    if ((flag < 0 || flag > 2) || fabs(lo[1] - want) > 1e-6)
+        return YM_ERROR(YM_EFORMAT, "%s: Schroedinger-functional boundary phase %.9g, MILC's bc_flag %d gives %.9g", path,
+                        lo[1], flag, want);
+    info->milc_sf_ct = lo[0];
+    info->milc_sf_phi = lo[1];
+    /* ranks without t = 0 sites (t split) take the value of one that has
+     * them: max picks a stored value exactly */
+    long long src[2] = {isnan(u00[0]) ? -1 : ym_grid_rank(ym_geom_grid(g)), 0};
+    MPI_Allreduce(MPI_IN_PLACE, src, 1, MPI_LONG_LONG, MPI_MAX, comm);
+    MPI_Bcast(u00, 2, MPI_DOUBLE, (int)src[0], comm);
+    info->milc_sf_u00[0] = u00[0];
+    info->milc_sf_u00[1] = u00[1];
+    return YM_OK;
 }
 
 int ym_milc_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsigned flags)
 {
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_gauge_geom(u)));
+    if (info->milc_sf && !(flags & YM_CONFIG_MILC_SF))
+        return ym_status_agree(comm, YM_ERROR(YM_EFORMAT,
+                                              "%s: a MILC Schroedinger-functional configuration (%s.info): its t = 0 "
+                                              "spatial links are the c_t-weighted boundary field, not SU(3); refused "
+                                              "for computations (ymflow info reports it)",
+                                              path, path));
+    info->flags = flags;
     int st = ym_io_read_links(u, path, info, NULL,
-                              !info->has_checksum ? NULL
+                              info->milc_sf ? sf_boundary
+                              : !info->has_checksum ? NULL
                               : (flags & YM_IO_ACCEPT_BAD_CHECKSUM) ? verify_accept
                                                                       : verify_strict);
     if (st) return st;
-    MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_gauge_geom(u)));
+    if (info->milc_sf) {
+        /* restore the boundary as stored: c_t diag(e^{-i phi}, 1, e^{i phi}) */
+        const ym_geom *g = ym_gauge_geom(u);
+        const int *in = ym_geom_interior(g);
+        ym_cplx a = info->milc_sf_u00[0] + I * info->milc_sf_u00[1];
+        for (int i = 0; i < ym_geom_ninterior(g); ++i) {
+            int x[4];
+            ym_geom_global_coords(g, in[i], x);
+            for (int mu = 0; x[3] == 0 && mu < 3; ++mu) {
+                ym_cplx *l = ym_gauge_link(u, in[i], mu);
+                for (int k = 0; k < 9; ++k) l[k] = 0;
+                l[0] = a, l[4] = info->milc_sf_ct, l[8] = conj(a);
+            }
+        }
+        if ((st = ym_gauge_halo_update(u))) return st;
+    }
     ym_plaquette p;
     if ((st = ym_gauge_plaquette(u, &p))) return st;
     info->plaquette_read = p.total;
@@ -304,7 +399,7 @@ int ym_milc_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsi
                                               path, 3 * info->plaquette, 3 * p.total, 3 * tol));
     if (info->has_link_trace) {
         double tr, ttol = info->link_trace_tol + (info->precision == 32 ? 3e-7 : 1e-12);
-        if ((st = link_trace(u, &tr))) return st;
+        if ((st = ym_io_link_trace(u, &tr))) return st;
         if (!(fabs(tr - info->link_trace) <= ttol))
             return ym_status_agree(comm, YM_ERROR(YM_EFORMAT,
                                                   "%s.info: gauge.nersc_linktr %.7f, links give %.7f (tolerance %.2g)",

@@ -31,8 +31,8 @@ static int parse_header(const char *path, char *text, long long fsize, ym_config
     int have_dim[4] = {0, 0, 0, 0}, have_sum = 0, fp = 0; /* fp: 0 unknown, else bits, sign: big */
     char dtype[64] = "";
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char key[64], val[256];
-        if (sscanf(line, " %63[^= \t] = %255[^\r\n]", key, val) != 2) continue;
+        char key[64], val[1024];
+        if (sscanf(line, " %63[^= \t] = %1023[^\r\n]", key, val) != 2) continue;
         int d;
         unsigned cs;
         char extra;
@@ -108,30 +108,16 @@ static int parse_header(const char *path, char *text, long long fsize, ym_config
     return YM_OK;
 }
 
+static int parse_text(const char *path, FILE *f, unsigned char *head, size_t got, long long size, void *out)
+{
+    (void)f;
+    (void)got;
+    return parse_header(path, (char *)head, size, out);
+}
+
 int ym_nersc_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        char *text = NULL;
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st && !(text = malloc(HEADER_MAX + 1))) st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
-        if (!st) {
-            size_t n = fread(text, 1, HEADER_MAX, f);
-            text[n] = '\0';
-            st = parse_header(path, text, size, info);
-        }
-        free(text);
-        if (f) fclose(f);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return ym_io_read_header(comm, path, HEADER_MAX, parse_text, info, sizeof *info);
 }
 
 /* Local sum of the stored 32-bit words read in byte order big (1) or little. */
@@ -176,20 +162,6 @@ static int verify_sum(const ym_geom *g, const char *path, unsigned char *buf, si
     return YM_OK;
 }
 
-/* Compensated, so the value written does not depend on the process grid. */
-static int link_trace(ym_gauge *u, double *tr)
-{
-    const ym_geom *g = ym_gauge_geom(u);
-    const int *in = ym_geom_interior(g);
-    int N = ym_gauge_N(u);
-    ym_sum acc = YM_SUM_INIT;
-    for (int i = 0; i < ym_geom_ninterior(g); ++i)
-        for (int mu = 0; mu < 4; ++mu) ym_sum_add(&acc, creal(ym_su_trace(N, ym_gauge_link(u, in[i], mu))));
-    double s;
-    int st = ym_sum_allreduce(&acc, ym_grid_comm(ym_geom_grid(g)), &s);
-    *tr = s / (4.0 * N * (double)ym_grid_volume(ym_geom_grid(g)));
-    return st;
-}
 
 /* GLU's 8-real SU(3) link (4D_SU3_GAUGE_SMALL): p = Re, Im U01, Re, Im U02,
  * Re, Im U10, arg U00, arg U20. |U00| and |U20| follow from unit rows /
@@ -264,7 +236,7 @@ int ym_nersc_read(ym_gauge *u, const char *path, ym_config_info *info)
     ym_plaquette p;
     double tr;
     if ((st = ym_gauge_plaquette(u, &p))) return st;
-    if ((st = link_trace(u, &tr))) return st;
+    if ((st = ym_io_link_trace(u, &tr))) return st;
     info->plaquette_read = p.total;
     /* Headers print about 10 significant digits; single precision data
      * moves the plaquette by ~1e-7. */
@@ -278,7 +250,140 @@ int ym_nersc_read(ym_gauge *u, const char *path, ym_config_info *info)
     return YM_OK;
 }
 
+/* The metadata as header lines, appended to b; YM_EINVAL for a line the
+ * header cannot hold. */
+static int meta_lines(const char *path, const char *meta, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (!meta || !*meta) return YM_OK;
+    char *mem = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&mem, &n);
+    if (!f) return YM_ERROR(YM_ENOMEM, "%s: out of memory for the header", path);
+    int st = YM_OK, k = 0;
+    for (const char *p = meta; !st && *p;) {
+        size_t l = strcspn(p, "\n");
+        const char *q = p;
+        p += l + (p[l] == '\n');
+        if (l && q[l - 1] == '\r') --l;
+        if (!l) continue;
+        for (size_t i = 0; !st && i < l; ++i)
+            if ((unsigned char)q[i] < 0x20 || (unsigned char)q[i] > 0x7e)
+                st = YM_ERROR(YM_EINVAL, "%s: metadata line %d has a byte 0x%02x a NERSC header cannot hold", path, k + 1,
+                              (unsigned char)q[i]);
+        char line[YM_NERSC_METADATA_LINE + 1];
+        if (!st && l > YM_NERSC_METADATA_LINE)
+            st = YM_ERROR(YM_EINVAL, "%s: metadata line %d is %zu bytes, more than %d", path, k + 1, l,
+                          YM_NERSC_METADATA_LINE);
+        if (!st) {
+            memcpy(line, q, l);
+            line[l] = '\0';
+            if (strstr(line, "END_HEADER") || strstr(line, "BEGIN_HEADER"))
+                st = YM_ERROR(YM_EINVAL, "%s: metadata line %d contains BEGIN_HEADER/END_HEADER", path, k + 1);
+        }
+        if (!st) fprintf(f, "%s%03d = %s\n", YM_NERSC_METADATA_KEY, ++k, line);
+    }
+    if (fclose(f) != 0 && !st) st = YM_ERROR(YM_ENOMEM, "%s: out of memory for the header", path);
+    if (st) free(mem);
+    else *out = mem, *len = n;
+    return st;
+}
+
+int ym_nersc_read_metadata(MPI_Comm comm, const char *path, char **text)
+{
+    int rank, st = YM_OK;
+    long long n = 0;
+    char *out = NULL;
+    MPI_Comm_rank(comm, &rank);
+    *text = NULL;
+    if (rank == 0) {
+        FILE *f = fopen(path, "rb");
+        char *h = malloc(HEADER_MAX + 1);
+        if (!f) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
+        else if (!h) st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
+        else {
+            size_t got = fread(h, 1, HEADER_MAX, f);
+            h[got] = '\0';
+            char *end = strstr(h, "END_HEADER");
+            if (strncmp(h, "BEGIN_HEADER", 12) != 0 || !end) st = YM_ERROR(YM_EFORMAT, "%s: not a NERSC header", path);
+            else *end = '\0';
+        }
+        /* Entries in number order: collect (number, line) pairs, sort. */
+        typedef struct {
+            long k;
+            const char *v;
+            size_t l;
+        } ent;
+        ent *e = NULL;
+        int ne = 0;
+        const size_t kl = strlen(YM_NERSC_METADATA_KEY);
+        for (char *line = st ? NULL : strtok(h, "\n"); !st && line; line = strtok(NULL, "\n")) {
+            while (*line == ' ' || *line == '\t') ++line;
+            char *endp;
+            if (strncmp(line, YM_NERSC_METADATA_KEY, kl)) continue;
+            long k = strtol(line + kl, &endp, 10);
+            while (*endp == ' ' || *endp == '\t') ++endp;
+            if (endp == line + kl || *endp != '=') continue;
+            ++endp;
+            while (*endp == ' ' || *endp == '\t') ++endp;
+            ent *ne2 = realloc(e, sizeof *e * (size_t)(ne + 1));
+            if (!ne2) {
+                st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
+                break;
+            }
+            e = ne2;
+            e[ne].k = k;
+            e[ne].v = endp;
+            e[ne].l = strcspn(endp, "\r");
+            n += (long long)e[ne].l + 1;
+            ++ne;
+        }
+        for (int i = 1; i < ne; ++i) /* insertion sort: few entries, stable */
+            for (int j = i; j > 0 && e[j - 1].k > e[j].k; --j) {
+                ent t = e[j];
+                e[j] = e[j - 1];
+                e[j - 1] = t;
+            }
+        if (!st && ne) {
+            if (!(out = malloc((size_t)n + 1))) st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
+            size_t o = 0;
+            for (int i = 0; out && i < ne; ++i) {
+                memcpy(out + o, e[i].v, e[i].l);
+                o += e[i].l;
+                out[o++] = '\n';
+            }
+            if (out) out[o] = '\0';
+        }
+        if (!ne) n = 0;
+        free(e);
+        free(h);
+        if (f) fclose(f);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) {
+        free(out);
+        return st;
+    }
+    MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm);
+    if (n == 0) return YM_OK;
+    if (rank != 0) out = malloc((size_t)n + 1);
+    st = ym_status_agree(comm, out ? YM_OK : YM_ERROR(YM_ENOMEM, "%s: out of memory", path));
+    if (st) {
+        free(out);
+        return st;
+    }
+    MPI_Bcast(out, (int)n + 1, MPI_CHAR, 0, comm);
+    *text = out;
+    return YM_OK;
+}
+
 int ym_nersc_write(ym_gauge *u, const char *path, int rows, int overwrite)
+{
+    return ym_nersc_write_ex(u, path, rows, overwrite, NULL);
+}
+
+int ym_nersc_write_ex(ym_gauge *u, const char *path, int rows, int overwrite, const char *metadata)
 {
     const ym_geom *g = ym_gauge_geom(u);
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
@@ -289,22 +394,40 @@ int ym_nersc_write(ym_gauge *u, const char *path, int rows, int overwrite)
     size_t link_bytes = (size_t)rows * N * 16, site_bytes = 4 * link_bytes;
     ym_plaquette p;
     double tr;
-    int st = ym_gauge_plaquette(u, &p);
+    char *meta = NULL;
+    size_t mlen = 0;
+    int st = ym_status_agree(comm, meta_lines(path, metadata, &meta, &mlen));
     if (st) return st;
-    if ((st = link_trace(u, &tr))) return st;
+    if (mlen > HEADER_MAX - 1024) {
+        free(meta);
+        return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "%s: metadata of %zu bytes does not fit a NERSC header (%d)",
+                                              path, mlen, HEADER_MAX));
+    }
+    st = ym_gauge_plaquette(u, &p);
+    if (!st) st = ym_io_link_trace(u, &tr);
+    if (st) {
+        free(meta);
+        return st;
+    }
     unsigned char *buf = malloc(site_bytes * (size_t)nloc + 1);
-    st = ym_status_agree(comm, buf ? YM_OK : YM_ERROR(YM_ENOMEM, "%s: out of memory for the write buffer", path));
-    if (st) return st;
+    char *head = malloc(2048 + mlen);
+    st = ym_status_agree(comm, buf && head ? YM_OK : YM_ERROR(YM_ENOMEM, "%s: out of memory for the write buffer", path));
+    if (st) {
+        free(buf);
+        free(head);
+        free(meta);
+        return st;
+    }
     const int *in = ym_geom_interior(g);
     for (int i = 0; i < nloc; ++i)
         for (int mu = 0; mu < 4; ++mu)
             ym_io_encode_link(buf + (size_t)i * site_bytes + mu * link_bytes, 8, N, rows, ym_gauge_link(u, in[i], mu));
     if (ym_io_is_little()) ym_io_swap(buf, site_bytes * (size_t)nloc / 8, 8);
     uint32_t sum = global_sum(g, word_sum(buf, site_bytes * (size_t)nloc, 1));
-    char dtype[64], head[2048];
+    char dtype[64];
     if (rows == N - 1) snprintf(dtype, sizeof dtype, "4D_SU%d_GAUGE", N);
     else snprintf(dtype, sizeof dtype, "4D_SU%d_GAUGE_%dx%d", N, N, N);
-    int hlen = snprintf(head, sizeof head,
+    int hlen = snprintf(head, 2048,
                         "BEGIN_HEADER\nHDR_VERSION = 1.0\nDATATYPE = %s\nSTORAGE_FORMAT = 1.0\n"
                         "DIMENSION_1 = %d\nDIMENSION_2 = %d\nDIMENSION_3 = %d\nDIMENSION_4 = %d\n"
                         /* 12 digits: the plaquette sum is grid-independent
@@ -312,9 +435,15 @@ int ym_nersc_write(ym_gauge *u, const char *path, int rows, int overwrite)
                         "LINK_TRACE = %.12g\nPLAQUETTE = %.12g\n"
                         "BOUNDARY_1 = PERIODIC\nBOUNDARY_2 = PERIODIC\nBOUNDARY_3 = PERIODIC\nBOUNDARY_4 = PERIODIC\n"
                         "CHECKSUM = %08x\nENSEMBLE_ID = ymflow\nSEQUENCE_NUMBER = 0\nCREATOR = ymflow\n"
-                        "FLOATING_POINT = IEEE64BIG\nEND_HEADER\n",
+                        "FLOATING_POINT = IEEE64BIG\n",
                         dtype, L[0], L[1], L[2], L[3], tr, p.total, sum);
+    if (mlen) memcpy(head + hlen, meta, mlen);
+    hlen += (int)mlen;
+    memcpy(head + hlen, "END_HEADER\n", 11);
+    hlen += 11;
     st = ym_io_write_sites(g, path, overwrite, head, (size_t)hlen, buf, site_bytes, NULL, 0);
     free(buf);
+    free(head);
+    free(meta);
     return st;
 }

@@ -32,4 +32,27 @@ int ym_nersc_read(ym_gauge *u, const char *path, ym_config_info *info);
  * or 2 only), atomically. Collective. Errors: YM_EINVAL, YM_EIO, YM_ENOMEM. */
 int ym_nersc_write(ym_gauge *u, const char *path, int rows, int overwrite);
 
+/* Header key prefix of a metadata line: line k (from 1) of the text is
+ * written as "YMFLOW_PARAM_<k, 3 digits or more> = <line>" before
+ * END_HEADER; other NERSC readers ignore unknown keys (MILC writes its whole
+ * .info file into the header so). */
+#define YM_NERSC_METADATA_KEY "YMFLOW_PARAM_"
+/* Longest metadata line the NERSC writer accepts (the reader keeps values
+ * up to 1023 bytes). */
+#define YM_NERSC_METADATA_LINE 1000
+
+/* ym_nersc_write with a metadata text (NULL or "" for none; the same on
+ * every rank): each non-empty line becomes a YM_NERSC_METADATA_KEY header
+ * entry. Lines must be printable ASCII, at most YM_NERSC_METADATA_LINE
+ * bytes, and must not contain BEGIN_HEADER or END_HEADER; the header must
+ * stay within the 64 KiB the reader reads. Collective. Errors: YM_EINVAL
+ * (rows, a bad metadata line, header too long), YM_EIO, YM_ENOMEM. */
+int ym_nersc_write_ex(ym_gauge *u, const char *path, int rows, int overwrite, const char *metadata);
+
+/* The metadata text of a NERSC file (its YM_NERSC_METADATA_KEY entries in
+ * number order, one line each, '\n'-terminated) into *text (malloc'd, on
+ * every rank; NULL when there is none). Collective (rank 0 reads).
+ * Errors: YM_EIO, YM_EFORMAT (not NERSC), YM_ENOMEM. */
+int ym_nersc_read_metadata(MPI_Comm comm, const char *path, char **text);
+
 #endif

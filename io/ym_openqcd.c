@@ -12,57 +12,49 @@
 #define HEADER_BYTES 24
 #define LINK_BYTES 144
 
+static int parse_header(const char *path, FILE *f, unsigned char *h, size_t got, long long size, void *out)
+{
+    ym_config_info *info = out;
+    int st = YM_OK;
+    (void)f;
+    if (got < HEADER_BYTES)
+        return YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than an openQCD header (%d)", path, size, HEADER_BYTES);
+    int32_t n[4];
+    double plaq;
+    memcpy(n, h, 16);
+    memcpy(&plaq, h + 16, 8);
+    if (!ym_io_is_little()) {
+        ym_io_swap(n, 4, 4);
+        ym_io_swap(&plaq, 1, 8);
+    }
+    static const int our[4] = {3, 0, 1, 2}; /* openQCD direction -> ours */
+    for (int m = 0; !st && m < 4; ++m) {
+        if (n[m] < 2 || n[m] > YM_LMAX || n[m] % 2)
+            st = YM_ERROR(YM_EFORMAT, "%s: openQCD extent N%d = %d is not even in 2..%d", path, m, (int)n[m],
+                          YM_LMAX);
+        info->L[our[m]] = n[m];
+    }
+    if (!st) {
+        double want = HEADER_BYTES + (double)n[0] * n[1] * n[2] * n[3] * 4 * LINK_BYTES;
+        if ((double)size != want)
+            st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for openQCD %dx%dx%dx%d (t,x,y,z)",
+                          path, size, want, n[0], n[1], n[2], n[3]);
+    }
+    info->format = YM_FMT_OPENQCD;
+    info->N = 3;
+    info->rows = 3;
+    info->precision = 64;
+    info->big_endian = 0;
+    info->data_offset = HEADER_BYTES;
+    info->has_plaquette = 1;
+    info->plaquette = plaq / 3;
+    snprintf(info->datatype, sizeof info->datatype, "openQCD SU(3) double");
+    return st;
+}
+
 int ym_openqcd_read_header(MPI_Comm comm, const char *path, ym_config_info *info)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(info, 0, sizeof *info);
-    if (rank == 0) {
-        long long size = 0;
-        FILE *f = NULL;
-        unsigned char h[HEADER_BYTES];
-        st = ym_io_file_size(path, &size);
-        if (!st && !(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open", path);
-        if (!st && fread(h, 1, sizeof h, f) != sizeof h)
-            st = YM_ERROR(YM_EFORMAT, "%s: shorter (%lld bytes) than an openQCD header (%d)", path, size, HEADER_BYTES);
-        if (!st) {
-            int32_t n[4];
-            double plaq;
-            memcpy(n, h, 16);
-            memcpy(&plaq, h + 16, 8);
-            if (!ym_io_is_little()) {
-                ym_io_swap(n, 4, 4);
-                ym_io_swap(&plaq, 1, 8);
-            }
-            static const int our[4] = {3, 0, 1, 2}; /* openQCD direction -> ours */
-            for (int m = 0; !st && m < 4; ++m) {
-                if (n[m] < 2 || n[m] > YM_LMAX || n[m] % 2)
-                    st = YM_ERROR(YM_EFORMAT, "%s: openQCD extent N%d = %d is not even in 2..%d", path, m, (int)n[m],
-                                  YM_LMAX);
-                info->L[our[m]] = n[m];
-            }
-            if (!st) {
-                double want = HEADER_BYTES + (double)n[0] * n[1] * n[2] * n[3] * 4 * LINK_BYTES;
-                if ((double)size != want)
-                    st = YM_ERROR(YM_EFORMAT, "%s: size %lld bytes, expected %.0f for openQCD %dx%dx%dx%d (t,x,y,z)",
-                                  path, size, want, n[0], n[1], n[2], n[3]);
-            }
-            info->format = YM_FMT_OPENQCD;
-            info->N = 3;
-            info->rows = 3;
-            info->precision = 64;
-            info->big_endian = 0;
-            info->data_offset = HEADER_BYTES;
-            info->has_plaquette = 1;
-            info->plaquette = plaq / 3;
-            snprintf(info->datatype, sizeof info->datatype, "openQCD SU(3) double");
-        }
-        if (f) fclose(f);
-    }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(info, (int)sizeof *info, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return ym_io_read_header(comm, path, HEADER_BYTES, parse_header, info, sizeof *info);
 }
 
 int ym_openqcd_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsigned flags)

@@ -56,41 +56,33 @@ static int parse_header(const char *path, const char *text, size_t len, ym_raw_h
     return YM_OK;
 }
 
-int ym_raw_read_header(MPI_Comm comm, const char *path, ym_raw_header *h)
+static int parse_file(const char *path, FILE *f, unsigned char *text, size_t n, long long size, void *out)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    memset(h, 0, sizeof *h);
-    if (rank == 0) {
-        struct stat sb;
-        FILE *f = NULL;
-        if (stat(path, &sb) != 0) st = YM_ERROR(YM_EIO, "%s: cannot open: %s", path, strerror(errno));
-        else if (S_ISDIR(sb.st_mode)) st = YM_ERROR(YM_EIO, "%s: is a directory", path);
-        else if (!(f = fopen(path, "rb"))) st = YM_ERROR(YM_EIO, "%s: cannot open: %s", path, strerror(errno));
-        if (st == YM_OK) {
-            char text[HEADER_MAX + 1];
-            size_t n = fread(text, 1, HEADER_MAX, f);
-            text[n] = '\0';
-            if (n == 0) st = YM_ERROR(YM_EFORMAT, "%s: empty file", path);
-            else st = parse_header(path, text, n, h); /* a NUL inside the header reads as "no end line" */
-            if (st == YM_OK) {
-                double bytes = (double)h->L[0] * h->L[1] * h->L[2] * h->L[3] * 4.0 * h->N * h->N * 16.0;
-                double want = (double)h->data_offset + bytes;
-                if ((double)sb.st_size != want)
-                    st = YM_ERROR(YM_EFORMAT, "%s: size is %lld bytes but the header implies %.0f (truncated or padded)",
-                                  path, (long long)sb.st_size, want);
-            }
-        }
-        if (f) fclose(f);
+    ym_raw_header *h = out;
+    (void)f;
+    if (n == 0) return YM_ERROR(YM_EFORMAT, "%s: empty file", path);
+    /* a NUL inside the header reads as "no end line" */
+    int st = parse_header(path, (const char *)text, n, h);
+    if (st == YM_OK) {
+        double bytes = (double)h->L[0] * h->L[1] * h->L[2] * h->L[3] * 4.0 * h->N * h->N * 16.0;
+        double want = (double)h->data_offset + bytes;
+        if ((double)size != want)
+            st = YM_ERROR(YM_EFORMAT, "%s: size is %lld bytes but the header implies %.0f (truncated or padded)", path,
+                          size, want);
     }
-    st = ym_status_agree(comm, st);
-    if (st) return st;
-    MPI_Bcast(h, (int)sizeof *h, MPI_BYTE, 0, comm);
-    return YM_OK;
+    return st;
 }
 
-int ym_raw_read(ym_gauge *u, const char *path)
+int ym_raw_read_header(MPI_Comm comm, const char *path, ym_raw_header *h)
 {
+    return ym_io_read_header(comm, path, HEADER_MAX, parse_file, h, sizeof *h);
+}
+
+int ym_raw_read(ym_gauge *u, const char *path) { return ym_raw_read_flags(u, path, 0, NULL); }
+
+int ym_raw_read_flags(ym_gauge *u, const char *path, unsigned flags, int *checksum_bad)
+{
+    if (checksum_bad) *checksum_bad = 0;
     const ym_geom *g = ym_gauge_geom(u);
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
     ym_raw_header h;
@@ -108,7 +100,9 @@ int ym_raw_read(ym_gauge *u, const char *path)
     if (st) return st;
     uint32_t sums[2];
     ym_io_scidac_sums(g, buf, site_bytes, sums);
-    if (sums[0] != h.sum29 || sums[1] != h.sum31) {
+    if ((sums[0] != h.sum29 || sums[1] != h.sum31) && (flags & YM_IO_ACCEPT_BAD_CHECKSUM)) {
+        if (checksum_bad) *checksum_bad = 1;
+    } else if (sums[0] != h.sum29 || sums[1] != h.sum31) {
         free(buf);
         return ym_status_agree(comm, YM_ERROR(YM_EFORMAT, "%s: checksum mismatch: header %x %x, data %x %x", path,
                                               h.sum29, h.sum31, sums[0], sums[1]));

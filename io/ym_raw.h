@@ -42,6 +42,11 @@ int ym_raw_read_header(MPI_Comm comm, const char *path, ym_raw_header *h);
  * link: the message names file, what and where). */
 int ym_raw_read(ym_gauge *u, const char *path);
 
+/* ym_raw_read with YM_IO_ACCEPT_BAD_CHECKSUM (ym_ioutil.h) in flags: a
+ * checksum that disagrees is accepted and *checksum_bad (may be NULL) set;
+ * finiteness and unitarity are still enforced. Collective. */
+int ym_raw_read_flags(ym_gauge *u, const char *path, unsigned flags, int *checksum_bad);
+
 /* Write u to path atomically (temporary file in the same directory, synced,
  * then renamed). Refuses to replace an existing file unless overwrite != 0.
  * Collective. Errors: YM_EIO. */

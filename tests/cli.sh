@@ -118,5 +118,58 @@ else
     n=$((n + 1)); echo "ok $n # SKIP reference data absent ($ref)"
 fi
 
+# provenance and carried records: convert records its source; LIME records
+# other codes wrote come along to ILDG; flow --config-out records its parameters
+tm="${YM_REFERENCE_DIR:-../shared/reference}/gauge/tmlqcd/conf.48"
+if [ -r "$tm" ]; then
+    run 0 convert "$tm" "$T/tm.ildg" --to ildg; ok $(( rc != 0 )) "convert tmLQCD conf.48 to ildg"
+    grep -q "^records_carried: 2 xlf-info ranluxd-state" "$T/out"; ok $? "convert reports the carried records ($(grep records "$T/out"))"
+    run 2 info "$T/tm.ildg"; ok $(( rc != 0 )) "info reads the converted file on 2 ranks"
+    grep -q "^metadata: convert.source = $tm\$" "$T/out" && grep -q "^metadata: convert.source_checksum = verified" "$T/out"
+    ok $? "info shows the conversion's provenance"
+    [ "$(key checksum)" = "1c231a18 003c553b (verified)" ]; ok $? "64-bit data rewritten exactly (tmLQCD's checksum: $(key checksum))"
+    run 0 convert "$T/tm.ildg" "$T/tm.nersc" --to nersc --rows 2; ok $(( rc != 0 )) "convert on to nersc"
+    run 0 info "$T/tm.nersc"
+    [ "$(grep -c '^metadata: convert.source = ' "$T/out")" = 2 ] && grep -q "^metadata: convert.rows = 2" "$T/out"
+    ok $? "NERSC keeps the earlier provenance and adds its own ($(grep -c '^metadata' "$T/out") lines)"
+    grep -q "^YMFLOW_PARAM_001 = convert.source = " "$T/tm.nersc"; ok $? "NERSC metadata as YMFLOW_PARAM_<k> header keys"
+else
+    n=$((n + 1)); echo "ok $n # SKIP reference data absent ($tm)"
+fi
+# headerless SU(2) links: read with an explicit layout, converted
+su2="${YM_REFERENCE_DIR:-../shared/reference}/gauge/su2-raw/su2_from_weak_field.su2.f64be"
+if [ -r "$su2" ]; then
+    run 2 info "$su2" --headerless N=2,dims=4x4x4x8,f64be; ok $(( rc != 0 )) "info --headerless reads su2-raw on 2 ranks"
+    [ "$(key plaquette)" = "0.99561179961197" ]; ok $? "headerless plaquette as recorded ($(key plaquette))"
+    run 0 info "$su2"; ok $(( rc != 2 )) "headerless file without a layout: exit 2"
+    grep -q -- "--headerless" "$T/err"; ok $? "the error points to --headerless ($(cat "$T/err"))"
+    run 0 info "$su2" --headerless N=2,dims=4x4x4x4,f64be; ok $(( rc != 2 )) "mismatched layout: exit 2"
+    grep -q "wrong layout" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ]; ok $? "mismatched layout: one line ($(cat "$T/err"))"
+    run 0 convert "$su2" "$T/su2.ildg" --to ildg --headerless N=2,dims=4x4x4x8,f64be; ok $(( rc != 0 )) "convert --headerless to ildg"
+    run 0 info "$T/su2.ildg"; [ "$(key plaquette)" = "0.99561179961197" ] && grep -q "^metadata: convert.source_format = headerless" "$T/out"
+    ok $? "the ILDG file has the same plaquette and records the source format"
+else
+    n=$((n + 1)); echo "ok $n # SKIP reference data absent ($su2)"
+fi
+# MILC's Schroedinger-functional sample: reported, refused for computations
+sf="${YM_REFERENCE_DIR:-../shared/reference}/gauge/milc/lat.sample.5p7"
+if [ -r "$sf" ]; then
+    run 0 info "$sf"; ok $(( rc != 2 )) "lat.sample.5p7: stored checksums disagree: exit 2"
+    grep -q "stored 2e218ab1 2d188e6b, data 72d77a0a 19447b24" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ]
+    ok $? "lat.sample.5p7: one line with stored and computed checksums"
+    run 2 info "$sf" --accept-bad-checksum; ok $(( rc != 0 )) "lat.sample.5p7 --accept-bad-checksum: full report on 2 ranks"
+    echo "$(key plaquette)" | grep -q '^0\.5726892[67]'; ok $? "lat.sample.5p7: recorded plaquette 0.5726892722 ($(key plaquette))"
+    grep -q "^sf_boundary: .*c_t 0.906315804, phi 0.130899702 (pi/24)" "$T/out"; ok $? "lat.sample.5p7: SF boundary reported"
+    run 0 convert "$sf" "$T/sf.ildg" --to ildg --accept-bad-checksum; ok $(( rc != 2 )) "lat.sample.5p7: convert refused (exit 2)"
+else
+    n=$((n + 1)); echo "ok $n # SKIP reference data absent ($sf)"
+fi
+run 0 flow --dims 4x4x4x4 --tmax 0.02 --eps 0.01 --action symanzik --out "$T/f.csv" --config-out "$T/f.ildg"
+ok $(( rc != 0 )) "flow --config-out writes the configuration"
+run 0 info "$T/f.ildg"
+grep -q "^metadata: flow.action = symanzik" "$T/out" && grep -q "^metadata: flow.eps = 0.01" "$T/out" &&
+    grep -q "^metadata: start.dims = 4x4x4x4" "$T/out"
+ok $? "the configuration carries the effective parameters ($(grep -c '^metadata' "$T/out") lines)"
+
 echo "1..$n"
 [ $fails -eq 0 ]

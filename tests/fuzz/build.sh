@@ -2,7 +2,9 @@
 # Builds the libFuzzer harnesses for the gauge-file readers against the
 # library sources (no configure needed) and, if missing, the seed corpus.
 #   tests/fuzz/build.sh [OUTDIR]     (default: $YM_FUZZ_BUILD or <top>/_build-fuzz)
-# Produces OUTDIR/fuzz_<fmt> for fmt in any raw ildg nersc milc openqcd.
+# Produces OUTDIR/fuzz_<fmt> for fmt in any raw ildg nersc milc openqcd, and
+# the accept-bad-checksum variants fuzz_<fmt>_accept (any, raw, nersc, milc,
+# openqcd: the readers whose checksums otherwise stop every mutated payload).
 # Needs clang with libFuzzer (Debian/Ubuntu: clang and libclang-rt-14-dev;
 # the check below installs the latter when run as root), MPI (mpicc), GSL,
 # zlib, libinih.
@@ -11,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${1:-${YM_FUZZ_BUILD:-$top/_build-fuzz}}
 CC=${CC_FUZZ:-clang}
-FORMATS=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd"}
+FORMATS=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd any_accept raw_accept nersc_accept milc_accept openqcd_accept"}
 mkdir -p "$out/obj"
 
 # libFuzzer lives in the compiler-rt package; probe with a trivial target.
@@ -56,8 +58,13 @@ for src in "$top"/lattice/*.c "$top"/io/*.c; do
     objs="$objs $o"
 done
 for fmt in $FORMATS; do
+    # fuzz_<fmt>_accept: the same entry point reading with YM_CONFIG_ACCEPT_BAD_CHECKSUM
+    case $fmt in
+    *_accept) base=${fmt%_accept} extra=-DYM_FUZZ_ACCEPT=1 ;;
+    *) base=$fmt extra= ;;
+    esac
     # shellcheck disable=SC2086
-    "$CC" $CFLAGS $SAN -fsanitize=fuzzer -DYM_FUZZ_FORMAT="$fmt" "$here/fuzz_reader.c" $objs $LIBS \
+    "$CC" $CFLAGS $SAN -fsanitize=fuzzer -DYM_FUZZ_FORMAT="$base" $extra "$here/fuzz_reader.c" $objs $LIBS \
         -o "$out/fuzz_$fmt"
 done
 

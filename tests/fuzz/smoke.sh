@@ -4,12 +4,14 @@
 # "not ok" for any crash, leak, sanitizer report, timeout or memory blow-up.
 # Prints "1..0 # SKIP" when clang cannot build libFuzzer targets.
 #   YM_FUZZ_SECONDS   seconds per harness (default 5)
-#   YM_FUZZ_FORMATS   harnesses to run (default: any raw ildg nersc milc openqcd)
+#   YM_FUZZ_FORMATS   harnesses to run (default: any raw ildg nersc milc openqcd and the
+#                     accept-bad-checksum variants any_accept raw_accept nersc_accept
+#                     milc_accept openqcd_accept)
 #   YM_FUZZ_BUILD     where build.sh puts the binaries
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${YM_FUZZ_SECONDS:-5}
-formats=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd"}
+formats=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd any_accept raw_accept nersc_accept milc_accept openqcd_accept"}
 out=${YM_FUZZ_BUILD:-${top_builddir:-$top}/_build-fuzz}
 export YM_FUZZ_FORMATS="$formats"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -46,10 +48,10 @@ echo "ok $n - build.sh"
 for f in $formats; do
     n=$((n + 1))
     mkdir -p "$work/$f"
-    if [ "$f" = any ]; then
+    if [ "${f%_accept}" = any ]; then
         seeds="$here/corpus/raw $here/corpus/ildg $here/corpus/nersc $here/corpus/milc $here/corpus/openqcd"
     else
-        seeds="$here/corpus/$f"
+        seeds="$here/corpus/${f%_accept}"
     fi
     # A fresh scratch corpus first (libFuzzer adds new inputs to the first
     # directory), the committed seeds second.
