@@ -176,6 +176,39 @@ int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const doubl
 #define IT_UNROLL
 #define IT_INLINE static inline
 #endif
+/* 1/n! for n <= 30, each the previous divided by n as a constant expression */
+#define IF3 (0.5 / 3)
+#define IF4 (IF3 / 4)
+#define IF5 (IF4 / 5)
+#define IF6 (IF5 / 6)
+#define IF7 (IF6 / 7)
+#define IF8 (IF7 / 8)
+#define IF9 (IF8 / 9)
+#define IF10 (IF9 / 10)
+#define IF11 (IF10 / 11)
+#define IF12 (IF11 / 12)
+#define IF13 (IF12 / 13)
+#define IF14 (IF13 / 14)
+#define IF15 (IF14 / 15)
+#define IF16 (IF15 / 16)
+#define IF17 (IF16 / 17)
+#define IF18 (IF17 / 18)
+#define IF19 (IF18 / 19)
+#define IF20 (IF19 / 20)
+#define IF21 (IF20 / 21)
+#define IF22 (IF21 / 22)
+#define IF23 (IF22 / 23)
+#define IF24 (IF23 / 24)
+#define IF25 (IF24 / 25)
+#define IF26 (IF25 / 26)
+#define IF27 (IF26 / 27)
+#define IF28 (IF27 / 28)
+#define IF29 (IF28 / 29)
+#define IF30 (IF29 / 30)
+static const double inv_fact[31] = {1.0, 1.0, 0.5, IF3, IF4, IF5, IF6, IF7, IF8, IF9, IF10,
+                                    IF11, IF12, IF13, IF14, IF15, IF16, IF17, IF18, IF19, IF20,
+                                    IF21, IF22, IF23, IF24, IF25, IF26, IF27, IF28, IF29, IF30};
+
 /* exp(x) for x in su(3) with c1 = -tr(x^2)/2 <= 0.5 (eigenvalues of
  * Q = -i x below sqrt(4 c1 / 3) < 0.82): exp(iQ) = f0 + f1 Q + f2 Q^2 from the
  * power series reduced by Cayley-Hamilton (Q^3 = c1 Q + c0), as in
@@ -185,10 +218,12 @@ int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const doubl
 IT_INLINE void exp3_fast(double *restrict out, const double *restrict x)
 {
     double x2[18];
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j) {
+    /* unrolled so that x, just written element by element, is read back
+     * from registers rather than through store forwarding */
+    IT_UNROLL for (int i = 0; i < 3; ++i)
+        IT_UNROLL for (int j = 0; j < 3; ++j) {
             double re = 0, im = 0;
-            for (int k = 0; k < 3; ++k) {
+            IT_UNROLL for (int k = 0; k < 3; ++k) {
                 double ar = x[2 * (3 * i + k)], ai = x[2 * (3 * i + k) + 1];
                 double br = x[2 * (3 * k + j)], bi = x[2 * (3 * k + j) + 1];
                 re += ar * br - ai * bi;
@@ -206,25 +241,26 @@ IT_INLINE void exp3_fast(double *restrict out, const double *restrict x)
     ym_cplx det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
                   m[2] * (m[3] * m[7] - m[4] * m[6]);
     double c0 = -cimag(det);
-    double lam = sqrt(4.0 * c1 / 3.0), lamn = lam * lam, fac = 0.5;
+    double lam = sqrt(4.0 * c1 / 3.0), lamn = lam * lam;
     double a = 0.0, b = 0.0, d = 1.0;
-    double fr[3] = {1.0, 0.0, -0.5}, fi[3] = {0.0, 1.0, 0.0};
+    /* f = fr + i fi; scalars and a table of 1/n! (the same roundings as
+     * dividing step by step) keep the loop free of divisions and stores */
+    double fr0 = 1.0, fr1 = 0.0, fr2 = -0.5, fi0 = 0.0, fi1 = 1.0, fi2 = 0.0;
     for (int n = 3; n <= 30; ++n) {
         double an = c0 * d, bn = a + c1 * d;
         d = b;
         a = an;
         b = bn;
-        fac /= n;
+        const double fac = inv_fact[n];
         lamn *= lam;
         double sg = (n & 2) ? -fac : fac;
-        double *f = (n & 1) ? fi : fr;
-        f[0] += sg * a;
-        f[1] += sg * b;
-        f[2] += sg * d;
+        if (n & 1) fi0 += sg * a, fi1 += sg * b, fi2 += sg * d;
+        else fr0 += sg * a, fr1 += sg * b, fr2 += sg * d;
         if (fac * lamn < 1e-17) break;
     }
-    double g1r = fi[1], g1i = -fr[1], g2r = -fr[2], g2i = -fi[2];
-    for (int k = 0; k < 9; ++k) {
+    double fr[1] = {fr0}, fi[1] = {fi0};
+    double g1r = fi1, g1i = -fr1, g2r = -fr2, g2i = -fi2;
+    IT_UNROLL for (int k = 0; k < 9; ++k) {
         double xr = x[2 * k], xi = x[2 * k + 1], yr = x2[2 * k], yi = x2[2 * k + 1];
         out[2 * k] = g1r * xr - g1i * xi + g2r * yr - g2i * yi;
         out[2 * k + 1] = g1r * xi + g1i * xr + g2r * yi + g2i * yr;
