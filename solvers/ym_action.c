@@ -148,9 +148,11 @@ int ym_loop_action_value(const ym_loop_set *ls, ym_gauge *u, double *s)
  * in order k = 0 .. N-1, each as (ar br - ai bi, ar bi + ai br) up to the
  * conjugations; with GCC/Clang vector extensions a complex entry is one
  * 2-double vector (the same arithmetic, two lanes at once). */
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(YM_PLAIN_KERNELS) /* -DYM_PLAIN_KERNELS tests the fallback */
 typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
-#define FK_PROD(NN, name, AIDX, LOADB)                                                             \
+/* ACC = 1: c += product (the terms added to c's entries in order k), so a
+ * staple goes straight into its sum without a temporary. */
+#define FK_PROD(NN, name, AIDX, LOADB, ACC)                                                        \
     FK_INLINE void name(double *restrict c, const double *restrict a, const double *restrict b)    \
     {                                                                                               \
         fk_v2 B0[NN * NN], B1[NN * NN];                                                             \
@@ -158,6 +160,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         FK_UNROLL for (int i = 0; i < NN; ++i)                                                      \
         {                                                                                           \
             fk_v2 acc[NN];                                                                          \
+            if (ACC)                                                                                \
+                FK_UNROLL for (int j = 0; j < NN; ++j) acc[j] = (fk_v2){c[2 * (i * NN + j)], c[2 * (i * NN + j) + 1]}; \
             FK_UNROLL for (int k = 0; k < NN; ++k)                                                  \
             {                                                                                       \
                 double ar = a[2 * (AIDX)], ai = a[2 * (AIDX) + 1];                                  \
@@ -165,8 +169,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 FK_UNROLL for (int j = 0; j < NN; ++j)                                              \
                 {                                                                                   \
                     /* two fused multiply-adds where the CPU has them */                      \
-                    acc[j] = k ? acc[j] + vr * B0[k * NN + j] + vi * B1[k * NN + j]                 \
-                               : vr * B0[k * NN + j] + vi * B1[k * NN + j];                         \
+                    acc[j] = (ACC || k) ? acc[j] + vr * B0[k * NN + j] + vi * B1[k * NN + j]        \
+                                        : vr * B0[k * NN + j] + vi * B1[k * NN + j];                \
                 }                                                                                   \
             }                                                                                       \
             FK_UNROLL for (int j = 0; j < NN; ++j)                                                  \
@@ -188,11 +192,26 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     double br = b[2 * (k * NN + j)], bi = b[2 * (k * NN + j) + 1];                                  \
     B0[k * NN + j] = (fk_v2){br, bi}; B1[k * NN + j] = (fk_v2){bi, -br};
 #define FK_PRODUCTS(NN)                                                                             \
-    FK_PROD(NN, nn##NN, i * NN + k, FK_LB_N)                                                       \
-    FK_PROD(NN, nd##NN, i * NN + k, FK_LB_D)                                                       \
-    FK_PROD(NN, dn##NN, k * NN + i, FK_LB_C)
+    FK_PROD(NN, nn##NN, i * NN + k, FK_LB_N, 0)                                                    \
+    FK_PROD(NN, nd##NN, i * NN + k, FK_LB_D, 0)                                                    \
+    FK_PROD(NN, dn##NN, k * NN + i, FK_LB_C, 0)                                                    \
+    FK_PROD(NN, nda##NN, i * NN + k, FK_LB_D, 1)                                                   \
+    FK_PROD(NN, dna##NN, k * NN + i, FK_LB_C, 1)
 #else
-#define FK_PRODUCTS(NN)                                                                             \
+#define FK_PRODUCTS(NN) FK_PRODUCTS_PLAIN(NN)                                                       \
+    FK_INLINE void nda##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+    {                                                                                               \
+        double t[2 * NN * NN];                                                                      \
+        nd##NN(t, a, b);                                                                            \
+        for (int i = 0; i < 2 * NN * NN; ++i) c[i] += t[i];                                         \
+    }                                                                                               \
+    FK_INLINE void dna##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+    {                                                                                               \
+        double t[2 * NN * NN];                                                                      \
+        dn##NN(t, a, b);                                                                            \
+        for (int i = 0; i < 2 * NN * NN; ++i) c[i] += t[i];                                         \
+    }
+#define FK_PRODUCTS_PLAIN(NN)                                                                       \
     FK_INLINE void nn##NN(double *restrict c, const double *restrict a, const double *restrict b) \
     {                                                                                               \
         for (int i = 0; i < NN; ++i)                                                                \
@@ -390,7 +409,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const int stp[3] = {1, e0, e0 * e1};                                                        \
         double *ring = malloc(2 * slab * sizeof(double));                                           \
         if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20); \
-        double p1[S], p2[S], t[S];                                                                  \
+        double p1[S], p2[S];                                                                        \
         int x[4];                                                                                   \
         for (x[3] = -1; x[3] < l[3]; ++x[3]) {                                                      \
             double *b0 = ring + (size_t)((x[3] + dep) & 1) * slab;                                  \
@@ -417,27 +436,17 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                                 double *sm = RB(b0, o + stp[mu], nu);                               \
                                 if (h == (1u << nu)) {                                              \
                                     nn##NN(p1, L(xs, mu), L(xm, nu));                               \
-                                    dn##NN(t, p1, L(xs, nu));                                       \
-                                    axpy##NN(sn, 1.0, t);                                           \
+                                    dna##NN(sn, p1, L(xs, nu));                                     \
                                 } else if (h == (1u << mu)) {                                       \
                                     nn##NN(p2, L(xs, nu), L(xn, mu));                               \
-                                    dn##NN(t, p2, L(xs, mu));                                       \
-                                    axpy##NN(sm, 1.0, t);                                           \
+                                    dna##NN(sm, p2, L(xs, mu));                                     \
                                 } else if (!h) {                                                    \
                                     nn##NN(p1, L(xs, mu), L(xm, nu));                               \
                                     nn##NN(p2, L(xs, nu), L(xn, mu));                               \
-                                    nd##NN(t, L(xm, nu), p2);                                       \
-                                    axpy##NN(RB(b0, o, mu), 1.0, t);                                \
-                                    nd##NN(t, L(xn, mu), p1);                                       \
-                                    axpy##NN(RB(b0, o, nu), 1.0, t);                                \
-                                    if (x[nu] + 1 < l[nu]) {                                        \
-                                        dn##NN(t, p1, L(xs, nu));                                   \
-                                        axpy##NN(sn, 1.0, t);                                       \
-                                    }                                                               \
-                                    if (x[mu] + 1 < l[mu]) {                                        \
-                                        dn##NN(t, p2, L(xs, mu));                                   \
-                                        axpy##NN(sm, 1.0, t);                                       \
-                                    }                                                               \
+                                    nda##NN(RB(b0, o, mu), L(xm, nu), p2);                          \
+                                    nda##NN(RB(b0, o, nu), L(xn, mu), p1);                          \
+                                    if (x[nu] + 1 < l[nu]) dna##NN(sn, p1, L(xs, nu));              \
+                                    if (x[mu] + 1 < l[mu]) dna##NN(sm, p2, L(xs, mu));              \
                                 }                                                                   \
                             }                                                                       \
                     }                                                                               \
