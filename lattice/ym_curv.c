@@ -128,6 +128,26 @@ static void clover_leaves(int N, double *d, const ym_geom *g, int x, int mu, int
 #undef L
 }
 
+/* The six clover planes of site x into fx (P(Q)/4 each; 0 where a leaf
+ * leaves the lattice). */
+static void site_clover(int N, double *d, const ym_geom *g, int x, ym_cplx *fx)
+{
+    ym_cplx q[YM_NMAX * YM_NMAX];
+    unsigned f = ym_geom_flags(g, x);
+    for (int pl = 0; pl < 6; ++pl) {
+        int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl];
+        ym_cplx *fp = fx + pl * NN(N);
+        if (!ym_geom_clover_ok(f, mu, nu)) {
+            ym_su_zero(N, fp);
+            continue;
+        }
+        clover_leaves(N, d, g, x, mu, nu, q);
+        /* (1/8)(Q - Q^+) made traceless = P(Q)/4 */
+        ym_su_proj(N, fp, q);
+        for (int k = 0; k < NN(N); ++k) fp[k] *= 0.25;
+    }
+}
+
 int ym_curv_clover(ym_gauge *u, ym_field *F)
 {
     const ym_geom *g = ym_gauge_geom(u);
@@ -138,24 +158,7 @@ int ym_curv_clover(ym_gauge *u, ym_field *F)
     if (st) return st;
     double *d = ym_field_data(ym_gauge_field(u));
     const int *in = ym_geom_interior(g);
-    ym_cplx q[YM_NMAX * YM_NMAX];
-    for (int i = 0; i < ym_geom_ninterior(g); ++i) {
-        int x = in[i];
-        unsigned f = ym_geom_flags(g, x);
-        ym_cplx *fx = (ym_cplx *)ym_field_site(F, x);
-        for (int pl = 0; pl < 6; ++pl) {
-            int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl];
-            ym_cplx *fp = fx + pl * NN(N);
-            if (!ym_geom_clover_ok(f, mu, nu)) {
-                ym_su_zero(N, fp);
-                continue;
-            }
-            clover_leaves(N, d, g, x, mu, nu, q);
-            /* (1/8)(Q - Q^+) made traceless = P(Q)/4 */
-            ym_su_proj(N, fp, q);
-            for (int k = 0; k < NN(N); ++k) fp[k] *= 0.25;
-        }
-    }
+    for (int i = 0; i < ym_geom_ninterior(g); ++i) site_clover(N, d, g, in[i], (ym_cplx *)ym_field_site(F, in[i]));
     return YM_OK;
 }
 
@@ -199,21 +202,10 @@ int ym_curv_clover_densities(ym_gauge *u, ym_field *E, ym_field *q)
     if (st) return st;
     double *d = ym_field_data(ym_gauge_field(u));
     const int *in = ym_geom_interior(g);
-    ym_cplx qq[YM_NMAX * YM_NMAX], fx[6 * YM_NMAX * YM_NMAX];
+    ym_cplx fx[6 * YM_NMAX * YM_NMAX];
     for (int i = 0; i < ym_geom_ninterior(g); ++i) {
         int x = in[i];
-        unsigned f = ym_geom_flags(g, x);
-        for (int pl = 0; pl < 6; ++pl) {
-            int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl];
-            ym_cplx *fp = fx + pl * NN(N);
-            if (!ym_geom_clover_ok(f, mu, nu)) {
-                ym_su_zero(N, fp);
-                continue;
-            }
-            clover_leaves(N, d, g, x, mu, nu, qq);
-            ym_su_proj(N, fp, qq);
-            for (int k = 0; k < NN(N); ++k) fp[k] *= 0.25;
-        }
+        site_clover(N, d, g, x, fx);
         site_densities(N, fx, E ? ym_field_site(E, x) : NULL, q ? ym_field_site(q, x) : NULL);
     }
     return YM_OK;
