@@ -24,7 +24,8 @@ static const char *usage =
     "  --accept-bad-checksum   read an input whose stored checksum disagrees (said in the output)\n"
     "  --headerless N=<n>,dims=AxBxCxD,f64be|f64le|f32be|f32le   IN is links only in this layout\n"
     "                          (as `ymflow info --help` describes; the size must match exactly)\n"
-    "ILDG and NERSC outputs record the conversion (convert.* lines) after the input's own metadata;\n"
+    "ILDG, NERSC and MILC (its .info file) outputs record the conversion (convert.* lines) after the\n"
+    "input's own metadata;\n"
     "--to ildg from a LIME file carries the records ymflow does not interpret (xlf-info,\n"
     "scidac-file-xml, ildg-data-lfn, ...) unchanged.\n";
 
@@ -120,7 +121,7 @@ int cmd_convert(int argc, char **argv)
     if (!st) {
         if (!strcmp(to, "ildg")) st = ym_ildg_write_ex(u, out, prec, force, meta, &extra);
         else if (!strcmp(to, "raw")) st = ym_raw_write(u, out, force);
-        else if (!strcmp(to, "milc")) st = ym_milc_write(u, out, force);
+        else if (!strcmp(to, "milc")) st = ym_milc_write_ex(u, out, force, meta);
         else if (!strcmp(to, "openqcd")) st = ym_openqcd_write(u, out, force);
         else st = ym_nersc_write_ex(u, out, rows == 2 ? info.N - 1 : info.N, force, meta);
     }
@@ -128,7 +129,7 @@ int cmd_convert(int argc, char **argv)
         cli_print("input: %s (%s)\n", in, ym_format_name(info.format));
         if (info.checksum_bad) cli_print("input_checksum: MISMATCH, accepted by --accept-bad-checksum\n");
         cli_print("output: %s (%s)\n", out, to);
-        int keeps = !strcmp(to, "ildg") || !strcmp(to, "nersc");
+        int keeps = !strcmp(to, "ildg") || !strcmp(to, "nersc") || !strcmp(to, "milc");
         cli_print("metadata: %s\n", keeps ? "written (input metadata + convert.*)" : "not written (the format cannot hold it)");
         if (lime) {
             cli_print("records_%s: %d", !strcmp(to, "ildg") ? "carried" : "dropped", nextra);

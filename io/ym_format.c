@@ -265,6 +265,7 @@ int ym_config_read_metadata(MPI_Comm comm, const char *path, const ym_config_inf
 {
     *text = NULL;
     if (info->format == YM_FMT_NERSC) return ym_nersc_read_metadata(comm, path, text);
+    if (info->format == YM_FMT_MILC) return ym_milc_read_metadata(comm, path, text);
     if (info->format != YM_FMT_ILDG && info->format != YM_FMT_SCIDAC) return YM_OK;
     ym_lime_list x = YM_LIME_LIST_INIT;
     int st = ym_ildg_read_extra(comm, path, &x);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 static uint32_t get32(const unsigned char *p, int swap)
@@ -430,7 +431,44 @@ static void time_stamp(char ts[64])
     if (tp) strftime(ts, 64, "%a %b %e %H:%M:%S %Y", tp);
 }
 
-int ym_milc_write(ym_gauge *u, const char *path, int overwrite)
+int ym_milc_write(ym_gauge *u, const char *path, int overwrite) { return ym_milc_write_ex(u, path, overwrite, NULL); }
+
+/* The .info sidecar of a written file: what MILC's own sidecar opens with
+ * (magic, time stamp, checksums, dims, each cross-checked by our reader),
+ * then the metadata lines as YM_MILC_METADATA_KEY<k> entries. */
+static char *info_text(const int *L, const char *ts, const uint32_t s[2], const char *metadata)
+{
+    size_t cap = 512 + (metadata ? 2 * strlen(metadata) + 64 : 0), o = 0;
+    char *t = malloc(cap);
+    if (!t) return NULL;
+    o += (size_t)snprintf(t + o, cap - o, "magic_number %d\ntime_stamp \"%s\"\nchecksums \"%x %x\"\n", YM_MILC_MAGIC, ts,
+                          (unsigned)s[0], (unsigned)s[1]);
+    o += (size_t)snprintf(t + o, cap - o, "nx %d\nny %d\nnz %d\nnt %d\n", L[0], L[1], L[2], L[3]);
+    int k = 0;
+    for (const char *p = metadata; p && *p;) {
+        size_t l = strcspn(p, "\n");
+        if (l) o += (size_t)snprintf(t + o, cap - o, "%s%03d %.*s\n", YM_MILC_METADATA_KEY, ++k, (int)l, p);
+        p += l + (p[l] == '\n');
+    }
+    return t;
+}
+
+/* Same rules as the NERSC header lines: one printable ASCII line each. */
+static int check_metadata(const char *path, const char *m)
+{
+    for (const char *p = m; p && *p;) {
+        size_t l = strcspn(p, "\n");
+        if (l > 1000) return YM_ERROR(YM_EINVAL, "%s.info: metadata line of %zu bytes (at most 1000)", path, l);
+        for (size_t i = 0; i < l; ++i)
+            if ((unsigned char)p[i] < 32 || (unsigned char)p[i] > 126)
+                return YM_ERROR(YM_EINVAL, "%s.info: metadata holds a byte 0x%02x that is not printable ASCII", path,
+                                (unsigned char)p[i]);
+        p += l + (p[l] == '\n');
+    }
+    return YM_OK;
+}
+
+int ym_milc_write_ex(ym_gauge *u, const char *path, int overwrite, const char *metadata)
 {
     const ym_geom *g = ym_gauge_geom(u);
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
@@ -460,7 +498,76 @@ int ym_milc_write(ym_gauge *u, const char *path, int overwrite)
     else memset(ts, 0, sizeof ts);
     memcpy(head + 20, ts, 64);
     memcpy(head + 84, tail, sizeof tail);
-    st = ym_io_write_sites(g, path, overwrite, head, sizeof head, buf, site_bytes, NULL, 0);
+    /* the sidecar is checked before the binary is written, so a refusal
+     * leaves both files as they were */
+    char ipath[4096];
+    if (snprintf(ipath, sizeof ipath, "%s.info", path) >= (int)sizeof ipath)
+        st = YM_ERROR(YM_EINVAL, "%s: path too long", path);
+    if (!st) st = check_metadata(path, metadata);
+    if (!st && rank == 0 && !overwrite && access(ipath, F_OK) == 0)
+        st = YM_ERROR(YM_EIO, "%s: exists (refusing to overwrite)", ipath);
+    char *text = NULL;
+    if (!st && rank == 0 && !(text = info_text(L, ts, s, metadata))) st = YM_ERROR(YM_ENOMEM, "%s: out of memory", ipath);
+    st = ym_status_agree(comm, st);
+    if (!st) st = ym_io_write_sites(g, path, overwrite, head, sizeof head, buf, site_bytes, NULL, 0);
     free(buf);
+    if (!st)
+        st = ym_io_write_records(comm, ipath, 1, text, rank == 0 ? strlen(text) : 0, NULL, 1, 0, NULL);
+    free(text);
+    return st;
+}
+
+int ym_milc_read_metadata(MPI_Comm comm, const char *path, char **text)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    *text = NULL;
+    char *out = NULL;
+    long long n = 0;
+    if (rank == 0) {
+        char ipath[4096], line[1200];
+        FILE *f = snprintf(ipath, sizeof ipath, "%s.info", path) < (int)sizeof ipath ? fopen(ipath, "r") : NULL;
+        size_t kl = strlen(YM_MILC_METADATA_KEY), cap = 0, o = 0;
+        /* written in number order; lines of another order are kept as read */
+        while (f && !st && fgets(line, sizeof line, f)) {
+            char *p = line;
+            while (*p == ' ' || *p == '\t') ++p;
+            if (strncmp(p, YM_MILC_METADATA_KEY, kl)) continue;
+            p += kl;
+            while (*p >= '0' && *p <= '9') ++p;
+            while (*p == ' ' || *p == '\t') ++p;
+            size_t l = strcspn(p, "\r\n");
+            if (o + l + 2 > cap) {
+                size_t nc = 2 * cap + l + 256;
+                char *nb = realloc(out, nc);
+                if (!nb) {
+                    st = YM_ERROR(YM_ENOMEM, "%s: out of memory", ipath);
+                    break;
+                }
+                out = nb, cap = nc;
+            }
+            memcpy(out + o, p, l);
+            o += l;
+            out[o++] = '\n';
+            out[o] = '\0';
+        }
+        if (f) fclose(f);
+        n = st ? 0 : (long long)o;
+    }
+    st = ym_status_agree(comm, st);
+    MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm);
+    if (!st && n) {
+        if (rank != 0) out = malloc((size_t)n + 1);
+        st = ym_status_agree(comm, out ? YM_OK : YM_ERROR(YM_ENOMEM, "%s: out of memory", path));
+        if (!st) {
+            MPI_Bcast(out, (int)n, MPI_CHAR, 0, comm);
+            out[n] = '\0';
+        }
+    }
+    if (st || !n) {
+        free(out);
+        out = NULL;
+    }
+    *text = out;
     return st;
 }

@@ -41,8 +41,28 @@ int ym_milc_read_flags(ym_gauge *u, const char *path, ym_config_info *info, unsi
  * reader, a 64-byte time stamp in ctime() form (from SOURCE_DATE_EPOCH,
  * seconds UTC, when set: then the file is reproducible). Each rank writes
  * its block (MPI-IO view); atomic (temporary file, sync, rename); an
- * existing path is replaced only when overwrite. The .info file is not
- * written. Collective. Errors: YM_EINVAL (N != 3), YM_EIO, YM_ENOMEM. */
+ * existing path is replaced only when overwrite. Writes the .info sidecar
+ * too (ym_milc_write_ex without metadata). Collective. Errors: YM_EINVAL (N != 3), YM_EIO, YM_ENOMEM. */
 int ym_milc_write(ym_gauge *u, const char *path, int overwrite);
+
+/* Key prefix of a metadata line in the .info sidecar: line k (from 1) of
+ * the text is written as "ymflow.param_<k, 3 digits> <line>"; MILC's own
+ * readers skip .info keys they do not know. */
+#define YM_MILC_METADATA_KEY "ymflow.param_"
+
+/* ym_milc_write plus the sidecar <path>.info: magic_number, time_stamp,
+ * checksums and nx..nt (as MILC writes them and our reader cross-checks),
+ * then each non-empty line of metadata (NULL or "": none; printable ASCII,
+ * at most 1000 bytes a line) as a YM_MILC_METADATA_KEY entry. Both files
+ * are written atomically; an existing sidecar is refused, before anything
+ * is written, unless overwrite. Collective. Errors: those of
+ * ym_milc_write, YM_EINVAL (bad metadata). */
+int ym_milc_write_ex(ym_gauge *u, const char *path, int overwrite, const char *metadata);
+
+/* The metadata text of <path>.info (its YM_MILC_METADATA_KEY entries, one
+ * line each, '\n'-terminated) into *text (malloc'd, on every rank; NULL
+ * when there is none or no sidecar). Collective (rank 0 reads). Errors:
+ * YM_ENOMEM. */
+int ym_milc_read_metadata(MPI_Comm comm, const char *path, char **text);
 
 #endif

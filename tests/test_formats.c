@@ -5,6 +5,7 @@
  * (reference/gauge/README.md, external codes); exact round trips (64-bit);
  * byte identity of files written on 1 rank and on the full process grid;
  * the same links read from different formats of one configuration. */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,9 +380,10 @@ static void metadata_round_trip(void)
     const char *meta = "flow.eps = 0.01\nflow.action = symanzik\nmeasure.times = \noutput.out = a b/c=d.csv\n";
     const int L[4] = {4, 4, 4, 4};
     test_lat a;
-    char pi[600], pn[600];
+    char pi[600], pn[600], pm[600];
     snprintf(pi, sizeof pi, "%s/meta.ildg", g_tmp);
     snprintf(pn, sizeof pn, "%s/meta.nersc", g_tmp);
+    snprintf(pm, sizeof pm, "%s/meta.milc", g_tmp);
     int st = test_lat_create(&a, MPI_COMM_WORLD, L, g_pd, 1, NULL, 3);
     if (!st) st = ym_gauge_set_random(a.u, 5);
     /* a carried ymflow-parameters record is replaced by the new text */
@@ -390,8 +392,9 @@ static void metadata_round_trip(void)
     if (!st) st = ym_lime_list_add(&x, "xlf-info", "plaquette = 0.5", 15);
     if (!st) st = ym_ildg_write_ex(a.u, pi, 64, 1, meta, &x);
     if (!st) st = ym_nersc_write_ex(a.u, pn, 2, 1, meta);
-    const char *paths[2] = {pi, pn}, *names[2] = {"ildg", "nersc"};
-    for (int k = 0; k < 2; ++k) {
+    if (!st) st = ym_milc_write_ex(a.u, pm, 1, meta);
+    const char *paths[3] = {pi, pn, pm}, *names[3] = {"ildg", "nersc", "milc (.info)"};
+    for (int k = 0; k < 3; ++k) {
         ym_grid *grid = NULL;
         ym_geom *geom = NULL;
         ym_gauge *u = NULL;
@@ -1022,7 +1025,18 @@ int main(int argc, char **argv)
     if (g_rank == 0) {
         unlink(ildg);
         unlink(nersc);
-        if (strcmp(g_tmp, ".")) rmdir(g_tmp);
+        if (strcmp(g_tmp, ".")) {
+            /* whatever the writers left (MILC .info sidecars included) */
+            DIR *dir = opendir(g_tmp);
+            for (struct dirent *e = dir ? readdir(dir) : NULL; e; e = readdir(dir)) {
+                char f[4400];
+                if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+                    snprintf(f, sizeof f, "%s/%s", g_tmp, e->d_name) < (int)sizeof f)
+                    unlink(f);
+            }
+            if (dir) closedir(dir);
+            rmdir(g_tmp);
+        }
     }
     int rc = tap_done();
     MPI_Finalize();
