@@ -26,6 +26,8 @@ struct ym_measure {
     const ym_action_type *a;
     double par[YM_ACTION_MAXPAR];
     ym_field *E, *q, *Ep;
+    /* Made for each W and freed after it, so that they never coexist with
+     * the 5Li charge's depth-3 copy: */
     ym_field *z;  /* full force, only for actions without force_acc */
     double *k;    /* the force in compact form (ym_su_ah_pack), interior */
     ym_gauge *v;  /* scratch copy for the flow derivative */
@@ -56,16 +58,9 @@ int ym_measure_create(ym_measure **out, const ym_gauge *u, const ym_action_type 
         if (par) memcpy(m->par, par, sizeof(double) * (size_t)a->nparams);
         else ym_action_defaults(a, m->par);
     }
-    size_t nn2 = 2 * (size_t)m->N * (size_t)m->N;
     int st = ym_field_create(&m->E, m->g, 1);
     if (!st) st = ym_field_create(&m->q, m->g, 1);
     if (!st) st = ym_field_create(&m->Ep, m->g, 1);
-    if (!st && a && !a->force_acc) st = ym_field_create(&m->z, m->g, 4 * nn2);
-    if (!st && a) {
-        m->k = malloc(sizeof(double) * 2 * nn2 * (size_t)ym_geom_ninterior(m->g) + 1);
-        if (!m->k) st = YM_ERROR(YM_ENOMEM, "measure create: out of memory");
-    }
-    if (!st && a) st = ym_gauge_create(&m->v, m->g, m->N);
     if (st) {
         ym_measure_free(m);
         return st;
@@ -109,8 +104,32 @@ static int eclov_shifted(ym_measure *m, ym_gauge *u, double h, double *Etot)
     return st;
 }
 
+static void rate_free(ym_measure *m)
+{
+    ym_field_free(m->z);
+    free(m->k);
+    ym_gauge_free(m->v);
+    m->z = NULL, m->k = NULL, m->v = NULL;
+}
+
 /* d/dt sum_x E_clov(x) along the flow V' = Z(V) V. */
+static int rate_of(ym_measure *m, ym_gauge *u, double *rate);
 static int eclov_rate(ym_measure *m, ym_gauge *u, double *rate)
+{
+    MPI_Comm c = ym_grid_comm(ym_geom_grid(m->g));
+    size_t nn = (size_t)m->N * m->N;
+    int st = ym_gauge_create(&m->v, m->g, m->N);
+    if (!st && !m->a->force_acc) st = ym_field_create(&m->z, m->g, 8 * nn);
+    if (!st) {
+        m->k = malloc(sizeof(double) * 4 * nn * (size_t)ym_geom_ninterior(m->g) + 1);
+        st = ym_status_agree(c, m->k ? YM_OK : YM_ERROR(YM_ENOMEM, "measure: out of memory"));
+    }
+    if (!st) st = rate_of(m, u, rate);
+    rate_free(m);
+    return st;
+}
+
+static int rate_of(ym_measure *m, ym_gauge *u, double *rate)
 {
     const double h = 1e-4;
     double ep1, em1, ep2, em2;
