@@ -506,6 +506,14 @@ static int fast_weights(const ym_loop_set *ls, const ym_gauge *u, double wt[3], 
     return !(open && *rect);
 }
 
+/* kx <- A kx + pack(z) for one link (A = 0 overwrites). */
+static void pack_acc(int N, double *kx, const ym_cplx *z, double A)
+{
+    double pk[YM_NMAX * YM_NMAX];
+    ym_su_ah_pack(N, pk, z);
+    for (int j = 0; j < N * N; ++j) kx[j] = A == 0.0 ? pk[j] : A * kx[j] + pk[j];
+}
+
 /* The force into z (full matrices, k == NULL) or k <- A k + pack(Z) (k in
  * the compact layout of ym_action_type.force_acc, z == NULL). */
 static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A, double *k)
@@ -536,7 +544,6 @@ static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A,
     walker_init(&w, u);
     int p[16];
     ym_cplx l[YM_NMAX * YM_NMAX], om[YM_NMAX * YM_NMAX];
-    double pk[YM_NMAX * YM_NMAX];
     for (int i = 0; i < nin; ++i) {
         int x = in[i];
         for (int mu = 0; mu < 4; ++mu) {
@@ -554,13 +561,8 @@ static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A,
             }
             ym_su_proj(N, om, om);
             for (size_t j = 0; j < nn; ++j) om[j] = -om[j];
-            if (zd) {
-                ym_su_copy(N, ym_gauge_link_at(zd, N, x, mu), om);
-            } else {
-                double *kx = k + ((size_t)i * 4 + (size_t)mu) * nn;
-                ym_su_ah_pack(N, pk, om);
-                for (size_t j = 0; j < nn; ++j) kx[j] = A == 0.0 ? pk[j] : A * kx[j] + pk[j];
-            }
+            if (zd) ym_su_copy(N, ym_gauge_link_at(zd, N, x, mu), om);
+            else pack_acc(N, k + ((size_t)i * 4 + (size_t)mu) * nn, om, A);
         }
     }
     return YM_OK;
@@ -743,6 +745,22 @@ int ym_action_value(const ym_action_type *a, const double *par, ym_gauge *u, dou
     int st = ym_status_agree(comm_of_u(u), ym_action_check(a, par, u, NULL));
     if (!st) st = a->value(a, par, u, s);
     return ym_status_agree(comm_of_u(u), st);
+}
+
+int ym_action_force_acc(const ym_action_type *a, const double *par, ym_gauge *u, double A, double *k, ym_field *z)
+{
+    MPI_Comm c = comm_of_u(u);
+    if (a->force_acc) return ym_status_agree(c, a->force_acc(a, par, u, A, k));
+    int st = ym_status_agree(c, z ? a->force(a, par, u, z) : YM_ERROR(YM_EINVAL, "action %s: force_acc needs a force field", a->name));
+    if (st) return st;
+    const ym_geom *g = ym_gauge_geom(u);
+    const int *in = ym_geom_interior(g);
+    int N = ym_gauge_N(u);
+    size_t nn = (size_t)N * N;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu)
+            pack_acc(N, k + ((size_t)i * 4 + (size_t)mu) * nn, ym_gauge_link_at(ym_field_data(z), N, in[i], mu), A);
+    return YM_OK;
 }
 
 int ym_action_force(const ym_action_type *a, const double *par, ym_gauge *u, ym_field *z)

@@ -86,6 +86,11 @@ int ym_action_check(const ym_action_type *a, const double *par, const ym_gauge *
  * ranks. */
 int ym_action_value(const ym_action_type *a, const double *par, ym_gauge *u, double *s);
 int ym_action_force(const ym_action_type *a, const double *par, ym_gauge *u, ym_field *z);
+/* k <- A k + pack(Z(u)) on every interior link (layout of force_acc):
+ * a->force_acc, or else a->force into z (a full force field the caller
+ * provides; unused otherwise, may then be NULL) packed. par complete and
+ * checked, as for a->force. Collective; result agreed over ranks. */
+int ym_action_force_acc(const ym_action_type *a, const double *par, ym_gauge *u, double A, double *k, ym_field *z);
 
 /* Building block for loop actions: rectangles of extent ext_mu[k] along mu
  * and ext_nu[k] along nu with weight w[k], k < nloop (each (a,b) listed

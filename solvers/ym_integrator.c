@@ -148,23 +148,12 @@ int ym_flow_work_links(ym_flow_work *w, ym_gauge **v)
 int ym_flow_work_force_acc(ym_flow_work *w, const ym_action_type *a, const double *par, ym_gauge *u, double A,
                            double *k)
 {
-    if (a->force_acc) return comm_agree(w, a->force_acc(a, par, u, A, k));
-    int N = w->N;
-    size_t nn = (size_t)N * N;
-    int st = w->z ? YM_OK : ym_field_create(&w->z, w->g, 8 * nn);
-    st = comm_agree(w, st);
-    if (!st) st = comm_agree(w, a->force(a, par, u, w->z));
-    if (st) return st;
-    const int *in = ym_geom_interior(w->g);
-    const double *zd = ym_field_data(w->z);
-    double pk[YM_NMAX * YM_NMAX];
-    for (int i = 0; i < w->nin; ++i)
-        for (int mu = 0; mu < 4; ++mu) {
-            double *kx = k + ((size_t)i * 4 + (size_t)mu) * nn;
-            ym_su_ah_pack(N, pk, ym_gauge_link_at((double *)zd, N, in[i], mu));
-            for (size_t j = 0; j < nn; ++j) kx[j] = A == 0.0 ? pk[j] : A * kx[j] + pk[j];
-        }
-    return YM_OK;
+    /* the full field is made once, for actions without force_acc */
+    if (!a->force_acc && !w->z) {
+        int st = comm_agree(w, ym_field_create(&w->z, w->g, 8 * (size_t)w->N * w->N));
+        if (st) return st;
+    }
+    return ym_action_force_acc(a, par, u, A, k, w->z);
 }
 
 /* One stage's update of every interior link: K <- A K + Z (A = 0: K <- Z,

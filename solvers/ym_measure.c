@@ -26,22 +26,14 @@ struct ym_measure {
     const ym_action_type *a;
     double par[YM_ACTION_MAXPAR];
     ym_field *E, *q, *Ep;
-    /* Made for each W and freed after it, so that they never coexist with
-     * the 5Li charge's depth-3 copy: */
-    ym_field *z;  /* full force, only for actions without force_acc */
-    double *k;    /* the force in compact form (ym_su_ah_pack), interior */
-    ym_gauge *v;  /* scratch copy for the flow derivative */
 };
 
 void ym_measure_free(ym_measure *m)
 {
     if (!m) return;
-    free(m->k);
     ym_field_free(m->E);
     ym_field_free(m->q);
     ym_field_free(m->Ep);
-    ym_field_free(m->z);
-    ym_gauge_free(m->v);
     free(m);
 }
 
@@ -95,68 +87,43 @@ int ym_measure_charge_improved(ym_gauge *u, double *Q)
     return ym_curv_charge_improved(u, YM_QIMP_5LI, Q, &S);
 }
 
-/* Sum_x E_clov(x) of exp(h Z) U, Z the force at U (compact, in m->k). */
-static int eclov_shifted(ym_measure *m, ym_gauge *u, double h, double *Etot)
+/* Sum_x E_clov(x) of v = exp(h Z) U, Z the force at U (compact, in k). */
+static int eclov_shifted(ym_measure *m, ym_gauge *u, ym_gauge *v, const double *k, double h, double *Etot)
 {
-    ym_flow_apply_packed(m->v, u, m->k, h);
-    int st = ym_curv_clover_densities(m->v, m->E, NULL);
+    ym_flow_apply_packed(v, u, k, h);
+    int st = ym_curv_clover_densities(v, m->E, NULL);
     if (!st) st = ym_field_sum(m->E, 0, Etot);
     return st;
 }
 
-static void rate_free(ym_measure *m)
-{
-    ym_field_free(m->z);
-    free(m->k);
-    ym_gauge_free(m->v);
-    m->z = NULL, m->k = NULL, m->v = NULL;
-}
-
-/* d/dt sum_x E_clov(x) along the flow V' = Z(V) V. */
-static int rate_of(ym_measure *m, ym_gauge *u, double *rate);
+/* d/dt sum_x E_clov(x) along the flow V' = Z(V) V. Its field copy and
+ * force are made here and freed, so that they never coexist with the 5Li
+ * charge's depth-3 copy. */
 static int eclov_rate(ym_measure *m, ym_gauge *u, double *rate)
 {
     MPI_Comm c = ym_grid_comm(ym_geom_grid(m->g));
     size_t nn = (size_t)m->N * m->N;
-    int st = ym_gauge_create(&m->v, m->g, m->N);
-    if (!st && !m->a->force_acc) st = ym_field_create(&m->z, m->g, 8 * nn);
-    if (!st) {
-        m->k = malloc(sizeof(double) * 4 * nn * (size_t)ym_geom_ninterior(m->g) + 1);
-        st = ym_status_agree(c, m->k ? YM_OK : YM_ERROR(YM_ENOMEM, "measure: out of memory"));
-    }
-    if (!st) st = rate_of(m, u, rate);
-    rate_free(m);
-    return st;
-}
-
-static int rate_of(ym_measure *m, ym_gauge *u, double *rate)
-{
-    const double h = 1e-4;
-    double ep1, em1, ep2, em2;
-    int st;
-    if (m->a->force_acc) {
-        st = ym_action_check(m->a, m->par, u, NULL);
-        st = ym_status_agree(ym_grid_comm(ym_geom_grid(m->g)), st);
-        if (!st) st = ym_status_agree(ym_grid_comm(ym_geom_grid(m->g)), m->a->force_acc(m->a, m->par, u, 0.0, m->k));
-    } else {
-        st = ym_action_force(m->a, m->par, u, m->z);
-        const int *in = ym_geom_interior(m->g);
-        size_t nn = (size_t)m->N * m->N;
-        for (int i = 0; !st && i < ym_geom_ninterior(m->g); ++i)
-            for (int mu = 0; mu < 4; ++mu)
-                ym_su_ah_pack(m->N, m->k + ((size_t)i * 4 + (size_t)mu) * nn,
-                              ym_gauge_link_at(ym_field_data(m->z), m->N, in[i], mu));
-    }
+    ym_gauge *v = NULL;
+    ym_field *z = NULL;
+    double *k = malloc(sizeof(double) * 4 * nn * (size_t)ym_geom_ninterior(m->g) + 1);
+    int st = ym_status_agree(c, k ? YM_OK : YM_ERROR(YM_ENOMEM, "measure: out of memory"));
+    if (!st) st = ym_gauge_create(&v, m->g, m->N);
+    if (!st && !m->a->force_acc) st = ym_field_create(&z, m->g, 8 * nn);
+    if (!st) st = ym_status_agree(c, ym_action_check(m->a, m->par, u, NULL));
+    if (!st) st = ym_action_force_acc(m->a, m->par, u, 0.0, k, z);
     /* the halo of the shifted copy is filled by the clover's halo update */
-    if (!st) st = ym_gauge_copy(m->v, u);
-    if (!st) st = eclov_shifted(m, u, h, &ep1);
-    if (!st) st = eclov_shifted(m, u, -h, &em1);
-    if (!st) st = eclov_shifted(m, u, 2 * h, &ep2);
-    if (!st) st = eclov_shifted(m, u, -2 * h, &em2);
-    if (st) return st;
-    double d1 = (ep1 - em1) / (2 * h), d2 = (ep2 - em2) / (4 * h);
-    *rate = (4 * d1 - d2) / 3;
-    return YM_OK;
+    if (!st) st = ym_gauge_copy(v, u);
+    const double h = 1e-4, hs[4] = {h, -h, 2 * h, -2 * h};
+    double e[4];
+    for (int j = 0; j < 4 && !st; ++j) st = eclov_shifted(m, u, v, k, hs[j], &e[j]);
+    if (!st) {
+        double d1 = (e[0] - e[1]) / (2 * h), d2 = (e[2] - e[3]) / (4 * h);
+        *rate = (4 * d1 - d2) / 3;
+    }
+    free(k);
+    ym_field_free(z);
+    ym_gauge_free(v);
+    return st;
 }
 
 int ym_measure_row(ym_measure *m, ym_gauge *u, double t, double *row)
