@@ -1,0 +1,130 @@
+/* Text outputs: buffer, JSON strings, atomic writes, directories. */
+#include "cli_out.h"
+
+#include "ym_status.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void cli_buf_printf(cli_buf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = b->cap - b->n;
+        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? room : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->s && (size_t)k < room) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + (size_t)k + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+void cli_buf_json_string(cli_buf *b, const char *s)
+{
+    cli_buf_printf(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            cli_buf_printf(b, "\\%c", *p);
+        else if (*p == '\n')
+            cli_buf_printf(b, "\\n");
+        else if (*p == '\t')
+            cli_buf_printf(b, "\\t");
+        else if (*p < 0x20)
+            cli_buf_printf(b, "\\u%04x", *p);
+        else
+            cli_buf_printf(b, "%c", *p);
+    }
+    cli_buf_printf(b, "\"");
+}
+
+void cli_buf_free(cli_buf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+int cli_path_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+int cli_write_text(MPI_Comm comm, const char *path, int overwrite, const cli_buf *b)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        size_t n = strlen(path) + 32;
+        char *tmp = malloc(n);
+        if (!tmp || b->oom)
+            st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
+        else if (!overwrite && cli_path_exists(path))
+            st = YM_ERROR(YM_EIO, "%s: exists (use --force to replace it)", path);
+        FILE *f = NULL;
+        if (!st) {
+            snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+            f = fopen(tmp, "w");
+            if (!f)
+                st = YM_ERROR(YM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        }
+        if (f) {
+            if ((b->n && fwrite(b->s, 1, b->n, f) != b->n) || fflush(f) != 0 || fsync(fileno(f)) != 0)
+                st = YM_ERROR(YM_EIO, "%s: write failed: %s", tmp, strerror(errno));
+            if (fclose(f) != 0 && !st)
+                st = YM_ERROR(YM_EIO, "%s: close failed", tmp);
+            if (!st && rename(tmp, path) != 0)
+                st = YM_ERROR(YM_EIO, "%s: rename failed: %s", path, strerror(errno));
+            if (st)
+                remove(tmp);
+        }
+        free(tmp);
+    }
+    return ym_status_agree(comm, st);
+}
+
+int cli_mkdir_p(MPI_Comm comm, const char *dir)
+{
+    int rank, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0) {
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", dir);
+        for (char *p = buf + 1; *p && !st; p++) {
+            if (*p != '/')
+                continue;
+            *p = 0;
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                st = YM_ERROR(YM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
+            *p = '/';
+        }
+        if (!st && mkdir(buf, 0777) != 0 && errno != EEXIST)
+            st = YM_ERROR(YM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
+        struct stat sb;
+        if (!st && (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+            st = YM_ERROR(YM_EIO, "%s: not a directory", buf);
+    }
+    return ym_status_agree(comm, st);
+}
