@@ -277,6 +277,8 @@ int ym_recording_bcast(ym_recording **rp, int root, MPI_Comm comm)
         st = YM_EMPI;
     if (st != YM_OK)
         st = YM_ERROR(YM_EMPI, "MPI_Bcast of a recording failed");
+    if (rank != root)
+        ym_recording_free(*rp); /* the recording it replaces */
     *rp = r;
     return st;
 }
