@@ -1,6 +1,7 @@
 /* ymflow flow: run a gradient flow (or any registered solver), measure
  * observables into a CSV file, checkpoint and resume. */
 #include "cli.h"
+#include "cli_out.h"
 #include "ym_card.h"
 #include "ym_format.h"
 #include "ym_ildg.h"
@@ -219,69 +220,16 @@ static int effective_table(flow_par *p, const ym_param *tab, const ym_action_typ
     return n;
 }
 
-static int file_exists(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
+/* Text outputs through the shared cli_out layer. */
+typedef cli_buf sbuf;
+#define sb_printf cli_buf_printf
+#define file_exists cli_path_exists
 
 /* Write text atomically (rank 0): temp file + rename. Collective. */
 static int write_text_atomic(MPI_Comm comm, const char *path, int overwrite, const char *text)
 {
-    int rank, st = YM_OK;
-    MPI_Comm_rank(comm, &rank);
-    if (rank == 0) {
-        char tmp[STR + 32];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-        if (!overwrite && file_exists(path)) st = YM_ERROR(YM_EIO, "%s: exists (use --force to replace it)", path);
-        FILE *f = st ? NULL : fopen(tmp, "w");
-        if (!st && !f) st = YM_ERROR(YM_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        if (f) {
-            if (fputs(text, f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
-                st = YM_ERROR(YM_EIO, "%s: write failed: %s", tmp, strerror(errno));
-            if (fclose(f) != 0 && !st) st = YM_ERROR(YM_EIO, "%s: close failed", tmp);
-            if (!st && rename(tmp, path) != 0) st = YM_ERROR(YM_EIO, "%s: rename failed: %s", path, strerror(errno));
-            if (st) remove(tmp);
-        }
-    }
-    return ym_status_agree(comm, st);
-}
-
-/* Growable text buffer. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-#include <stdarg.h>
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (k < 0) return;
-    if (b->n + (size_t)k + 1 > b->cap) {
-        size_t cap = 2 * (b->n + (size_t)k + 1) + 1024;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)k;
+    cli_buf view = {(char *)text, text ? strlen(text) : 0, 0, 0};
+    return cli_write_text(comm, path, overwrite, &view);
 }
 
 static void sb_card(sbuf *b, const ym_param *t, int n, const char *prefix)
