@@ -95,4 +95,13 @@ int ym_recording_image(const ym_recording *r, int shape[3], double spacing[3]);
  * YM_ENOMEM. */
 int ym_recording_bcast(ym_recording **r, int root, MPI_Comm comm);
 
+/* A new recording of channels chans[0..n-1] of r in that order (samples and
+ * channel metadata copied; events, rate, start, source kept). Local.
+ * Errors: YM_EINVAL (index out of range, n < 1), YM_ENOMEM. */
+int ym_recording_select(const ym_recording *r, const int *chans, int n, ym_recording **out);
+/* A new recording of samples [first, first + n) of r (every channel; start
+ * advanced by first/rate; events moved and those outside dropped). Local.
+ * Errors: YM_EINVAL (range), YM_ENOMEM. */
+int ym_recording_slice(const ym_recording *r, int64_t first, int64_t n, ym_recording **out);
+
 #endif

@@ -1,0 +1,78 @@
+/* Instanton finder (THEORY.md §D.1, §E.1, §E.3): candidates are strict local
+ * maxima of the action density s(x) (or of |q(x)|) over the 80 neighbours of
+ * the 3^4 hypercube around a site, across rank boundaries; each is tested for
+ * self-duality, sized from its peak height and by a fit of the BPST profile,
+ * and cut.
+ *
+ * Densities are given as fields of 1 double per site (ym_curv_clover_densities
+ * gives the clover ones: s = E_clov; ym_curv_improved_densities the improved
+ * ones), so the caller chooses clover or improved. With open boundaries
+ * neighbours outside the lattice are absent (not maxima-breaking); masked
+ * sites (mask != 0) are never candidates and never enter fits.
+ *
+ * Results are identical on every rank and on any process grid: objects are
+ * sorted by the global index of their peak site.
+ */
+#ifndef YM_FINDER_H
+#define YM_FINDER_H
+#include <stdint.h>
+#include "ym_field.h"
+
+typedef struct {
+    int use_q;          /* 0: maxima of s(x) (default); 1: maxima of |q(x)| */
+    double rho_min;     /* cut: rho_peak below this is a dislocation (default 2) */
+    double duality_tol; /* cut: |s/(8 pi^2 |q|) - 1| above this (default 0.3) */
+    double ball_min;    /* cut: |charge in the rho-ball| outside [ball_min, ball_max] */
+    double ball_max;    /*      (defaults 0.3, 1.5; the ball holds ~1/2 of a continuum
+                               instanton's charge, so the window is wide) */
+    int fit;            /* 1: fit the BPST profile (default), 0: no fit */
+    double fit_radius;  /* fit ball radius in units of rho_peak (default 1.0, at least 2 sites) */
+} ym_finder_opts;
+
+/* Defaults above. Local. */
+void ym_finder_opts_default(ym_finder_opts *o);
+
+typedef struct {
+    int64_t site;      /* global index of the peak site (x fastest) */
+    int x[4];          /* its global coordinates */
+    double center[4];  /* fitted sub-lattice centre (the peak site when not fitted),
+                          in [0, L) for periodic directions */
+    int sign;          /* sign of q at the peak: +1 instanton, -1 anti-instanton */
+    double q_peak;     /* q(x0) */
+    double s_peak;     /* s(x0) */
+    double duality;    /* s(x0) / (8 pi^2 |q(x0)|) */
+    double rho_peak;   /* (6 / (pi^2 |q(x0)|))^{1/4} */
+    double rho_fit;    /* from the fit (NAN when not fitted or the fit failed) */
+    double charge_ball;/* sum of q over sites within rho_peak of the centre */
+    int accepted;      /* passed every cut */
+    int reason;        /* YM_FINDER_OK or the first cut failed */
+} ym_finder_obj;
+
+enum { YM_FINDER_OK = 0, YM_FINDER_CUT_RHO = 1, YM_FINDER_CUT_DUALITY = 2, YM_FINDER_CUT_BALL = 3,
+       YM_FINDER_CUT_FIT = 4 };
+
+typedef struct {
+    int64_t candidates;
+    int64_t accepted;
+    int64_t rejected[5]; /* by reason (index YM_FINDER_CUT_*) */
+} ym_finder_counts;
+
+/* Find the candidates of the densities s and q (1 double per site each, same
+ * geometry; mask may be NULL). *objs (malloc'ed, free()) receives every
+ * candidate, accepted or not, *n their number; counts may be NULL.
+ * Collective; the same objects on every rank. Errors: YM_EINVAL (field
+ * shapes, options), YM_ENOMEM, YM_EMPI. */
+int ym_finder_run(ym_field *s, ym_field *q, ym_field *mask, const ym_finder_opts *o, ym_finder_obj **objs,
+                  int *n, ym_finder_counts *counts);
+
+/* The size from a peak charge density: (6/(pi^2 |q|))^{1/4}. Local. */
+double ym_finder_rho_from_peak(double q_peak);
+
+/* Match objects at two flow times by proximity (periodic-aware distance on
+ * extents L, at most maxdist): match[i] = index in b of a's object i, or -1
+ * (annihilated / lost). Greedy by increasing distance, same sign only.
+ * Local. */
+void ym_finder_match(const ym_finder_obj *a, int na, const ym_finder_obj *b, int nb, const int L[4],
+                     double maxdist, int *match);
+
+#endif

@@ -1,0 +1,90 @@
+/* Preprocessing of recordings with FFTW (DESIGN.md §8): DC removal, common
+ * average reference, mains notch filters, a zero-phase FIR band-pass bank
+ * and analytic signals, with MNE-Python's defaults so that users can compare
+ * (mne.filter.create_filter / filter_data with method='fir', phase='zero',
+ * fir_window='hamming', fir_design='firwin'; notch_filter; apply_hilbert
+ * with n_fft='auto'). Imaging data: dF/F against a running low-percentile
+ * baseline.
+ *
+ * Plans (FFTW plans, filter kernels and their spectra) are made once in
+ * ym_preproc_create and reused for every channel and every call.
+ * Everything here is Local: recordings are small and replicated per rank.
+ */
+#ifndef YM_PREPROC_H
+#define YM_PREPROC_H
+#include <stdint.h>
+#include "ym_recording.h"
+
+typedef struct {
+    int dc;              /* subtract each channel's mean (default 1) */
+    int car;             /* common average reference over the selected channels
+                            that are not bad (default 1) */
+    double mains;        /* notch at mains and its harmonics: 50 or 60 (Hz); 0: no
+                            notch; -1: detect 50 or 60 from the spectrum (default -1) */
+    double notch_max;    /* highest harmonic notched (Hz); 0: up to the top band edge
+                            plus its transition band, below Nyquist (default 0) */
+    int nbands;          /* bands in the bank (default 8) */
+    double fmin, fmax;   /* log-spaced band edges fmin .. fmax (Hz; defaults 4, 128;
+                            fmax is capped below Nyquist with a note) */
+    const double *edges; /* or nbands+1 increasing edges (Hz); NULL: log-spaced */
+} ym_preproc_opts;
+
+/* Defaults above. Local. */
+void ym_preproc_opts_default(ym_preproc_opts *o);
+
+/* The nbands+1 band edges (Hz) the options give at sampling rate rate.
+ * Local. Errors: YM_EINVAL (edges not increasing, <= 0, or >= Nyquist). */
+int ym_preproc_band_edges(const ym_preproc_opts *o, double rate, double *edges);
+
+typedef struct ym_preproc ym_preproc;
+
+/* Plan the preprocessing of nsamples samples at rate Hz. Local.
+ * Errors: YM_EINVAL (options, a record too short for the longest filter),
+ * YM_ENOMEM. */
+int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_preproc_opts *o);
+/* NULL-safe. Local. */
+void ym_preproc_free(ym_preproc *p);
+
+/* Band-limited analytic signals of the channels chans[0..nsel-1] of the real
+ * recording in: *out becomes a complex recording of nsel channels x nbands
+ * bands x nsamples (channel i = in's channel chans[i], names, units,
+ * positions, bad flags, events, rate and start copied). Steps: DC removal,
+ * average reference over the selected good channels, notches, band-pass
+ * bank, analytic signal. Channels with non-finite samples are refused.
+ * Local. Errors: YM_EINVAL (shape or rate differ from the plan, complex
+ * input, channel index out of range), YM_ENUM (non-finite samples), YM_ENOMEM. */
+int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out);
+
+/* The mains frequency used (50, 60 or 0) after ym_preproc_run (it may have
+ * been detected), and the band edges (nbands+1). Local. */
+double ym_preproc_mains(const ym_preproc *p);
+const double *ym_preproc_edges(const ym_preproc *p);
+
+/* Building blocks (exposed for tests and other tools). All Local. */
+
+/* FIR design with MNE's rules (firwin, Hamming window): transition bands
+ * l_trans = min(max(0.25 lo, 2), lo), h_trans = min(max(0.25 hi, 2),
+ * rate/2 - hi); length = 3.3/min(transition) * rate rounded up to odd.
+ * lo <= 0: low-pass at hi; hi <= 0: high-pass at lo. *h is malloc'ed (free()).
+ * Errors: YM_EINVAL. */
+int ym_fir_bandpass(double rate, double lo, double hi, double **h, int *len);
+/* Band-stop FIR at f0 with width (MNE notch: width f0/200, transition 1 Hz
+ * on each side). */
+int ym_fir_bandstop(double rate, double f0, double width, double trans, double **h, int *len);
+/* y = x filtered by the odd-length linear-phase kernel h, delay compensated
+ * (zero phase), edges padded as MNE does ('reflect_limited'); FFT
+ * convolution. y may equal x. Errors: YM_EINVAL, YM_ENOMEM. */
+int ym_fir_apply(const double *h, int len, const double *x, int64_t n, double *y);
+/* The analytic signal x + i H[x] (z: 2n doubles, re/im interleaved), by FFT
+ * zero-padded to the next length made of factors 2, 3 and 5 (MNE's
+ * n_fft='auto'). Errors: YM_EINVAL, YM_ENOMEM. */
+int ym_analytic_signal(const double *x, int64_t n, double *z);
+/* Smallest length >= n whose prime factors are 2, 3 and 5. */
+int64_t ym_fast_len(int64_t n);
+
+/* Imaging: in place, every channel x -> (x - F0)/F0 with F0 the running
+ * percentile (e.g. 10) over a window of window_s seconds (centred, shrunk
+ * at the edges). Errors: YM_EINVAL, YM_ENUM (a baseline <= 0). */
+int ym_preproc_dff(ym_recording *r, double window_s, double percentile);
+
+#endif
