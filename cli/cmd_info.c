@@ -69,6 +69,9 @@ int cmd_info(int argc, char **argv)
                                   : in.checksum_ok ? "verified" : "not verified");
         } else
             cli_print("checksum: none stored\n");
+        if (in.boundary_from_file)
+            cli_print("boundary: %s,%s,%s,%s (from the file's metadata)\n", in.bc[0] ? "open" : "periodic",
+                      in.bc[1] ? "open" : "periodic", in.bc[2] ? "open" : "periodic", in.bc[3] ? "open" : "periodic");
         if (in.has_plaquette) cli_print("plaquette_stored: %.15g\n", in.plaquette);
         if (in.has_link_trace) cli_print("link_trace_stored: %.15g\n", in.link_trace);
         if (in.precision == 32) cli_print("max_reunitarisation: %.3g\n", in.max_reunit);

@@ -237,17 +237,88 @@ int ym_headerless_read_header(MPI_Comm comm, const char *path, const ym_headerle
     return YM_OK;
 }
 
+int ym_boundary_parse(const char *s, int bc[4])
+{
+    char buf[128];
+    if (!s || strlen(s) >= sizeof buf) return YM_ERROR(YM_EINVAL, "boundary: missing or too long");
+    strcpy(buf, s);
+    int n = 0, b[4] = {0, 0, 0, 0};
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        if (n == 4) return YM_ERROR(YM_EINVAL, "boundary: '%s' has more than four entries", s);
+        if (!strcmp(tok, "periodic")) b[n++] = YM_BC_PERIODIC;
+        else if (!strcmp(tok, "open")) b[n++] = YM_BC_OPEN;
+        else return YM_ERROR(YM_EINVAL, "boundary: '%s' is not periodic or open", tok);
+    }
+    if (n == 1) b[1] = b[2] = b[3] = b[0];
+    else if (n != 4) return YM_ERROR(YM_EINVAL, "boundary: give one value or four comma-separated ones");
+    memcpy(bc, b, sizeof b);
+    return YM_OK;
+}
+
+int ym_metadata_boundary(const char *text, int bc[4], int *found)
+{
+    *found = 0;
+    for (const char *p = text; p && *p;) {
+        const char *e = p + strcspn(p, "\n");
+        const char *q = p;
+        while (q < e && (*q == ' ' || *q == '\t')) ++q;
+        if ((size_t)(e - q) > 8 && !strncmp(q, "boundary", 8)) {
+            q += 8;
+            while (q < e && (*q == ' ' || *q == '\t')) ++q;
+            if (q < e && *q == '=') {
+                char v[128];
+                ++q;
+                while (q < e && (*q == ' ' || *q == '\t')) ++q;
+                size_t len = (size_t)(e - q);
+                while (len && (q[len - 1] == ' ' || q[len - 1] == '\t' || q[len - 1] == '\r')) --len;
+                if (len >= sizeof v) return YM_ERROR(YM_EFORMAT, "metadata: boundary value too long");
+                memcpy(v, q, len);
+                v[len] = 0;
+                int st = ym_boundary_parse(v, bc);
+                if (st) return st;
+                *found = 1;
+                return YM_OK;
+            }
+        }
+        p = *e ? e + 1 : e;
+    }
+    return YM_OK;
+}
+
 int ym_config_read_layout(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags,
                           const ym_headerless *layout, ym_grid **grid, ym_geom **geom, ym_gauge **u,
                           ym_config_info *info)
 {
+    return ym_config_read_bc(comm, path, pd, depth, flags, layout, NULL, grid, geom, u, info);
+}
+
+int ym_config_read_bc(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags,
+                      const ym_headerless *layout, const int bc_given[4], ym_grid **grid, ym_geom **geom,
+                      ym_gauge **u, ym_config_info *info)
+{
     *grid = NULL;
     *geom = NULL;
     *u = NULL;
+    int bc[4] = {0, 0, 0, 0};
     int st = layout ? ym_headerless_read_header(comm, path, layout, info) : ym_config_read_header(comm, path, info);
     info->flags = flags;
+    info->boundary_from_file = 0;
+    if (!st && bc_given) memcpy(bc, bc_given, sizeof bc);
+    else if (!st && !layout) {
+        /* a field embedded from recorded data is not periodic: the file says
+         * so, and flowing it across the data's edges would be wrong */
+        char *meta = NULL;
+        int found = 0;
+        st = ym_config_read_metadata(comm, path, info, &meta);
+        if (!st && meta) st = ym_metadata_boundary(meta, bc, &found);
+        free(meta);
+        info->boundary_from_file = found;
+        st = ym_status_agree(comm, st);
+    }
+    memcpy(info->bc, bc, sizeof bc);
     if (!st) st = ym_grid_create(grid, comm, info->L, pd, depth < 1 ? 1 : depth);
-    if (!st) st = ym_geom_create(geom, *grid, depth < 1 ? 1 : depth, NULL);
+    if (!st) st = ym_geom_create(geom, *grid, depth < 1 ? 1 : depth, bc);
     if (!st) st = ym_gauge_create(u, *geom, info->N);
     if (!st) st = ym_config_read_into(*u, path, info);
     if (st) {

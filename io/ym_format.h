@@ -72,6 +72,11 @@ typedef struct {
     int milc_sf, milc_sf_bc_flag;
     double milc_sf_beta, milc_sf_ct, milc_sf_phi;
     double milc_sf_u00[2]; /* the stored U00 (re, im) of those links, to restore them exactly */
+    /* Boundary conditions the field was read with (ym_config_read_bc): from
+     * the caller, else from a "boundary = ..." line of the file's metadata
+     * (boundary_from_file = 1), else periodic. */
+    int bc[4];
+    int boundary_from_file;
 } ym_config_info;
 
 /* Accept a stored checksum that disagrees with the data (the read still
@@ -139,5 +144,19 @@ int ym_config_read_layout(MPI_Comm comm, const char *path, const int pd[4], int 
  * ym_config_read_header. Collective. Errors: YM_EIO, YM_EFORMAT,
  * YM_ENOMEM. */
 int ym_config_read_metadata(MPI_Comm comm, const char *path, const ym_config_info *info, char **text);
+
+/* "periodic", "open", or four comma-separated entries of those (x,y,z,t)
+ * into bc. Local. Errors: YM_EINVAL naming the value. */
+int ym_boundary_parse(const char *s, int bc[4]);
+/* The boundary conditions a metadata text records (a line "boundary = ...",
+ * as ymflow embed writes): *found = 1 and bc filled, or *found = 0. Local.
+ * Errors: YM_EINVAL (a malformed value), YM_EFORMAT. */
+int ym_metadata_boundary(const char *text, int bc[4], int *found);
+/* ym_config_read_layout with boundary conditions: bc (NULL: those the
+ * file's metadata records, else periodic; headerless files: periodic).
+ * Reading the metadata makes it collective as before. Collective. */
+int ym_config_read_bc(MPI_Comm comm, const char *path, const int pd[4], int depth, unsigned flags,
+                      const ym_headerless *layout, const int bc[4], ym_grid **grid, ym_geom **geom,
+                      ym_gauge **u, ym_config_info *info);
 
 #endif

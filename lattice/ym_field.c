@@ -84,3 +84,55 @@ int ym_field_maxabs(ym_field *f, size_t comp, double *max)
     MPI_Allreduce(&m, max, 1, MPI_DOUBLE, MPI_MAX, ym_grid_comm(ym_geom_grid(f->g)));
     return YM_OK;
 }
+
+/* Small fields (recordings' lattices) are written from one rank; the gather
+ * sends (global index, values) pairs so the root can place them without
+ * knowing the other ranks' blocks. */
+int ym_field_gather(ym_field *f, size_t comp, int root, double *global)
+{
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(f->g));
+    int rank, size, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (comp >= f->ncomp) st = YM_ERROR(YM_EINVAL, "field gather: component %zu of %zu", comp, f->ncomp);
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    int n = ym_geom_ninterior(f->g);
+    const int *in = ym_geom_interior(f->g);
+    double *mine = malloc(2 * (size_t)(n > 0 ? n : 1) * sizeof *mine);
+    int *counts = rank == root ? malloc((size_t)size * sizeof *counts) : NULL;
+    int *displs = rank == root ? malloc((size_t)size * sizeof *displs) : NULL;
+    if (!mine || (rank == root && (!counts || !displs))) st = YM_ERROR(YM_ENOMEM, "field gather: out of memory");
+    st = ym_status_agree(comm, st);
+    double *all = NULL;
+    int64_t vol = ym_grid_volume(ym_geom_grid(f->g));
+    if (!st) {
+        for (int i = 0; i < n; ++i) {
+            mine[2 * i] = (double)ym_geom_global_index(f->g, in[i]);
+            mine[2 * i + 1] = f->data[(size_t)in[i] * f->ncomp + comp];
+        }
+        int cnt = 2 * n;
+        MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, root, comm);
+        if (rank == root) {
+            int64_t tot = 0;
+            for (int r = 0; r < size; ++r) {
+                displs[r] = (int)tot;
+                tot += counts[r];
+            }
+            all = malloc((size_t)(tot > 0 ? tot : 1) * sizeof *all);
+            if (!all) st = YM_ERROR(YM_ENOMEM, "field gather: out of memory");
+        }
+        st = ym_status_agree(comm, st);
+        if (!st) MPI_Gatherv(mine, cnt, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, root, comm);
+        if (!st && rank == root)
+            for (int64_t i = 0; i < vol; ++i) {
+                int64_t gi = (int64_t)all[2 * i];
+                global[gi] = all[2 * i + 1];
+            }
+    }
+    free(all);
+    free(mine);
+    free(counts);
+    free(displs);
+    return st;
+}

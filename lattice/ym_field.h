@@ -38,4 +38,11 @@ int ym_field_sum(ym_field *f, size_t comp, double *sum);
 /* Largest |value| of component comp over all interior sites. Collective. */
 int ym_field_maxabs(ym_field *f, size_t comp, double *max);
 
+/* Component comp of every interior site into global[] on rank root, at
+ * the lexicographic global site index (x fastest; global holds the lattice
+ * volume; other ranks may pass NULL). For small lattices (recordings) that
+ * are written from one rank. Collective. Errors: YM_EINVAL (comp),
+ * YM_ENOMEM. */
+int ym_field_gather(ym_field *f, size_t comp, int root, double *global);
+
 #endif
