@@ -68,9 +68,18 @@ const double *ym_preproc_edges(const ym_preproc *p);
  * lo <= 0: low-pass at hi; hi <= 0: high-pass at lo. *h is malloc'ed (free()).
  * Errors: YM_EINVAL. */
 int ym_fir_bandpass(double rate, double lo, double hi, double **h, int *len);
-/* Band-stop FIR at f0 with width (MNE notch: width f0/200, transition 1 Hz
- * on each side). */
+/* Band-stop FIR at f0 as mne.filter.notch_filter makes it: width is the
+ * stop band (MNE's notch_widths, default f0/200) and trans MNE's
+ * trans_bandwidth (default 1 Hz): the pass bands end at f0 -+ (width +
+ * trans)/2, so each transition band is trans/2 wide and the length is
+ * 3.3/(trans/2) * rate rounded up to odd. Errors: YM_EINVAL, YM_ENOMEM. */
 int ym_fir_bandstop(double rate, double f0, double width, double trans, double **h, int *len);
+/* One band-stop FIR with stop bands at f0[0..nf-1] (widths[i], or f0[i]/200
+ * when widths is NULL): what notch_filter builds for several harmonics
+ * (the sum of the band-stops, not their product). Errors: YM_EINVAL (a
+ * stop band outside 0..rate/2, stop bands that overlap), YM_ENOMEM. */
+int ym_fir_notches(double rate, const double *f0, const double *widths, int nf, double trans,
+                   double **h, int *len);
 /* y = x filtered by the odd-length linear-phase kernel h, delay compensated
  * (zero phase), edges padded as MNE does ('reflect_limited'); FFT
  * convolution. y may equal x. Errors: YM_EINVAL, YM_ENOMEM. */
@@ -84,7 +93,10 @@ int64_t ym_fast_len(int64_t n);
 
 /* Imaging: in place, every channel x -> (x - F0)/F0 with F0 the running
  * percentile (e.g. 10) over a window of window_s seconds (centred, shrunk
- * at the edges). Errors: YM_EINVAL, YM_ENUM (a baseline <= 0). */
+ * at the edges; numpy's linear-interpolation percentile). Channels are done
+ * in order; after an error the channels before the failing one are already
+ * transformed. Errors: YM_EINVAL, YM_ENUM (non-finite sample, a baseline
+ * <= 0), YM_ENOMEM. */
 int ym_preproc_dff(ym_recording *r, double window_s, double percentile);
 
 #endif
