@@ -164,7 +164,7 @@ int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_
             if (nlen[i] > maxlen) maxlen = nlen[i];
         }
     }
-    if (nsamples < maxlen) {
+    if (nsamples < maxlen && !o->allow_short) {
         rc = YM_ERROR(YM_EINVAL,
                       "preprocessing: the recording (%lld samples, %.3g s) is shorter than the longest "
                       "filter (%d samples%s)",

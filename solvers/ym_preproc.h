@@ -27,6 +27,10 @@ typedef struct {
     double fmin, fmax;   /* log-spaced band edges fmin .. fmax (Hz; defaults 4, 128;
                             fmax is capped below Nyquist with a note) */
     const double *edges; /* or nbands+1 increasing edges (Hz); NULL: log-spaced */
+    int allow_short;     /* 1: filter a record shorter than a filter anyway, as MNE
+                            does after its "filter_length is longer than the signal"
+                            warning (edges padded with zeros beyond one reflection);
+                            0: refuse it (default) */
 } ym_preproc_opts;
 
 /* Defaults above. Local. */
@@ -39,8 +43,8 @@ int ym_preproc_band_edges(const ym_preproc_opts *o, double rate, double *edges);
 typedef struct ym_preproc ym_preproc;
 
 /* Plan the preprocessing of nsamples samples at rate Hz. Local.
- * Errors: YM_EINVAL (options, a record too short for the longest filter),
- * YM_ENOMEM. */
+ * Errors: YM_EINVAL (options, a record too short for the longest filter
+ * unless allow_short), YM_ENOMEM. */
 int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_preproc_opts *o);
 /* NULL-safe. Local. */
 void ym_preproc_free(ym_preproc *p);
