@@ -163,6 +163,7 @@ int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_
             p->has_notch[i] = 1;
             if (nlen[i] > maxlen) maxlen = nlen[i];
         }
+        if (o->mains > 0 && !p->has_notch[0]) p->mains_used = 0; /* no harmonic below the limit */
     }
     if (nsamples < maxlen && !o->allow_short) {
         rc = YM_ERROR(YM_EINVAL,

@@ -59,8 +59,9 @@ void ym_preproc_free(ym_preproc *p);
  * input, channel index out of range), YM_ENUM (non-finite samples), YM_ENOMEM. */
 int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out);
 
-/* The mains frequency used (50, 60 or 0) after ym_preproc_run (it may have
- * been detected), and the band edges (nbands+1). Local. */
+/* The mains frequency notched (50, 60 or 0) after ym_preproc_run (it may
+ * have been detected; 0 when no harmonic lies below the notch limit), and
+ * the band edges (nbands+1). Local. */
 double ym_preproc_mains(const ym_preproc *p);
 const double *ym_preproc_edges(const ym_preproc *p);
 
