@@ -27,6 +27,10 @@ typedef struct {
     double fmin, fmax;   /* log-spaced band edges fmin .. fmax (Hz; defaults 4, 128;
                             fmax is capped below Nyquist with a note) */
     const double *edges; /* or nbands+1 increasing edges (Hz); NULL: log-spaced */
+    int allow_short;     /* 1: filter a record shorter than a filter anyway, as MNE
+                            does after its "filter_length is longer than the signal"
+                            warning (edges padded with zeros beyond one reflection);
+                            0: refuse it (default) */
 } ym_preproc_opts;
 
 /* Defaults above. Local. */
@@ -39,8 +43,8 @@ int ym_preproc_band_edges(const ym_preproc_opts *o, double rate, double *edges);
 typedef struct ym_preproc ym_preproc;
 
 /* Plan the preprocessing of nsamples samples at rate Hz. Local.
- * Errors: YM_EINVAL (options, a record too short for the longest filter),
- * YM_ENOMEM. */
+ * Errors: YM_EINVAL (options, a record too short for the longest filter
+ * unless allow_short), YM_ENOMEM. */
 int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_preproc_opts *o);
 /* NULL-safe. Local. */
 void ym_preproc_free(ym_preproc *p);
@@ -55,8 +59,9 @@ void ym_preproc_free(ym_preproc *p);
  * input, channel index out of range), YM_ENUM (non-finite samples), YM_ENOMEM. */
 int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out);
 
-/* The mains frequency used (50, 60 or 0) after ym_preproc_run (it may have
- * been detected), and the band edges (nbands+1). Local. */
+/* The mains frequency notched (50, 60 or 0) after ym_preproc_run (it may
+ * have been detected; 0 when no harmonic lies below the notch limit), and
+ * the band edges (nbands+1). Local. */
 double ym_preproc_mains(const ym_preproc *p);
 const double *ym_preproc_edges(const ym_preproc *p);
 
@@ -68,9 +73,18 @@ const double *ym_preproc_edges(const ym_preproc *p);
  * lo <= 0: low-pass at hi; hi <= 0: high-pass at lo. *h is malloc'ed (free()).
  * Errors: YM_EINVAL. */
 int ym_fir_bandpass(double rate, double lo, double hi, double **h, int *len);
-/* Band-stop FIR at f0 with width (MNE notch: width f0/200, transition 1 Hz
- * on each side). */
+/* Band-stop FIR at f0 as mne.filter.notch_filter makes it: width is the
+ * stop band (MNE's notch_widths, default f0/200) and trans MNE's
+ * trans_bandwidth (default 1 Hz): the pass bands end at f0 -+ (width +
+ * trans)/2, so each transition band is trans/2 wide and the length is
+ * 3.3/(trans/2) * rate rounded up to odd. Errors: YM_EINVAL, YM_ENOMEM. */
 int ym_fir_bandstop(double rate, double f0, double width, double trans, double **h, int *len);
+/* One band-stop FIR with stop bands at f0[0..nf-1] (widths[i], or f0[i]/200
+ * when widths is NULL): what notch_filter builds for several harmonics
+ * (the sum of the band-stops, not their product). Errors: YM_EINVAL (a
+ * stop band outside 0..rate/2, stop bands that overlap), YM_ENOMEM. */
+int ym_fir_notches(double rate, const double *f0, const double *widths, int nf, double trans,
+                   double **h, int *len);
 /* y = x filtered by the odd-length linear-phase kernel h, delay compensated
  * (zero phase), edges padded as MNE does ('reflect_limited'); FFT
  * convolution. y may equal x. Errors: YM_EINVAL, YM_ENOMEM. */
@@ -84,7 +98,10 @@ int64_t ym_fast_len(int64_t n);
 
 /* Imaging: in place, every channel x -> (x - F0)/F0 with F0 the running
  * percentile (e.g. 10) over a window of window_s seconds (centred, shrunk
- * at the edges). Errors: YM_EINVAL, YM_ENUM (a baseline <= 0). */
+ * at the edges; numpy's linear-interpolation percentile). Channels are done
+ * in order; after an error the channels before the failing one are already
+ * transformed. Errors: YM_EINVAL, YM_ENUM (non-finite sample, a baseline
+ * <= 0), YM_ENOMEM. */
 int ym_preproc_dff(ym_recording *r, double window_s, double percentile);
 
 #endif

@@ -8,7 +8,10 @@
  *                        spectra are kept.
  * DC and (for even lengths) Nyquist bins keep their phase, so the surrogate
  * is real with the same mean. Phases come from GSL's RANLUX (ranlxd2)
- * seeded with seed, so a surrogate is a function of (recording, kind, seed)
+ * seeded with (seed mod (2^31 - 1)) + 1 (ranlxd2 itself reduces seeds mod
+ * 2^31 and maps 0 to 1, so seeds 0 .. 2^31 - 2 give distinct streams), one
+ * uniform phase per bin in increasing frequency, channel after channel for
+ * YM_SURR_PERCHANNEL; a surrogate is a function of (recording, kind, seed)
  * only. Local: recordings are replicated per rank.
  */
 #ifndef YM_SURROGATE_H
