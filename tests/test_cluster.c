@@ -20,8 +20,9 @@
  *   keeps charges and volumes; reflecting one axis with q -> -q flips every
  *   sign and mirrors the centres (x -> L-1-x).
  * - Grid independence: every table, formatted with %.17g, is byte-identical
- *   to the one computed on MPI_COMM_SELF, for every process grid the run's
- *   rank count allows (the .mpi runs use 1, 2 and 4 ranks).
+ *   to the one computed on MPI_COMM_SELF; with --all-grids for every process
+ *   grid the run's rank count allows (the .mpi runs use 1, 2 and 4 ranks:
+ *   4 grids of 2 ranks, 8 grids of 4 ranks).
  * - Occupied fraction: exactly round(f * unmasked) sites are marked even with
  *   ties, and they are the largest |q|.
  * - The lambda scan: packing fraction non-increasing in lambda, equal to the
@@ -838,9 +839,12 @@ int main(int argc, char **argv)
         serial[k] = run_random(MPI_COMM_SELF, one, k, &agree);
     }
 
-    /* The patterns and random fields on every grid of this rank count. */
-    int grids[64][4];
-    int ng = grids_for(size, PL, grids, 64);
+    /* The patterns and random fields on the --grid, or with --all-grids on
+     * every grid of this rank count that divides the lattice. */
+    int grids[64][4], all = 0;
+    for (int i = 1; i < argc; ++i) all |= !strcmp(argv[i], "--all-grids");
+    int ng = all ? grids_for(size, PL, grids, 64) : 1;
+    if (!all) memcpy(grids[0], pd, sizeof grids[0]);
     for (int k = 0; k < ng; ++k) {
         char name[32];
         snprintf(name, sizeof name, "%dx%dx%dx%d", grids[k][0], grids[k][1], grids[k][2], grids[k][3]);
