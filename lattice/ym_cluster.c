@@ -157,17 +157,9 @@ static void gcoords(int64_t gi, const int L[4], int x[4])
 /* ---- thresholds ---- */
 
 typedef struct {
-    uint64_t bits;
+    uint64_t bits; /* of |q|: for non-negative doubles the bit pattern orders like the value */
     int64_t gidx;
 } key;
-
-/* |q| descending, then global index ascending. */
-static int key_cmp(const void *pa, const void *pb)
-{
-    const key *a = pa, *b = pb;
-    if (a->bits != b->bits) return a->bits > b->bits ? -1 : 1;
-    return (a->gidx > b->gidx) - (a->gidx < b->gidx);
-}
 
 static uint64_t dbits(double x)
 {
@@ -176,45 +168,49 @@ static uint64_t dbits(double x)
     return b;
 }
 
-/* First index of the sorted keys with bits < B (local). */
-static int64_t first_below(const key *k, int64_t n, uint64_t B)
+/* The m-th key (m >= 1) in (|q| desc, global index asc) order over all
+ * ranks: its |q| bits *B and index *G. An 8-bit radix select, so it costs at
+ * most 16 reductions of 256 counts, whatever the lattice. Collective. */
+static void radix_select(const key *k, int64_t nk, int64_t m, int64_t V, MPI_Comm comm, uint64_t *B, int64_t *G)
 {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (k[mid].bits >= B) lo = mid + 1;
-        else hi = mid;
+    int64_t h[256];
+    uint64_t pre = 0, msk = 0;
+    int64_t above = 0; /* keys with larger |q| than the current prefix range */
+    for (int byte = 7; byte >= 0; --byte) {
+        int sh = 8 * byte;
+        memset(h, 0, sizeof h);
+        for (int64_t i = 0; i < nk; ++i)
+            if ((k[i].bits & msk) == pre) ++h[(k[i].bits >> sh) & 255];
+        MPI_Allreduce(MPI_IN_PLACE, h, 256, MPI_INT64_T, MPI_SUM, comm);
+        int d = 255;
+        while (d > 0 && above + h[d] < m) above += h[d--];
+        pre |= (uint64_t)d << sh;
+        msk |= (uint64_t)255 << sh;
     }
-    return lo;
-}
-
-/* Number of keys (sorted) with bits >= B, summed over ranks. */
-static int64_t count_ge(const key *k, int64_t n, uint64_t B, MPI_Comm comm)
-{
-    int64_t c = first_below(k, n, B);
-    MPI_Allreduce(MPI_IN_PLACE, &c, 1, MPI_INT64_T, MPI_SUM, comm);
-    return c;
-}
-
-/* Keys with gidx <= G in the segment k[a..b) of equal |q| (sorted by gidx),
- * summed over ranks. */
-static int64_t count_le(const key *k, int64_t a, int64_t b, int64_t G, MPI_Comm comm)
-{
-    int64_t lo = a, hi = b;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (k[mid].gidx <= G) lo = mid + 1;
-        else hi = mid;
+    *B = pre;
+    int64_t need = m - above, below = 0;
+    int nbytes = 1;
+    while (nbytes < 8 && ((uint64_t)(V - 1) >> (8 * nbytes)) != 0) ++nbytes;
+    uint64_t gp = 0, gm = 0;
+    for (int byte = nbytes - 1; byte >= 0; --byte) {
+        int sh = 8 * byte;
+        memset(h, 0, sizeof h);
+        for (int64_t i = 0; i < nk; ++i)
+            if (k[i].bits == pre && ((uint64_t)k[i].gidx & gm) == gp) ++h[((uint64_t)k[i].gidx >> sh) & 255];
+        MPI_Allreduce(MPI_IN_PLACE, h, 256, MPI_INT64_T, MPI_SUM, comm);
+        int d = 0;
+        while (d < 255 && below + h[d] < need) below += h[d++];
+        gp |= (uint64_t)d << sh;
+        gm |= (uint64_t)255 << sh;
     }
-    int64_t c = lo - a;
-    MPI_Allreduce(MPI_IN_PLACE, &c, 1, MPI_INT64_T, MPI_SUM, comm);
-    return c;
+    *G = (int64_t)gp;
 }
 
-/* The m sites first in (|q| desc, global index asc) order among those with
- * q != 0: marks them in mk (sign) and returns the smallest marked |q|. */
-static int select_fraction(const lat *t, ym_field *q, const unsigned char *um, double value, signed char *mk,
-                           double *qcut)
+/* Marks the m = round(value * unmasked) sites first in (|q| desc, global
+ * index asc) order among those with q != 0, and returns the smallest marked
+ * |q| (mx, the largest, when none is marked). Collective. */
+static int select_fraction(const lat *t, ym_field *q, const unsigned char *um, double value, double mx,
+                           signed char *mk, double *qcut)
 {
     int64_t nk = 0, nun = 0;
     for (int i = 0; i < t->n; ++i) {
@@ -223,8 +219,7 @@ static int select_fraction(const lat *t, ym_field *q, const unsigned char *um, d
         if (val(q, i) != 0) ++nk;
     }
     key *k = malloc((size_t)(nk > 0 ? nk : 1) * sizeof *k);
-    int st = k ? YM_OK : YM_ERROR(YM_ENOMEM, "clusters: out of memory");
-    st = ym_status_agree(t->comm, st);
+    int st = ym_status_agree(t->comm, k ? YM_OK : YM_ERROR(YM_ENOMEM, "clusters: out of memory"));
     if (st) {
         free(k);
         return st;
@@ -237,45 +232,26 @@ static int select_fraction(const lat *t, ym_field *q, const unsigned char *um, d
         k[j].gidx = ym_geom_global_index(t->g, t->in[i]);
         ++j;
     }
-    qsort(k, (size_t)nk, sizeof *k, key_cmp);
     int64_t tot[2] = {nun, nk};
     MPI_Allreduce(MPI_IN_PLACE, tot, 2, MPI_INT64_T, MPI_SUM, t->comm);
     int64_t m = llround(value * (double)tot[0]);
     if (m > tot[1]) m = tot[1];
-    if (m <= 0) {
-        double mx = 0.0;
-        if (nk > 0) memcpy(&mx, &k[0].bits, sizeof mx);
-        MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_DOUBLE, MPI_MAX, t->comm);
-        *qcut = mx;
-        free(k);
-        return YM_OK;
+    *qcut = mx;
+    if (m > 0) {
+        int64_t V = 1, G;
+        for (int mu = 0; mu < 4; ++mu) V *= t->L[mu];
+        uint64_t B;
+        radix_select(k, nk, m, V, t->comm, &B, &G);
+        for (int64_t i = 0; i < nk; ++i)
+            if (k[i].bits > B || (k[i].bits == B && k[i].gidx <= G)) k[i].gidx = -1 - k[i].gidx; /* flag */
+        j = 0;
+        for (int i = 0; i < t->n; ++i) {
+            double v = val(q, i);
+            if (!um[i] || v == 0) continue;
+            if (k[j++].gidx < 0) mk[i] = v > 0 ? 1 : -1;
+        }
+        memcpy(qcut, &B, sizeof *qcut);
     }
-    /* Largest B with count(bits >= B) >= m: the m-th |q|. */
-    uint64_t lo = 0, hi = dbits(INFINITY);
-    while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (count_ge(k, nk, mid, t->comm) >= m) lo = mid;
-        else hi = mid;
-    }
-    uint64_t B = lo;
-    int64_t need = m - count_ge(k, nk, B + 1, t->comm);
-    /* Smallest G with count(bits == B, gidx <= G) >= need. */
-    int64_t seg_a = first_below(k, nk, B + 1), seg_b = first_below(k, nk, B);
-    int64_t glo = -1, ghi = 1;
-    for (int mu = 0; mu < 4; ++mu) ghi *= t->L[mu];
-    ghi -= 1;
-    while (ghi - glo > 1) {
-        int64_t mid = glo + (ghi - glo) / 2;
-        if (count_le(k, seg_a, seg_b, mid, t->comm) >= need) ghi = mid;
-        else glo = mid;
-    }
-    for (int i = 0; i < t->n; ++i) {
-        double v = val(q, i);
-        if (!um[i] || v == 0) continue;
-        uint64_t b = dbits(fabs(v));
-        if (b > B || (b == B && ym_geom_global_index(t->g, t->in[i]) <= ghi)) mk[i] = v > 0 ? 1 : -1;
-    }
-    memcpy(qcut, &B, sizeof *qcut);
     free(k);
     return YM_OK;
 }
@@ -462,8 +438,8 @@ static int mark_sites(const lat *t, ym_field *q, ym_field *mask, int mode, doubl
     }
     st = ym_status_agree(t->comm, st);
     if (st) return st;
-    if (mode == YM_CLUSTER_FRACTION) return select_fraction(t, q, um, value, mk, cut);
     MPI_Allreduce(MPI_IN_PLACE, &mx, 1, MPI_DOUBLE, MPI_MAX, t->comm);
+    if (mode == YM_CLUSTER_FRACTION) return select_fraction(t, q, um, value, mx, mk, cut);
     *cut = mode == YM_CLUSTER_LAMBDA ? value * mx : value;
     for (int i = 0; i < t->n; ++i) {
         double v = val(q, i);
