@@ -2,7 +2,7 @@
  *
  * Oracles:
  * - THEORY.md §E.3: q(x) = sum_k ±6 rho_k^4/(pi^2((x-x_k)^2+rho_k^2)^4)
- *   (periodic images summed) with K well-separated objects gives exactly K
+ *   (the 16 nearest periodic images summed) with K well-separated objects gives exactly K
  *   clusters at lambda = 0.5, with the objects' signs and centres within one
  *   site of x_k.
  * - Hand-made patterns on a lattice whose four extents differ, with labels
@@ -535,6 +535,8 @@ static const object OBJ[] = {
 };
 #define NOBJ ((int)(sizeof OBJ / sizeof OBJ[0]))
 
+/* Sum over the 16 nearest periodic images of each object (the minimal image
+ * and the next one in every direction; each farther image adds < 1e-7 of a peak). */
 static void planted(const int L[4], const object *o, int K, double *q)
 {
     int64_t V = vol_of(L);
@@ -543,18 +545,21 @@ static void planted(const int L[4], const object *o, int K, double *q)
         coords_of(L, g, x);
         double v = 0;
         for (int k = 0; k < K; ++k) {
-            double r4 = pow(o[k].rho, 4), c = 6 * r4 / (M_PI * M_PI);
-            for (int n = 0; n < 81; ++n) {
-                int m = n;
-                double d2 = 0;
+            double r2 = o[k].rho * o[k].rho, c = 6 * r2 * r2 / (M_PI * M_PI), d0[4], d1[4];
+            for (int mu = 0; mu < 4; ++mu) {
+                double d = x[mu] - o[k].x[mu];
+                d -= L[mu] * round(d / L[mu]);
+                d0[mu] = d;
+                d1[mu] = d - (d >= 0 ? L[mu] : -L[mu]);
+            }
+            for (int n = 0; n < 16; ++n) {
+                double d2 = r2;
                 for (int mu = 0; mu < 4; ++mu) {
-                    double d = x[mu] - o[k].x[mu] + (m % 3 - 1) * L[mu];
-                    m /= 3;
+                    double d = (n >> mu) & 1 ? d1[mu] : d0[mu];
                     d2 += d * d;
                 }
-                double den = d2 + o[k].rho * o[k].rho;
-                den *= den;
-                v += o[k].sign * c / (den * den);
+                d2 *= d2;
+                v += o[k].sign * c / (d2 * d2);
             }
         }
         q[g] = v;
