@@ -14,6 +14,7 @@
 #include "ym_curv.h"
 #include "ym_instanton.h"
 #include "ym_stats.h"
+#include "ym_cluster.h"
 #include "ym_raw.h"
 #include "ym_format.h"
 #include "ym_ildg.h"
