@@ -29,5 +29,7 @@
 #include "ym_integrator.h"
 #include "ym_solver.h"
 #include "ym_measure.h"
+#include "ym_layout.h"
+#include "ym_embed.h"
 
 #endif

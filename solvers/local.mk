@@ -3,3 +3,6 @@ AM_CPPFLAGS += -I$(top_srcdir)/solvers
 libymflow_la_SOURCES += solvers/ym_registry.c solvers/ym_registry.h solvers/ym_action.c solvers/ym_action_extra.c solvers/ym_smooth_solvers.c solvers/ym_integrator.c solvers/ym_integrator_extra.c
 ymflowinclude_HEADERS += solvers/ym_action.h solvers/ym_integrator.h
 EXTRA_DIST += solvers/README.md
+# Activity embedding: layouts and the Procrustes connection.
+libymflow_la_SOURCES += solvers/ym_layout.c solvers/ym_embed.c solvers/ym_procrustes.c
+ymflowinclude_HEADERS += solvers/ym_layout.h solvers/ym_embed.h
