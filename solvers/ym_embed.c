@@ -101,21 +101,52 @@ void ym_embed_site(const ym_layout *l, const ym_embed_opts *o, const int xg[4], 
     *group = z;
 }
 
-/* C_ij = sum_k a_i[offa + k] conj(b_j[offb + k]), k < len (complex samples). */
+/* C_ij = sum_k a_i[offa + k] conj(b_j[offb + k]), k < len (complex samples).
+ * One pass with K^2 independent accumulators: the sums are latency-bound
+ * otherwise. The order of additions is fixed, so every process grid gets
+ * the same bits. */
+#define CORRELATE_K(KK)                                                                                        \
+    do {                                                                                                       \
+        double re[KK][KK] = {{0}}, im[KK][KK] = {{0}};                                                         \
+        for (int64_t k = 0; k < len; k++) {                                                                    \
+            double ar[KK], ai[KK], br[KK], bi[KK];                                                             \
+            for (int i = 0; i < KK; i++) {                                                                     \
+                ar[i] = creal(a[i][offa + k]);                                                                 \
+                ai[i] = cimag(a[i][offa + k]);                                                                 \
+                br[i] = creal(b[i][offb + k]);                                                                 \
+                bi[i] = cimag(b[i][offb + k]);                                                                 \
+            }                                                                                                  \
+            for (int i = 0; i < KK; i++)                                                                       \
+                for (int j = 0; j < KK; j++) {                                                                 \
+                    re[i][j] += ar[i] * br[j] + ai[i] * bi[j];                                                 \
+                    im[i][j] += ai[i] * br[j] - ar[i] * bi[j];                                                 \
+                }                                                                                              \
+        }                                                                                                      \
+        for (int i = 0; i < KK; i++)                                                                           \
+            for (int j = 0; j < KK; j++)                                                                       \
+                C[i * KK + j] = re[i][j] + I * im[i][j];                                                       \
+    } while (0)
+
 static void correlate(int K, const ym_cplx *const *a, const ym_cplx *const *b, int64_t offa, int64_t offb,
                       int64_t len, ym_cplx *C)
 {
-    for (int i = 0; i < K; i++)
-        for (int j = 0; j < K; j++) {
-            const ym_cplx *pa = a[i] + offa, *pb = b[j] + offb;
-            double re = 0, im = 0;
-            for (int64_t k = 0; k < len; k++) {
-                double ar = creal(pa[k]), ai = cimag(pa[k]), br = creal(pb[k]), bi = cimag(pb[k]);
-                re += ar * br + ai * bi;
-                im += ai * br - ar * bi;
+    switch (K) {
+    case 2: CORRELATE_K(2); break;
+    case 3: CORRELATE_K(3); break;
+    case 4: CORRELATE_K(4); break;
+    default:
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+                const ym_cplx *pa = a[i] + offa, *pb = b[j] + offb;
+                double re = 0, im = 0;
+                for (int64_t k = 0; k < len; k++) {
+                    double ar = creal(pa[k]), ai = cimag(pa[k]), br = creal(pb[k]), bi = cimag(pb[k]);
+                    re += ar * br + ai * bi;
+                    im += ai * br - ar * bi;
+                }
+                C[i * K + j] = re + I * im;
             }
-            C[i * K + j] = re + I * im;
-        }
+    }
 }
 
 /* The K bands of group z of channel ch. */

@@ -42,8 +42,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static int rank_ = 0;
-
 /* ---------------------------------------------------------------- helpers */
 
 static ym_recording *make_complex(int nch, int nb, int64_t ns)
@@ -289,8 +287,9 @@ static void test_layout_table(void)
     const char *names[] = {"C1", "C2", "C9", "C10", "EKG"};
     ym_recording *r = named(5, names);
     char tsv[64], csv[64];
-    snprintf(tsv, sizeof tsv, "test_embed_layout_%d.tsv", rank_);
-    snprintf(csv, sizeof csv, "test_embed_layout_%d.csv", rank_);
+    /* Per process: the serial and MPI runs of this test may run at once. */
+    snprintf(tsv, sizeof tsv, "test_embed_layout_%ld.tsv", (long)getpid());
+    snprintf(csv, sizeof csv, "test_embed_layout_%ld.csv", (long)getpid());
     write_file(tsv, "name\trow\tcol\tkind\nC1\t0\t0\tx\nC2\t0\t1\tx\n\nC9\t1\t0\tx\n");
     ym_layout *l = NULL;
     int st = ym_layout_read_table(&l, r, tsv);
@@ -524,22 +523,34 @@ static void test_procrustes(void)
         tap_ok(err < 1e-12 && det < 1e-13, "Procrustes K = %d: C = W H gives W (max %.2e), det 1 (%.1e)", K, err,
                det);
     }
-    ym_cplx C[9] = {0}, U[9];
-    int dg = 0;
-    int st = ym_procrustes(3, C, 1e-10, U, &dg);
-    ym_cplx one[9];
-    ym_su_unit(3, one);
-    tap_ok(!st && dg && ym_su_maxdiff(3, U, one) == 0, "zero C: degenerate, identity");
-    /* Rank 1: outer product of one vector. */
-    ym_cplx v[3] = {1 + 2 * I, -0.5, 3 * I};
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            C[3 * i + j] = v[i] * conj(v[(j + 1) % 3]);
-    st = ym_procrustes(3, C, 1e-10, U, &dg);
-    tap_ok(!st && dg && ym_su_maxdiff(3, U, one) == 0, "rank-1 C: degenerate, identity");
-    C[4] = NAN;
-    tap_ok(ym_procrustes(3, C, 1e-10, U, &dg) == YM_ENUM, "non-finite C: YM_ENUM");
-    ym_error_clear();
+    /* K = 2 (closed form) and 3 (SVD). */
+    for (int K = 2; K <= 3; K++) {
+        ym_cplx C[9] = {0}, U[9], one[9];
+        int dg = 0;
+        ym_su_unit(K, one);
+        int st = ym_procrustes(K, C, 1e-10, U, &dg);
+        tap_ok(!st && dg && ym_su_maxdiff(K, U, one) == 0, "K = %d, zero C: degenerate, identity", K);
+        /* Rank 1: outer product of two vectors. */
+        ym_cplx v[3] = {1 + 2 * I, -0.5, 3 * I};
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++)
+                C[K * i + j] = v[i] * conj(v[(j + 1) % 3]);
+        st = ym_procrustes(K, C, 1e-10, U, &dg);
+        tap_ok(!st && dg && ym_su_maxdiff(K, U, one) == 0, "K = %d, rank-1 C: degenerate, identity", K);
+        /* Singular values 1 and 1e-9 (above tol): a proper link. */
+        ym_cplx W[9], D[9] = {0};
+        ym_su_random_haar(K, W, g);
+        for (int i = 0; i < K; i++)
+            D[i * K + i] = i == K - 1 ? 1e-9 : 1.0;
+        ym_su_mul_nn(K, C, W, D);
+        st = ym_procrustes(K, C, 1e-10, U, &dg);
+        tap_ok(!st && !dg && ym_su_maxdiff(K, U, W) < 1e-12,
+               "K = %d, singular values 1 and 1e-9 (tol 1e-10): not degenerate, U = W (%.1e)", K,
+               ym_su_maxdiff(K, U, W));
+        C[K + 1] = NAN;
+        tap_ok(ym_procrustes(K, C, 1e-10, U, &dg) == YM_ENUM, "K = %d, non-finite C: YM_ENUM", K);
+        ym_error_clear();
+    }
     gsl_rng_free(g);
 }
 
@@ -904,7 +915,6 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     ym_init();
     tap_init();
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     int pd[4];
     test_grid_arg(argc, argv, pd);
 
