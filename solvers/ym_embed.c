@@ -6,6 +6,8 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ym_embed_opts_default(ym_embed_opts *o)
@@ -190,42 +192,80 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
     ym_gauge_set_unit(u);
     if (degenerate)
         ym_field_fill(degenerate, 0);
-    const int *interior = ym_geom_interior(g);
+    /* Overlapping windows share samples: with g = gcd(hop, window), a window
+     * is window/g consecutive blocks of g samples, and a column of sites
+     * (fixed x, y, z, direction) sums each block once and each window from
+     * its blocks. Blocks are aligned to sample 0, so the additions are the
+     * same on every process grid. */
+    int64_t gb = win, h = hop;
+    while (h) {
+        int64_t t = gb % h;
+        gb = h;
+        h = t;
+    }
+    const int64_t nbw = win / gb, bhop = hop / gb;
+    const int use_blocks = nbw >= 2 && gb >= 4;
+    const int *ll = ym_grid_local(grid);
+    ym_cplx *B = NULL;
+    if (use_blocks) {
+        B = malloc(((size_t)(ll[3] - 1) * (size_t)bhop + (size_t)nbw) * (size_t)(K * K) * sizeof *B);
+        if (!B)
+            st = YM_ERROR(YM_ENOMEM, "embed: out of memory for window block sums");
+    }
+    st = ym_status_agree(comm, st);
+    if (st)
+        return st;
     const ym_cplx *pa[YM_NMAX], *pb[YM_NMAX];
     ym_cplx C[YM_NMAX * YM_NMAX];
-    for (int i = 0; i < ym_geom_ninterior(g) && !st; i++) {
-        int idx = interior[i], xg[4], ch, m, w, z;
-        unsigned flags = ym_geom_flags(g, idx);
-        ym_geom_global_coords(g, idx, xg);
-        ym_embed_site(l, &r, xg, &ch, &m, &w, &z);
-        for (int mu = 0; mu < 4 && !st; mu++) {
-            if (!(flags & YM_GEOM_LINK(mu)))
-                continue; /* open boundary: not a link of the field */
-            int xn[4] = {xg[0], xg[1], xg[2], xg[3]}, ch2, m2, w2, z2;
-            xn[mu]++;
-            ym_embed_site(l, &r, xn, &ch2, &m2, &w2, &z2);
-            if (m || m2) {
-                cnt[2]++;
-                continue;
-            }
-            bands(a, ch, z, K, pa);
-            int64_t t0 = (int64_t)w * hop;
-            if (mu == 3) {
-                correlate(K, pa, pa, t0, t0 + hop, win, C);
-            } else {
-                bands(a, ch2, z2, K, pb);
-                correlate(K, pa, pb, t0, t0, win, C);
-            }
-            int dg;
-            st = ym_procrustes(K, C, r.degenerate_tol, ym_gauge_link(u, idx, mu), &dg);
-            cnt[0]++;
-            if (dg) {
-                cnt[1]++;
-                if (degenerate)
-                    ym_field_site(degenerate, idx)[mu] = 1;
-            }
-        }
-    }
+    for (int lz = 0; lz < ll[2] && !st; lz++)
+        for (int ly = 0; ly < ll[1] && !st; ly++)
+            for (int lx = 0; lx < ll[0] && !st; lx++)
+                for (int mu = 0; mu < 4 && !st; mu++) {
+                    int64_t bstart = -1, bend = -1; /* blocks held in B */
+                    for (int lt = 0; lt < ll[3] && !st; lt++) {
+                        const int xl[4] = {lx, ly, lz, lt};
+                        int idx = ym_geom_index(g, xl), xg[4], ch, m, w, z;
+                        if (!(ym_geom_flags(g, idx) & YM_GEOM_LINK(mu)))
+                            continue; /* open boundary: not a link of the field */
+                        ym_geom_global_coords(g, idx, xg);
+                        ym_embed_site(l, &r, xg, &ch, &m, &w, &z);
+                        int xn[4] = {xg[0], xg[1], xg[2], xg[3]}, ch2, m2, w2, z2;
+                        xn[mu]++;
+                        ym_embed_site(l, &r, xn, &ch2, &m2, &w2, &z2);
+                        if (m || m2) {
+                            cnt[2]++;
+                            continue;
+                        }
+                        bands(a, ch, z, K, pa);
+                        bands(a, ch2, z2, K, pb); /* for t: the same channel and group */
+                        const int64_t shift = mu == 3 ? hop : 0, t0 = (int64_t)w * hop;
+                        if (!use_blocks) {
+                            correlate(K, pa, pb, t0, t0 + shift, win, C);
+                        } else {
+                            const int64_t b0 = (int64_t)w * bhop;
+                            if (bstart < 0)
+                                bstart = bend = b0;
+                            for (; bend < b0 + nbw; bend++)
+                                correlate(K, pa, pb, bend * gb, bend * gb + shift, gb,
+                                          B + (size_t)(bend - bstart) * (size_t)(K * K));
+                            for (int e = 0; e < K * K; e++) {
+                                ym_cplx c = 0;
+                                for (int64_t k = 0; k < nbw; k++)
+                                    c += B[(size_t)(b0 + k - bstart) * (size_t)(K * K) + (size_t)e];
+                                C[e] = c;
+                            }
+                        }
+                        int dg;
+                        st = ym_procrustes(K, C, r.degenerate_tol, ym_gauge_link(u, idx, mu), &dg);
+                        cnt[0]++;
+                        if (dg) {
+                            cnt[1]++;
+                            if (degenerate)
+                                ym_field_site(degenerate, idx)[mu] = 1;
+                        }
+                    }
+                }
+    free(B);
     if (st) {
         /* Say where, keeping the first message. */
         char msg[256];
