@@ -101,6 +101,9 @@ static void note_add(ym_layout *l, const char *fmt, ...)
     l->note_len += (size_t)n;
 }
 
+/* "; " between the parts of a note, nothing before the first. */
+static const char *note_sep(const ym_layout *l) { return l->note_len ? "; " : ""; }
+
 static const char *chname(const ym_recording *r, int ch)
 {
     return r && ch >= 0 && ch < ym_recording_nchan(r) ? ym_recording_channel_name(r, ch) : "?";
@@ -163,7 +166,7 @@ static void note_left_out(ym_layout *l, const ym_recording *r, const unsigned ch
                 break;
             e++;
         }
-        note_add(l, "%s%s", first ? "; left out: " : ", ", ym_recording_channel_name(r, c));
+        note_add(l, "%s%s%s", first ? note_sep(l) : ", ", first ? "left out: " : "", ym_recording_channel_name(r, c));
         if (e > c)
             note_add(l, "..%s", ym_recording_channel_name(r, e));
         first = 0;
@@ -765,7 +768,8 @@ int ym_layout_mask_bad(ym_layout *l, const ym_recording *r, const char *bad, int
         const char *why = ym_recording_is_bad(r, ch) ? "bad" : listed[ch] ? "listed" : signal_problem(r, ch);
         if (why && !l->mask[i]) {
             l->mask[i] = 1;
-            note_add(l, "%s%s (%s)", first ? "; masked: " : ", ", ym_recording_channel_name(r, ch), why);
+            note_add(l, "%s%s%s (%s)", first ? note_sep(l) : ", ", first ? "masked: " : "",
+                     ym_recording_channel_name(r, ch), why);
             first = 0;
         }
         count += l->mask[i];
