@@ -550,6 +550,17 @@ static int plane_coords(int n, const double (*p)[3], double (*uv)[2])
     return YM_OK;
 }
 
+typedef struct {
+    double key, key2;
+    int i;
+} rank_key;
+
+static int by_key(const void *a, const void *b)
+{
+    const rank_key *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key ? 1 : x->i - y->i;
+}
+
 int ym_layout_positions(ym_layout **out, const ym_recording *r, int nx, int ny)
 {
     *out = NULL;
@@ -607,11 +618,39 @@ int ym_layout_positions(ym_layout **out, const ym_recording *r, int nx, int ny)
         }
         st = ym_layout_set(*out, r, site[0], site[1], idx[i]);
     }
+    if (st == YM_EINVAL && n == nx * ny) {
+        /* A full grid on curved cortex: the projection squeezes its far
+         * rows together, so nearest sites collide. Assign by rank instead:
+         * columns by u, then rows by v within each column. */
+        char why[256];
+        snprintf(why, sizeof why, "%s", ym_errmsg());
+        ym_error_clear();
+        ym_layout_free(*out);
+        st = ym_layout_create(out, nx, ny);
+        rank_key *k = st ? NULL : malloc((size_t)n * sizeof *k);
+        if (!st && !k)
+            st = YM_ERROR(YM_ENOMEM, "out of memory");
+        for (int i = 0; k && i < n; i++)
+            k[i] = (rank_key){uv[i][0], uv[i][1], i};
+        if (k) {
+            qsort(k, (size_t)n, sizeof *k, by_key);
+            for (int c = 0; c < nx; c++) {
+                for (int j = c * ny; j < (c + 1) * ny; j++)
+                    k[j].key = k[j].key2;
+                qsort(k + c * ny, (size_t)ny, sizeof *k, by_key);
+            }
+        }
+        for (int j = 0; k && st == YM_OK && j < n; j++)
+            st = ym_layout_set(*out, r, j / ny, j % ny, idx[k[j].i]);
+        free(k);
+        if (st == YM_OK)
+            note_add(*out, "positions of %d channels -> %dx%d by rank (nearest sites collide: %s)", n, nx, ny, why);
+    } else if (st == YM_OK) {
+        note_add(*out, "positions of %d channels -> %dx%d (nearest site)", n, nx, ny);
+    }
     if (st) {
         ym_layout_free(*out);
         *out = NULL;
-    } else {
-        note_add(*out, "positions of %d channels -> %dx%d (nearest site)", n, nx, ny);
     }
 done:
     free(idx);

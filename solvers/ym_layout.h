@@ -43,7 +43,11 @@ int ym_layout_read_table(ym_layout **out, const ym_recording *r, const char *pat
  * the longer side of the set lies along the longer side of the grid (turns
  * only, never a mirror image, which would flip the charge), and snapped to
  * the nearest site of an nx x ny grid spanning them; two channels on one
- * site is an error naming both. */
+ * site is an error naming both, except when the channels exactly fill the
+ * grid (n = nx*ny): a grid on curved cortex projects with its far rows
+ * squeezed, so then sites go by rank (columns by the first in-plane
+ * coordinate, rows by the second within each column), and the note says so.
+ * Errors: YM_EINVAL (fewer than 2 positions, a collision), YM_ENUM, YM_ENOMEM. */
 int ym_layout_positions(ym_layout **out, const ym_recording *r, int nx, int ny);
 /* Imaging recordings (ym_recording_image): b x b pixel binning (mean over a
  * block; the partial blocks at the far edges are dropped) into a new

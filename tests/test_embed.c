@@ -30,7 +30,9 @@
  *    in the note; pattern, TSV/CSV tables (columns in any order; unknown
  *    name, collision and repeated name errors name the file, line and
  *    channels); positions of a rotated and of a tilted grid land on the
- *    grid (exactly, resp. grid neighbours on lattice neighbours); image
+ *    grid (exactly, resp. grid neighbours on lattice neighbours), and the
+ *    reference ECoG electrodes.tsv (8x8 on curved cortex) gives exactly the
+ *    grid its names C1..C64 give; image
  *    binning = block means of the good pixels; bad, listed, flat and
  *    non-finite channels masked.
  *  - epochs: sample indices from onsets, label filter, edge events skipped.
@@ -415,6 +417,44 @@ static void test_layout_positions(void)
     ym_error_clear();
     ym_recording_free(c);
     gsl_rng_free(g);
+    ym_recording_free(r);
+}
+
+/* The reference ECoG grid's electrodes.tsv (8x8 on curved cortex): its
+ * positions must give the grid its names give (C(8r+c+1) at x = c, y = r). */
+static void test_layout_ecog_positions(void)
+{
+    char path[1024], line[256], name[64];
+    snprintf(path, sizeof path, "%s/neuro/ecog-8x8-grid/sample_ecog_electrodes.tsv", test_reference_dir());
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        tap_skip("reference ECoG electrodes.tsv not found (YM_REFERENCE_DIR)");
+        return;
+    }
+    ym_recording *r = NULL;
+    ym_recording_create(&r, 64, 0, 4, 1000.0);
+    int n = 0;
+    double p[3];
+    if (!fgets(line, sizeof line, f))
+        line[0] = 0;
+    while (n < 64 && fgets(line, sizeof line, f))
+        if (sscanf(line, "%63s %lf %lf %lf", name, &p[0], &p[1], &p[2]) == 4) {
+            ym_recording_set_channel(r, n, name, NULL, NULL);
+            ym_recording_set_position(r, n++, p);
+        }
+    fclose(f);
+    ym_layout *l = NULL;
+    int st = n == 64 ? ym_layout_positions(&l, r, 8, 8) : YM_EINVAL, ok = !st;
+    for (int y = 0; ok && y < 8; y++)
+        for (int x = 0; ok && x < 8; x++) {
+            char want[8];
+            snprintf(want, sizeof want, "C%d", 8 * y + x + 1);
+            ok = !strcmp(ym_recording_channel_name(r, ym_layout_channel(l, x, y)), want);
+        }
+    tap_ok(ok, "positions of the reference ECoG grid (curved) give the named 8x8 grid: %s",
+           l ? ym_layout_note(l) : ym_errmsg());
+    ym_error_clear();
+    ym_layout_free(l);
     ym_recording_free(r);
 }
 
@@ -922,6 +962,7 @@ int main(int argc, char **argv)
     test_layout_auto();
     test_layout_table();
     test_layout_positions();
+    test_layout_ecog_positions();
     test_layout_image();
     test_layout_mask();
     test_procrustes();
