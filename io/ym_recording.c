@@ -282,3 +282,75 @@ int ym_recording_bcast(ym_recording **rp, int root, MPI_Comm comm)
     *rp = r;
     return st;
 }
+
+/* Everything but the samples and the per-channel table. */
+static void copy_head(ym_recording *dst, const ym_recording *src)
+{
+    dst->start = src->start;
+    copy_str(dst->source, sizeof dst->source, src->source);
+}
+
+int ym_recording_select(const ym_recording *r, const int *chans, int n, ym_recording **out)
+{
+    *out = NULL;
+    if (n < 1)
+        return YM_ERROR(YM_EINVAL, "a channel selection needs at least one channel (got %d)", n);
+    for (int i = 0; i < n; i++)
+        if (chans[i] < 0 || chans[i] >= r->nchan)
+            return YM_ERROR(YM_EINVAL, "channel index %d out of range (0..%d)", chans[i], r->nchan - 1);
+    ym_recording *s;
+    int st = ym_recording_create(&s, n, r->nbands, r->nsamples, r->rate);
+    if (st)
+        return st;
+    copy_head(s, r);
+    size_t per = (r->nbands > 0 ? 2 * (size_t)r->nbands : 1) * (size_t)r->nsamples;
+    for (int i = 0; i < n; i++) {
+        s->chan[i] = r->chan[chans[i]];
+        memcpy(s->data + (size_t)i * per, r->data + (size_t)chans[i] * per, per * sizeof(double));
+    }
+    for (int e = 0; e < r->nev && st == YM_OK; e++)
+        st = ym_recording_add_event(s, r->ev[e].onset, r->ev[e].duration, r->ev[e].label);
+    /* The pixel shape does not survive an arbitrary choice of channels. */
+    if (st) {
+        ym_recording_free(s);
+        return st;
+    }
+    *out = s;
+    return YM_OK;
+}
+
+int ym_recording_slice(const ym_recording *r, int64_t first, int64_t n, ym_recording **out)
+{
+    *out = NULL;
+    if (first < 0 || n < 1 || first > r->nsamples - n)
+        return YM_ERROR(YM_EINVAL, "samples %lld..%lld are outside the recording (0..%lld)", (long long)first,
+                        (long long)(first + n - 1), (long long)(r->nsamples - 1));
+    ym_recording *s;
+    int st = ym_recording_create(&s, r->nchan, r->nbands, n, r->rate);
+    if (st)
+        return st;
+    copy_head(s, r);
+    s->start = r->start + (double)first / r->rate;
+    memcpy(s->chan, r->chan, (size_t)r->nchan * sizeof *r->chan);
+    s->is_img = r->is_img;
+    memcpy(s->img, r->img, sizeof s->img);
+    memcpy(s->spacing, r->spacing, sizeof s->spacing);
+    size_t w = r->nbands > 0 ? 2 : 1, nseries = (size_t)r->nchan * (r->nbands > 0 ? (size_t)r->nbands : 1);
+    for (size_t k = 0; k < nseries; k++)
+        memcpy(s->data + k * w * (size_t)n, r->data + (k * (size_t)r->nsamples + (size_t)first) * w,
+               w * (size_t)n * sizeof(double));
+    /* Onsets are relative to the first sample, so they move with it; an
+     * event is kept when its onset falls inside the slice. */
+    double t0 = (double)first / r->rate, t1 = (double)n / r->rate;
+    for (int e = 0; e < r->nev && st == YM_OK; e++) {
+        double on = r->ev[e].onset - t0;
+        if (on >= 0 && on < t1)
+            st = ym_recording_add_event(s, on, r->ev[e].duration, r->ev[e].label);
+    }
+    if (st) {
+        ym_recording_free(s);
+        return st;
+    }
+    *out = s;
+    return YM_OK;
+}

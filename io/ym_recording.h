@@ -96,7 +96,8 @@ int ym_recording_image(const ym_recording *r, int shape[3], double spacing[3]);
 int ym_recording_bcast(ym_recording **r, int root, MPI_Comm comm);
 
 /* A new recording of channels chans[0..n-1] of r in that order (samples and
- * channel metadata copied; events, rate, start, source kept). Local.
+ * channel metadata copied; events, rate, start, source kept; the pixel
+ * shape of an image is not, since the channels need not form one). Local.
  * Errors: YM_EINVAL (index out of range, n < 1), YM_ENOMEM. */
 int ym_recording_select(const ym_recording *r, const int *chans, int n, ym_recording **out);
 /* A new recording of samples [first, first + n) of r (every channel; start

@@ -32,5 +32,7 @@
 #include "ym_measure.h"
 #include "ym_preproc.h"
 #include "ym_surrogate.h"
+#include "ym_layout.h"
+#include "ym_embed.h"
 
 #endif

@@ -6,3 +6,6 @@ EXTRA_DIST += solvers/README.md
 # Preprocessing of recordings (FIR bank, notches, analytic signals) and surrogates.
 libymflow_la_SOURCES += solvers/ym_fir.c solvers/ym_fir_impl.h solvers/ym_preproc.c solvers/ym_surrogate.c
 ymflowinclude_HEADERS += solvers/ym_preproc.h solvers/ym_surrogate.h
+# Activity embedding: layouts and the Procrustes connection.
+libymflow_la_SOURCES += solvers/ym_layout.c solvers/ym_embed.c solvers/ym_procrustes.c
+ymflowinclude_HEADERS += solvers/ym_layout.h solvers/ym_embed.h

@@ -5,7 +5,9 @@
  * zK .. zK+K-1 of the analytic recording); t = time windows, window w
  * covering samples [w*hop, w*hop + window). Optional vacuum padding of
  * identity links, pad sites wide on both sides of x, y, t (and z when it has
- * more than one group). Boundaries are open in every direction of extent > 1.
+ * more than one group). Boundaries are open in every direction (also of
+ * extent 1: periodic there would add planes of trivially unit plaquettes to
+ * every average).
  *
  *  C_x,y(s) = sum_tau psi(s, tau) psi(s + mu, tau)^H over the window of s;
  *  C_t(s)   = sum_j psi(x,y,z, w*hop + j) psi(x,y,z, (w+1)*hop + j)^H;
@@ -32,10 +34,17 @@ typedef struct {
     int64_t window, hop;   /* samples per window and between window starts, >= 1 */
     int pad;               /* vacuum padding width, >= 0 (default 0) */
     double degenerate_tol; /* relative singular-value threshold (default 1e-10) */
+    int windows;           /* windows embedded, from the first (default 0: every window
+                              that fits the recording) */
 } ym_embed_opts;
 
 /* Defaults; window and hop are left 0 (must be set). Local. */
 void ym_embed_opts_default(ym_embed_opts *o);
+
+/* Check o against layout l and complex recording a and replace the
+ * defaults groups = 0 and windows = 0 by the numbers they stand for
+ * (ym_embed_site needs them). Local. Errors: as ym_embed_dims. */
+int ym_embed_opts_resolve(ym_embed_opts *o, const ym_layout *l, const ym_recording *a);
 
 /* The polar/Procrustes link of one K x K complex matrix C (row-major):
  * *degenerate = 1 and U = 1 when C is degenerate. Local. Errors: YM_EINVAL
@@ -54,7 +63,8 @@ int ym_embed_dims(const ym_layout *l, const ym_recording *a, const ym_embed_opts
 
 /* Which datum a global site holds: channel (-1 in padding or an empty site),
  * masked (1 for empty, bad or padding sites), window w, band group z (-1 in
- * padding). Local. */
+ * padding). o must be resolved (ym_embed_opts_resolve) for the padding
+ * after the last window and group to be recognised. Local. */
 void ym_embed_site(const ym_layout *l, const ym_embed_opts *o, const int xg[4], int *channel, int *masked,
                    int *window, int *group);
 
@@ -73,11 +83,17 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
                    ym_field *degenerate, ym_embed_info *info);
 
 /* Epochs: the windows locked to events. For each event of r whose label
- * matches label (NULL: every event), the samples [onset - pre, onset + post)
- * (seconds) if they lie inside the recording; first sample index into
- * first[], count into *n (capacity max; events outside are skipped and
- * counted in *skipped). Local. Errors: YM_EINVAL (pre + post <= 0). */
+ * equals label (NULL: every event), the samples [onset - pre, onset + post)
+ * (seconds) if they lie inside the recording: first sample
+ * llround((onset - pre) * rate) into first[], the event's index into
+ * event_index[] (may be NULL), the number of epochs into *n (capacity max);
+ * events whose epoch leaves the recording are skipped and counted in
+ * *skipped (may be NULL). Every epoch has ym_embed_epoch_samples samples.
+ * Local. Errors: YM_EINVAL (pre + post <= 0 or not finite, an epoch shorter
+ * than one sample, more than max epochs). */
 int ym_embed_epochs(const ym_recording *r, const char *label, double pre, double post, int64_t *first,
                     int *event_index, int max, int *n, int *skipped);
+/* Samples per epoch: llround((pre + post) * rate). Local. */
+int64_t ym_embed_epoch_samples(double rate, double pre, double post);
 
 #endif

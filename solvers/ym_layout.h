@@ -19,7 +19,8 @@ int ym_layout_create(ym_layout **out, int nx, int ny);
 /* NULL-safe. */
 void ym_layout_free(ym_layout *l);
 
-/* Put channel ch at (x, y). Errors: YM_EINVAL (out of range; a site already
+/* Put channel ch at (x, y) and unmask the site; r (may be NULL) names the
+ * channels in messages. Errors: YM_EINVAL (out of range; a site already
  * taken: the message names both channels). */
 int ym_layout_set(ym_layout *l, const ym_recording *r, int x, int y, int ch);
 
@@ -36,9 +37,17 @@ int ym_layout_pattern(ym_layout **out, const ym_recording *r, const char *prefix
  * order): x = col, y = row; the grid spans 0..max. Unknown channel names are
  * an error naming the file, line and name. */
 int ym_layout_read_table(ym_layout **out, const ym_recording *r, const char *path);
-/* Positions (2-D or 3-D, ym_recording_position) projected onto their best
- * plane (principal axes, GSL) and snapped to the nearest site of an nx x ny
- * grid spanning them; two channels on one site is an error naming both. */
+/* Positions (2-D or 3-D, ym_recording_position; channels without one are
+ * left out) projected onto their best plane (principal axes, GSL), turned
+ * in the plane so that nearest-neighbour steps follow the lattice axes and
+ * the longer side of the set lies along the longer side of the grid (turns
+ * only, never a mirror image, which would flip the charge), and snapped to
+ * the nearest site of an nx x ny grid spanning them; two channels on one
+ * site is an error naming both, except when the channels exactly fill the
+ * grid (n = nx*ny): a grid on curved cortex projects with its far rows
+ * squeezed, so then sites go by rank (columns by the first in-plane
+ * coordinate, rows by the second within each column), and the note says so.
+ * Errors: YM_EINVAL (fewer than 2 positions, a collision), YM_ENUM, YM_ENOMEM. */
 int ym_layout_positions(ym_layout **out, const ym_recording *r, int nx, int ny);
 /* Imaging recordings (ym_recording_image): b x b pixel binning (mean over a
  * block; the partial blocks at the far edges are dropped) into a new
@@ -55,7 +64,10 @@ int ym_layout_mask_bad(ym_layout *l, const ym_recording *r, const char *bad, int
 /* Renumber the layout's channels to 0..n-1 in site order (x fastest) and
  * return the original indices in chans (capacity nx*ny), so that a
  * recording made from those channels in that order (ym_recording_select,
- * ym_preproc_run) matches the layout. */
+ * ym_preproc_run) matches the layout. Masked sites keep their channel (the
+ * site table names it); the embedding ignores their data, but
+ * ym_preproc_run refuses non-finite samples, so such channels must be
+ * cleaned (e.g. zeroed) by the caller first. Local. */
 int ym_layout_compact(ym_layout *l, int *chans, int *n);
 
 /* Accessors. */

@@ -1,0 +1,330 @@
+/* The Procrustes embedding of analytic signals into SU(K) links (ym_embed.h). */
+#include "ym_embed.h"
+
+#include "ym_grid.h"
+#include "ym_status.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ym_embed_opts_default(ym_embed_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->K = 2;
+    o->degenerate_tol = 1e-10;
+}
+
+int ym_embed_nwindows(int64_t nsamples, const ym_embed_opts *o)
+{
+    if (o->window < 1 || o->hop < 1 || nsamples < o->window)
+        return 0;
+    int64_t n = (nsamples - o->window) / o->hop + 1;
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+int ym_embed_opts_resolve(ym_embed_opts *o, const ym_layout *l, const ym_recording *a)
+{
+    if (o->K < 2 || o->K > YM_NMAX)
+        return YM_ERROR(YM_EINVAL, "embed: bands per site K = %d, must be 2..%d", o->K, YM_NMAX);
+    if (o->window < 1 || o->hop < 1)
+        return YM_ERROR(YM_EINVAL, "embed: window (%lld samples) and hop (%lld samples) must be >= 1",
+                        (long long)o->window, (long long)o->hop);
+    if (o->pad < 0 || o->groups < 0 || o->windows < 0 || !(o->degenerate_tol >= 0))
+        return YM_ERROR(YM_EINVAL, "embed: negative padding, band groups, windows or tolerance");
+    int nb = ym_recording_nbands(a);
+    if (nb == 0)
+        return YM_ERROR(YM_EINVAL, "embed: %s holds real samples; the embedding needs analytic signals "
+                                   "(preprocess it first)",
+                        ym_recording_source(a)[0] ? ym_recording_source(a) : "the recording");
+    int groups = o->groups ? o->groups : nb / o->K;
+    if (groups < 1 || (int64_t)groups * o->K > nb)
+        return YM_ERROR(YM_EINVAL, "embed: %d band group(s) of K = %d bands need %lld bands, the recording has %d",
+                        groups < 1 ? 1 : groups, o->K, (long long)(groups < 1 ? 1 : groups) * o->K, nb);
+    int nw = ym_embed_nwindows(ym_recording_nsamples(a), o);
+    if (nw < 1)
+        return YM_ERROR(YM_EINVAL, "embed: the recording's %lld samples are shorter than one window (%lld)",
+                        (long long)ym_recording_nsamples(a), (long long)o->window);
+    if (o->windows > nw)
+        return YM_ERROR(YM_EINVAL, "embed: %d windows asked, the recording holds %d", o->windows, nw);
+    int windows = o->windows ? o->windows : nw;
+    int nch = ym_recording_nchan(a);
+    for (int y = 0; y < ym_layout_ny(l); y++)
+        for (int x = 0; x < ym_layout_nx(l); x++)
+            if (ym_layout_channel(l, x, y) >= nch)
+                return YM_ERROR(YM_EINVAL, "embed: the layout puts channel %d at (%d, %d); the recording has %d "
+                                           "channels (compact the layout and select its channels)",
+                                ym_layout_channel(l, x, y), x, y, nch);
+    int64_t ext[4] = {ym_layout_nx(l) + 2 * (int64_t)o->pad, ym_layout_ny(l) + 2 * (int64_t)o->pad,
+                      groups > 1 ? groups + 2 * (int64_t)o->pad : 1, windows + 2 * (int64_t)o->pad};
+    for (int mu = 0; mu < 4; mu++)
+        if (ext[mu] > YM_LMAX)
+            return YM_ERROR(YM_EINVAL, "embed: extent %lld in direction %d exceeds %d%s", (long long)ext[mu], mu,
+                            YM_LMAX, mu == 3 ? " (use a longer hop, fewer windows or epochs)" : "");
+    o->groups = groups;
+    o->windows = windows;
+    return YM_OK;
+}
+
+int ym_embed_dims(const ym_layout *l, const ym_recording *a, const ym_embed_opts *o, int L[4], int bc[4])
+{
+    ym_embed_opts r = *o;
+    int st = ym_embed_opts_resolve(&r, l, a);
+    if (st)
+        return st;
+    L[0] = ym_layout_nx(l) + 2 * r.pad;
+    L[1] = ym_layout_ny(l) + 2 * r.pad;
+    L[2] = r.groups > 1 ? r.groups + 2 * r.pad : 1;
+    L[3] = r.windows + 2 * r.pad;
+    for (int mu = 0; mu < 4; mu++)
+        bc[mu] = YM_BC_OPEN;
+    return YM_OK;
+}
+
+void ym_embed_site(const ym_layout *l, const ym_embed_opts *o, const int xg[4], int *channel, int *masked,
+                   int *window, int *group)
+{
+    int p = o->pad, x = xg[0] - p, y = xg[1] - p, z = o->groups > 1 ? xg[2] - p : xg[2], w = xg[3] - p;
+    int zmax = o->groups > 1 ? o->groups : 1;
+    int inside = x >= 0 && y >= 0 && x < ym_layout_nx(l) && y < ym_layout_ny(l) && z >= 0 && z < zmax && w >= 0 &&
+                 (o->windows < 1 || w < o->windows);
+    if (!inside) {
+        *channel = -1;
+        *masked = 1;
+        *window = -1;
+        *group = -1;
+        return;
+    }
+    *channel = ym_layout_channel(l, x, y);
+    *masked = ym_layout_masked(l, x, y) || *channel < 0;
+    *window = w;
+    *group = z;
+}
+
+/* C_ij = sum_k a_i[offa + k] conj(b_j[offb + k]), k < len (complex samples).
+ * One pass with K^2 independent accumulators: the sums are latency-bound
+ * otherwise. The order of additions is fixed, so every process grid gets
+ * the same bits. */
+#define CORRELATE_K(KK)                                                                                        \
+    do {                                                                                                       \
+        double re[KK][KK] = {{0}}, im[KK][KK] = {{0}};                                                         \
+        for (int64_t k = 0; k < len; k++) {                                                                    \
+            double ar[KK], ai[KK], br[KK], bi[KK];                                                             \
+            for (int i = 0; i < KK; i++) {                                                                     \
+                ar[i] = creal(a[i][offa + k]);                                                                 \
+                ai[i] = cimag(a[i][offa + k]);                                                                 \
+                br[i] = creal(b[i][offb + k]);                                                                 \
+                bi[i] = cimag(b[i][offb + k]);                                                                 \
+            }                                                                                                  \
+            for (int i = 0; i < KK; i++)                                                                       \
+                for (int j = 0; j < KK; j++) {                                                                 \
+                    re[i][j] += ar[i] * br[j] + ai[i] * bi[j];                                                 \
+                    im[i][j] += ai[i] * br[j] - ar[i] * bi[j];                                                 \
+                }                                                                                              \
+        }                                                                                                      \
+        for (int i = 0; i < KK; i++)                                                                           \
+            for (int j = 0; j < KK; j++)                                                                       \
+                C[i * KK + j] = re[i][j] + I * im[i][j];                                                       \
+    } while (0)
+
+static void correlate(int K, const ym_cplx *const *a, const ym_cplx *const *b, int64_t offa, int64_t offb,
+                      int64_t len, ym_cplx *C)
+{
+    switch (K) {
+    case 2: CORRELATE_K(2); break;
+    case 3: CORRELATE_K(3); break;
+    case 4: CORRELATE_K(4); break;
+    default:
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+                const ym_cplx *pa = a[i] + offa, *pb = b[j] + offb;
+                double re = 0, im = 0;
+                for (int64_t k = 0; k < len; k++) {
+                    double ar = creal(pa[k]), ai = cimag(pa[k]), br = creal(pb[k]), bi = cimag(pb[k]);
+                    re += ar * br + ai * bi;
+                    im += ai * br - ar * bi;
+                }
+                C[i * K + j] = re + I * im;
+            }
+    }
+}
+
+/* The K bands of group z of channel ch. */
+static void bands(const ym_recording *a, int ch, int z, int K, const ym_cplx **p)
+{
+    for (int i = 0; i < K; i++)
+        p[i] = (const ym_cplx *)ym_recording_cdata_ro(a, ch, z * K + i);
+}
+
+int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const ym_embed_opts *o,
+                   ym_field *degenerate, ym_embed_info *info)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    const ym_grid *grid = ym_geom_grid(g);
+    MPI_Comm comm = ym_grid_comm(grid);
+    ym_embed_opts r = *o;
+    int L[4], bc[4];
+    int st = ym_embed_opts_resolve(&r, l, a);
+    if (!st)
+        st = ym_embed_dims(l, a, &r, L, bc);
+    if (!st) {
+        const int *GL = ym_grid_L(grid);
+        for (int mu = 0; mu < 4 && !st; mu++)
+            if (GL[mu] != L[mu] || ym_geom_bc(g, mu) != bc[mu])
+                st = YM_ERROR(YM_EINVAL, "embed: the field's lattice %dx%dx%dx%d (boundaries %d%d%d%d) is not "
+                                         "the embedding's %dx%dx%dx%d, open",
+                              GL[0], GL[1], GL[2], GL[3], ym_geom_bc(g, 0), ym_geom_bc(g, 1), ym_geom_bc(g, 2),
+                              ym_geom_bc(g, 3), L[0], L[1], L[2], L[3]);
+    }
+    if (!st && ym_gauge_N(u) != r.K)
+        st = YM_ERROR(YM_EINVAL, "embed: the field is SU(%d), the embedding SU(%d)", ym_gauge_N(u), r.K);
+    if (!st && degenerate && (ym_field_geom(degenerate) != g || ym_field_ncomp(degenerate) != 4))
+        st = YM_ERROR(YM_EINVAL, "embed: the degenerate-link field needs 4 components on the field's geometry");
+    st = ym_status_agree(comm, st);
+    if (st)
+        return st;
+
+    const int K = r.K;
+    const int64_t hop = r.hop, win = r.window;
+    int64_t cnt[3] = {0, 0, 0}; /* links, degenerate, identity */
+    ym_gauge_set_unit(u);
+    if (degenerate)
+        ym_field_fill(degenerate, 0);
+    /* Overlapping windows share samples: with g = gcd(hop, window), a window
+     * is window/g consecutive blocks of g samples, and a column of sites
+     * (fixed x, y, z, direction) sums each block once and each window from
+     * its blocks. Blocks are aligned to sample 0, so the additions are the
+     * same on every process grid. */
+    int64_t gb = win, h = hop;
+    while (h) {
+        int64_t t = gb % h;
+        gb = h;
+        h = t;
+    }
+    const int64_t nbw = win / gb, bhop = hop / gb;
+    const int use_blocks = nbw >= 2 && gb >= 4;
+    const int *ll = ym_grid_local(grid);
+    ym_cplx *B = NULL;
+    if (use_blocks) {
+        B = malloc(((size_t)(ll[3] - 1) * (size_t)bhop + (size_t)nbw) * (size_t)(K * K) * sizeof *B);
+        if (!B)
+            st = YM_ERROR(YM_ENOMEM, "embed: out of memory for window block sums");
+    }
+    st = ym_status_agree(comm, st);
+    if (st)
+        return st;
+    const ym_cplx *pa[YM_NMAX], *pb[YM_NMAX];
+    ym_cplx C[YM_NMAX * YM_NMAX];
+    for (int lz = 0; lz < ll[2] && !st; lz++)
+        for (int ly = 0; ly < ll[1] && !st; ly++)
+            for (int lx = 0; lx < ll[0] && !st; lx++)
+                for (int mu = 0; mu < 4 && !st; mu++) {
+                    int64_t bstart = -1, bend = -1; /* blocks held in B */
+                    for (int lt = 0; lt < ll[3] && !st; lt++) {
+                        const int xl[4] = {lx, ly, lz, lt};
+                        int idx = ym_geom_index(g, xl), xg[4], ch, m, w, z;
+                        if (!(ym_geom_flags(g, idx) & YM_GEOM_LINK(mu)))
+                            continue; /* open boundary: not a link of the field */
+                        ym_geom_global_coords(g, idx, xg);
+                        ym_embed_site(l, &r, xg, &ch, &m, &w, &z);
+                        int xn[4] = {xg[0], xg[1], xg[2], xg[3]}, ch2, m2, w2, z2;
+                        xn[mu]++;
+                        ym_embed_site(l, &r, xn, &ch2, &m2, &w2, &z2);
+                        if (m || m2) {
+                            cnt[2]++;
+                            continue;
+                        }
+                        bands(a, ch, z, K, pa);
+                        bands(a, ch2, z2, K, pb); /* for t: the same channel and group */
+                        const int64_t shift = mu == 3 ? hop : 0, t0 = (int64_t)w * hop;
+                        if (!use_blocks) {
+                            correlate(K, pa, pb, t0, t0 + shift, win, C);
+                        } else {
+                            const int64_t b0 = (int64_t)w * bhop;
+                            if (bstart < 0)
+                                bstart = bend = b0;
+                            for (; bend < b0 + nbw; bend++)
+                                correlate(K, pa, pb, bend * gb, bend * gb + shift, gb,
+                                          B + (size_t)(bend - bstart) * (size_t)(K * K));
+                            for (int e = 0; e < K * K; e++) {
+                                ym_cplx c = 0;
+                                for (int64_t k = 0; k < nbw; k++)
+                                    c += B[(size_t)(b0 + k - bstart) * (size_t)(K * K) + (size_t)e];
+                                C[e] = c;
+                            }
+                        }
+                        int dg;
+                        st = ym_procrustes(K, C, r.degenerate_tol, ym_gauge_link(u, idx, mu), &dg);
+                        cnt[0]++;
+                        if (dg) {
+                            cnt[1]++;
+                            if (degenerate)
+                                ym_field_site(degenerate, idx)[mu] = 1;
+                        }
+                    }
+                }
+    free(B);
+    if (st) {
+        /* Say where, keeping the first message. */
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", ym_errmsg());
+        ym_error_clear();
+        st = YM_ERROR(st, "embed: %s", msg);
+    }
+    st = ym_status_agree(comm, st);
+    if (!st)
+        st = ym_gauge_halo_update(u);
+    if (!st && degenerate)
+        st = ym_field_halo_update(degenerate);
+    if (!st && info) {
+        long long tot[3] = {cnt[0], cnt[1], cnt[2]};
+        if (MPI_Allreduce(MPI_IN_PLACE, tot, 3, MPI_LONG_LONG, MPI_SUM, comm) != MPI_SUCCESS)
+            st = YM_ERROR(YM_EMPI, "embed: MPI_Allreduce of the link counts failed");
+        info->links = tot[0];
+        info->degenerate = tot[1];
+        info->identity = tot[2];
+    }
+    return ym_status_agree(comm, st);
+}
+
+int64_t ym_embed_epoch_samples(double rate, double pre, double post)
+{
+    return (int64_t)llround((pre + post) * rate);
+}
+
+int ym_embed_epochs(const ym_recording *r, const char *label, double pre, double post, int64_t *first,
+                    int *event_index, int max, int *n, int *skipped)
+{
+    *n = 0;
+    if (skipped)
+        *skipped = 0;
+    double rate = ym_recording_rate(r);
+    if (!isfinite(pre) || !isfinite(post) || !(pre + post > 0))
+        return YM_ERROR(YM_EINVAL, "epochs: pre %g s + post %g s must be positive", pre, post);
+    int64_t len = ym_embed_epoch_samples(rate, pre, post), ns = ym_recording_nsamples(r);
+    if (len < 1)
+        return YM_ERROR(YM_EINVAL, "epochs: %g s at %g Hz is shorter than one sample", pre + post, rate);
+    for (int e = 0; e < ym_recording_nevents(r); e++) {
+        const ym_rec_event *ev = ym_recording_event(r, e);
+        if (label && strcmp(label, ev->label))
+            continue;
+        double f = (ev->onset - pre) * rate;
+        int64_t s0 = fabs(f) < 9e18 ? (int64_t)llround(f) : -1;
+        if (s0 < 0 || s0 > ns - len) {
+            if (skipped)
+                (*skipped)++;
+            continue;
+        }
+        if (*n >= max)
+            return YM_ERROR(YM_EINVAL, "epochs: more than %d events match%s%s", max, label ? " " : "",
+                            label ? label : "");
+        if (first)
+            first[*n] = s0;
+        if (event_index)
+            event_index[*n] = e;
+        (*n)++;
+    }
+    return YM_OK;
+}
