@@ -7,3 +7,6 @@ ymflowinclude_HEADERS += \
 	lattice/ym_halo.h lattice/ym_sum.h lattice/ym_field.h lattice/ym_rng.h \
 	lattice/ym_su.h lattice/ym_gauge.h lattice/ym_curv.h lattice/ym_instanton.h lattice/ym_stats.h
 EXTRA_DIST += lattice/README.md
+# Instanton finder (issue 9).
+libymflow_la_SOURCES += lattice/ym_finder.c lattice/ym_finder_fit.c lattice/ym_finder_fit.h
+ymflowinclude_HEADERS += lattice/ym_finder.h

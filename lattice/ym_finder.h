@@ -21,12 +21,16 @@
 typedef struct {
     int use_q;          /* 0: maxima of s(x) (default); 1: maxima of |q(x)| */
     double rho_min;     /* cut: rho_peak below this is a dislocation (default 2) */
+    double rho_max;     /* cut: rho_peak above this is not resolved on the lattice (default 0:
+                           half the largest extent); it also bounds the work per candidate */
     double duality_tol; /* cut: |s/(8 pi^2 |q|) - 1| above this (default 0.3) */
-    double ball_min;    /* cut: |charge in the rho-ball| outside [ball_min, ball_max] */
+    double ball_min;    /* cut: sign * (charge in the rho-ball) outside [ball_min, ball_max] */
     double ball_max;    /*      (defaults 0.3, 1.5; the ball holds ~1/2 of a continuum
                                instanton's charge, so the window is wide) */
     int fit;            /* 1: fit the BPST profile (default), 0: no fit */
-    double fit_radius;  /* fit ball radius in units of rho_peak (default 1.0, at least 2 sites) */
+    double fit_radius;  /* fit ball radius in units of rho_peak (default 1.0, at least 2 sites);
+                           the fit fails (CUT_FIT) when GSL does not converge, the centre moves
+                           more than one site in a direction, or rho_fit < rho_min */
 } ym_finder_opts;
 
 /* Defaults above. Local. */
@@ -42,12 +46,15 @@ typedef struct {
     double s_peak;     /* s(x0) */
     double duality;    /* s(x0) / (8 pi^2 |q(x0)|) */
     double rho_peak;   /* (6 / (pi^2 |q(x0)|))^{1/4} */
-    double rho_fit;    /* from the fit (NAN when not fitted or the fit failed) */
-    double charge_ball;/* sum of q over sites within rho_peak of the centre */
+    double rho_fit;    /* from the fit (NAN when not fitted or GSL failed) */
+    double charge_ball;/* sum of q over the unmasked sites within rho_peak of the centre */
     int accepted;      /* passed every cut */
     int reason;        /* YM_FINDER_OK or the first cut failed */
 } ym_finder_obj;
 
+/* Cuts are applied in this order: rho (rho_min, rho_max), duality, then, for
+ * the survivors, which alone are sized (rho_fit, charge_ball, fitted centre;
+ * NAN / the peak site for the others), the ball charge and the fit. */
 enum { YM_FINDER_OK = 0, YM_FINDER_CUT_RHO = 1, YM_FINDER_CUT_DUALITY = 2, YM_FINDER_CUT_BALL = 3,
        YM_FINDER_CUT_FIT = 4 };
 
