@@ -8,7 +8,14 @@
  * gives the clover ones: s = E_clov; ym_curv_improved_densities the improved
  * ones), so the caller chooses clover or improved. With open boundaries
  * neighbours outside the lattice are absent (not maxima-breaking); masked
- * sites (mask != 0) are never candidates and never enter fits.
+ * sites (mask != 0) are never candidates, are not compared as neighbours and
+ * never enter fits or ball charges. A plateau (a tie with a neighbour) and a
+ * value <= 0 make no candidate.
+ *
+ * The fit: P (rho^2 / ((x - x0)^2 + rho^2))^4 with x0 (4), rho and the peak
+ * height P free, to s (or to sign * q with use_q) on the unmasked sites
+ * within max(2, fit_radius * rho_peak) of the peak site; the rho-ball charge
+ * is taken around the fitted centre when the fit succeeded.
  *
  * Results are identical on every rank and on any process grid: objects are
  * sorted by the global index of their peak site.
@@ -24,7 +31,8 @@ typedef struct {
     double rho_max;     /* cut: rho_peak above this is not resolved on the lattice (default 0:
                            half the largest extent); it also bounds the work per candidate */
     double duality_tol; /* cut: |s/(8 pi^2 |q|) - 1| above this (default 0.3) */
-    double ball_min;    /* cut: sign * (charge in the rho-ball) outside [ball_min, ball_max] */
+    double ball_min;    /* cut: sign * (charge in the rho-ball) outside [ball_min, ball_max]
+                           (an opposite-sign ball is no object) */
     double ball_max;    /*      (defaults 0.3, 1.5; the ball holds ~1/2 of a continuum
                                instanton's charge, so the window is wide) */
     int fit;            /* 1: fit the BPST profile (default), 0: no fit */
@@ -67,7 +75,8 @@ typedef struct {
 /* Find the candidates of the densities s and q (1 double per site each, same
  * geometry; mask may be NULL). *objs (malloc'ed, free()) receives every
  * candidate, accepted or not, *n their number; counts may be NULL.
- * Collective; the same objects on every rank. Errors: YM_EINVAL (field
+ * The halos of s, q and mask are updated. Collective; the same objects on
+ * every rank, bit-identical on any process grid. Errors: YM_EINVAL (field
  * shapes, options), YM_ENOMEM, YM_EMPI. */
 int ym_finder_run(ym_field *s, ym_field *q, ym_field *mask, const ym_finder_opts *o, ym_finder_obj **objs,
                   int *n, ym_finder_counts *counts);
@@ -75,9 +84,11 @@ int ym_finder_run(ym_field *s, ym_field *q, ym_field *mask, const ym_finder_opts
 /* The size from a peak charge density: (6/(pi^2 |q|))^{1/4}. Local. */
 double ym_finder_rho_from_peak(double q_peak);
 
-/* Match objects at two flow times by proximity (periodic-aware distance on
- * extents L, at most maxdist): match[i] = index in b of a's object i, or -1
- * (annihilated / lost). Greedy by increasing distance, same sign only.
+/* Match objects at two flow times by proximity (distance between centres,
+ * periodic on the directions with L[mu] > 0; pass 0 for open directions; at
+ * most maxdist): match[i] = index in b of a's object i, or -1 (annihilated /
+ * lost). Greedy by increasing distance (ties: lower i, then lower j), same
+ * sign only, each b used once.
  * Local. */
 void ym_finder_match(const ym_finder_obj *a, int na, const ym_finder_obj *b, int nb, const int L[4],
                      double maxdist, int *match);

@@ -680,6 +680,9 @@ static void test_match(void)
            m[0], m[1], m[2], m[3]);
     ym_finder_match(a, 4, b, 5, L, 0.1, m);
     tap_ok(m[0] == -1 && m[1] == -1, "match: nothing beyond maxdist");
+    int Lopen[4] = {0, 12, 10, 20};
+    ym_finder_match(a, 4, b, 5, Lopen, 2.0, m);
+    tap_ok(m[0] == -1 && m[1] == 4, "match: no wrap in a direction passed as open (L = 0)");
 }
 
 static void test_errors(void)
