@@ -134,7 +134,8 @@ static char *format_table(const ym_finder_obj *o, int n, const ym_finder_counts 
 /* A test case builds its densities on a lattice; run on any communicator. */
 typedef struct {
     int L[4], bc[4];
-    int gauge;               /* 1: planted instantons measured with clover densities */
+    int gauge;               /* 1: planted instantons measured with clover densities,
+                                2: a random (hot) field, clover densities */
     const pobj *dobj;        /* densities variant */
     const ym_instanton *inst; /* gauge variant */
     int n;
@@ -153,7 +154,7 @@ static int build(const tcase *c, MPI_Comm comm, const int pd[4], built *b)
     if (!st) st = ym_field_create(&b->q, b->t.geom, 1);
     if (st) return st;
     if (c->gauge) {
-        st = ym_instanton_set(b->t.u, c->inst, c->n);
+        st = c->gauge == 2 ? ym_gauge_set_random(b->t.u, 12345) : ym_instanton_set(b->t.u, c->inst, c->n);
         if (!st) st = ym_curv_clover_densities(b->t.u, b->s, b->q);
     } else {
         dens_fill(c->dobj, c->n, b->s, b->q);
@@ -652,6 +653,33 @@ static void test_cuts(void)
     unbuild(&b);
 }
 
+/* A rough field with every cut opened: hundreds of candidates, many on rank
+ * faces, all sized and fitted; the grid-independence check sees them all. */
+static void test_hot(void)
+{
+    tcase c = {{8, 6, 8, 10}, {0, 0, 0, 0}, 2, NULL, NULL, 0};
+    built b;
+    ym_finder_opts o;
+    ym_finder_opts_default(&o);
+    o.rho_min = 0;
+    o.duality_tol = INFINITY;
+    o.ball_min = -INFINITY;
+    o.ball_max = INFINITY;
+    ym_finder_obj *ob = NULL;
+    int n = 0, nfit = 0;
+    ym_finder_counts cnt;
+    int st = build(&c, MPI_COMM_WORLD, pdims, &b);
+    if (!st) st = ym_finder_run(b.s, b.q, NULL, &o, &ob, &n, &cnt);
+    for (int i = 0; i < n; ++i) nfit += isfinite(ob[i].rho_fit);
+    tap_ok(!st && n > 20 && cnt.candidates == n && nfit > 10, "hot field, cuts open: %d candidates, %d fitted", n,
+           nfit);
+    char *tab = format_table(ob, n, &cnt);
+    check_grid_independent("hot field", &c, &o, tab);
+    free(tab);
+    free(ob);
+    unbuild(&b);
+}
+
 static void test_match(void)
 {
     int L[4] = {16, 12, 10, 20};
@@ -727,6 +755,7 @@ int main(int argc, char **argv)
     test_gauge();
     test_open();
     test_cuts();
+    test_hot();
     test_match();
     test_errors();
     int rc = tap_done();
