@@ -199,8 +199,8 @@ static int check_args(ym_field *s, ym_field *q, ym_field *mask, const ym_finder_
         return YM_ERROR(YM_EINVAL, "finder: the mask must be a field of 1 double per site on the densities' geometry");
     if ((o->use_q != 0 && o->use_q != 1) || (o->fit != 0 && o->fit != 1))
         return YM_ERROR(YM_EINVAL, "finder: use_q and fit must be 0 or 1");
-    if (!(o->rho_min >= 0) || !(o->rho_max >= 0) || !(o->duality_tol >= 0) || isnan(o->ball_min) || isnan(o->ball_max) ||
-        !(o->ball_min <= o->ball_max))
+    if (!(o->rho_min >= 0) || !(o->rho_max >= 0) || !(o->duality_tol >= 0) || isnan(o->ball_min) ||
+        isnan(o->ball_max) || !(o->ball_min <= o->ball_max))
         return YM_ERROR(YM_EINVAL, "finder: need rho_min >= 0, duality_tol >= 0 and ball_min <= ball_max");
     if (!(o->fit_radius > 0) || !isfinite(o->fit_radius))
         return YM_ERROR(YM_EINVAL, "finder: fit_radius must be positive and finite");

@@ -123,7 +123,8 @@ static char *format_table(const ym_finder_obj *o, int n, const ym_finder_counts 
                             (long long)c->rejected[3], (long long)c->rejected[4]);
     for (int i = 0; i < n; ++i)
         len += (size_t)snprintf(t + len, cap - len,
-                                "%lld %d %d %d %d %.17g %.17g %.17g %.17g %d %.17g %.17g %.17g %.17g %.17g %.17g %d %d\n",
+                                "%lld %d %d %d %d %.17g %.17g %.17g %.17g %d %.17g %.17g %.17g %.17g %.17g %.17g"
+                                " %d %d\n",
                                 (long long)o[i].site, o[i].x[0], o[i].x[1], o[i].x[2], o[i].x[3], o[i].center[0],
                                 o[i].center[1], o[i].center[2], o[i].center[3], o[i].sign, o[i].q_peak, o[i].s_peak,
                                 o[i].duality, o[i].rho_peak, o[i].rho_fit, o[i].charge_ball, o[i].accepted,
@@ -595,19 +596,18 @@ static void test_cuts(void)
     int st = build(&c, MPI_COMM_WORLD, pdims, &b);
     if (!st) st = ym_finder_run(b.s, b.q, NULL, &o, &ob, &n, &cnt);
     if (!tap_ok(!st, "cuts: finder runs (%s)", ym_errmsg())) return;
-    double d;
     const ym_finder_obj *disl = NULL, *nsd = NULL;
     for (int i = 0; i < n; ++i) {
         double r2 = 0, r2b = 0;
         for (int mu = 0; mu < 4; ++mu) {
-            double e = pdist_dir(ob[i].x[mu], p[2].c[mu], c.L[mu], 1), f = pdist_dir(ob[i].x[mu], p[3].c[mu], c.L[mu], 1);
+            double e = pdist_dir(ob[i].x[mu], p[2].c[mu], c.L[mu], 1);
+            double f = pdist_dir(ob[i].x[mu], p[3].c[mu], c.L[mu], 1);
             r2 += e * e;
             r2b += f * f;
         }
         if (r2 <= 2) disl = &ob[i];
         if (r2b <= 2) nsd = &ob[i];
     }
-    nearest(ob, n, p[0].c, c.L, &d);
     tap_ok(cnt.accepted == 2 && cnt.rejected[YM_FINDER_CUT_RHO] == 1 && cnt.rejected[YM_FINDER_CUT_DUALITY] == 1 &&
                cnt.candidates == n,
            "cuts: 2 accepted, 1 dislocation, 1 non-self-dual, counted by reason (%lld candidates)",
@@ -647,7 +647,8 @@ static void test_cuts(void)
     st = ym_finder_run(b.s, b.q, NULL, &ob2, &ob, &n, &cnt);
     tap_ok(!st && n == 1 && ob[0].site == 1234 && ob[0].reason == YM_FINDER_CUT_FIT &&
                cnt.rejected[YM_FINDER_CUT_FIT] == 1,
-           "cuts: a one-site spike (rho_peak %.3f) is rejected by the fit (rho_fit %.3g)", n == 1 ? ob[0].rho_peak : NAN,
+           "cuts: a one-site spike (rho_peak %.3f) is rejected by the fit (rho_fit %.3g)",
+           n == 1 ? ob[0].rho_peak : NAN,
            n == 1 ? ob[0].rho_fit : NAN);
     free(ob);
     unbuild(&b);
