@@ -10,3 +10,6 @@ EXTRA_DIST += lattice/README.md
 # Sign-coherent clusters of q(x) (issue 9).
 libymflow_la_SOURCES += lattice/ym_cluster.c
 ymflowinclude_HEADERS += lattice/ym_cluster.h
+# Instanton finder (issue 9).
+libymflow_la_SOURCES += lattice/ym_finder.c lattice/ym_finder_fit.c lattice/ym_finder_fit.h
+ymflowinclude_HEADERS += lattice/ym_finder.h

@@ -13,6 +13,7 @@
 #include "ym_gauge.h"
 #include "ym_curv.h"
 #include "ym_instanton.h"
+#include "ym_finder.h"
 #include "ym_stats.h"
 #include "ym_cluster.h"
 #include "ym_raw.h"
