@@ -249,7 +249,19 @@ static int local_candidates(ym_field *sf, ym_field *qf, ym_field *mf, int use_q,
             int j = idx + delta[k];
             if (m && m[j] != 0) continue;
             double w = use_q ? fabs(q[j]) : s[j];
-            if (!(v > w)) is_max = 0;
+            if (v == w) {
+                /* a plateau (an object centred between sites of a symmetric
+                 * lattice gives 2^4 equal peaks) keeps the site of smallest
+                 * global index: one candidate per plateau, on any grid */
+                int64_t gi = 0, gn = 0;
+                for (int mu = 3; mu >= 0; --mu) {
+                    int y = ((G[mu] + off[k][mu]) % L[mu] + L[mu]) % L[mu];
+                    gi = gi * L[mu] + G[mu];
+                    gn = gn * L[mu] + y;
+                }
+                if (gn != gi && gn < gi) is_max = 0;
+            } else if (!(v > w))
+                is_max = 0;
         }
         if (!is_max) continue;
         if (nc == cap) {

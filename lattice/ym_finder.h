@@ -9,8 +9,9 @@
  * ones), so the caller chooses clover or improved. With open boundaries
  * neighbours outside the lattice are absent (not maxima-breaking); masked
  * sites (mask != 0) are never candidates, are not compared as neighbours and
- * never enter fits or ball charges. A plateau (a tie with a neighbour) and a
- * value <= 0 make no candidate.
+ * never enter fits or ball charges. A value <= 0 makes no candidate; on a
+ * plateau (ties with neighbours) the site of smallest global index is the
+ * candidate, so an object centred between sites still gives one.
  *
  * The fit: P (rho^2 / ((x - x0)^2 + rho^2))^4 with x0 (4), rho and the peak
  * height P free, to s (or to sign * q with use_q) on the unmasked sites
