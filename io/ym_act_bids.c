@@ -53,8 +53,6 @@ static int tsv_next(tsv *t, int *got)
         size_t n = strlen(t->line);
         if (n == TSV_MAXLINE - 1 && t->line[n - 1] != '\n')
             return YM_ERROR(YM_EFORMAT, "%s:%d: line longer than %d bytes", t->path, t->lineno, TSV_MAXLINE - 2);
-        if (memchr(t->line, '\0', n) != t->line + n)
-            return YM_ERROR(YM_EFORMAT, "%s:%d: NUL byte", t->path, t->lineno);
         int blank = 1;
         for (size_t i = 0; i < n; i++)
             blank &= isspace((unsigned char)t->line[i]) != 0;

@@ -25,8 +25,8 @@ static const char *edflib_reason(int code)
     case EDFLIB_FILETYPE_ERROR: return "not an EDF/BDF file";
     case EDFLIB_NUMBER_OF_SIGNALS_INVALID: return "invalid number of signals";
     case EDFLIB_FILE_IS_DISCONTINUOUS:
-        return "EDF+D/BDF+D file with gaps between data records (a discontinuous recording); ymflow does not "
-               "join segments: split the file at the gaps";
+        return "EDF+D/BDF+D (discontinuous) file: EDFlib reads continuous recordings only and ymflow never "
+               "joins segments across a gap; export each continuous segment as EDF+C";
     case EDFLIB_INVALID_READ_ANNOTS_VALUE: return "invalid annotation request";
     case EDFLIB_ARCH_ERROR: return "EDFlib architecture error";
     default: return "EDFlib could not open it";

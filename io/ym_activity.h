@@ -50,8 +50,9 @@ int ym_activity_detect(const char *path, int *kind);
  * bad axes), YM_ENOMEM. */
 int ym_activity_read(ym_recording **out, const char *spec, const ym_activity_opts *opts);
 
-/* EDF, EDF+ (continuous; discontinuous EDF+D files are refused when they
- * have gaps, naming the gap) and BDF through EDFlib: physical units,
+/* EDF, EDF+ (continuous; discontinuous EDF+D/BDF+D files are refused, gaps
+ * or not: EDFlib reads continuous files only, and segments are never joined)
+ * and BDF through EDFlib: physical units,
  * channel names (labels trimmed), units, types from the label prefix
  * (EEG/ECOG/EKG/...; "ECOG" when unknown and a unit of V), every signal at the
  * common rate (signals at another rate are left out with a note: see
