@@ -212,6 +212,23 @@ static int parse_axes(const char *path, const char *axes, int rank, char ax[8])
     return YM_OK;
 }
 
+typedef struct {
+    int n;
+    char name[256];
+} root_sets;
+
+static herr_t root_dataset(hid_t g, const char *name, const H5L_info_t *info, void *op)
+{
+    (void)info;
+    root_sets *rs = op;
+    if (ym_act_h5_kind(g, name) == 'd' && strlen(name) < sizeof rs->name) {
+        if (!rs->n)
+            snprintf(rs->name, sizeof rs->name, "%s", name);
+        rs->n++;
+    }
+    return 0;
+}
+
 int ym_act_hdf5(ym_recording **out, const char *path, const ym_activity_opts *opts)
 {
     *out = NULL;
@@ -223,14 +240,25 @@ int ym_act_hdf5(ym_recording **out, const char *path, const ym_activity_opts *op
     hid_t fid = -1, d = -1;
     double *v = NULL;
     const char *dname = opts->dataset;
-    if (!dname || !*dname) {
-        st = YM_ERROR(YM_EINVAL, "%s: which dataset? give it as %s:/path", path, path);
-        goto done;
-    }
+    root_sets rs;
+    memset(&rs, 0, sizeof rs);
     fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (fid < 0) {
         st = YM_ERROR(YM_EFORMAT, "%s: not a readable HDF5 file (damaged or truncated?)", path);
         goto done;
+    }
+    if (!dname || !*dname) {
+        /* No path given: a file holding one dataset at its root (SIMA's
+         * /imaging) needs none. */
+        hsize_t it = 0;
+        H5Literate(fid, H5_INDEX_NAME, H5_ITER_INC, &it, root_dataset, &rs);
+        if (rs.n != 1) {
+            st = YM_ERROR(YM_EINVAL, "%s: which dataset? give it as %s:/path (%d datasets at the root)", path, path,
+                          rs.n);
+            goto done;
+        }
+        dname = rs.name;
+        ym_act_note("%s: dataset /%s (the only one at the root)", path, dname);
     }
     if (ym_act_h5_kind(fid, dname) != 'd' || (d = H5Dopen2(fid, dname, H5P_DEFAULT)) < 0) {
         st = YM_ERROR(YM_EFORMAT, "%s: no dataset %s", path, dname);

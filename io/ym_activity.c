@@ -166,7 +166,10 @@ int ym_activity_read(ym_recording **out, const char *spec, const ym_activity_opt
         case YM_ACT_EDF:
         case YM_ACT_BDF: st = ym_act_edf(out, path); break;
         case YM_ACT_NPY: st = ym_act_npy(out, path, o.rate); break;
-        case YM_ACT_NWB: st = ym_act_nwb(out, path, o.dataset); break;
+        case YM_ACT_NWB:
+            /* Axes given: the user wants a dataset as an array, not a series. */
+            st = o.axes && o.dataset ? ym_act_hdf5(out, path, &o) : ym_act_nwb(out, path, o.dataset);
+            break;
         case YM_ACT_HDF5: st = ym_act_hdf5(out, path, &o); break;
         default:
             st = YM_ERROR(YM_EFORMAT, "%s: not a recording ymflow reads (EDF/BDF, NWB, HDF5 or NPY)", path);

@@ -29,7 +29,9 @@ typedef struct {
     const char *dataset; /* HDF5 dataset path (plain HDF5), or NWB series path
                             ("acquisition/ElectricalSeries"); NULL: the reader's choice
                             (NWB: the only ElectricalSeries/TwoPhotonSeries in acquisition/,
-                            an error listing them when there are several) */
+                            an error listing them when there are several; plain HDF5: the
+                            only dataset at the root). With axes set, a dataset of an NWB
+                            file is read as a plain HDF5 array. */
     const char *axes;   /* plain HDF5: axis names, comma-separated, one per dataset
                            dimension, from {t, x, y, z, c (channel), b (band)}, e.g.
                            "t,y,x" for a SIMA movie or "t,z,y,x,c"; NULL: "t,c" */

@@ -319,4 +319,87 @@ static inline void h5w_electrodes(hid_t f, int nrows, int rel)
     free(buf);
 }
 
+/* An NWB file with an ElectricalSeries of nt x nch (<= 4) int16 data. ts: 0 for
+ * starting_time + rate, 1 uniform timestamps, 2 irregular ones. */
+static inline void h5w_nwb_es(const char *path, const char *name, int nt, int nch, int ts, double rate, hid_t *keep_open)
+{
+    hid_t f = keep_open && *keep_open >= 0 ? *keep_open : h5w_nwb_root(path);
+    if (!keep_open || *keep_open < 0)
+        h5w_electrodes(f, 6, 0);
+    char gp[256];
+    snprintf(gp, sizeof gp, "acquisition/%s", name);
+    hid_t g = h5w_group(f, gp, "ElectricalSeries");
+    double *v = malloc(sizeof(double) * (size_t)(nt * nch + 1));
+    for (int t = 0; t < nt; t++)
+        for (int c = 0; c < nch; c++)
+            v[t * nch + c] = (t * 7 + c * 13) % 200 - 100;
+    hsize_t dims[2] = {(hsize_t)nt, (hsize_t)nch};
+    hid_t d = h5w_data(g, "data", H5T_STD_I16LE, 2, dims, v);
+    h5w_attr_dbl(d, "conversion", 2.5e-6);
+    h5w_attr_dbl(d, "offset", 1e-3);
+    h5w_attr_str(d, "unit", "volts");
+    H5Dclose(d);
+    double cc[4] = {1, 2, 0.5, 4};
+    hsize_t n4 = (hsize_t)nch;
+    H5Dclose(h5w_data(g, "channel_conversion", H5T_IEEE_F32LE, 1, &n4, cc));
+    double rows[4] = {5, 3, 1, 0};
+    d = h5w_data(g, "electrodes", H5T_STD_I32LE, 1, &n4, rows);
+    hobj_ref_t ref;
+    H5Rcreate(&ref, f, "general/extracellular_ephys/electrodes", H5R_OBJECT, -1);
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(d, "table", H5T_STD_REF_OBJ, s, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_STD_REF_OBJ, &ref);
+    H5Aclose(a);
+    H5Sclose(s);
+    H5Dclose(d);
+    if (ts == 0) {
+        double t0 = 1.5;
+        d = h5w_data(g, "starting_time", H5T_IEEE_F64LE, 0, NULL, &t0);
+        h5w_attr_dbl(d, "rate", rate);
+        H5Dclose(d);
+    } else {
+        double *tv = malloc(sizeof(double) * (size_t)nt);
+        for (int t = 0; t < nt; t++)
+            tv[t] = 2.0 + t / rate + (ts == 2 && t > nt / 2 ? 0.3 / rate : 0.0);
+        hsize_t nn = (hsize_t)nt;
+        H5Dclose(h5w_data(g, "timestamps", H5T_IEEE_F64LE, 1, &nn, tv));
+        free(tv);
+    }
+    free(v);
+    H5Gclose(g);
+    if (keep_open)
+        *keep_open = f;
+    else
+        H5Fclose(f);
+}
+
+/* An NWB file with a TwoPhotonSeries of 6 frames x 4 x 3 pixels, value
+ * 100 t + 10 x + y, 30 Hz, imaging plane grid_spacing (2, 3) um in metres. */
+static inline void h5w_nwb_2p(const char *pt)
+{
+    hid_t f = h5w_nwb_root(pt);
+    hid_t pl = h5w_group(f, "general/optophysiology/plane0", "ImagingPlane");
+    double gs[2] = {2e-6, 3e-6};
+    hsize_t two = 2;
+    hid_t d = h5w_data(pl, "grid_spacing", H5T_IEEE_F64LE, 1, &two, gs);
+    h5w_attr_str(d, "unit", "meters");
+    H5Dclose(d);
+    H5Gclose(pl);
+    hid_t g = h5w_group(f, "acquisition/movie", "TwoPhotonSeries");
+    double v[6 * 4 * 3];
+    for (int t = 0; t < 6; t++)
+        for (int xx = 0; xx < 4; xx++)
+            for (int y = 0; y < 3; y++)
+                v[(t * 4 + xx) * 3 + y] = 100 * t + 10 * xx + y;
+    hsize_t dims[3] = {6, 4, 3};
+    H5Dclose(h5w_data(g, "data", H5T_STD_U16LE, 3, dims, v));
+    double t0 = 0;
+    d = h5w_data(g, "starting_time", H5T_IEEE_F64LE, 0, NULL, &t0);
+    h5w_attr_dbl(d, "rate", 30.0);
+    H5Dclose(d);
+    H5Lcreate_soft("/general/optophysiology/plane0", g, "imaging_plane", H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(g);
+    H5Fclose(f);
+}
+
 #endif

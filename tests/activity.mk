@@ -4,3 +4,4 @@ tests_test_activity_SOURCES = tests/test_activity.c tests/tap.h tests/act_write.
 tests_test_activity_LDADD = libymflow.la $(HDF5_LIBS)
 TESTS += tests/test_activity
 EXTRA_DIST += tests/activity.mk
+EXTRA_DIST += tests/fuzz/fuzz_activity.c tests/fuzz/gen_act_seeds.c tests/act_write.h

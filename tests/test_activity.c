@@ -416,7 +416,7 @@ static void test_sima(void)
     snprintf(p, sizeof p, "%s/neuro/twophoton-sima/example.h5", refdir());
     snprintf(v, sizeof v, "%s/neuro/twophoton-sima/example-volume.h5", refdir());
     if (fsize(p) < 0 || fsize(v) < 0) {
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 8; i++)
             tap_skip("SIMA reference movies not found (YM_REFERENCE_DIR)");
         return;
     }
@@ -454,6 +454,12 @@ static void test_sima(void)
     ym_recording_free(r);
     r = NULL;
     free(raw);
+    /* Without a dataset path: the only dataset at the root. */
+    st = ym_activity_read(&r, p, &o);
+    tap_ok(st == YM_OK && ym_recording_nchan(r) == 256 * 128 && strstr(ym_activity_note(), "/imaging") != NULL,
+           "SIMA example.h5 without :/imaging: the only root dataset is taken, with a note");
+    ym_recording_free(r);
+    r = NULL;
 
     o.axes = "t,z,y,x,c";
     o.plane = 1;
@@ -494,64 +500,10 @@ static void test_sima(void)
 
 /* ------------------------------------------------------------ NWB */
 
-/* An NWB file with an ElectricalSeries of nt x nch int16 data. ts: 0 for
- * starting_time + rate, 1 uniform timestamps, 2 irregular ones. */
-static void nwb_es(const char *path, const char *name, int nt, int nch, int ts, double rate, hid_t *keep_open)
-{
-    hid_t f = keep_open && *keep_open >= 0 ? *keep_open : h5w_nwb_root(path);
-    if (!keep_open || *keep_open < 0)
-        h5w_electrodes(f, 6, 0);
-    char gp[256];
-    snprintf(gp, sizeof gp, "acquisition/%s", name);
-    hid_t g = h5w_group(f, gp, "ElectricalSeries");
-    double *v = malloc(sizeof(double) * (size_t)(nt * nch + 1));
-    for (int t = 0; t < nt; t++)
-        for (int c = 0; c < nch; c++)
-            v[t * nch + c] = (t * 7 + c * 13) % 200 - 100;
-    hsize_t dims[2] = {(hsize_t)nt, (hsize_t)nch};
-    hid_t d = h5w_data(g, "data", H5T_STD_I16LE, 2, dims, v);
-    h5w_attr_dbl(d, "conversion", 2.5e-6);
-    h5w_attr_dbl(d, "offset", 1e-3);
-    h5w_attr_str(d, "unit", "volts");
-    H5Dclose(d);
-    double cc[4] = {1, 2, 0.5, 4};
-    hsize_t n4 = (hsize_t)nch;
-    H5Dclose(h5w_data(g, "channel_conversion", H5T_IEEE_F32LE, 1, &n4, cc));
-    double rows[4] = {5, 3, 1, 0};
-    d = h5w_data(g, "electrodes", H5T_STD_I32LE, 1, &n4, rows);
-    hobj_ref_t ref;
-    H5Rcreate(&ref, f, "general/extracellular_ephys/electrodes", H5R_OBJECT, -1);
-    hid_t s = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(d, "table", H5T_STD_REF_OBJ, s, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, H5T_STD_REF_OBJ, &ref);
-    H5Aclose(a);
-    H5Sclose(s);
-    H5Dclose(d);
-    if (ts == 0) {
-        double t0 = 1.5;
-        d = h5w_data(g, "starting_time", H5T_IEEE_F64LE, 0, NULL, &t0);
-        h5w_attr_dbl(d, "rate", rate);
-        H5Dclose(d);
-    } else {
-        double *tv = malloc(sizeof(double) * (size_t)nt);
-        for (int t = 0; t < nt; t++)
-            tv[t] = 2.0 + t / rate + (ts == 2 && t > nt / 2 ? 0.3 / rate : 0.0);
-        hsize_t nn = (hsize_t)nt;
-        H5Dclose(h5w_data(g, "timestamps", H5T_IEEE_F64LE, 1, &nn, tv));
-        free(tv);
-    }
-    free(v);
-    H5Gclose(g);
-    if (keep_open)
-        *keep_open = f;
-    else
-        H5Fclose(f);
-}
-
 static void test_nwb(void)
 {
     const char *p = tpath("es.nwb");
-    nwb_es(p, "ecog", 50, 4, 0, 250.0, NULL);
+    h5w_nwb_es(p, "ecog", 50, 4, 0, 250.0, NULL);
     int kind = -1;
     tap_ok(ym_activity_detect(p, &kind) == YM_OK && kind == YM_ACT_NWB, "detect: NWB");
     ym_recording *r = NULL;
@@ -581,8 +533,8 @@ static void test_nwb(void)
     /* Several series: an error listing them, or one picked by path. */
     const char *p2 = tpath("two.nwb");
     hid_t f = -1;
-    nwb_es(p2, "a", 20, 4, 0, 100.0, &f);
-    nwb_es(p2, "b", 30, 4, 1, 200.0, &f);
+    h5w_nwb_es(p2, "a", 20, 4, 0, 100.0, &f);
+    h5w_nwb_es(p2, "b", 30, 4, 1, 200.0, &f);
     H5Fclose(f);
     st = ym_activity_read(&r, p2, NULL);
     int lists = st && strstr(ym_errmsg(), "acquisition/a") && strstr(ym_errmsg(), "acquisition/b");
@@ -597,13 +549,13 @@ static void test_nwb(void)
     r = NULL;
 
     const char *p3 = tpath("irr.nwb");
-    nwb_es(p3, "es", 40, 4, 2, 100.0, NULL);
+    h5w_nwb_es(p3, "es", 40, 4, 2, 100.0, NULL);
     st = ym_activity_read(&r, p3, NULL);
     int irr = st && strstr(ym_errmsg(), "irregular");
     tap_ok(refused(st, p3) && irr, "NWB: irregular timestamps refused ('irregular')");
-    nwb_es(p3, "es", 40, 4, 0, -100.0, NULL);
+    h5w_nwb_es(p3, "es", 40, 4, 0, -100.0, NULL);
     tap_ok(refused(ym_activity_read(&r, p3, NULL), p3), "NWB: negative rate refused");
-    nwb_es(p3, "es", 40, 4, 0, NAN, NULL);
+    h5w_nwb_es(p3, "es", 40, 4, 0, NAN, NULL);
     tap_ok(refused(ym_activity_read(&r, p3, NULL), p3), "NWB: NaN rate refused");
     {
         hid_t g = h5w_nwb_root(p3);
@@ -624,29 +576,7 @@ static void test_nwb(void)
 
     /* TwoPhotonSeries: frames x X x Y with the imaging plane's grid spacing. */
     const char *pt = tpath("2p.nwb");
-    f = h5w_nwb_root(pt);
-    hid_t pl = h5w_group(f, "general/optophysiology/plane0", "ImagingPlane");
-    double gs[2] = {2e-6, 3e-6};
-    hsize_t two = 2;
-    hid_t d = h5w_data(pl, "grid_spacing", H5T_IEEE_F64LE, 1, &two, gs);
-    h5w_attr_str(d, "unit", "meters");
-    H5Dclose(d);
-    H5Gclose(pl);
-    hid_t g = h5w_group(f, "acquisition/movie", "TwoPhotonSeries");
-    double v[6 * 4 * 3];
-    for (int t = 0; t < 6; t++)
-        for (int xx = 0; xx < 4; xx++)
-            for (int y = 0; y < 3; y++)
-                v[(t * 4 + xx) * 3 + y] = 100 * t + 10 * xx + y;
-    hsize_t dims[3] = {6, 4, 3};
-    H5Dclose(h5w_data(g, "data", H5T_STD_U16LE, 3, dims, v));
-    double t0 = 0;
-    d = h5w_data(g, "starting_time", H5T_IEEE_F64LE, 0, NULL, &t0);
-    h5w_attr_dbl(d, "rate", 30.0);
-    H5Dclose(d);
-    H5Lcreate_soft("/general/optophysiology/plane0", g, "imaging_plane", H5P_DEFAULT, H5P_DEFAULT);
-    H5Gclose(g);
-    H5Fclose(f);
+    h5w_nwb_2p(pt);
     st = ym_activity_read(&r, pt, NULL);
     int shape[3] = {0, 0, 0};
     double sp[3] = {0, 0, 0};

@@ -6,12 +6,12 @@
 #   YM_FUZZ_SECONDS   seconds per harness (default 5)
 #   YM_FUZZ_FORMATS   harnesses to run (default: any raw ildg nersc milc openqcd and the
 #                     accept-bad-checksum variants any_accept raw_accept nersc_accept
-#                     milc_accept openqcd_accept)
+#                     milc_accept openqcd_accept, and the activity readers act_npy act_edf act_nwb)
 #   YM_FUZZ_BUILD     where build.sh puts the binaries
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${YM_FUZZ_SECONDS:-5}
-formats=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd any_accept raw_accept nersc_accept milc_accept openqcd_accept"}
+formats=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd any_accept raw_accept nersc_accept milc_accept openqcd_accept act_npy act_edf act_nwb"}
 out=${YM_FUZZ_BUILD:-${top_builddir:-$top}/_build-fuzz}
 export YM_FUZZ_FORMATS="$formats"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
