@@ -53,6 +53,14 @@ static int read_strings(const char *path, hid_t g, const char *name, size_t want
         st = YM_ERROR(YM_EFORMAT, "%s: %s is not a column of %zu strings", path, name, want);
         goto done;
     }
+    /* Bounded like numeric data: a declared length far beyond the stored
+     * bytes is a damaged file, not a reason to allocate. */
+    double declared = (double)n * (double)H5Tget_size(ty), stored = (double)H5Dget_storage_size(d);
+    if (n > 16777216 || declared > 1100.0 * stored + 65536.0) {
+        st = YM_ERROR(YM_EFORMAT, "%s: %s declares %lld strings but stores %.0f bytes", path, name, (long long)n,
+                      stored);
+        goto done;
+    }
     char **s = calloc((size_t)n + 1, sizeof *s);
     if (!s) {
         st = YM_ERROR(YM_ENOMEM, "%s: out of memory", path);
@@ -205,7 +213,7 @@ static int electrical(ym_recording **out, const char *path, const char *sname, h
     if (ym_act_h5_kind(g, "data") != 'd' || (d = H5Dopen2(g, "data", H5P_DEFAULT)) < 0)
         return YM_ERROR(YM_EFORMAT, "%s: %s has no data", path, sname);
     int rank = 0;
-    uint64_t dims[8];
+    uint64_t dims[8] = {0};
     st = ym_act_h5_read_doubles(path, d, "data", &rank, dims, &v);
     if (!st && rank != 1 && rank != 2)
         st = YM_ERROR(YM_EFORMAT, "%s: %s/data has %d dimensions (time x channels expected)", path, sname, rank);
@@ -369,6 +377,8 @@ static int twophoton(ym_recording **out, const char *path, const char *sname, hi
     if (!st && rank == 3)
         dims[3] = 1;
     uint64_t nt = dims[0], nx = dims[1], ny = dims[2], nz = dims[3], npix = nx * ny * nz;
+    if (!st && npix > 100000000)
+        st = YM_ERROR(YM_EFORMAT, "%s: %s has %llu pixels", path, sname, (unsigned long long)npix);
     double conv = 1, off = 0;
     if (!st) {
         ym_act_h5_attr_double(d, "conversion", &conv);

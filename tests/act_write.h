@@ -270,10 +270,18 @@ static inline void h5w_strings(hid_t loc, const char *name, int n, const char *c
     H5Tclose(t);
 }
 
+/* 1: write the newest HDF5 file format (compact groups: files of a few kB,
+ * as the fuzz seeds need); 0: HDF5's default, the format h5py/pynwb write. */
+static int h5w_compact = 0;
+
 /* The NWB root: nwb_version and the groups every file has. */
 static inline hid_t h5w_nwb_root(const char *path)
 {
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (h5w_compact)
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (f < 0)
         return f;
     h5w_attr_str(f, "nwb_version", "2.7.0");

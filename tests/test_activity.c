@@ -232,7 +232,7 @@ static void test_edf(void)
         {"TEMP", "degC", 30, 40, 0, 1000, 5},
         {"EKGL", "mV", -5, 5, -32768, 32767, 50},
     };
-    const char *annot[4] = {"", "+1.5\x14stim A\x14", "+2.25\x15" "0.5\x14sz start\x14", ""};
+    const char *annot[4] = {"", "+1.5\x14stim A\x14", ("+2.25\x15" "0.5\x14sz start\x14"), ""};
     edfw_file F = {0, 1, 0, 4, 0.5, 4, sig, NULL, annot, 30};
     const char *p = tpath("a.edf");
     edfw_write(p, &F);

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         {"EKGL", "mV", -5, 5, -2048, 2047, 8},
         {"TEMP", "degC", 30, 40, 0, 1000, 2},
     };
-    const char *annot[3] = {"+0.25\x14stim\x14", "", "+1.5\x15" "0.5\x14sz\x14"};
+    const char *annot[3] = {"+0.25\x14stim\x14", "", ("+1.5\x15" "0.5\x14sz\x14")};
     edfw_file F = {0, 1, 0, 3, 0.5, 3, sig, NULL, annot, 16};
     snprintf(p, sizeof p, "%s/act_edf/edfplus.edf", argv[1]);
     edfw_write(p, &F);
@@ -63,6 +63,7 @@ int main(int argc, char **argv)
     snprintf(p, sizeof p, "%s/act_edf/bdfplus.bdf", argv[1]);
     edfw_write(p, &B);
 
+    h5w_compact = 1; /* seeds under the smoke run's 12000-byte max_len */
     snprintf(p, sizeof p, "%s/act_nwb/es_rate.nwb", argv[1]);
     h5w_nwb_es(p, "es", 10, 4, 0, 250.0, NULL);
     snprintf(p, sizeof p, "%s/act_nwb/es_timestamps.nwb", argv[1]);
