@@ -530,6 +530,22 @@ static void test_nwb(void)
     ym_recording_free(r);
     r = NULL;
 
+    /* The typed ElectrodesTable with rel_x/rel_y (the contacts' places on
+     * the array) is preferred to brain coordinates. */
+    const char *pr = tpath("rel.nwb");
+    hid_t fr = h5w_nwb_root(pr);
+    h5w_electrodes(fr, 6, 1);
+    h5w_nwb_es(pr, "ecog", 10, 4, 0, 250.0, &fr);
+    H5Fclose(fr);
+    st = ym_activity_read(&r, pr, NULL);
+    /* row 3 (channel 1): rel_x = 4e-3 * 4 + 0.5, rel_y = 5e-3 * 4 + 0.5, stored as float32 */
+    ok = st == YM_OK && ym_recording_position(r, 1, x) && fabs(x[0] - 0.516) < 1e-7 && fabs(x[1] - 0.52) < 1e-7 &&
+         x[2] == 0.0 && strstr(ym_activity_note(), "rel_x") != NULL;
+    tap_ok(ok, "NWB: ElectrodesTable with rel_x, rel_y: positions on the array (%.7g, %.7g)", ok ? x[0] : 0.0,
+           ok ? x[1] : 0.0);
+    ym_recording_free(r);
+    r = NULL;
+
     /* Several series: an error listing them, or one picked by path. */
     const char *p2 = tpath("two.nwb");
     hid_t f = -1;
