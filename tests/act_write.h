@@ -216,13 +216,23 @@ static inline int edfw_write(const char *path, const edfw_file *F)
 
 /* ---------- NWB (HDF5) ---------- */
 
+/* 1: the newest HDF5 file format (compact groups: files of a few kB, as the
+ * fuzz seeds need) and fixed-length strings (variable-length ones live in
+ * HDF5's global heap, whose decoder in HDF5 1.10 loops or overruns on
+ * mutated files before ymflow's code is reached); 0: HDF5's defaults and
+ * variable-length strings, as h5py/pynwb write them. */
+static int h5w_compact = 0;
+
 static inline void h5w_attr_str(hid_t obj, const char *name, const char *val)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_size(t, h5w_compact ? strlen(val) + 1 : H5T_VARIABLE);
     hid_t s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, t, &val);
+    if (h5w_compact)
+        H5Awrite(a, t, val);
+    else
+        H5Awrite(a, t, &val);
     H5Aclose(a);
     H5Sclose(s);
     H5Tclose(t);
@@ -260,19 +270,26 @@ static inline hid_t h5w_data(hid_t loc, const char *name, hid_t ftype, int rank,
 static inline void h5w_strings(hid_t loc, const char *name, int n, const char *const *v)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
+    size_t w = 1;
+    for (int i = 0; i < n; i++)
+        w = strlen(v[i]) + 1 > w ? strlen(v[i]) + 1 : w;
+    H5Tset_size(t, h5w_compact ? w : H5T_VARIABLE);
     hsize_t dn = (hsize_t)n;
     hid_t s = H5Screate_simple(1, &dn, NULL);
     hid_t d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    if (h5w_compact) {
+        char *buf = calloc((size_t)n, w);
+        for (int i = 0; i < n; i++)
+            memcpy(buf + (size_t)i * w, v[i], strlen(v[i]));
+        H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        free(buf);
+    } else {
+        H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    }
     H5Dclose(d);
     H5Sclose(s);
     H5Tclose(t);
 }
-
-/* 1: write the newest HDF5 file format (compact groups: files of a few kB,
- * as the fuzz seeds need); 0: HDF5's default, the format h5py/pynwb write. */
-static int h5w_compact = 0;
 
 /* The NWB root: nwb_version and the groups every file has. */
 static inline hid_t h5w_nwb_root(const char *path)
