@@ -9,11 +9,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 1 if ty is a complex number as h5py writes it: a compound of two
+ * numeric members (r, i); their names go into mt, a double pair. */
+static int complex_type(hid_t ty, hid_t *mt)
+{
+    *mt = -1;
+    if (H5Tget_class(ty) != H5T_COMPOUND || H5Tget_nmembers(ty) != 2)
+        return 0;
+    int ok = 1;
+    char *nm[2] = {NULL, NULL};
+    for (unsigned k = 0; k < 2; k++) {
+        H5T_class_t c = H5Tget_member_class(ty, k);
+        nm[k] = H5Tget_member_name(ty, k);
+        ok &= (c == H5T_INTEGER || c == H5T_FLOAT) && nm[k] != NULL;
+    }
+    if (ok && strcmp(nm[0], nm[1])) {
+        *mt = H5Tcreate(H5T_COMPOUND, 2 * sizeof(double));
+        ok = *mt >= 0 && H5Tinsert(*mt, nm[0], 0, H5T_NATIVE_DOUBLE) >= 0 &&
+             H5Tinsert(*mt, nm[1], sizeof(double), H5T_NATIVE_DOUBLE) >= 0;
+    } else {
+        ok = 0;
+    }
+    for (int k = 0; k < 2; k++)
+        if (nm[k])
+            H5free_memory(nm[k]);
+    if (!ok && *mt >= 0) {
+        H5Tclose(*mt);
+        *mt = -1;
+    }
+    return ok;
+}
+
 int ym_act_h5_read_doubles(const char *file, int64_t dset, const char *name, int *rank, uint64_t dims[8],
                            double **vals)
 {
+    int ncomp = 1;
+    return ym_act_h5_read_values(file, dset, name, 0, rank, dims, vals, &ncomp);
+}
+
+int ym_act_h5_read_values(const char *file, int64_t dset, const char *name, int allow_complex, int *rank,
+                          uint64_t dims[8], double **vals, int *ncomp)
+{
     *vals = NULL;
-    hid_t d = (hid_t)dset;
+    *ncomp = 1;
+    hid_t d = (hid_t)dset, mt = -1;
     hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
     int st = YM_OK;
     if (sp < 0 || ty < 0) {
@@ -21,8 +60,11 @@ int ym_act_h5_read_doubles(const char *file, int64_t dset, const char *name, int
         goto done;
     }
     H5T_class_t cls = H5Tget_class(ty);
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-        st = YM_ERROR(YM_EFORMAT, "%s: %s is not numeric (integer or float data needed)", file, name);
+    if (allow_complex && complex_type(ty, &mt)) {
+        *ncomp = 2;
+    } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        st = YM_ERROR(YM_EFORMAT, "%s: %s is not numeric (integer or float data%s needed)", file, name,
+                      allow_complex ? ", or complex as a compound of two numbers," : "");
         goto done;
     }
     int r = H5Sget_simple_extent_ndims(sp);
@@ -42,7 +84,7 @@ int ym_act_h5_read_doubles(const char *file, int64_t dset, const char *name, int
         st = YM_ERROR(YM_EFORMAT, "%s: %s is empty", file, name);
         goto done;
     }
-    if (n > YM_ACT_MAX_VALUES) {
+    if (n * *ncomp > YM_ACT_MAX_VALUES) {
         st = YM_ERROR(YM_EFORMAT, "%s: %s has %.0f elements, too many to read", file, name, n);
         goto done;
     }
@@ -55,17 +97,19 @@ int ym_act_h5_read_doubles(const char *file, int64_t dset, const char *name, int
         st = YM_ERROR(YM_EFORMAT, "%s: %s declares %.0f bytes but stores only %.0f", file, name, declared, stored);
         goto done;
     }
-    *vals = malloc((size_t)n * sizeof(double));
+    *vals = malloc((size_t)n * (size_t)*ncomp * sizeof(double));
     if (!*vals) {
         st = YM_ERROR(YM_ENOMEM, "%s: out of memory for %s", file, name);
         goto done;
     }
-    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *vals) < 0) {
+    if (H5Dread(d, mt >= 0 ? mt : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *vals) < 0) {
         free(*vals);
         *vals = NULL;
         st = YM_ERROR(YM_EFORMAT, "%s: %s cannot be read (damaged or truncated file?)", file, name);
     }
 done:
+    if (mt >= 0)
+        H5Tclose(mt);
     if (sp >= 0)
         H5Sclose(sp);
     if (ty >= 0)
@@ -203,10 +247,10 @@ static int parse_axes(const char *path, const char *axes, int rank, char ax[8])
                         rank);
     if (!memchr(ax, 't', (size_t)n))
         return YM_ERROR(YM_EINVAL, "%s: axes '%s' have no time axis t", path, axes);
-    if (memchr(ax, 'b', (size_t)n))
-        return YM_ERROR(YM_EINVAL,
-                        "%s: a band axis b needs complex analytic signals, which ymflow reads from NPY only", path);
     int img = memchr(ax, 'x', (size_t)n) || memchr(ax, 'y', (size_t)n) || memchr(ax, 'z', (size_t)n);
+    if (img && memchr(ax, 'b', (size_t)n))
+        return YM_ERROR(YM_EINVAL, "%s: axes '%s': a band axis b goes with channels c, not with an image", path,
+                        axes);
     if (img && !(memchr(ax, 'x', (size_t)n) && memchr(ax, 'y', (size_t)n)))
         return YM_ERROR(YM_EINVAL, "%s: axes '%s': an image needs both x and y", path, axes);
     return YM_OK;
@@ -287,18 +331,33 @@ int ym_act_hdf5(ym_recording **out, const char *path, const ym_activity_opts *op
         st = YM_ERROR(YM_EINVAL, "%s: %s has no valid sampling rate (%g): give one (--rate HZ)", path, dname, rate);
         goto done;
     }
-    st = ym_act_h5_read_doubles(path, d, dname, &rank, dims, &v);
+    int ncomp = 1;
+    st = ym_act_h5_read_values(path, d, dname, 1, &rank, dims, &v, &ncomp);
     if (st)
         goto done;
-    /* Extents per axis letter (1 when absent) and the stride of each. */
+    int has_b = memchr(ax, 'b', (size_t)rank) != NULL;
+    if (has_b && ncomp != 2) {
+        st = YM_ERROR(YM_EINVAL, "%s: a band axis b needs complex data (a compound of two numbers, as h5py writes)",
+                      path);
+        goto done;
+    }
+    /* Extents per axis letter (1 when absent). */
     uint64_t ext[128] = {0};
-    for (const char *c = "txyzc"; *c; c++)
+    for (const char *c = "txyzcb"; *c; c++)
         ext[(int)*c] = 1;
     for (int i = 0; i < rank; i++)
         ext[(int)ax[i]] = dims[i];
     int img = memchr(ax, 'x', (size_t)rank) != NULL;
     uint64_t nt = ext['t'], nchan = img ? ext['x'] * ext['y'] * ext['z'] : ext['c'];
     int plane = opts->plane;
+    if (img && ncomp == 2) {
+        st = YM_ERROR(YM_EINVAL, "%s: %s is complex; complex images are not supported", path, dname);
+        goto done;
+    }
+    if (ext['b'] > 1000000) {
+        st = YM_ERROR(YM_EFORMAT, "%s: %s has %llu bands", path, dname, (unsigned long long)ext['b']);
+        goto done;
+    }
     if (img && (plane < 0 || (uint64_t)plane >= ext['c'])) {
         st = YM_ERROR(YM_EINVAL, "%s: colour channel %d does not exist (the c axis has %llu)", path, plane,
                       (unsigned long long)ext['c']);
@@ -308,7 +367,8 @@ int ym_act_hdf5(ym_recording **out, const char *path, const ym_activity_opts *op
         st = YM_ERROR(YM_EFORMAT, "%s: %s has %llu channels", path, dname, (unsigned long long)nchan);
         goto done;
     }
-    st = ym_recording_create(out, (int)nchan, 0, (int64_t)nt, rate);
+    /* Complex data are analytic signals: channels x bands (one band without b). */
+    st = ym_recording_create(out, (int)nchan, ncomp == 2 ? (int)ext['b'] : 0, (int64_t)nt, rate);
     if (st)
         goto done;
     /* Walk the dataset in storage order, keeping a multi-index. */
@@ -316,17 +376,22 @@ int ym_act_hdf5(ym_recording **out, const char *path, const ym_activity_opts *op
     for (int i = 0; i < rank; i++)
         total *= dims[i];
     for (uint64_t e = 0; e < total; e++) {
-        uint64_t t = 0, x = 0, y = 0, z = 0, c = 0;
+        uint64_t t = 0, x = 0, y = 0, z = 0, c = 0, b = 0;
         for (int i = 0; i < rank; i++) {
             switch (ax[i]) {
             case 't': t = idx[i]; break;
             case 'x': x = idx[i]; break;
             case 'y': y = idx[i]; break;
             case 'z': z = idx[i]; break;
+            case 'b': b = idx[i]; break;
             default: c = idx[i]; break;
             }
         }
-        if (img) {
+        if (ncomp == 2) {
+            double *zc = ym_recording_cdata(*out, (int)c, (int)b);
+            zc[2 * t] = v[2 * e];
+            zc[2 * t + 1] = v[2 * e + 1];
+        } else if (img) {
             if (c == (uint64_t)plane)
                 ym_recording_data(*out, (int)(x + ext['x'] * (y + ext['y'] * z)))[t] = v[e];
         } else {

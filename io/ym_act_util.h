@@ -39,6 +39,10 @@ int ym_act_events(ym_recording *r, const char *path);
  * its storage (compressed at most ~1100:1). *vals is malloc'ed. */
 int ym_act_h5_read_doubles(const char *file, int64_t dset, const char *name, int *rank, uint64_t dims[8],
                            double **vals);
+/* The same, also accepting (allow_complex) a compound of two numbers (h5py's
+ * complex): then *ncomp = 2 and vals holds (re, im) pairs. */
+int ym_act_h5_read_values(const char *file, int64_t dset, const char *name, int allow_complex, int *rank,
+                          uint64_t dims[8], double **vals, int *ncomp);
 /* A numeric scalar attribute (or the first element); 0 if absent. */
 int ym_act_h5_attr_double(int64_t obj, const char *attr, double *v);
 /* A string attribute into buf; 0 if absent. */

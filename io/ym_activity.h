@@ -80,7 +80,9 @@ int ym_activity_read_nwb(ym_recording **out, const char *path, const char *serie
 
 /* Any HDF5 dataset by path with named axes (ym_activity_opts.axes): t is
  * time; x, y, z make an image (pixels as channels); c is channels, or colour
- * channels of an image (opts->plane picks one); integer and float types.
+ * channels of an image (opts->plane picks one); integer and float types,
+ * and complex ones (h5py's compound of two numbers) with axes c, b, t as
+ * analytic signals (the recording is complex, nbands = extent of b, or 1).
  * rate from opts or the dataset's "rate"/"sampling_rate"/"frame_rate"
  * attribute. Local. */
 int ym_activity_read_hdf5(ym_recording **out, const char *path, const ym_activity_opts *opts);

@@ -608,6 +608,88 @@ static void test_nwb(void)
     ym_recording_free(r);
 }
 
+/* ------------------------------------------------------------ plain HDF5 */
+
+static void test_hdf5(void)
+{
+    /* Real t x c with a rate attribute; complex (h5py's compound r, i)
+     * c x b x t as analytic signals. */
+    const char *p = tpath("plain.h5");
+    hid_t f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    double v[6 * 3];
+    for (int t = 0; t < 6; t++)
+        for (int c = 0; c < 3; c++)
+            v[t * 3 + c] = f_real((size_t)c, (size_t)t, 0, 0);
+    hsize_t d2[2] = {6, 3};
+    hid_t d = h5w_data(f, "lfp", H5T_IEEE_F32LE, 2, d2, v);
+    h5w_attr_dbl(d, "sampling_rate", 500.0);
+    H5Dclose(d);
+    hid_t ct = H5Tcreate(H5T_COMPOUND, 16);
+    H5Tinsert(ct, "r", 0, H5T_NATIVE_DOUBLE);
+    H5Tinsert(ct, "i", 8, H5T_NATIVE_DOUBLE);
+    double z[2 * 3 * 5][2];
+    for (int c = 0; c < 2; c++)
+        for (int b = 0; b < 3; b++)
+            for (int t = 0; t < 5; t++) {
+                z[(c * 3 + b) * 5 + t][0] = f_cplx((size_t)c, (size_t)b, (size_t)t, 0);
+                z[(c * 3 + b) * 5 + t][1] = f_cplx((size_t)c, (size_t)b, (size_t)t, 1);
+            }
+    hsize_t d3[3] = {2, 3, 5};
+    hid_t s3 = H5Screate_simple(3, d3, NULL);
+    d = H5Dcreate2(f, "analytic", ct, s3, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, z);
+    H5Dclose(d);
+    H5Sclose(s3);
+    H5Tclose(ct);
+    H5Fclose(f);
+    int kind = -1;
+    tap_ok(ym_activity_detect(p, &kind) == YM_OK && kind == YM_ACT_HDF5, "detect: plain HDF5");
+
+    ym_activity_opts o;
+    memset(&o, 0, sizeof o);
+    char spec[4400];
+    snprintf(spec, sizeof spec, "%s:/lfp", p);
+    ym_recording *r = NULL;
+    int st = ym_activity_read(&r, spec, &o), ok = st == YM_OK && ym_recording_nchan(r) == 3 &&
+                                                 ym_recording_nsamples(r) == 6 && ym_recording_rate(r) == 500.0;
+    for (int c = 0; ok && c < 3; c++)
+        for (int t = 0; t < 6; t++)
+            ok &= ym_recording_data(r, c)[t] == f_real((size_t)c, (size_t)t, 0, 0);
+    if (st)
+        tap_diag("%s", ym_errmsg());
+    tap_ok(ok, "HDF5 :/lfp with default axes t,c: 3 channels x 6 samples, rate from sampling_rate, exact");
+    ym_recording_free(r);
+    r = NULL;
+
+    snprintf(spec, sizeof spec, "%s:/analytic", p);
+    o.axes = "c,b,t";
+    o.rate = 100;
+    st = ym_activity_read(&r, spec, &o);
+    ok = st == YM_OK && ym_recording_nchan(r) == 2 && ym_recording_nbands(r) == 3 && ym_recording_nsamples(r) == 5;
+    for (int c = 0; ok && c < 2; c++)
+        for (int b = 0; b < 3; b++)
+            for (int t = 0; t < 5; t++) {
+                const double *zz = ym_recording_cdata(r, c, b);
+                ok &= zz[2 * t] == f_cplx((size_t)c, (size_t)b, (size_t)t, 0) &&
+                      zz[2 * t + 1] == f_cplx((size_t)c, (size_t)b, (size_t)t, 1);
+            }
+    if (st)
+        tap_diag("%s", ym_errmsg());
+    tap_ok(ok, "HDF5 complex compound (r, i) with axes c,b,t: analytic signals, exact");
+    ym_recording_free(r);
+    r = NULL;
+    snprintf(spec, sizeof spec, "%s:/lfp", p);
+    o.axes = "t,b";
+    tap_ok(refused(ym_activity_read(&r, spec, &o), p), "HDF5: a band axis on real data refused");
+    o.axes = "t,t";
+    tap_ok(refused(ym_activity_read(&r, spec, &o), p), "HDF5: an axis named twice refused");
+    o.axes = "t,c";
+    snprintf(spec, sizeof spec, "%s:/nothing", p);
+    tap_ok(refused(ym_activity_read(&r, spec, &o), p), "HDF5: a missing dataset refused");
+    o.dataset = NULL;
+    tap_ok(refused(ym_activity_read(&r, p, &o), p), "HDF5: two root datasets and no path: refused");
+}
+
 /* ------------------------------------------------------------ BIDS */
 
 static void test_bids(void)
@@ -693,6 +775,7 @@ int main(int argc, char **argv)
     test_npy();
     test_edf();
     test_nwb();
+    test_hdf5();
     test_bids();
     test_ecog();
     test_sima();
