@@ -546,6 +546,18 @@ static void test_nwb(void)
     ym_recording_free(r);
     r = NULL;
 
+    /* Without the region's "table" reference: the table at its fixed path. */
+    fr = h5w_nwb_root(pr);
+    h5w_electrodes(fr, 6, 0);
+    h5w_nwb_es(pr, "ecog", 10, 4, 0, 250.0, &fr);
+    H5Adelete_by_name(fr, "acquisition/ecog/electrodes", "table", H5P_DEFAULT);
+    H5Fclose(fr);
+    st = ym_activity_read(&r, pr, NULL);
+    tap_ok(st == YM_OK && !strcmp(ym_recording_channel_name(r, 1), "E13") && ym_recording_position(r, 1, x),
+           "NWB: electrodes region without a table reference: general/extracellular_ephys/electrodes");
+    ym_recording_free(r);
+    r = NULL;
+
     /* Several series: an error listing them, or one picked by path. */
     const char *p2 = tpath("two.nwb");
     hid_t f = -1;
