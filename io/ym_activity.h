@@ -29,7 +29,9 @@ typedef struct {
     const char *dataset; /* HDF5 dataset path (plain HDF5), or NWB series path
                             ("acquisition/ElectricalSeries"); NULL: the reader's choice
                             (NWB: the only ElectricalSeries/TwoPhotonSeries in acquisition/,
-                            an error listing them when there are several) */
+                            an error listing them when there are several; plain HDF5: the
+                            only dataset at the root). With axes set, a dataset of an NWB
+                            file is read as a plain HDF5 array. */
     const char *axes;   /* plain HDF5: axis names, comma-separated, one per dataset
                            dimension, from {t, x, y, z, c (channel), b (band)}, e.g.
                            "t,y,x" for a SIMA movie or "t,z,y,x,c"; NULL: "t,c" */
@@ -50,8 +52,9 @@ int ym_activity_detect(const char *path, int *kind);
  * bad axes), YM_ENOMEM. */
 int ym_activity_read(ym_recording **out, const char *spec, const ym_activity_opts *opts);
 
-/* EDF, EDF+ (continuous; discontinuous EDF+D files are refused when they
- * have gaps, naming the gap) and BDF through EDFlib: physical units,
+/* EDF, EDF+ (continuous; discontinuous EDF+D/BDF+D files are refused, gaps
+ * or not: EDFlib reads continuous files only, and segments are never joined)
+ * and BDF through EDFlib: physical units,
  * channel names (labels trimmed), units, types from the label prefix
  * (EEG/ECOG/EKG/...; "ECOG" when unknown and a unit of V), every signal at the
  * common rate (signals at another rate are left out with a note: see
@@ -77,7 +80,9 @@ int ym_activity_read_nwb(ym_recording **out, const char *path, const char *serie
 
 /* Any HDF5 dataset by path with named axes (ym_activity_opts.axes): t is
  * time; x, y, z make an image (pixels as channels); c is channels, or colour
- * channels of an image (opts->plane picks one); integer and float types.
+ * channels of an image (opts->plane picks one); integer and float types,
+ * and complex ones (h5py's compound of two numbers) with axes c, b, t as
+ * analytic signals (the recording is complex, nbands = extent of b, or 1).
  * rate from opts or the dataset's "rate"/"sampling_rate"/"frame_rate"
  * attribute. Local. */
 int ym_activity_read_hdf5(ym_recording **out, const char *path, const ym_activity_opts *opts);

@@ -24,6 +24,7 @@
 #include "ym_openqcd.h"
 #include "ym_card.h"
 #include "ym_recording.h"
+#include "ym_activity.h"
 #include "ym_improved.h"
 #include "ym_cool.h"
 #include "ym_smear.h"

@@ -2,7 +2,8 @@
 # Builds the libFuzzer harnesses for the gauge-file readers against the
 # library sources (no configure needed) and, if missing, the seed corpus.
 #   tests/fuzz/build.sh [OUTDIR]     (default: $YM_FUZZ_BUILD or <top>/_build-fuzz)
-# Produces OUTDIR/fuzz_<fmt> for fmt in any raw ildg nersc milc openqcd, and
+# Produces OUTDIR/fuzz_<fmt> for fmt in any raw ildg nersc milc openqcd, the
+# activity readers fuzz_act_npy, fuzz_act_edf, fuzz_act_nwb (EDFlib: -ledf), and
 # the accept-bad-checksum variants fuzz_<fmt>_accept (any, raw, nersc, milc,
 # openqcd: the readers whose checksums otherwise stop every mutated payload).
 # Needs clang with libFuzzer (Debian/Ubuntu: clang and libclang-rt-14-dev;
@@ -13,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${1:-${YM_FUZZ_BUILD:-$top/_build-fuzz}}
 CC=${CC_FUZZ:-clang}
-FORMATS=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd any_accept raw_accept nersc_accept milc_accept openqcd_accept"}
+FORMATS=${YM_FUZZ_FORMATS:-"any raw ildg nersc milc openqcd any_accept raw_accept nersc_accept milc_accept openqcd_accept act_npy act_edf act_nwb"}
 mkdir -p "$out/obj"
 
 # libFuzzer lives in the compiler-rt package; probe with a trivial target.
@@ -46,7 +47,8 @@ CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 # inih: io/ym_card.c (run cards) is compiled with the rest of io/.
 INIH_LIBS=$(pkg-config --libs inih 2>/dev/null || echo -linih)
-LIBS="$MPI_LIBS $INIH_LIBS $(pkg-config --libs hdf5-openmpi) -lgsl -lgslcblas -lz -lm"
+# EDFlib (no pkg-config file): the EDF/BDF activity reader.
+LIBS="$MPI_LIBS $INIH_LIBS $(pkg-config --libs hdf5-openmpi) -ledf -lgsl -lgslcblas -lz -lm"
 
 # The library, instrumented for coverage (fuzzer-no-link) so libFuzzer can
 # steer into the readers' branches.
@@ -59,12 +61,15 @@ for src in "$top"/lattice/*.c "$top"/io/*.c; do
 done
 for fmt in $FORMATS; do
     # fuzz_<fmt>_accept: the same entry point reading with YM_CONFIG_ACCEPT_BAD_CHECKSUM
+    # fuzz_act_<reader>: the activity readers (fuzz_activity.c)
+    src=$here/fuzz_reader.c
     case $fmt in
+    act_*) base=$fmt extra=-DYM_FUZZ_ACT=${fmt#act_} src=$here/fuzz_activity.c ;;
     *_accept) base=${fmt%_accept} extra=-DYM_FUZZ_ACCEPT=1 ;;
     *) base=$fmt extra= ;;
     esac
     # shellcheck disable=SC2086
-    "$CC" $CFLAGS $SAN -fsanitize=fuzzer -DYM_FUZZ_FORMAT="$base" $extra "$here/fuzz_reader.c" $objs $LIBS \
+    "$CC" $CFLAGS $SAN -fsanitize=fuzzer -DYM_FUZZ_FORMAT="$base" $extra "$src" $objs $LIBS \
         -o "$out/fuzz_$fmt"
 done
 
@@ -77,5 +82,11 @@ if [ ! -d "$here/corpus/ildg" ] || [ -n "${YM_FUZZ_REGEN:-}" ]; then
     for d in raw ildg nersc milc openqcd; do mkdir -p "$here/corpus/$d"; done
     # OpenMPI keeps allocations until exit by design; they are not ours.
     ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$out/gen_seeds" "$here/corpus"
+fi
+# Activity-reader seeds (tests/act_write.h), likewise only when missing.
+if [ ! -d "$here/corpus/act_npy" ] || [ -n "${YM_FUZZ_REGEN:-}" ]; then
+    # shellcheck disable=SC2086
+    "$CC" $CFLAGS $SAN "$here/gen_act_seeds.c" $LIBS -o "$out/gen_act_seeds"
+    ASAN_OPTIONS=detect_leaks=0 "$out/gen_act_seeds" "$here/corpus"
 fi
 echo "build.sh: harnesses in $out"
