@@ -52,14 +52,14 @@ typedef struct {
 static int default_recording(char *path, size_t n)
 {
     static const char *const rel = "ecog-8x8-grid/sub-pat01_ses-test_acq-ecog_ieeg.edf";
-    const char *dirs[] = {getenv("YM_DATADIR"), YM_PKGDATADIR, YM_SRCDATADIR};
+    const char *dirs[] = {getenv("YM_DATADIR"), YM_SRCDATADIR, YM_PKGDATADIR};
     for (int i = 0; i < 3; ++i) {
         if (!dirs[i]) continue;
         snprintf(path, n, "%s/%s", dirs[i], rel);
         if (access(path, R_OK) == 0) return YM_OK;
     }
     return YM_ERROR(YM_EIO, "the built-in recording %s was found neither in %s nor in %s (give a RECORDING)", rel,
-                    YM_PKGDATADIR, YM_SRCDATADIR);
+                    YM_SRCDATADIR, YM_PKGDATADIR);
 }
 
 static void stem_of(const char *spec, char *stem, size_t n)

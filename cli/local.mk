@@ -7,3 +7,5 @@ ymflow_SOURCES += cli/activity.c cli/activity.h cli/analysis.c cli/analysis.h cl
 	cli/cmd_embed.c cli/cmd_clusters.c cli/cmd_pipeline.c cli/plot.c cli/plot.h
 ymflow_CPPFLAGS = $(AM_CPPFLAGS) $(CAIRO_CFLAGS)
 ymflow_LDADD += $(CAIRO_LIBS) $(HDF5_LIBS)
+TESTS += tests/activity_cli.sh
+EXTRA_DIST += tests/activity_cli.sh
