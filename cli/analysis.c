@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "ym_curv.h"
 #include "ym_improved.h"
+#include "ym_stats.h"
 #include "ym_status.h"
 
 #include <math.h>
@@ -324,4 +325,155 @@ int ana_tsv_scan(cli_buf *b, ana_result *r, ym_field *mask)
         cli_buf_printf(b, "%.17g\t%d\t%lld\t%d\t%.17g\n", rows[i].lambda, rows[i].nclusters, (long long)rows[i].largest,
                        rows[i].largest_percolates, rows[i].packing);
     return YM_OK;
+}
+
+static int grow(void **p, int *cap, int need, size_t sz)
+{
+    if (need <= *cap) return YM_OK;
+    int nc = *cap ? *cap : 16;
+    while (nc < need) nc *= 2;
+    void *q = realloc(*p, (size_t)nc * sz);
+    if (!q) return YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
+    *p = q;
+    *cap = nc;
+    return YM_OK;
+}
+
+/* Periodic-aware distance between two object centres. */
+static double obj_dist(const ym_finder_obj *a, const ym_finder_obj *b, const int L[4])
+{
+    double d2 = 0;
+    for (int mu = 0; mu < 4; ++mu) {
+        double d = fabs(a->center[mu] - b->center[mu]);
+        if (d > L[mu] / 2.0) d = L[mu] - d;
+        d2 += d * d;
+    }
+    return sqrt(d2);
+}
+
+int ana_ensemble_add(ana_ensemble *e, const char *name, const ana_result *r, const int L[4])
+{
+    const ana_time *tm = &r->tm[r->ntimes - 1];
+    int capn = e->cap, st = YM_OK;
+    void *pp[6] = {e->Q, e->ninst, e->nanti, e->rho, e->nn, e->name};
+    for (int k = 0; !st && k < 6; ++k) {
+        int c = capn;
+        st = grow(&pp[k], &c, e->n + 1, k == 5 ? sizeof(char *) : sizeof(double));
+        if (k == 5 && !st) e->cap = c;
+    }
+    e->Q = pp[0], e->ninst = pp[1], e->nanti = pp[2], e->rho = pp[3], e->nn = pp[4], e->name = pp[5];
+    if (st) return st;
+    e->volume = (double)L[0] * L[1] * L[2] * L[3];
+    int na = 0, ni = 0, nn_n = 0;
+    double rs = 0, nns = 0;
+    for (int i = 0; i < tm->nobj; ++i) {
+        const ym_finder_obj *o = &tm->obj[i];
+        if (!o->accepted) continue;
+        double rho = isfinite(o->rho_fit) ? o->rho_fit : o->rho_peak, nn = INFINITY;
+        for (int j = 0; j < tm->nobj; ++j)
+            if (j != i && tm->obj[j].accepted) {
+                double d = obj_dist(o, &tm->obj[j], L);
+                if (d < nn) nn = d;
+            }
+        if (o->sign > 0) ++ni;
+        else ++na;
+        rs += rho;
+        int co = e->capobj;
+        void *q1 = e->obj_rho, *q2 = e->obj_nn, *q3 = e->obj_cfg;
+        st = grow(&q1, &co, e->nobj + 1, sizeof(double));
+        co = e->capobj;
+        if (!st) st = grow(&q2, &co, e->nobj + 1, sizeof(double));
+        co = e->capobj;
+        if (!st) st = grow(&q3, &co, e->nobj + 1, sizeof(int));
+        e->obj_rho = q1, e->obj_nn = q2, e->obj_cfg = q3;
+        if (st) return st;
+        e->capobj = co;
+        e->obj_rho[e->nobj] = rho;
+        e->obj_nn[e->nobj] = isfinite(nn) ? nn : NAN;
+        e->obj_cfg[e->nobj++] = e->n;
+        if (isfinite(nn)) {
+            nns += nn;
+            ++nn_n;
+        }
+    }
+    e->Q[e->n] = tm->Q;
+    e->ninst[e->n] = ni;
+    e->nanti[e->n] = na;
+    e->rho[e->n] = ni + na ? rs / (ni + na) : NAN;
+    e->nn[e->n] = nn_n ? nns / nn_n : NAN;
+    e->name[e->n] = strdup(name);
+    if (!e->name[e->n]) return YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
+    e->n++;
+    return YM_OK;
+}
+
+void ana_ensemble_free(ana_ensemble *e)
+{
+    for (int i = 0; i < e->n; ++i) free(e->name[i]);
+    free(e->name);
+    free(e->Q);
+    free(e->ninst);
+    free(e->nanti);
+    free(e->rho);
+    free(e->nn);
+    free(e->obj_rho);
+    free(e->obj_nn);
+    free(e->obj_cfg);
+    memset(e, 0, sizeof *e);
+}
+
+static int f_chi(const double *m, void *ctx, double *v)
+{
+    *v = m[0] / *(const double *)ctx;
+    return YM_OK;
+}
+
+int ana_tsv_ensemble(cli_buf *sum, cli_buf *cfg, cli_buf *obj, const ana_ensemble *e)
+{
+    int n = e->n, st = YM_OK;
+    double *x = malloc((size_t)(n > 0 ? n : 1) * 2 * sizeof *x);
+    if (!x) return YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
+    cli_buf_printf(sum, "quantity\tmean\terr\tconfigurations\n");
+    struct {
+        const char *name;
+        int kind;
+    } q[] = {{"instanton_density", 0}, {"instantons_per_config", 1}, {"anti_instantons_per_config", 2},
+             {"mean_rho", 3},          {"mean_nn_distance", 4},      {"Q", 5},
+             {"Q2", 6},                {"chi_top", 7}};
+    for (size_t k = 0; !st && k < sizeof q / sizeof q[0]; ++k) {
+        int m = 0;
+        for (int i = 0; i < n; ++i) {
+            double v;
+            switch (q[k].kind) {
+            case 0: v = (e->ninst[i] + e->nanti[i]) / e->volume; break;
+            case 1: v = e->ninst[i]; break;
+            case 2: v = e->nanti[i]; break;
+            case 3: v = e->rho[i]; break;
+            case 4: v = e->nn[i]; break;
+            case 5: v = e->Q[i]; break;
+            default: v = e->Q[i] * e->Q[i]; break;
+            }
+            /* configurations without objects have no size or distance */
+            if (isfinite(v)) x[m++] = v;
+        }
+        ym_stats_est est = {NAN, NAN, 0, 0, 0};
+        if (m >= 2) {
+            if (q[k].kind == 7) {
+                double V = e->volume;
+                st = ym_stats_jackknife_derived(x, 1, (size_t)m, 1, f_chi, &V, &est);
+            } else
+                st = ym_stats_jackknife(x, (size_t)m, 1, &est);
+        } else if (m == 1)
+            est.mean = q[k].kind == 7 ? x[0] / e->volume : x[0];
+        if (!st) cli_buf_printf(sum, "%s\t%.17g\t%.17g\t%d\n", q[k].name, est.mean, est.err, m);
+    }
+    free(x);
+    cli_buf_printf(cfg, "config\tfile\tQ\tinstantons\tanti_instantons\tmean_rho\tmean_nn_distance\n");
+    for (int i = 0; i < n; ++i)
+        cli_buf_printf(cfg, "%d\t%s\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n", i, e->name[i], e->Q[i], e->ninst[i],
+                       e->nanti[i], e->rho[i], e->nn[i]);
+    cli_buf_printf(obj, "config\trho\tnn_distance\n");
+    for (int i = 0; i < e->nobj; ++i)
+        cli_buf_printf(obj, "%d\t%.17g\t%.17g\n", e->obj_cfg[i], e->obj_rho[i], e->obj_nn[i]);
+    return st;
 }

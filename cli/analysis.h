@@ -87,4 +87,26 @@ void ana_tsv_flow(cli_buf *b, const ana_result *r);
 /* lambda scan of the last time's q. Collective. */
 int ana_tsv_scan(cli_buf *b, ana_result *r, ym_field *mask);
 
+
+/* Ensembles (the epochs of a recording, or a list of gauge files): per
+ * configuration the last flow time's charge, instanton counts, sizes and
+ * nearest-neighbour distances; over the ensemble means with jackknife
+ * errors (lattice/ym_stats). */
+typedef struct {
+    int n, cap;
+    double *Q, *ninst, *nanti, *rho, *nn; /* per configuration (rho, nn: means, NAN if none) */
+    char **name;
+    int nobj, capobj;
+    double *obj_rho, *obj_nn; /* every accepted object */
+    int *obj_cfg;
+    double volume;
+} ana_ensemble;
+
+/* Add the last time of r (a configuration called name on extents L). Local. */
+int ana_ensemble_add(ana_ensemble *e, const char *name, const ana_result *r, const int L[4]);
+void ana_ensemble_free(ana_ensemble *e);
+/* Tables: summary (quantity mean err n), configurations, objects (sizes and
+ * nearest-neighbour distances: their distributions). Local. */
+int ana_tsv_ensemble(cli_buf *sum, cli_buf *cfg, cli_buf *obj, const ana_ensemble *e);
+
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const char *usage =
-    "usage: ymflow clusters CONFIG [CARD] [options]\n"
+    "usage: ymflow clusters CONFIG... [CARD] [options]\n"
     "Find the instantons (local maxima of s(x) over the 80 neighbours, self-duality, size from the\n"
     "peak and from a BPST fit, charge in the rho-ball) and the sign-coherent clusters of q(x) of a\n"
     "configuration in any format ymflow reads, optionally after a flow (--tmax), at each flow time of\n"
@@ -23,13 +23,22 @@ static const char *usage =
     "  PREFIX_clusters.tsv    label sign charge action_over_8pi2 volume x y z t (centre) extents ...\n"
     "  PREFIX_flow.tsv        per flow time: Q, action, t^2 E, counts\n"
     "  PREFIX_scan.tsv        lambda scan at the last time: clusters, largest, packing fraction\n"
-    "  --out PREFIX           output prefix (default: the configuration's file stem)\n"
+    "Several configurations (an ensemble: epochs of a recording, a list or glob of gauge files) each\n"
+    "get their tables (PREFIX_<stem>_*.tsv), and PREFIX_ensemble.tsv holds the instanton density,\n"
+    "instantons per configuration, mean size, mean nearest-neighbour distance, Q, Q^2 and chi_top =\n"
+    "<Q^2>/V with jackknife errors; PREFIX_ensemble_configs.tsv / _objects.tsv the distributions.\n"
+    "  --out PREFIX           output prefix (default: the configuration's file stem; \"clusters\"\n"
+    "                         for the ensemble tables)\n"
     "  --boundary B           periodic|open or four of those (default: what the file records,\n"
     "                         else periodic)\n"
     "  --headerless LAYOUT    CONFIG is links only (see ymflow info --help)\n"
     "  --accept-bad-checksum  read a file whose stored checksum disagrees\n"
     "  --grid AxBxCxD         MPI process grid (default automatic)\n"
     "  --force                replace existing outputs\n";
+
+static int one_config(MPI_Comm comm, const char *config, const char *prefix, int many, const ana_par *pp,
+                      const int pd[4], unsigned flags, const ym_headerless *layout, const int *bcp, int force,
+                      const char *const *suffix, ana_ensemble *ens);
 
 int cmd_clusters(int argc, char **argv)
 {
@@ -42,7 +51,9 @@ int cmd_clusters(int argc, char **argv)
     p.tmax = 0;
     ym_param tab[ANA_NPAR];
     int ntab = ana_table(&p, tab);
-    const char *config = NULL, *card = NULL, *prefix = NULL;
+    const char *card = NULL, *prefix = NULL;
+    static const char *configs[4096];
+    int ncfg = 0;
     static char ovbuf[128][ANA_STR + 64];
     int novr = 0;
     cli_args a;
@@ -53,9 +64,12 @@ int cmd_clusters(int argc, char **argv)
             ym_format f = YM_FMT_UNKNOWN;
             int fst = ym_format_detect(comm, a.value, &f);
             if (fst) ym_error_clear();
-            if (!config && (f != YM_FMT_UNKNOWN || (layout && !card))) config = a.value;
-            else if (!card) card = a.value;
-            else st = YM_ERROR(YM_EINVAL, "too many arguments: '%s' (a configuration and a run card at most)", a.value);
+            if (f != YM_FMT_UNKNOWN || (layout && card)) {
+                if (ncfg == 4096) st = YM_ERROR(YM_EINVAL, "more than 4096 configurations");
+                else configs[ncfg++] = a.value;
+            } else if (!card) card = a.value;
+            else st = YM_ERROR(YM_EINVAL, "'%s' and '%s' are not configurations ymflow recognises, and only one run card "
+                               "may be given", card, a.value);
         } else if (!strcmp(a.key, "h") || !strcmp(a.key, "help")) {
             cli_print("%s%s", usage, ana_help);
             return CLI_OK;
@@ -78,29 +92,70 @@ int cmd_clusters(int argc, char **argv)
         } else
             st = YM_ERROR(YM_EINVAL, "unknown option '%s' (see ymflow clusters --help)", argv[a.i]);
     }
-    /* a card named before the configuration was taken for it only if it is one */
-    if (!st && card && !config && layout) {
-        config = card;
+    /* a headerless file has no content to recognise: a lone positional is it */
+    if (!st && card && !ncfg && layout) {
+        configs[ncfg++] = card;
         card = NULL;
     }
     if (!st && card) st = ym_card_parse(comm, card, tab, ntab);
     for (int i = 0; !st && i < novr; ++i) st = ym_card_override(tab, ntab, ovbuf[i]);
-    if (!st && !config) {
+    if (!st && !ncfg) {
         cli_error("clusters", card ? "no configuration given (the argument given is not a configuration ymflow "
                                      "recognises, so it was read as a run card)"
                                    : "no configuration given");
         return CLI_USAGE;
     }
     if (st) return cli_fail("clusters", st);
-    char pre[ANA_STR];
-    if (prefix) snprintf(pre, sizeof pre, "%s", prefix);
-    else {
-        const char *b = strrchr(config, '/');
-        snprintf(pre, sizeof pre, "%s", b ? b + 1 : config);
-        char *dot = strrchr(pre, '.');
-        if (dot && dot != pre) *dot = 0;
-    }
     const char *suffix[] = {"instantons", "candidates", "clusters", "flow", "scan"};
+    const char *esuffix[] = {"ensemble", "ensemble_configs", "ensemble_objects"};
+    char epath[3][ANA_STR + 32];
+    char ens_pre[ANA_STR];
+    snprintf(ens_pre, sizeof ens_pre, "%s", prefix ? prefix : "clusters");
+    for (int i = 0; ncfg > 1 && i < 3; ++i) {
+        snprintf(epath[i], sizeof epath[i], "%s_%s.tsv", ens_pre, esuffix[i]);
+        if (!st && !force && cli_path_exists(epath[i]))
+            st = YM_ERROR(YM_EIO, "%s exists (use --force to replace it)", epath[i]);
+    }
+    st = ym_status_agree(comm, st);
+    if (st) return cli_fail("clusters", st);
+    ana_ensemble ens;
+    memset(&ens, 0, sizeof ens);
+    for (int ic = 0; !st && ic < ncfg; ++ic) st = one_config(comm, configs[ic], prefix, ncfg > 1, &p, pd, flags, layout,
+                                                             have_bc ? bc : NULL, force, suffix, &ens);
+    if (!st && ncfg > 1) {
+        cli_buf eb[3] = {{0}};
+        st = ana_tsv_ensemble(&eb[0], &eb[1], &eb[2], &ens);
+        for (int i = 0; !st && i < 3; ++i) st = cli_write_text(comm, epath[i], force, &eb[i]);
+        if (!st) {
+            cli_print("configurations: %d\n", ncfg);
+            for (char *q = eb[0].s, *e; q && *q; q = *e ? e + 1 : e) {
+                e = q + strcspn(q, "\n");
+                if (q != eb[0].s) cli_print("ensemble: %.*s\n", (int)(e - q), q);
+            }
+            for (int i = 0; i < 3; ++i) cli_print("%s_tsv: %s\n", esuffix[i], epath[i]);
+        }
+        for (int i = 0; i < 3; ++i) cli_buf_free(&eb[i]);
+    }
+    ana_ensemble_free(&ens);
+    return cli_fail("clusters", st);
+}
+
+/* One configuration: read, flow, analyse, write its tables (prefix: the
+ * given one for a single configuration, else prefix_<stem> or <stem>). */
+static int one_config(MPI_Comm comm, const char *config, const char *prefix, int many, const ana_par *pp,
+                      const int pd[4], unsigned flags, const ym_headerless *layout, const int *bcp, int force,
+                      const char *const *suffix, ana_ensemble *ens)
+{
+    int st = YM_OK;
+    ana_par p = *pp;
+    char pre[ANA_STR], stem[ANA_STR];
+    const char *slash = strrchr(config, '/');
+    snprintf(stem, sizeof stem, "%s", slash ? slash + 1 : config);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem) *dot = 0;
+    if (prefix && !many) snprintf(pre, sizeof pre, "%s", prefix);
+    else if (prefix) snprintf(pre, sizeof pre, "%.500s_%.500s", prefix, stem);
+    else snprintf(pre, sizeof pre, "%s", stem);
     char path[5][ANA_STR + 32];
     for (int i = 0; i < 5; ++i) {
         snprintf(path[i], sizeof path[i], "%s_%s.tsv", pre, suffix[i]);
@@ -108,7 +163,7 @@ int cmd_clusters(int argc, char **argv)
             st = YM_ERROR(YM_EIO, "%s exists (use --force to replace it)", path[i]);
     }
     st = ym_status_agree(comm, st);
-    if (st) return cli_fail("clusters", st);
+    if (st) return st;
 
     int depth = 1;
     const ym_solver_type *stype = ym_solver_find(p.solver);
@@ -121,7 +176,7 @@ int cmd_clusters(int argc, char **argv)
     ym_geom *geom = NULL;
     ym_gauge *u = NULL;
     ym_config_info info;
-    if (!st) st = ym_config_read_bc(comm, config, pd, depth, flags, layout, have_bc ? bc : NULL, &grid, &geom, &u, &info);
+    if (!st) st = ym_config_read_bc(comm, config, pd, depth, flags, layout, bcp, &grid, &geom, &u, &info);
     ana_result r;
     memset(&r, 0, sizeof r);
     if (!st) st = ana_run(u, NULL, &p, p.tmax, 1, 1, &r);
@@ -150,10 +205,11 @@ int cmd_clusters(int argc, char **argv)
         cli_print("qcut: %.15g\n", tm->qcut);
         for (int i = 0; i < 5; ++i) cli_print("%s_tsv: %s\n", suffix[i], path[i]);
     }
+    if (!st && many) st = ana_ensemble_add(ens, config, &r, info.L);
     for (int i = 0; i < 5; ++i) cli_buf_free(&b[i]);
     ana_result_free(&r);
     ym_gauge_free(u);
     ym_geom_free(geom);
     ym_grid_free(grid);
-    return cli_fail("clusters", st);
+    return st;
 }
