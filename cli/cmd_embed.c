@@ -261,7 +261,7 @@ int cmd_embed(int argc, char **argv)
     if (!st && rank == 0 && c.note[0]) {
         for (char *q = c.note, *e; *q; q = *e ? e + 1 : e) {
             e = q + strcspn(q, "\n");
-            fprintf(stderr, "ymflow embed: note: %.*s\n", (int)(e - q), q);
+            if (e > q) fprintf(stderr, "ymflow embed: note: %.*s\n", (int)(e - q), q);
         }
     }
     ym_recording *ana = NULL;

@@ -223,7 +223,7 @@ int cmd_pipeline(int argc, char **argv)
     if (!st && rank == 0 && c.note[0])
         for (char *q = c.note, *e; *q; q = *e ? e + 1 : e) {
             e = q + strcspn(q, "\n");
-            fprintf(stderr, "ymflow pipeline: note: %.*s\n", (int)(e - q), q);
+            if (e > q) fprintf(stderr, "ymflow pipeline: note: %.*s\n", (int)(e - q), q);
         }
     if (!st) STAGE(0, "read recording and layout");
     ym_recording *ana = NULL;
