@@ -343,8 +343,9 @@ int cmd_pipeline(int argc, char **argv)
     double *pval = calloc((size_t)(ncl > 0 ? ncl : 1), sizeof *pval);
     if (!span || !pval) st = YM_ERROR(YM_ENOMEM, "report: out of memory");
     const ym_recording *meta = c.sel ? c.sel : ana;
-    int nx = ym_layout_nx(c.lay), ny = ym_layout_ny(c.lay), nw = c.nwin, K = c.eo.K, pad = c.eo.pad;
-    double rate = ym_recording_rate(ana), t_first = 0; /* BIDS onsets count from the first sample */
+    /* after a failure the chain's objects may not exist: nothing below runs then */
+    int nx = st ? 0 : ym_layout_nx(c.lay), ny = st ? 0 : ym_layout_ny(c.lay), nw = c.nwin, K = c.eo.K, pad = c.eo.pad;
+    double rate = st ? 1 : ym_recording_rate(ana), t_first = 0; /* BIDS onsets count from the first sample */
     double hop_s = (double)c.eo.hop / rate, win_s = (double)c.eo.window / rate;
     double *qgrid = NULL;
     int64_t *lgrid = NULL;
