@@ -261,6 +261,15 @@ int cmd_pipeline(int argc, char **argv)
         int data = c.L[mu] - ((mu == 2 && c.eo.groups == 1) ? 0 : 2 * c.eo.pad);
         if (data > 1 && data < minext) minext = data;
     }
+    /* the clover needs a site inside the box in every plane: with fewer than
+     * three sites in an open direction (or one in a periodic one) q(x) is
+     * identically zero and there is nothing to find */
+    for (int mu = 0; !st && mu < 4; ++mu)
+        if ((c.bc[mu] == 1 && c.L[mu] < 3) || c.L[mu] < 2)
+            st = YM_ERROR(YM_EINVAL, "the lattice %dx%dx%dx%d has %d site%s in direction %d: the charge density vanishes "
+                          "identically (use at least 3 with open boundaries, e.g. more bands per group: --bands)",
+                          c.L[0], c.L[1], c.L[2], c.L[3], c.L[mu], c.L[mu] == 1 ? "" : "s", mu);
+    st = ym_status_agree(comm, st);
     double tlimit = minext < (1 << 30) ? (minext / 2.0) * (minext / 2.0) / 8 : 1;
     double tmax = ap.tmax >= 0 ? ap.tmax : tlimit;
     if (!st && tmax > tlimit * (1 + 1e-12) && rank == 0)
