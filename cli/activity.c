@@ -206,6 +206,9 @@ int act_load(MPI_Comm comm, const act_par *p, act_ctx *c)
     po.nbands = p->count;
     po.fmin = p->fmin;
     po.fmax = p->fmax;
+    /* imaging movies are short (tens of frames): filter them as MNE does
+     * after its warning rather than refuse them */
+    po.allow_short = c->image;
     double rate = ym_recording_rate(c->rec);
     if (!st && !c->complex_input) {
         c->nbands = p->count;

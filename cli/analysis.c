@@ -351,21 +351,20 @@ static double obj_dist(const ym_finder_obj *a, const ym_finder_obj *b, const int
     return sqrt(d2);
 }
 
+static int ens_append(ana_ensemble *e, const char *name, const double v[5], double volume, const double *orho,
+                      const double *onn, int nobj);
+
 int ana_ensemble_add(ana_ensemble *e, const char *name, const ana_result *r, const int L[4])
 {
     const ana_time *tm = &r->tm[r->ntimes - 1];
-    int capn = e->cap, st = YM_OK;
-    void *pp[6] = {e->Q, e->ninst, e->nanti, e->rho, e->nn, e->name};
-    for (int k = 0; !st && k < 6; ++k) {
-        int c = capn;
-        st = grow(&pp[k], &c, e->n + 1, k == 5 ? sizeof(char *) : sizeof(double));
-        if (k == 5 && !st) e->cap = c;
-    }
-    e->Q = pp[0], e->ninst = pp[1], e->nanti = pp[2], e->rho = pp[3], e->nn = pp[4], e->name = pp[5];
-    if (st) return st;
-    e->volume = (double)L[0] * L[1] * L[2] * L[3];
-    int na = 0, ni = 0, nn_n = 0;
+    int na = 0, ni = 0, nn_n = 0, m = 0;
     double rs = 0, nns = 0;
+    double *orho = malloc((size_t)(tm->nobj + 1) * sizeof *orho), *onn = malloc((size_t)(tm->nobj + 1) * sizeof *onn);
+    if (!orho || !onn) {
+        free(orho);
+        free(onn);
+        return YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
+    }
     for (int i = 0; i < tm->nobj; ++i) {
         const ym_finder_obj *o = &tm->obj[i];
         if (!o->accepted) continue;
@@ -378,33 +377,18 @@ int ana_ensemble_add(ana_ensemble *e, const char *name, const ana_result *r, con
         if (o->sign > 0) ++ni;
         else ++na;
         rs += rho;
-        int co = e->capobj;
-        void *q1 = e->obj_rho, *q2 = e->obj_nn, *q3 = e->obj_cfg;
-        st = grow(&q1, &co, e->nobj + 1, sizeof(double));
-        co = e->capobj;
-        if (!st) st = grow(&q2, &co, e->nobj + 1, sizeof(double));
-        co = e->capobj;
-        if (!st) st = grow(&q3, &co, e->nobj + 1, sizeof(int));
-        e->obj_rho = q1, e->obj_nn = q2, e->obj_cfg = q3;
-        if (st) return st;
-        e->capobj = co;
-        e->obj_rho[e->nobj] = rho;
-        e->obj_nn[e->nobj] = isfinite(nn) ? nn : NAN;
-        e->obj_cfg[e->nobj++] = e->n;
+        orho[m] = rho;
+        onn[m++] = isfinite(nn) ? nn : NAN;
         if (isfinite(nn)) {
             nns += nn;
             ++nn_n;
         }
     }
-    e->Q[e->n] = tm->Q;
-    e->ninst[e->n] = ni;
-    e->nanti[e->n] = na;
-    e->rho[e->n] = ni + na ? rs / (ni + na) : NAN;
-    e->nn[e->n] = nn_n ? nns / nn_n : NAN;
-    e->name[e->n] = strdup(name);
-    if (!e->name[e->n]) return YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
-    e->n++;
-    return YM_OK;
+    double v[5] = {tm->Q, ni, na, ni + na ? rs / (ni + na) : NAN, nn_n ? nns / nn_n : NAN};
+    int st = ens_append(e, name, v, (double)L[0] * L[1] * L[2] * L[3], orho, onn, m);
+    free(orho);
+    free(onn);
+    return st;
 }
 
 void ana_ensemble_free(ana_ensemble *e)
@@ -475,5 +459,91 @@ int ana_tsv_ensemble(cli_buf *sum, cli_buf *cfg, cli_buf *obj, const ana_ensembl
     cli_buf_printf(obj, "config\trho\tnn_distance\n");
     for (int i = 0; i < e->nobj; ++i)
         cli_buf_printf(obj, "%d\t%.17g\t%.17g\n", e->obj_cfg[i], e->obj_rho[i], e->obj_nn[i]);
+    return st;
+}
+
+/* Append one configuration's summary and its objects. */
+static int ens_append(ana_ensemble *e, const char *name, const double v[5], double volume, const double *orho,
+                      const double *onn, int nobj)
+{
+    int st = YM_OK;
+    void *pp[6] = {e->Q, e->ninst, e->nanti, e->rho, e->nn, e->name};
+    int c = e->cap;
+    for (int k = 0; !st && k < 6; ++k) {
+        c = e->cap;
+        st = grow(&pp[k], &c, e->n + 1, k == 5 ? sizeof(char *) : sizeof(double));
+    }
+    e->Q = pp[0], e->ninst = pp[1], e->nanti = pp[2], e->rho = pp[3], e->nn = pp[4], e->name = pp[5];
+    if (st) return st;
+    e->cap = c;
+    int co = e->capobj;
+    void *q1 = e->obj_rho, *q2 = e->obj_nn, *q3 = e->obj_cfg;
+    st = grow(&q1, &co, e->nobj + nobj, sizeof(double));
+    co = e->capobj;
+    if (!st) st = grow(&q2, &co, e->nobj + nobj, sizeof(double));
+    co = e->capobj;
+    if (!st) st = grow(&q3, &co, e->nobj + nobj, sizeof(int));
+    e->obj_rho = q1, e->obj_nn = q2, e->obj_cfg = q3;
+    if (st) return st;
+    e->capobj = co;
+    for (int i = 0; i < nobj; ++i) {
+        e->obj_rho[e->nobj] = orho[i];
+        e->obj_nn[e->nobj] = onn[i];
+        e->obj_cfg[e->nobj++] = e->n;
+    }
+    e->Q[e->n] = v[0];
+    e->ninst[e->n] = v[1];
+    e->nanti[e->n] = v[2];
+    e->rho[e->n] = v[3];
+    e->nn[e->n] = v[4];
+    e->volume = volume;
+    e->name[e->n] = strdup(name);
+    if (!e->name[e->n]) return YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
+    e->n++;
+    return YM_OK;
+}
+
+int ana_ensemble_share(ana_ensemble *dst, const ana_ensemble *src, int root, MPI_Comm comm)
+{
+    int rank, n = 0, st = YM_OK;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == root) n = src->n;
+    MPI_Bcast(&n, 1, MPI_INT, root, comm);
+    for (int k = 0; !st && k < n; ++k) {
+        double head[7] = {0};
+        int nobj = 0, first = 0, len = 0;
+        char name[4096] = "";
+        if (rank == root) {
+            head[0] = src->Q[k], head[1] = src->ninst[k], head[2] = src->nanti[k], head[3] = src->rho[k];
+            head[4] = src->nn[k], head[5] = src->volume;
+            for (int i = 0; i < src->nobj; ++i)
+                if (src->obj_cfg[i] == k) {
+                    if (!nobj) first = i;
+                    ++nobj;
+                }
+            snprintf(name, sizeof name, "%s", src->name[k]);
+            len = (int)strlen(name) + 1;
+        }
+        MPI_Bcast(head, 7, MPI_DOUBLE, root, comm);
+        MPI_Bcast(&nobj, 1, MPI_INT, root, comm);
+        MPI_Bcast(&len, 1, MPI_INT, root, comm);
+        MPI_Bcast(name, len, MPI_CHAR, root, comm);
+        double *buf = malloc((size_t)(2 * nobj + 1) * sizeof *buf);
+        if (!buf) st = YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
+        st = ym_status_agree(comm, st);
+        if (st) {
+            free(buf);
+            break;
+        }
+        if (rank == root)
+            for (int i = 0; i < nobj; ++i) {
+                buf[i] = src->obj_rho[first + i];
+                buf[nobj + i] = src->obj_nn[first + i];
+            }
+        MPI_Bcast(buf, 2 * nobj, MPI_DOUBLE, root, comm);
+        st = ens_append(dst, name, head, head[5], buf, buf + nobj, nobj);
+        free(buf);
+        st = ym_status_agree(comm, st);
+    }
     return st;
 }

@@ -105,6 +105,9 @@ typedef struct {
 /* Add the last time of r (a configuration called name on extents L). Local. */
 int ana_ensemble_add(ana_ensemble *e, const char *name, const ana_result *r, const int L[4]);
 void ana_ensemble_free(ana_ensemble *e);
+/* Copy the entries of src that were made on the ranks of a group led by
+ * world rank root into dst on every rank of comm (in order). Collective. */
+int ana_ensemble_share(ana_ensemble *dst, const ana_ensemble *src, int root, MPI_Comm comm);
 /* Tables: summary (quantity mean err n), configurations, objects (sizes and
  * nearest-neighbour distances: their distributions). Local. */
 int ana_tsv_ensemble(cli_buf *sum, cli_buf *cfg, cli_buf *obj, const ana_ensemble *e);

@@ -34,6 +34,8 @@ static const char *usage =
     "  --headerless LAYOUT    CONFIG is links only (see ymflow info --help)\n"
     "  --accept-bad-checksum  read a file whose stored checksum disagrees\n"
     "  --grid AxBxCxD         MPI process grid (default automatic)\n"
+    "  --groups G             ensembles under MPI: G groups of ranks take the configurations in turn\n"
+    "                         (the tables do not depend on G)\n"
     "  --force                replace existing outputs\n";
 
 static int one_config(MPI_Comm comm, const char *config, const char *prefix, int many, const ana_par *pp,
@@ -43,7 +45,7 @@ static int one_config(MPI_Comm comm, const char *config, const char *prefix, int
 int cmd_clusters(int argc, char **argv)
 {
     MPI_Comm comm = MPI_COMM_WORLD;
-    int st = YM_OK, force = 0, pd[4] = {0, 0, 0, 0}, bc[4], have_bc = 0;
+    int st = YM_OK, force = 0, pd[4] = {0, 0, 0, 0}, bc[4], have_bc = 0, groups = 1;
     unsigned flags = 0;
     ym_headerless hl, *layout = NULL;
     ana_par p;
@@ -75,6 +77,7 @@ int cmd_clusters(int argc, char **argv)
             return CLI_OK;
         } else if (!strcmp(a.key, "out") || !strcmp(a.key, "o")) prefix = cli_value(&a);
         else if (!strcmp(a.key, "force")) force = 1;
+        else if (!strcmp(a.key, "groups")) st = cli_value(&a) ? cli_int(a.value, "groups", 1, 1 << 20, &groups) : YM_EINVAL;
         else if (!strcmp(a.key, "accept-bad-checksum")) flags |= YM_CONFIG_ACCEPT_BAD_CHECKSUM;
         else if (!strcmp(a.key, "grid")) st = cli_value(&a) ? ym_parse_dims(a.value, "grid", pd) : YM_EINVAL;
         else if (!strcmp(a.key, "boundary")) {
@@ -120,8 +123,33 @@ int cmd_clusters(int argc, char **argv)
     if (st) return cli_fail("clusters", st);
     ana_ensemble ens;
     memset(&ens, 0, sizeof ens);
-    for (int ic = 0; !st && ic < ncfg; ++ic) st = one_config(comm, configs[ic], prefix, ncfg > 1, &p, pd, flags, layout,
-                                                             have_bc ? bc : NULL, force, suffix, &ens);
+    /* groups of ranks take the configurations in turn; each configuration's
+     * numbers then travel to every rank in configuration order, so the
+     * ensemble tables are the same whatever the grouping */
+    int rank, size;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (!st && (groups > size || size % groups))
+        st = YM_ERROR(YM_EINVAL, "groups: %d ranks do not split into %d equal groups", size, groups);
+    st = ym_status_agree(comm, st);
+    if (st) return cli_fail("clusters", st);
+    MPI_Comm gcomm = comm;
+    int per = size / groups, gid = rank / per;
+    if (groups > 1) MPI_Comm_split(comm, gid, rank, &gcomm);
+    int rounds = (ncfg + groups - 1) / groups;
+    for (int k = 0; !st && k < rounds; ++k) {
+        ana_ensemble mine;
+        memset(&mine, 0, sizeof mine);
+        int i = k * groups + gid, lst = YM_OK;
+        if (i < ncfg)
+            lst = one_config(gcomm, configs[i], prefix, ncfg > 1, &p, pd, flags, layout, have_bc ? bc : NULL, force,
+                             suffix, &mine);
+        st = ym_status_agree(comm, lst);
+        for (int g = 0; !st && ncfg > 1 && g < groups && k * groups + g < ncfg; ++g)
+            st = ana_ensemble_share(&ens, &mine, g * per, comm);
+        ana_ensemble_free(&mine);
+    }
+    if (groups > 1) MPI_Comm_free(&gcomm);
     if (!st && ncfg > 1) {
         cli_buf eb[3] = {{0}};
         st = ana_tsv_ensemble(&eb[0], &eb[1], &eb[2], &ens);
@@ -189,7 +217,7 @@ static int one_config(MPI_Comm comm, const char *config, const char *prefix, int
         st = ana_tsv_scan(&b[4], &r, NULL);
     }
     for (int i = 0; !st && i < 5; ++i) st = cli_write_text(comm, path[i], force, &b[i]);
-    if (!st) {
+    if (!st && !many) {
         const ana_time *tm = &r.tm[r.ntimes - 1];
         cli_print("file: %s\n", config);
         cli_print("dims: %dx%dx%dx%d\n", info.L[0], info.L[1], info.L[2], info.L[3]);
