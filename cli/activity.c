@@ -255,9 +255,10 @@ int act_embed(MPI_Comm comm, act_ctx *c, const ym_recording *ana, const int pd[4
     *geom = NULL;
     *u = NULL;
     if (degenerate) *degenerate = NULL;
-    int st = ym_embed_dims(c->lay, ana, &c->eo, c->L, c->bc);
-    for (int mu = 0; !st && mu < 4; ++mu)
-        if (c->L[mu] > 1) c->bc[mu] = c->bcu[mu];
+    /* resolved options let ym_embed_site tell data from padding */
+    int st = ym_embed_opts_resolve(&c->eo, c->lay, ana);
+    if (!st) st = ym_embed_dims(c->lay, ana, &c->eo, c->L, c->bc);
+    for (int mu = 0; !st && mu < 4; ++mu) c->bc[mu] = c->bcu[mu];
     c->nwin = st ? 0 : ym_embed_nwindows(ym_recording_nsamples(ana), &c->eo);
     st = ym_status_agree(comm, st);
     if (depth < 1) depth = 1;
