@@ -13,6 +13,10 @@ static const char *usage =
     "  convert IN OUT --to FORMAT   convert between configuration formats\n"
     "  flow [CARD] [CONFIG]   gradient flow with measurements, checkpoints, t0 and w0\n"
     "  solvers     list solver types, actions and integrators with their parameters\n"
+    "  embed RECORDING [CARD]   a recording (EDF, NWB, HDF5, NPY) as an SU(K) configuration\n"
+    "  clusters CONFIG [CARD]   instantons and charge clusters of a configuration (after flowing)\n"
+    "  pipeline [RECORDING] [CARD]   the main job: recording -> embed -> flow -> instanton clusters\n"
+    "                         with surrogate p-values, tables and plots (default: the shipped ECoG)\n"
     "  version     print the version\n"
     "`ymflow COMMAND --help` describes each command's options.\n"
     "Exit codes: 0 ok, 1 usage, 2 input error, 3 runtime error.\n";
@@ -41,6 +45,12 @@ int main(int argc, char **argv)
         rc = cmd_convert(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "flow")) {
         rc = cmd_flow(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "embed")) {
+        rc = cmd_embed(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "clusters")) {
+        rc = cmd_clusters(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "pipeline")) {
+        rc = cmd_pipeline(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "solvers")) {
         rc = cmd_solvers(argc - 1, argv + 1);
     } else {

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Fresh Debian 12 machine, as root: install, bootstrap, build, and run the
-# default job (an instanton on 16^4: action and charge), serial and on 2 ranks.
+# main job on its built-in default: `ymflow pipeline` on the shipped ECoG
+# seizure recording (instanton clusters by electrode, band and second, with
+# surrogate p-values, tables and PNG plots in pipeline-out/), then the same
+# job under MPI with the surrogates spread over 2 groups of ranks.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -8,8 +11,8 @@ sh scripts/deps.sh
 mkdir -p _build && cd _build
 [ -f Makefile ] || ../configure -q
 make -j"$(nproc)" >/dev/null
-echo "== ymflow instanton (1 rank)"
-./ymflow instanton
-echo "== mpirun -n 2 ymflow instanton"
+echo "== ymflow pipeline (1 rank): outputs in _build/pipeline-out/"
+./ymflow pipeline -o pipeline-out --force
+echo "== mpirun -n 2 ymflow pipeline --groups 2: outputs in _build/pipeline-out-np2/"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpirun --oversubscribe -n 2 ./ymflow instanton
+mpirun --oversubscribe -n 2 ./ymflow pipeline --groups 2 -o pipeline-out-np2 --force

@@ -1,0 +1,143 @@
+#!/bin/sh
+# ymflow embed / clusters / pipeline as a user and a script see them (TAP).
+# Oracles: documented options and columns; the shipped ECoG recording (8x8
+# grid, 999.41 Hz, 21658 samples) gives the lattice its windows imply
+# (0.5 s = 500 samples every 250: 85 windows; 8 bands in pairs: z = 4);
+# boundary conditions travel with the embedded file (ymflow info reports
+# them); the embedded field and every table are byte-identical on 1, 2 and 4
+# ranks; a planted BPST instanton is found at its centre with sign +1;
+# reruns with the same seed are identical; bad input is refused with exit 2
+# and one line, and existing outputs are never replaced without --force.
+: "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+: "${MPIRUN:=mpirun}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+Y="$top_builddir/ymflow"
+case "$Y" in /*) ;; *) Y="$PWD/$Y" ;; esac
+EDF="$top_srcdir/data/ecog-8x8-grid/sub-pat01_ses-test_acq-ecog_ieeg.edf"
+case "$EDF" in /*) ;; *) EDF="$PWD/$EDF" ;; esac
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
+    np=$1; shift
+    if [ "$np" = 0 ]; then timeout 600 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
+    else timeout 600 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
+}
+key() { sed -n "s/^$1: //p" "$T/out"; }
+oneline() { [ "$(wc -l <"$T/err")" -eq 1 ]; }
+
+# ---- embed ----
+run 0 embed --help; ok $(( rc != 0 )) "embed --help exits 0"
+for f in --layout --rate --window --hop --bands-per-site --bad --pad -o; do
+    grep -q -- "$f" "$T/out"; ok $? "embed --help documents $f"
+done
+run 0 embed "$EDF" -o "$T/e.ildg"; ok $(( rc != 0 )) "embed the shipped ECoG (rc $rc: $(head -c 300 "$T/err"))"
+[ "$(key dims)" = 8x8x4x85 ]; ok $? "dims 8x8x4x85 (got $(key dims))"
+[ "$(key N)" = 2 ]; ok $? "SU(2) links from band pairs"
+[ "$(key boundary)" = open,open,open,open ]; ok $? "open boundaries"
+p=$(key plaquette)
+awk -v p="$p" 'BEGIN { exit !(p > 0.05 && p < 0.95) }'; ok $? "plaquette $p is neither random nor pure gauge"
+grep -q "note:.*EKG" "$T/err"; ok $? "the channels left out of the grid are named in a note"
+[ -s "$T/e_sites.h5" ]; ok $? "HDF5 companion written"
+run 0 info "$T/e.ildg"; ok $(( rc != 0 )) "ymflow info reads the embedded file"
+grep -q "^boundary: open,open,open,open (from the file's metadata)" "$T/out"; ok $? "info applies the boundary recorded in the file"
+[ "$(key plaquette)" = "$p" ]; ok $? "info's plaquette equals embed's"
+grep -q "^metadata: # x.y.channel.name" "$T/out"; ok $? "the site table travels inside the configuration"
+run 2 embed "$EDF" -o "$T/e2.ildg" --grid 2x1x1x1; ok $(( rc != 0 )) "embed on 2 ranks (grid 2x1x1x1)"
+cmp -s "$T/e.ildg" "$T/e2.ildg"; ok $? "embedded file byte-identical on 1 and 2 ranks"
+run 4 embed "$EDF" -o "$T/e4.ildg" --grid 2x1x2x1; ok $(( rc != 0 )) "embed on 4 ranks"
+cmp -s "$T/e.ildg" "$T/e4.ildg"; ok $? "embedded file byte-identical on 1 and 4 ranks (grid 2x1x2x1)"
+run 0 embed "$EDF" -o "$T/e.ildg"; ok $(( rc != 2 )) "an existing output is refused (exit 2)"
+cmp -s "$T/e.ildg" "$T/e2.ildg"; ok $? "the refused run left the output untouched"
+# a layout file: C1..C64 on a 4 x 16 grid
+awk 'BEGIN { print "name\trow\tcol"; for (k = 1; k <= 64; ++k) print "C" k "\t" int((k-1)/16) "\t" (k-1)%16 }' >"$T/lay.tsv"
+run 0 embed "$EDF" --layout "$T/lay.tsv" --window 1 --hop 0.5 --bands 6 --bands-per-site 3 -o "$T/l.ildg"
+ok $(( rc != 0 )) "embed with a layout file, 1 s windows, SU(3) (rc $rc: $(head -c 300 "$T/err"))"
+[ "$(key dims)" = 16x4x2x42 ]; ok $? "layout 16 columns x 4 rows, 2 band groups, 42 windows (got $(key dims))"
+[ "$(key N)" = 3 ]; ok $? "K = 3 gives SU(3)"
+run 0 embed "$EDF" --bad C12,C40 -o "$T/b.ildg"; ok $(( rc != 0 )) "bad channels accepted"
+[ "$(key masked_sites)" = 2 ]; ok $? "two masked sites"
+run 0 embed "$EDF" --events '*' --pre 1 --post 1 -o "$T/ep.ildg"; ok $(( rc != 0 )) "epochs around the annotations"
+grep -q "eeg sz start" "$T/ep_epochs.tsv"; ok $? "manifest names the seizure-onset event"
+[ -s "$T/ep_epoch-001.ildg" ]; ok $? "one configuration per epoch"
+
+# bad input: one line, exit 2, nothing written
+run 0 embed "$T/missing.edf" -o "$T/x.ildg"; ok $(( rc == 0 || rc == 3 )) "a missing recording fails"
+head -c 20000 "$EDF" >"$T/trunc.edf"
+run 0 embed "$T/trunc.edf" -o "$T/x.ildg"; ok $(( rc != 2 )) "a truncated EDF: exit 2"
+oneline; ok $? "a truncated EDF: one line ($(head -c 200 "$T/err"))"
+grep -q "trunc.edf" "$T/err"; ok $? "the error names the file"
+[ ! -e "$T/x.ildg" ]; ok $? "nothing written for bad input"
+run 0 embed "$EDF" --bad C99 -o "$T/x.ildg"; ok $(( rc != 2 )) "an unknown bad channel: exit 2"
+run 0 embed "$EDF" --window 0 -o "$T/x.ildg"; ok $(( rc != 2 )) "a zero window: exit 2"
+run 0 embed "$EDF" --embed.K=9 -o "$T/x.ildg"; ok $(( rc != 2 )) "K out of range: exit 2"
+run 0 embed "$EDF" --frobnicate 1 -o "$T/x.ildg"; ok $(( rc != 2 )) "an unknown option: exit 2"
+[ ! -e "$T/x.ildg" ]; ok $? "still nothing written"
+
+# ---- clusters ----
+run 0 instanton --dims 12x12x12x16 --N 2 --rho 3 -o "$T/inst.ildg"; ok $(( rc != 0 )) "a rho = 3 instanton"
+run 0 clusters --help; ok $(( rc != 0 )) "clusters --help exits 0"
+run 0 clusters "$T/inst.ildg" --out "$T/c1"; ok $(( rc != 0 )) "clusters on an ILDG file (rc $rc: $(head -c 300 "$T/err"))"
+h=$(head -1 "$T/c1_instantons.tsv" | cut -f1-9)
+[ "$h" = "$(printf 'x\ty\tz\tt\tsign\trho_peak\trho_fit\tcharge_ball\tduality')" ]; ok $? "instantons.tsv columns"
+h=$(head -1 "$T/c1_clusters.tsv" | cut -f1-9)
+[ "$h" = "$(printf 'label\tsign\tcharge\taction_over_8pi2\tvolume\tx\ty\tz\tt')" ]; ok $? "clusters.tsv columns"
+[ "$(tail -n +2 "$T/c1_instantons.tsv" | wc -l)" -eq 1 ]; ok $? "one instanton found"
+awk -F'\t' 'NR == 2 { exit !($5 == 1 && ($1-5.5)^2 < 1 && ($2-5.5)^2 < 1 && ($3-5.5)^2 < 1 && ($4-7.5)^2 < 1) }' "$T/c1_instantons.tsv"
+ok $? "at the centre (5.5,5.5,5.5,7.5) within one site, sign +1"
+awk -F'\t' 'NR == 2 { exit !($2 == 1) }' "$T/c1_clusters.tsv"; ok $? "its cluster is positive"
+for g in 1x1x1x2 2x1x1x1; do
+    run 2 clusters "$T/inst.ildg" --out "$T/c2" --grid $g --force; ok $(( rc != 0 )) "clusters on 2 ranks ($g)"
+    for s in instantons clusters candidates flow scan; do
+        cmp -s "$T/c1_$s.tsv" "$T/c2_$s.tsv"; ok $? "$s.tsv byte-identical on 1 and 2 ranks ($g)"
+    done
+done
+run 4 clusters "$T/inst.ildg" --out "$T/c4" --grid 1x2x1x2; ok $(( rc != 0 )) "clusters on 4 ranks"
+for s in instantons clusters candidates flow scan; do
+    cmp -s "$T/c1_$s.tsv" "$T/c4_$s.tsv"; ok $? "$s.tsv byte-identical on 1 and 4 ranks"
+done
+run 0 clusters "$T/inst.ildg" --out "$T/cf" --tmax 0.2 --times 0.1; ok $(( rc != 0 )) "clusters along a flow"
+[ "$(tail -n +2 "$T/cf_flow.tsv" | wc -l)" -eq 2 ]; ok $? "two flow times analysed"
+awk -F'\t' 'NR > 1 { print $13 }' "$T/cf_instantons.tsv" | sort -u | wc -l | grep -qx 1; ok $? "the instanton keeps one track id along the flow"
+run 0 clusters "$T/e.ildg" --out "$T/ce" --tmax 0.1; ok $(( rc != 0 )) "clusters on the embedded ECoG field"
+run 0 clusters "$T/lay.tsv" --out "$T/x"; ok $(( rc == 0 )) "clusters on a non-configuration fails"
+
+# ---- pipeline ----
+run 0 pipeline --help; ok $(( rc != 0 )) "pipeline --help exits 0"
+for f in --surrogates --groups --seed -o; do grep -q -- "$f" "$T/out"; ok $? "pipeline --help documents $f"; done
+run 0 pipeline --surrogates 3 -o "$T/pl"; ok $(( rc != 0 )) "the default pipeline runs (rc $rc: $(head -c 300 "$T/err"))"
+S="$T/pl/sub-pat01_ses-test_acq-ecog_ieeg"
+hdr=$(head -1 "${S}_desc-instantons_events.tsv")
+for c in onset duration band_low band_high electrodes sign charge volume p_value; do
+    printf '\t%s\t' "$hdr" | grep -q "	$c	"; ok $? "events.tsv has column $c"
+done
+[ "$(tail -n +2 "${S}_desc-instantons_events.tsv" | wc -l)" -ge 1 ]; ok $? "at least one cluster reported"
+awk -F'\t' 'NR > 1 && !($11 >= 0.25 && $11 <= 1) { bad = 1 } END { exit bad }' "${S}_desc-instantons_events.tsv"
+ok $? "p-values lie in [1/(n+1), 1] for n = 3"
+awk -F'\t' 'NR > 1 && !($1 >= 0 && $1 + $2 <= 21.7 && $3 >= 3.9 && $4 <= 128.1) { bad = 1 } END { exit bad }' "${S}_desc-instantons_events.tsv"
+ok $? "onsets, durations and bands lie inside the recording and the band bank"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 'p_value' in d and 'Parameters' in d else 1)" \
+    "${S}_desc-instantons_events.json"; ok $? "JSON sidecar parses and describes p_value"
+for pl in flow qgrid raster; do
+    head -c 8 "${S}_desc-${pl}_plot.png" | od -An -tx1 | tr -d ' \n' | grep -q '^89504e470d0a1a0a'; ok $? "$pl plot is a PNG"
+done
+[ -s "${S}_desc-instantons_fields.h5" ]; ok $? "fields HDF5 written"
+run 0 info "${S}_desc-flowed_gauge.ildg"; ok $(( rc != 0 )) "the flowed configuration reads back"
+grep -q "^onset_s" "$T/out" || true
+run 0 pipeline --surrogates 3 -o "$T/pl"; ok $(( rc != 2 )) "a second run without --force is refused"
+run 2 pipeline --surrogates 3 --groups 2 -o "$T/pg"; ok $(( rc != 0 )) "pipeline on 2 ranks in 2 groups"
+S2="$T/pg/sub-pat01_ses-test_acq-ecog_ieeg"
+for s in events.tsv clusters.tsv surrogates.tsv objects.tsv; do
+    cmp -s "${S}_desc-instantons_$s" "${S2}_desc-instantons_$s"; ok $? "$s identical with 1 rank and 2 groups"
+done
+run 0 pipeline --surrogates 3 -o "$T/pr"
+cmp -s "${S}_desc-instantons_surrogates.tsv" "$T/pr/sub-pat01_ses-test_acq-ecog_ieeg_desc-instantons_surrogates.tsv"
+ok $? "a rerun with the same seed is identical"
+run 0 pipeline "$T/trunc.edf" -o "$T/px"; ok $(( rc != 2 )) "pipeline on a truncated file: exit 2"
+oneline; ok $? "one line"
+
+echo "1..$n"
+[ $fails -eq 0 ]
