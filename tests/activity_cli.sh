@@ -102,6 +102,16 @@ done
 run 0 clusters "$T/inst.ildg" --out "$T/cf" --tmax 0.2 --times 0.1; ok $(( rc != 0 )) "clusters along a flow"
 [ "$(tail -n +2 "$T/cf_flow.tsv" | wc -l)" -eq 2 ]; ok $? "two flow times analysed"
 awk -F'\t' 'NR > 1 { print $13 }' "$T/cf_instantons.tsv" | sort -u | wc -l | grep -qx 1; ok $? "the instanton keeps one track id along the flow"
+run 0 instanton --dims 12x12x12x16 --N 2 --rho 4 -o "$T/i4.ildg"
+run 0 clusters "$T/i4.ildg" --out "$T/c5"; ok $(( rc != 0 )) "clusters on the default (hypercube-centred) instanton"
+[ "$(tail -n +2 "$T/c5_instantons.tsv" | wc -l)" -eq 1 ]; ok $? "an object centred between sites is found once"
+awk -F'\t' 'NR == 2 { exit !(($7 - 4)^2 < 0.04) }' "$T/c5_instantons.tsv"; ok $? "its fitted rho is 4 within 5 %"
+run 0 clusters "$T/inst.ildg" "$T/i4.ildg" --out "$T/en"; ok $(( rc != 0 )) "clusters over an ensemble of two"
+grep -q "^ensemble: instantons_per_config	1	0	2" "$T/out"; ok $? "one instanton per configuration, jackknife error 0"
+run 2 clusters "$T/inst.ildg" "$T/i4.ildg" --out "$T/en2" --groups 2; ok $(( rc != 0 )) "the ensemble in 2 groups of ranks"
+for s in ensemble ensemble_configs ensemble_objects; do
+    cmp -s "$T/en_$s.tsv" "$T/en2_$s.tsv"; ok $? "$s.tsv identical with 1 rank and 2 groups"
+done
 run 0 clusters "$T/e.ildg" --out "$T/ce" --tmax 0.1; ok $(( rc != 0 )) "clusters on the embedded ECoG field"
 run 0 clusters "$T/lay.tsv" --out "$T/x"; ok $(( rc == 0 )) "clusters on a non-configuration fails"
 
