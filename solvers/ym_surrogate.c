@@ -16,6 +16,8 @@ struct ym_surrogate {
     fftw_complex *work; /* nh */
     double *buf;        /* n */
     double *phase;      /* (n-1)/2 phases of one channel */
+    double *rot;        /* their cos and sin, interleaved: computed once per draw in the
+                           multivariate case, where every channel shares them */
     fftw_plan bwd;
 };
 
@@ -27,6 +29,7 @@ void ym_surrogate_free(ym_surrogate *s)
     fftw_free(s->work);
     fftw_free(s->buf);
     free(s->phase);
+    free(s->rot);
     free(s);
 }
 
@@ -51,7 +54,8 @@ int ym_surrogate_create(ym_surrogate **out, const ym_recording *r, int kind)
     s->work = fftw_alloc_complex((size_t)s->nh);
     s->buf = fftw_alloc_real((size_t)n);
     s->phase = malloc((size_t)((n - 1) / 2 + 1) * sizeof *s->phase);
-    if (!s->X || !s->work || !s->buf || !s->phase) {
+    s->rot = malloc((size_t)((n - 1) / 2 + 1) * 2 * sizeof *s->rot);
+    if (!s->X || !s->work || !s->buf || !s->phase || !s->rot) {
         ym_surrogate_free(s);
         return YM_ERROR(YM_ENOMEM, "out of memory for the spectra of %d channels", s->nchan);
     }
@@ -102,11 +106,17 @@ int ym_surrogate_draw(ym_surrogate *s, unsigned long seed, ym_recording **out)
     int64_t n = s->n, nh = s->nh, np = (n - 1) / 2; /* bins strictly between DC and Nyquist */
     if (s->kind == YM_SURR_MULTIVARIATE) draw_phases(g, s->phase, np);
     for (int c = 0; c < s->nchan; ++c) {
-        if (s->kind == YM_SURR_PERCHANNEL) draw_phases(g, s->phase, np);
+        if (s->kind == YM_SURR_PERCHANNEL || c == 0) {
+            if (s->kind == YM_SURR_PERCHANNEL) draw_phases(g, s->phase, np);
+            for (int64_t k = 1; k <= np; ++k) {
+                s->rot[2 * (k - 1)] = cos(s->phase[k - 1]);
+                s->rot[2 * (k - 1) + 1] = sin(s->phase[k - 1]);
+            }
+        }
         const fftw_complex *X = s->X + (size_t)c * nh;
         memcpy(s->work, X, (size_t)nh * sizeof *s->work);
         for (int64_t k = 1; k <= np; ++k) {
-            double cr = cos(s->phase[k - 1]), si = sin(s->phase[k - 1]);
+            double cr = s->rot[2 * (k - 1)], si = s->rot[2 * (k - 1) + 1];
             s->work[k][0] = X[k][0] * cr - X[k][1] * si;
             s->work[k][1] = X[k][0] * si + X[k][1] * cr;
         }
