@@ -64,6 +64,25 @@ run 0 embed "$EDF" --events '*' --pre 1 --post 1 -o "$T/ep.ildg"; ok $(( rc != 0
 grep -q "eeg sz start" "$T/ep_epochs.tsv"; ok $? "manifest names the seizure-onset event"
 [ -s "$T/ep_epoch-001.ildg" ]; ok $? "one configuration per epoch"
 
+run 0 flow --start "file:$T/e.ildg" --tmax 0.1 --eps 0.05 --out "$T/f.csv"; ok $(( rc != 0 )) "ymflow flow accepts the embedded field (rc $rc: $(head -c 200 "$T/err"))"
+pf=$(grep -v '^#' "$T/f.csv" | sed -n 2p | cut -d, -f2)
+awk -v a="$pf" -v b="$p" 'BEGIN { d = a - b; exit !(d < 1e-12 && d > -1e-12) }'
+ok $? "the flow starts from the embed's plaquette, so it applied the file's open boundaries ($pf vs $p)"
+
+# imaging movies (GPL-2 test data, used from the reference folder only)
+SIMA="${YM_REFERENCE_DIR:-$top_srcdir/../shared/reference}/neuro/twophoton-sima"
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+if [ -r "$SIMA/example.h5" ]; then
+    run 0 embed "$SIMA/example.h5" --axes y,x,t --rate 10 --bands 4 --fmin 0.5 --fmax 4 --window 0.8 --hop 0.4 --bin 16 -o "$T/sima.ildg"
+    ok $(( rc != 0 )) "embed the SIMA plane movie (rc $rc: $(head -c 200 "$T/err"))"
+    [ "$(key dims)" = 16x8x2x4 ]; ok $? "256x128 pixels in 16x16 bins, 2 band groups, 4 windows (got $(key dims))"
+    run 0 embed "$SIMA/example-volume.h5" --axes t,z,y,x,c --rate 10 --bands 4 --fmin 0.5 --fmax 4 --window 0.4 --hop 0.2 --bin 8 -o "$T/simav.ildg"
+    ok $(( rc != 0 )) "embed the SIMA volume movie, plane 0, colour channel 0"
+    run 0 info "$T/sima.ildg"; ok $(( rc != 0 )) "ymflow info reads the embedded movie"
+else
+    for i in 1 2 3 4; do skip "SIMA movies absent ($SIMA)"; done
+fi
+
 # bad input: one line, exit 2, nothing written
 run 0 embed "$T/missing.edf" -o "$T/x.ildg"; ok $(( rc == 0 || rc == 3 )) "a missing recording fails"
 head -c 20000 "$EDF" >"$T/trunc.edf"
