@@ -148,8 +148,12 @@ awk -F'\t' 'NR > 1 && !($11 >= 0.25 && $11 <= 1) { bad = 1 } END { exit bad }' "
 ok $? "p-values lie in [1/(n+1), 1] for n = 3"
 awk -F'\t' 'NR > 1 && !($1 >= 0 && $1 + $2 <= 21.7 && $3 >= 3.9 && $4 <= 128.1) { bad = 1 } END { exit bad }' "${S}_desc-instantons_events.tsv"
 ok $? "onsets, durations and bands lie inside the recording and the band bank"
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 'p_value' in d and 'Parameters' in d else 1)" \
-    "${S}_desc-instantons_events.json"; ok $? "JSON sidecar parses and describes p_value"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 'p_value' in d and 'Parameters' in d else 1)" \
+        "${S}_desc-instantons_events.json"; ok $? "JSON sidecar parses and describes p_value"
+else
+    n=$((n + 1)); echo "ok $n # SKIP python3 absent: JSON sidecar not parsed"
+fi
 for pl in flow qgrid raster; do
     head -c 8 "${S}_desc-${pl}_plot.png" | od -An -tx1 | tr -d ' \n' | grep -q '^89504e470d0a1a0a'; ok $? "$pl plot is a PNG"
 done
