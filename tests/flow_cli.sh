@@ -32,6 +32,9 @@ run 0 solvers; ok $(( rc != 0 )) "solvers exits 0"
 for w in gradient-flow tol= wilson symanzik iwasaki dbw2 c1= euler rk2 rk3 adaptive; do
     grep -q -- "$w" "$T/out"; ok $? "solvers lists $w"
 done
+run 0 solvers
+grep -q "tol=1e-06 " "$T/out" && grep -q "c1=-0.331 " "$T/out"; ok $? "solvers prints defaults as a person writes them (tol=1e-06, c1=-0.331)"
+! grep -Eq "[0-9]{15}" "$T/out"; ok $? "solvers prints no 17-digit numbers"
 run 0 --help; grep -q "flow" "$T/out" && grep -q solvers "$T/out"; ok $? "ymflow --help lists flow and solvers"
 
 # a small flow: header columns, rows, t0/w0 lines
