@@ -34,7 +34,7 @@ for w in gradient-flow tol= wilson symanzik iwasaki dbw2 c1= euler rk2 rk3 adapt
 done
 run 0 solvers
 grep -q "tol=1e-06 " "$T/out" && grep -q "c1=-0.331 " "$T/out"; ok $? "solvers prints defaults as a person writes them (tol=1e-06, c1=-0.331)"
-! grep -Eq "[0-9]{15}" "$T/out"; ok $? "solvers prints no 17-digit numbers"
+! grep -Eq "(9999999|0000000)[0-9]" "$T/out"; ok $? "solvers prints no %.17g artefacts (...9999999x, ...0000000x)"
 run 0 --help; grep -q "flow" "$T/out" && grep -q solvers "$T/out"; ok $? "ymflow --help lists flow and solvers"
 
 # a small flow: header columns, rows, t0/w0 lines
