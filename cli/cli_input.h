@@ -17,12 +17,13 @@ enum { CLI_POS_CARD = 1, CLI_POS_CONFIG = 2 };
 /* Decide whether path is a run card or a configuration from its content:
  * a configuration if the format detection of `ymflow info`
  * (ym_format_detect) recognises it, or if layout (--headerless) is given
- * and the file is not text or has exactly the layout's size; a run card if its first 4 KiB are INI text
- * (blank, comment, [section] or key = value lines). *kind gets CLI_POS_CARD
- * or CLI_POS_CONFIG, and *fmt (may be NULL) the detected format.
- * Collective on comm (rank 0 reads). Errors: YM_EIO (cannot open),
- * YM_EINVAL when both readings fit (the message names both) or neither
- * does (the message says what a card and a configuration look like). */
+ * and the file is not text or has exactly the layout's size; a run card
+ * if its first 4 KiB are INI text (blank, comment, [section] or
+ * key = value lines). *kind gets CLI_POS_CARD or CLI_POS_CONFIG, and *fmt
+ * (may be NULL) the detected format. Collective on comm (rank 0 reads).
+ * Errors: YM_EIO (cannot open), YM_EINVAL when both readings fit (the
+ * message names both) or neither does (the message says what a card and
+ * a configuration look like). */
 int cli_classify_positional(MPI_Comm comm, const char *path, const ym_headerless *layout, int *kind,
                             ym_format *fmt);
 
