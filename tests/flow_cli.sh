@@ -5,7 +5,10 @@
 # output appears); outputs are never silently overwritten; a run stopped
 # after a checkpoint and resumed writes a CSV byte-identical to an
 # uninterrupted run, on 1 and 2 ranks; 1 and 2 ranks give the same rows;
-# the library's grid-independence check (tests/test_solver --mpi) on 2 ranks.
+# the library's grid-independence check (tests/test_solver --mpi) on 2 ranks;
+# selected observables equal the same columns of the full set; a positional is
+# a run card or a configuration by its content (ambiguous and unrecognisable
+# files refused naming both readings); solvers prints human-facing numbers.
 : "${top_builddir:=.}"
 : "${MPIRUN:=mpirun}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
@@ -110,6 +113,7 @@ for np in 0 2; do
     check_bad $np eps --flow.eps=abc
     check_bad $np unknown --frobnicate 3
     check_bad $np observables --observables plaquette,Wclover
+    check_bad $np boundary --boundary sideways
 done
 
 # run card: values, overrides, errors with file:line
@@ -163,6 +167,10 @@ run 0 flow "$T/amb.ini" --headerless N=2,dims=1x1x1x2,f64le --out "$T/amb.csv"
 ok $(( rc != 2 )) "card-like text of the headerless size refused (exit 2)"
 grep '^ymflow' "$T/err" | grep -q "run card" && grep '^ymflow' "$T/err" | grep -q "headerless"; ok $? "the refusal names both: $(grep '^ymflow' "$T/err" | head -c 200)"
 
+# --boundary: open in t is a different lattice (fewer plaquettes), recorded in the CSV
+run 0 flow $SMALL --boundary periodic,periodic,periodic,open --out "$T/open.csv"; ok $(( rc != 0 )) "--boundary ...,open runs"
+grep -q "^# boundary = periodic,periodic,periodic,open" "$T/open.csv" && [ "$(col "$T/open.csv" E_clover | tail -1)" != "$(col "$T/a.csv" E_clover | tail -1)" ]
+ok $? "open t boundary recorded, and it changes E_clover"
 # HDF5 dumps (content checked in tests/test_solver): file appears, refusals
 for np in 0 2; do
     rm -f "$T/d.h5"
