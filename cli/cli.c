@@ -113,3 +113,13 @@ int cli_boundary(const char *s, int bc[4])
     else if (n != 4) return YM_ERROR(YM_EINVAL, "boundary: give one value or four comma-separated ones");
     return YM_OK;
 }
+
+const char *cli_num(char *buf, size_t len, double v)
+{
+    /* the fewest %g digits that read back as v: what a person would write */
+    for (int p = 1; p <= 17; ++p) {
+        snprintf(buf, len, "%.*g", p, v);
+        if (strtod(buf, NULL) == v || v != v) break;
+    }
+    return buf;
+}

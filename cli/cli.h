@@ -3,6 +3,7 @@
 #define YM_CLI_H
 
 #include <mpi.h>
+#include <stddef.h>
 
 /* Exit codes (DESIGN.md section 6). */
 enum { CLI_OK = 0, CLI_USAGE = 1, CLI_INPUT = 2, CLI_RUNTIME = 3 };
@@ -33,6 +34,11 @@ int cli_fail(const char *cmd, int status);
 /* Parse a finite double / an int; on failure record "what: ..." (YM_EINVAL). */
 int cli_double(const char *s, const char *what, double *out);
 int cli_int(const char *s, const char *what, int lo, int hi, int *out);
+/* v as a person writes it, for human-facing text (--help, listings): the
+ * shortest %g that reads back as v exactly (1e-06, -0.331, not
+ * 9.9999999999999995e-07). Machine-readable outputs (CSV, key: value)
+ * keep %.17g. Returns buf (len >= 32). Local. */
+const char *cli_num(char *buf, size_t len, double v);
 /* "periodic", "open", or four comma-separated entries of those. */
 int cli_boundary(const char *s, int bc[4]);
 

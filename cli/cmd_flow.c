@@ -2,6 +2,7 @@
  * observables into a CSV file, checkpoint and resume. */
 #include "cli.h"
 #include "cli_out.h"
+#include "cli_input.h"
 #include "ym_card.h"
 #include "ym_format.h"
 #include "ym_ildg.h"
@@ -30,6 +31,8 @@ static const char *usage =
     "the columns, one row per measurement, %.17g). CARD is a run card (INI); every\n"
     "card key is also an option --section.key=value, and the common ones have short\n"
     "flags (below). CONFIG (any format ymflow reads) is the same as --start file:CONFIG.\n"
+    "Each positional argument is told apart by its content (the detection of ymflow\n"
+    "info): `ymflow flow conf.ildg --tmax 1` flows a configuration with the defaults.\n"
     "  --solver NAME          solver type (default gradient-flow; see ymflow solvers)\n"
     "  --action NAME          wilson|symanzik|iwasaki|dbw2|... (default wilson)\n"
     "  --integrator NAME      euler|rk2|rk3|adaptive|... (default rk3)\n"
@@ -46,11 +49,17 @@ static const char *usage =
     "  --measure-every K      measure every K steps (default 1), and at t = 0 and tmax\n"
     "  --measure-times LIST   also measure at these flow times (comma-separated)\n"
     "  --ref R                reference value for t0 and w0 (default 0.3)\n"
+    "  --observables LIST     CSV columns (comma-separated names, 'default', 'all'; t is\n"
+    "                         always first); card: [measure] observables (below)\n"
     "  --start S              file:PATH | instanton | random:SEED | unit (default random:1)\n"
     "  --dims AxBxCxD         lattice for generated starts (default 4; one number = all)\n"
     "  --N n                  SU(n) for generated starts (default 2)\n"
     "  --rho r                instanton size (default: ymflow instanton's default)\n"
     "  --grid AxBxCxD|auto    MPI process grid (default auto)\n"
+    "  --headerless LAYOUT    the start file is links only: N=<n>,dims=AxBxCxD,f64be|f64le|\n"
+    "                         f32be|f32le (as ymflow info --headerless)\n"
+    "  --boundary B           periodic|open, or four comma-separated (x,y,z,t) (default\n"
+    "                         periodic)\n"
     "  --out FILE.csv         observables (default flow.csv)\n"
     "  --config-out FILE      write the final configuration (ILDG, 64-bit, with the effective\n"
     "                         parameters in a ymflow-parameters record)\n"
@@ -61,14 +70,26 @@ static const char *usage =
     "  --dump-times LIST      flow times of the dumps (comma-separated; also measured)\n"
     "  --force                replace existing outputs / checkpoints\n"
     "Prints t0, w0 (nan when not reached), steps and outputs as key: value lines.\n"
-    "W_clover = t d(t^2 E_clover)/dt is computed from the flow equation; Q_improved is the\n"
-    "5Li charge (de Forcrand et al., O(a^4)-improved).\n";
+    "Observables, with the cost of one measurement in Wilson RK3 steps (SU(3), 16^4, one\n"
+    "core; BENCHMARKS.md). Columns of one group share one computation, done once:\n"
+    "  plaquette, plaquette_spatial, plaquette_temporal   one plaquette pass       0.13\n"
+    "  E_plaq, t2E_plaq        site average of 2 sum Re tr(1 - P)                  0.12\n"
+    "  E_clover, t2E_clover, Q_clover, E_clover_max   one clover pass              0.8\n"
+    "  W_clover     t d(t^2 E_clover)/dt from the measured E_clover history, three-\n"
+    "               point finite differences: error O(dt^2) in the spacing of the\n"
+    "               measurements (~4e-4 relative measuring every eps = 0.01 step;\n"
+    "               measure every step for w0)                  free with E_clover\n"
+    "  W_exact      the same from the flow equation (a force, 4 clover passes)     4.7\n"
+    "  Q_improved   5Li charge (de Forcrand et al., O(a^4)-improved)              18\n"
+    "default: t,plaquette,E_clover,t2E_clover,W_clover,Q_clover (0.9 steps).\n"
+    "t0 needs an E_clover column; w0 comes from W_exact when selected, else W_clover.\n";
 
 typedef struct {
     char solver[STR], action[STR], integrator[STR];
     double eps, tol, tmax, ref;
     int every, ckevery, N;
     char times[STR], start[STR], grid[STR], out[STR], config_out[STR], ckpt[STR], dump[STR], dump_times[STR];
+    char observables[STR], headerless[STR], boundary[STR];
     double rho;
     int L[4];
     /* [action] / [solver] entries: every parameter name of the registered
@@ -81,12 +102,12 @@ typedef struct {
     double eff[MAXX];
 } flow_par;
 
-enum { NPAR = 20 };
+enum { NPAR = 23 };
 /* Flag name of each table entry (same order as make_table). */
 static const char *flags[NPAR] = {"solver", "action", "integrator", "eps", "tol", "tmax",
-                                  "measure-every", "measure-times", "ref", "start", "dims", "N",
-                                  "rho", "grid", "out", "config-out", "checkpoint", "checkpoint-every",
-                                  "dump", "dump-times"};
+                                  "measure-every", "measure-times", "ref", "observables", "start", "dims", "N",
+                                  "rho", "grid", "headerless", "boundary", "out", "config-out", "checkpoint",
+                                  "checkpoint-every", "dump", "dump-times"};
 
 static int make_table(flow_par *p, ym_param *t)
 {
@@ -102,6 +123,8 @@ static int make_table(flow_par *p, ym_param *t)
     strcpy(p->start, "random:1");
     strcpy(p->grid, "auto");
     strcpy(p->out, "flow.csv");
+    strcpy(p->observables, "default");
+    strcpy(p->boundary, "periodic");
     p->N = 2;
     for (int i = 0; i < 4; ++i) p->L[i] = 4;
     ym_param tab[] = {
@@ -114,11 +137,14 @@ static int make_table(flow_par *p, ym_param *t)
         {"measure", "every", YM_PARAM_INT, &p->every, .help = "measure every K steps"},
         {"measure", "times", YM_PARAM_STRING, p->times, .help = "extra measurement times"},
         {"measure", "ref", YM_PARAM_DOUBLE, &p->ref, .help = "t0/w0 reference value"},
+        {"measure", "observables", YM_PARAM_STRING, p->observables, .help = "CSV columns (names, default, all)"},
         {"start", "start", YM_PARAM_STRING, p->start, .help = "file:PATH|instanton|random:SEED|unit"},
         {"start", "dims", YM_PARAM_DIMS, p->L, .help = "lattice extents"},
         {"start", "n", YM_PARAM_INT, &p->N, .help = "SU(N)"},
         {"start", "rho", YM_PARAM_DOUBLE, &p->rho, .help = "instanton size (0 = default)"},
         {"start", "grid", YM_PARAM_STRING, p->grid, .help = "process grid or auto"},
+        {"start", "headerless", YM_PARAM_STRING, p->headerless, .help = "layout of a links-only start file"},
+        {"start", "boundary", YM_PARAM_STRING, p->boundary, .help = "periodic|open, or four of them"},
         {"output", "out", YM_PARAM_STRING, p->out, .help = "CSV of observables"},
         {"output", "config", YM_PARAM_STRING, p->config_out, .help = "final configuration (ILDG)"},
         {"checkpoint", "prefix", YM_PARAM_STRING, p->ckpt, .help = "checkpoint prefix"},
@@ -442,7 +468,8 @@ int cmd_flow(int argc, char **argv)
     ym_param tab[MAXTAB], eff[MAXTAB];
     int ntab = make_table(&p, tab), neff = 0, st = YM_OK, force = 0, resume = 0;
     long stop_after = -1;
-    const char *card = NULL, *config = NULL;
+    const char *card = NULL, *config = NULL, *pos[2] = {NULL, NULL}, *hl_arg = NULL;
+    int npos = 0;
     char unknown_x[128] = "";
     char **ovr = calloc((size_t)argc + 1, sizeof *ovr);
     char **ovr_own = calloc((size_t)argc + 1, sizeof *ovr_own);
@@ -453,9 +480,8 @@ int cmd_flow(int argc, char **argv)
     while (st == YM_OK && cli_next(&a)) {
         const char *k = a.key;
         if (!k) {
-            if (!card) card = a.value;
-            else if (!config) config = a.value;
-            else st = YM_ERROR(YM_EINVAL, "unexpected argument '%s'", a.value);
+            if (npos < 2) pos[npos++] = a.value;
+            else st = YM_ERROR(YM_EINVAL, "unexpected argument '%s' (at most a run card and a configuration)", a.value);
         } else if (!strcmp(k, "h") || !strcmp(k, "help")) {
             cli_print("%s", usage);
             free(ovr);
@@ -512,6 +538,7 @@ int cmd_flow(int argc, char **argv)
                 st = YM_ERROR(YM_EINVAL, "%s: missing value", k);
                 break;
             }
+            if (!strcmp(k, "headerless")) hl_arg = a.value; /* needed to classify the positionals */
             size_t len = strlen(tab[idx].section) + strlen(tab[idx].key) + strlen(a.value) + 4;
             char *o = malloc(len);
             if (!o) st = YM_ERROR(YM_ENOMEM, "out of memory");
@@ -521,6 +548,18 @@ int cmd_flow(int argc, char **argv)
                 ovr[novr++] = o;
             }
         }
+    }
+    /* each positional is a run card or a configuration, judged by content */
+    ym_headerless hl;
+    if (!st && hl_arg) st = ym_headerless_parse(hl_arg, &hl);
+    for (int i = 0; !st && i < npos; ++i) {
+        int kind = 0;
+        st = cli_classify_positional(comm, pos[i], hl_arg ? &hl : NULL, &kind, NULL);
+        const char **slot = kind == CLI_POS_CARD ? &card : &config;
+        if (!st && *slot)
+            st = YM_ERROR(YM_EINVAL, "'%s' and '%s' are both %s; give at most one run card and one configuration",
+                          *slot, pos[i], kind == CLI_POS_CARD ? "run cards" : "configurations");
+        if (!st) *slot = pos[i];
     }
     if (!st && card) st = ym_card_parse(comm, card, tab, ntab);
     for (int i = 0; !st && i < novr; ++i) st = ym_card_override(tab, ntab, ovr[i]);
@@ -546,6 +585,15 @@ int cmd_flow(int argc, char **argv)
     if (!st && resume && !*p.ckpt) st = YM_ERROR(YM_EINVAL, "resume: needs --checkpoint PREFIX");
     if (!st && (p.N < 2 || p.N > YM_NMAX)) st = YM_ERROR(YM_EINVAL, "N: %d is not in 2..%d", p.N, YM_NMAX);
     if (!st && (!isfinite(p.rho) || p.rho < 0)) st = YM_ERROR(YM_EINVAL, "rho: %g must be > 0", p.rho);
+    unsigned obs = 0;
+    int bc[4] = {0, 0, 0, 0}, have_layout = 0;
+    ym_headerless layout;
+    if (!st) st = ym_measure_columns_parse(p.observables, &obs);
+    if (!st) st = cli_boundary(p.boundary, bc);
+    if (!st && *p.headerless) {
+        st = ym_headerless_parse(p.headerless, &layout);
+        have_layout = 1;
+    }
     if (!st) st = parse_times(p.times, "measure-times", times, &ntimes);
     if (!st) st = parse_times(p.dump_times, "dump-times", dtimes, &ndtimes);
     if (!st && ndtimes && !*p.dump) st = YM_ERROR(YM_EINVAL, "dump-times: needs --dump FILE.h5");
@@ -616,6 +664,8 @@ int cmd_flow(int argc, char **argv)
         }
     }
     if (!st && !strcmp(p.out, "-")) st = YM_ERROR(YM_EINVAL, "out: a file name is required");
+    if (!st && have_layout && start != S_FILE)
+        st = YM_ERROR(YM_EINVAL, "headerless: a layout needs a configuration file (CONFIG or --start file:PATH)");
     st = ym_status_agree(comm, st);
     if (st) return cli_fail("flow", st);
     if (resume) {
@@ -631,10 +681,14 @@ int cmd_flow(int argc, char **argv)
     ym_solver *s = NULL;
     ym_measure *m = NULL;
     rowset rows = {0};
-    int bc[4] = {0, 0, 0, 0};
     if (start == S_FILE) {
-        ym_config_info info;
-        st = ym_config_read(comm, p.start + 5, pd, depth, &grid, &geom, &u, &info);
+        cli_config_opts co;
+        cli_config_opts_default(&co);
+        co.layout = have_layout ? &layout : NULL;
+        memcpy(co.bc, bc, sizeof bc);
+        memcpy(co.pd, pd, sizeof pd);
+        co.depth = depth;
+        st = cli_load_config(comm, p.start + 5, &co, &grid, &geom, &u, NULL);
     } else {
         st = ym_grid_create(&grid, comm, p.L, pd, depth);
         if (!st) st = ym_geom_create(&geom, grid, depth, bc);
@@ -683,7 +737,7 @@ int cmd_flow(int argc, char **argv)
     int tty = rank == 0 && isatty(2);
     double row[YM_MEASURE_NCOL];
     if (!st && rows.nrows == 0) {
-        st = ym_measure_row(m, u, 0, row);
+        st = ym_measure_row_columns(m, u, 0, obs, row);
         if (!st) st = rows_add(&rows, row);
     }
     /* ---- flow ---- */
@@ -704,7 +758,7 @@ int cmd_flow(int argc, char **argv)
         if (hit && ti < ntimes && target == times[ti]) ++ti;
         if (!st && hit && di < ndtimes && target == dtimes[di]) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
         if (!st && (hit || k % p.every == 0)) {
-            st = ym_measure_row(m, u, tscale * t, row);
+            st = ym_measure_row_columns(m, u, tscale * t, obs, row);
             if (!st) st = rows_add(&rows, row);
             if (!st) progress(tty, t, p.tmax, k, row, 0);
         }
@@ -724,6 +778,7 @@ int cmd_flow(int argc, char **argv)
 
     /* ---- outputs ---- */
     double t0 = NAN, w0 = NAN;
+    int w_from_exact = (obs & YM_MEASURE_BIT(YM_M_WEXACT)) != 0;
     if (!st && rows.nrows) {
         double *tt = malloc(sizeof(double) * (size_t)rows.nrows), *ye = malloc(sizeof(double) * (size_t)rows.nrows),
                *yw = malloc(sizeof(double) * (size_t)rows.nrows);
@@ -731,7 +786,13 @@ int cmd_flow(int argc, char **argv)
         for (int i = 0; !st && i < rows.nrows; ++i) {
             tt[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_T];
             ye[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_T2ECLOV];
-            yw[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_WCLOV];
+        }
+        /* W_clover from the whole history (a resumed run has the earlier rows) */
+        if (!st) st = ym_measure_w_history(tt, ye, rows.nrows, yw);
+        for (int i = 0; !st && i < rows.nrows; ++i) {
+            double *r = rows.rows + (size_t)i * YM_MEASURE_NCOL;
+            r[YM_M_WCLOV] = yw[i];
+            if (w_from_exact) yw[i] = r[YM_M_WEXACT];
         }
         if (!st) st = ym_scale_t0(tt, ye, rows.nrows, p.ref, &t0);
         if (!st) st = ym_scale_w0(tt, yw, rows.nrows, p.ref, &w0);
@@ -744,22 +805,41 @@ int cmd_flow(int argc, char **argv)
         sb_printf(&b, "# ymflow %s flow: solver %s, action %s, integrator %s\n", ym_version(), p.solver, p.action,
                   p.integrator);
         sb_printf(&b, "# units: lattice units (t in a^2, E in a^-4); E_* are site averages; plaquette = <(1/N) Re tr P>\n");
-        sb_printf(&b, "# W_clover = t d(t^2 E_clover)/dt from the flow equation (centred difference of E_clover "
-                      "along the flow force, Richardson-extrapolated)\n");
-        sb_printf(&b, "# Q_improved: 5Li charge (de Forcrand, Garcia Perez, Stamatescu), O(a^4) improved;"
-                      " nan when a split direction has fewer than 3 sites per rank\n");
+        if (obs & YM_MEASURE_BIT(YM_M_WCLOV))
+            sb_printf(&b, "# W_clover = t d(t^2 E_clover)/dt from the measured t^2 E_clover (three-point finite "
+                          "differences over the measured flow times, error O(dt^2))\n");
+        if (w_from_exact)
+            sb_printf(&b, "# W_exact = t d(t^2 E_clover)/dt from the flow equation (centred difference of E_clover "
+                          "along the flow force, Richardson-extrapolated); w0 is taken from it\n");
+        if (obs & YM_MEASURE_BIT(YM_M_QIMPR))
+            sb_printf(&b, "# Q_improved: 5Li charge (de Forcrand, Garcia Perez, Stamatescu), O(a^4) improved;"
+                          " nan when a split direction has fewer than 3 sites per rank\n");
+        if (!(obs & (YM_MEASURE_BIT(YM_M_ECLOV) | YM_MEASURE_BIT(YM_M_T2ECLOV) | YM_MEASURE_BIT(YM_M_WCLOV) |
+                     YM_MEASURE_BIT(YM_M_QCLOV) | YM_MEASURE_BIT(YM_M_EMAX))))
+            sb_printf(&b, "# t0 and w0 are nan: no E_clover observable was selected\n");
         sb_printf(&b, "# effective parameters:\n");
         sb_card(&b, eff, neff, "# ");
         if (tunit)
             sb_printf(&b, "# t is the matched flow time %.17g * %s; column %s counts them\n", tscale, tunit, tunit);
+        /* the selected columns in their canonical order, t first */
+        int first = 1;
         for (int c = 0; c < YM_MEASURE_NCOL; ++c)
-            sb_printf(&b, "%s%c", ym_measure_column(c), c + 1 < YM_MEASURE_NCOL || tunit ? ',' : '\n');
-        if (tunit) sb_printf(&b, "%s\n", tunit);
+            if (obs & YM_MEASURE_BIT(c)) {
+                sb_printf(&b, "%s%s", first ? "" : ",", ym_measure_column(c));
+                first = 0;
+            }
+        if (tunit) sb_printf(&b, ",%s", tunit);
+        sb_printf(&b, "\n");
         for (int i = 0; i < rows.nrows; ++i) {
             const double *r = rows.rows + (size_t)i * YM_MEASURE_NCOL;
+            first = 1;
             for (int c = 0; c < YM_MEASURE_NCOL; ++c)
-                sb_printf(&b, "%.17g%c", r[c], c + 1 < YM_MEASURE_NCOL || tunit ? ',' : '\n');
-            if (tunit) sb_printf(&b, "%lld\n", llround(r[YM_M_T] / tscale));
+                if (obs & YM_MEASURE_BIT(c)) {
+                    sb_printf(&b, "%s%.17g", first ? "" : ",", r[c]);
+                    first = 0;
+                }
+            if (tunit) sb_printf(&b, ",%lld", llround(r[YM_M_T] / tscale));
+            sb_printf(&b, "\n");
         }
         sb_printf(&b, "# ref: %.17g\n# t0: %.17g\n# w0: %.17g\n", p.ref, t0, w0);
         if (b.oom) st = YM_ERROR(YM_ENOMEM, "out of memory");

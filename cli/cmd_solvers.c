@@ -36,7 +36,8 @@ int cmd_solvers(int argc, char **argv)
             double def;
             const char *desc;
             const char *nm = ym_solver_type_param(st[i], k, &def, &desc);
-            cli_print("  %-16s   %s=%.17g  %s\n", "", nm, def, desc ? desc : "");
+            char b[32];
+            cli_print("  %-16s   %s=%s  %s\n", "", nm, cli_num(b, sizeof b, def), desc ? desc : "");
         }
     }
     const ym_action_type *at[YM_ACTION_MAXREG];
@@ -44,9 +45,11 @@ int cmd_solvers(int argc, char **argv)
     cli_print("actions:\n");
     for (int i = 0; i < na && i < YM_ACTION_MAXREG; ++i) {
         cli_print("  %-16s %s (halo depth %d)\n", at[i]->name, at[i]->description, at[i]->halo_depth);
-        for (int k = 0; k < at[i]->nparams; ++k)
-            cli_print("  %-16s   %s=%.17g  %s\n", "", at[i]->params[k].name, at[i]->params[k].def,
+        for (int k = 0; k < at[i]->nparams; ++k) {
+            char b[32];
+            cli_print("  %-16s   %s=%s  %s\n", "", at[i]->params[k].name, cli_num(b, sizeof b, at[i]->params[k].def),
                       at[i]->params[k].description ? at[i]->params[k].description : "");
+        }
     }
     const ym_integrator_type *it[YM_INTEGRATOR_MAXREG];
     int ni = ym_integrator_list(it, YM_INTEGRATOR_MAXREG);

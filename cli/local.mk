@@ -9,3 +9,4 @@ ymflow_CPPFLAGS = $(AM_CPPFLAGS) $(CAIRO_CFLAGS)
 ymflow_LDADD += $(CAIRO_LIBS) $(HDF5_LIBS)
 TESTS += tests/activity_cli.sh
 EXTRA_DIST += tests/activity_cli.sh
+ymflow_SOURCES += cli/cli_input.c cli/cli_input.h

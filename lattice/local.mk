@@ -3,7 +3,7 @@ libymflow_la_SOURCES += \
 	lattice/ym_sum.c lattice/ym_field.c lattice/ym_rng.c lattice/ym_su.c \
 	lattice/ym_gauge.c lattice/ym_curv.c lattice/ym_instanton.c lattice/ym_stats.c lattice/ym_hot.h
 ymflowinclude_HEADERS += \
-	lattice/ymflow.h lattice/ym_status.h lattice/ym_grid.h lattice/ym_geom.h \
+	lattice/ym_status.h lattice/ym_grid.h lattice/ym_geom.h \
 	lattice/ym_halo.h lattice/ym_sum.h lattice/ym_field.h lattice/ym_rng.h \
 	lattice/ym_su.h lattice/ym_gauge.h lattice/ym_curv.h lattice/ym_instanton.h lattice/ym_stats.h
 EXTRA_DIST += lattice/README.md

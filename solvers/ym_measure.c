@@ -16,9 +16,50 @@
 static const char *colnames[YM_MEASURE_NCOL] = {
     "t",        "plaquette",  "plaquette_spatial", "plaquette_temporal", "E_plaq",     "E_clover",
     "t2E_plaq", "t2E_clover", "W_clover",          "Q_clover",           "Q_improved", "E_clover_max",
+    "W_exact",
 };
 
 const char *ym_measure_column(int i) { return i >= 0 && i < YM_MEASURE_NCOL ? colnames[i] : NULL; }
+
+int ym_measure_column_find(const char *name)
+{
+    for (int i = 0; name && i < YM_MEASURE_NCOL; ++i)
+        if (!strcmp(name, colnames[i])) return i;
+    return -1;
+}
+
+int ym_measure_columns_parse(const char *list, unsigned *mask)
+{
+    if (!list || !mask) return YM_ERROR(YM_EINVAL, "observables: NULL argument");
+    unsigned m = YM_MEASURE_BIT(YM_M_T);
+    const char *p = list;
+    int n = 0;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',') ++p;
+        if (!*p) break;
+        size_t len = strcspn(p, ", \t");
+        char name[64];
+        if (len >= sizeof name) return YM_ERROR(YM_EINVAL, "observables: '%.*s...' is too long", 20, p);
+        memcpy(name, p, len);
+        name[len] = 0;
+        p += len;
+        int c = ym_measure_column_find(name);
+        if (!strcmp(name, "default")) m |= YM_MEASURE_DEFAULT;
+        else if (!strcmp(name, "all")) m |= YM_MEASURE_ALL;
+        else if (c >= 0) m |= YM_MEASURE_BIT(c);
+        else {
+            char known[512];
+            size_t off = 0;
+            for (int i = 0; i < YM_MEASURE_NCOL && off < sizeof known; ++i)
+                off += (size_t)snprintf(known + off, sizeof known - off, "%s, ", colnames[i]);
+            return YM_ERROR(YM_EINVAL, "observables: unknown '%s' (known: %sdefault, all)", name, known);
+        }
+        ++n;
+    }
+    if (!n) return YM_ERROR(YM_EINVAL, "observables: empty list (known sets: default, all)");
+    *mask = m;
+    return YM_OK;
+}
 
 struct ym_measure {
     const ym_geom *g;
@@ -126,37 +167,86 @@ static int eclov_rate(ym_measure *m, ym_gauge *u, double *rate)
     return st;
 }
 
-int ym_measure_row(ym_measure *m, ym_gauge *u, double t, double *row)
+int ym_measure_row_columns(ym_measure *m, ym_gauge *u, double t, unsigned mask, double *row)
 {
     if (!m || !u || !row) return YM_ERROR(YM_EINVAL, "measure: NULL argument");
+#define SEL(c) (mask & YM_MEASURE_BIT(c))
+    int want_plaq = SEL(YM_M_PLAQ) || SEL(YM_M_PLAQ_S) || SEL(YM_M_PLAQ_T);
+    int want_eplaq = SEL(YM_M_EPLAQ) || SEL(YM_M_T2EPLAQ);
+    int want_clov = SEL(YM_M_ECLOV) || SEL(YM_M_T2ECLOV) || SEL(YM_M_WCLOV) || SEL(YM_M_QCLOV) || SEL(YM_M_EMAX);
+#undef SEL
     double V = (double)ym_grid_volume(ym_geom_grid(m->g));
-    ym_plaquette p;
-    double ep = 0, ec = 0, Q = 0, emax = 0, qi = NAN, rate = NAN;
-    int st = ym_gauge_plaquette(u, &p);
-    if (!st) st = ym_curv_energy_plaq(u, m->Ep);
-    if (!st) st = ym_field_sum(m->Ep, 0, &ep);
-    if (!st) st = ym_measure_densities(m, u, NULL, NULL);
-    if (!st) st = ym_field_sum(m->E, 0, &ec);
-    if (!st) st = ym_field_sum(m->q, 0, &Q);
-    if (!st) st = ym_field_maxabs(m->E, 0, &emax);
-    if (!st) st = ym_measure_charge_improved(u, &qi);
-    if (!st && m->a) st = eclov_rate(m, u, &rate);
-    if (st) return st;
-    ep /= V;
-    ec /= V;
-    rate /= V;
+    for (int c = 0; c < YM_MEASURE_NCOL; ++c) row[c] = NAN;
     row[YM_M_T] = t;
-    row[YM_M_PLAQ] = p.total;
-    row[YM_M_PLAQ_S] = p.spatial;
-    row[YM_M_PLAQ_T] = p.temporal;
-    row[YM_M_EPLAQ] = ep;
-    row[YM_M_ECLOV] = ec;
-    row[YM_M_T2EPLAQ] = t * t * ep;
-    row[YM_M_T2ECLOV] = t * t * ec;
-    row[YM_M_WCLOV] = 2 * t * t * ec + t * t * t * rate;
-    row[YM_M_QCLOV] = Q;
-    row[YM_M_QIMPR] = qi;
-    row[YM_M_EMAX] = emax;
+    int st = YM_OK;
+    if (want_plaq) {
+        ym_plaquette p;
+        st = ym_gauge_plaquette(u, &p);
+        if (!st) {
+            row[YM_M_PLAQ] = p.total;
+            row[YM_M_PLAQ_S] = p.spatial;
+            row[YM_M_PLAQ_T] = p.temporal;
+        }
+    }
+    if (!st && want_eplaq) {
+        double ep = 0;
+        st = ym_curv_energy_plaq(u, m->Ep);
+        if (!st) st = ym_field_sum(m->Ep, 0, &ep);
+        if (!st) {
+            row[YM_M_EPLAQ] = ep / V;
+            row[YM_M_T2EPLAQ] = t * t * (ep / V);
+        }
+    }
+    double ec = 0;
+    if (!st && want_clov) {
+        double Q = 0, emax = 0;
+        st = ym_measure_densities(m, u, NULL, NULL);
+        if (!st) st = ym_field_sum(m->E, 0, &ec);
+        if (!st) st = ym_field_sum(m->q, 0, &Q);
+        if (!st) st = ym_field_maxabs(m->E, 0, &emax);
+        if (!st) {
+            row[YM_M_ECLOV] = ec / V;
+            row[YM_M_T2ECLOV] = t * t * (ec / V);
+            row[YM_M_QCLOV] = Q;
+            row[YM_M_EMAX] = emax;
+        }
+    }
+    if (!st && (mask & YM_MEASURE_BIT(YM_M_QIMPR))) st = ym_measure_charge_improved(u, &row[YM_M_QIMPR]);
+    if (!st && (mask & YM_MEASURE_BIT(YM_M_WEXACT)) && m->a) {
+        double rate = 0;
+        if (!want_clov) st = ym_curv_clover_densities(u, m->E, NULL);
+        if (!st && !want_clov) st = ym_field_sum(m->E, 0, &ec);
+        if (!st) st = eclov_rate(m, u, &rate);
+        if (!st) row[YM_M_WEXACT] = 2 * t * t * (ec / V) + t * t * t * (rate / V);
+    }
+    return st;
+}
+
+int ym_measure_row(ym_measure *m, ym_gauge *u, double t, double *row)
+{
+    return ym_measure_row_columns(m, u, t, YM_MEASURE_ALL, row);
+}
+
+int ym_measure_w_history(const double *t, const double *f, int n, double *W)
+{
+    if (!t || !f || !W) return YM_ERROR(YM_EINVAL, "W history: NULL argument");
+    for (int i = 1; i < n; ++i)
+        if (!(t[i] > t[i - 1])) return YM_ERROR(YM_EINVAL, "W history: flow times must be increasing");
+    for (int i = 0; i < n; ++i) {
+        double d = NAN;
+        if (n == 2) d = (f[1] - f[0]) / (t[1] - t[0]);
+        else if (n >= 3) {
+            /* Lagrange derivative through three neighbouring points,
+             * evaluated at the middle one or an end: O(h^2) */
+            int j = i == 0 ? 1 : i == n - 1 ? n - 2 : i; /* centre of the stencil */
+            double x0 = t[j - 1], x1 = t[j], x2 = t[j + 1], x = t[i];
+            double l0 = ((x - x1) + (x - x2)) / ((x0 - x1) * (x0 - x2));
+            double l1 = ((x - x0) + (x - x2)) / ((x1 - x0) * (x1 - x2));
+            double l2 = ((x - x0) + (x - x1)) / ((x2 - x0) * (x2 - x1));
+            d = l0 * f[j - 1] + l1 * f[j] + l2 * f[j + 1];
+        }
+        W[i] = t[i] * d; /* nan data stays nan */
+    }
     return YM_OK;
 }
 

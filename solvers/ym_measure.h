@@ -7,17 +7,24 @@
  *   E_plaq              site average of E_plaq(x) = 2 sum_{mu<nu} Re tr(1 - P)
  *   E_clover            site average of E_clov(x) = -1/2 sum tr F^2 (clover F)
  *   t2E_plaq, t2E_clover   t^2 E
- *   W_clover            t d(t^2 E_clover)/dt = 2 t^2 E + t^3 dE/dt, where
+ *   W_clover            t d(t^2 E_clover)/dt derived from the measured history
+ *                       of t^2 E_clover (ym_measure_w_history: second-order
+ *                       finite differences over the measured flow times, as
+ *                       openQCD and MILC users do); a single row leaves it nan
+ *   Q_clover            sum_x q(x), clover definition
+ *   Q_improved          5Li charge (ym_measure_charge_improved)
+ *   E_clover_max        max_x E_clov(x)
+ *   W_exact             t d(t^2 E_clover)/dt = 2 t^2 E + t^3 dE/dt, where
  *                       dE/dt is the derivative along the flow equation
  *                       V' = Z(V) V of the flow's action: a centred
  *                       difference of E_clover(exp(+-h Z) V) in h with
  *                       Richardson extrapolation (h = 1e-4, error O(h^4)),
  *                       independent of the integrator and measurement spacing
- *   Q_clover            sum_x q(x), clover definition
- *   Q_improved          improved charge (ym_measure_charge_improved; nan
- *                       until the improved-charge module is connected)
- *   E_clover_max        max_x E_clov(x)
- * t0: t^2 E_clover(t0) = ref; w0: W_clover(w0^2) = ref (ref default 0.3),
+ *                       (costs a force and four clover evaluations)
+ * A selection of columns is a mask of YM_MEASURE_BIT(column); what several
+ * selected columns share (the plaquettes, the clover densities) is computed
+ * once per row.
+ * t0: t^2 E_clover(t0) = ref; w0: W(w0^2) = ref (ref default 0.3),
  * found by GSL interpolation (cspline, linear for fewer than 3 points) of
  * the measured points and Brent root finding; nan when not reached.
  */
@@ -41,11 +48,28 @@ enum {
     YM_M_QCLOV,
     YM_M_QIMPR,
     YM_M_EMAX,
+    YM_M_WEXACT,
     YM_MEASURE_NCOL
 };
 
+/* The bit of column i in a selection mask. */
+#define YM_MEASURE_BIT(i) (1u << (i))
+/* Every column. */
+#define YM_MEASURE_ALL ((1u << YM_MEASURE_NCOL) - 1u)
+/* The default selection: t, plaquette, E_clover, t2E_clover, W_clover,
+ * Q_clover (one plaquette and one clover evaluation per row). */
+#define YM_MEASURE_DEFAULT                                                                                        \
+    (YM_MEASURE_BIT(YM_M_T) | YM_MEASURE_BIT(YM_M_PLAQ) | YM_MEASURE_BIT(YM_M_ECLOV) |                            \
+     YM_MEASURE_BIT(YM_M_T2ECLOV) | YM_MEASURE_BIT(YM_M_WCLOV) | YM_MEASURE_BIT(YM_M_QCLOV))
+
 /* Column name of column i (the CSV header), NULL out of range. Local. */
 const char *ym_measure_column(int i);
+/* The column named name (case-sensitive), -1 if none. Local. */
+int ym_measure_column_find(const char *name);
+/* Parse a comma-separated list of column names (spaces allowed; "default"
+ * and "all" stand for those sets) into *mask; t is always included. Local.
+ * Errors: YM_EINVAL naming the unknown entry and listing the known ones. */
+int ym_measure_columns_parse(const char *list, unsigned *mask);
 
 typedef struct ym_measure ym_measure;
 
@@ -56,10 +80,27 @@ int ym_measure_create(ym_measure **out, const ym_gauge *u, const ym_action_type 
 /* NULL-safe. Local. */
 void ym_measure_free(ym_measure *m);
 
-/* All columns for u at flow time t into row[YM_MEASURE_NCOL]. u is not
- * changed (its halo is updated). Collective; every rank gets the same row.
+/* Every column of one row (all but W_clover, which needs the history) for
+ * u at flow time t into row[YM_MEASURE_NCOL]. u is not changed (its halo is
+ * updated). Collective; every rank gets the same row.
  * Errors: those of the curvature and action functions. */
 int ym_measure_row(ym_measure *m, ym_gauge *u, double t, double *row);
+/* The columns of mask for u at flow time t into row[YM_MEASURE_NCOL]:
+ * each computation is done only if a selected column needs it, and fills
+ * every column it yields (the plaquette its three parts, the clover
+ * densities E_clover, t2E_clover, Q_clover, E_clover_max); the rest are
+ * nan. W_clover in mask makes the clover densities computed (its history)
+ * and stays nan here. Collective. Errors: as ym_measure_row. */
+int ym_measure_row_columns(ym_measure *m, ym_gauge *u, double t, unsigned mask, double *row);
+
+/* W(t_i) = t_i d(t^2 E)/dt at every measured point from the history
+ * (t[i], t2E[i]), i < n, t increasing (not necessarily evenly spaced):
+ * the second-order three-point derivative (centred for inner points,
+ * one-sided at the ends), the two-point slope for n == 2, nan for n < 2
+ * or non-finite data. Error O(dt^2) in the measurement spacing (stated
+ * against W_exact in tests/test_solver.c). Local. Errors: YM_EINVAL (NULL,
+ * t not increasing). */
+int ym_measure_w_history(const double *t, const double *t2E, int n, double *W);
 
 /* The densities E_clov(x) and q(x) of u (1 double per site), valid until
  * the next call on m. Collective. */

@@ -18,6 +18,7 @@ flow() { # np file -> $T/got (file,t,E_plaq,E_clover,t2E_clover,Q_clover)
     if [ "$1" = 1 ]; then set -- timeout 600 "$top_builddir/ymflow" flow --start "file:$2"
     else set -- timeout 600 "$MPIRUN" --oversubscribe -n "$1" "$top_builddir/ymflow" flow --start "file:$2"; fi
     "$@" --action wilson --integrator rk3 --eps 0.01 --tmax 1 --measure-every 1000 --measure-times 0.25,0.5 \
+        --observables E_plaq,E_clover,t2E_clover,Q_clover \
         --out "$T/o.csv" --force >/dev/null 2>"$T/err" || return 1
     grep -v '^#' "$T/o.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) c[$i] = i; next }
         { print $c["t"] "," $c["E_plaq"] "," $c["E_clover"] "," $c["t2E_clover"] "," $c["Q_clover"] }' >"$T/got"

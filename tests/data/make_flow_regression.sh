@@ -16,7 +16,8 @@ trap 'rm -rf "$tmp"' EXIT
     echo "file,t,E_plaq,E_clover,t2E_clover,Q_clover"
     while read -r f; do
         "$build/ymflow" flow --start "file:$ref/gauge/$f" --action wilson --integrator rk3 --eps 0.01 --tmax 1 \
-            --measure-every 1000 --measure-times 0.25,0.5 --out "$tmp/o.csv" --force >/dev/null
+            --measure-every 1000 --measure-times 0.25,0.5 --observables E_plaq,E_clover,t2E_clover,Q_clover \
+            --out "$tmp/o.csv" --force >/dev/null
         grep -v '^#' "$tmp/o.csv" | awk -F, -v f="$f" 'NR == 1 { for (i = 1; i <= NF; ++i) c[$i] = i; next }
             { print f "," $c["t"] "," $c["E_plaq"] "," $c["E_clover"] "," $c["t2E_clover"] "," $c["Q_clover"] }'
     done <<LIST

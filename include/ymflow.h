@@ -1,4 +1,6 @@
-/* Umbrella header of libymflow: include <ymflow/ymflow.h> and compile with mpicc. */
+/* Umbrella header of libymflow: include <ymflow/ymflow.h> and compile with mpicc.
+ * It lives in include/, above lattice/, io/ and solvers/, whose headers it
+ * includes (those folders never include upward). */
 #ifndef YMFLOW_H
 #define YMFLOW_H
 
