@@ -3,3 +3,5 @@ libymflow_la_SOURCES += io/ym_raw.c io/ym_ioutil.c io/ym_lime.c io/ym_ildg.c io/
 ymflowinclude_HEADERS += io/ym_raw.h io/ym_ioutil.h io/ym_lime.h io/ym_ildg.h io/ym_nersc.h io/ym_milc.h \
 	io/ym_openqcd.h io/ym_format.h io/ym_card.h io/ym_hirep.h io/ym_recording.h
 EXTRA_DIST += io/README.md
+libymflow_la_SOURCES += io/ym_metric_io.c
+ymflowinclude_HEADERS += io/ym_metric_io.h

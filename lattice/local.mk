@@ -7,3 +7,5 @@ ymflowinclude_HEADERS += \
 	lattice/ym_halo.h lattice/ym_sum.h lattice/ym_field.h lattice/ym_rng.h \
 	lattice/ym_su.h lattice/ym_gauge.h lattice/ym_curv.h lattice/ym_instanton.h lattice/ym_stats.h
 EXTRA_DIST += lattice/README.md
+libymflow_la_SOURCES += lattice/ym_metric.c lattice/ym_ricci.c
+ymflowinclude_HEADERS += lattice/ym_metric.h lattice/ym_ricci.h

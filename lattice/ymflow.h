@@ -29,5 +29,8 @@
 #include "ym_integrator.h"
 #include "ym_solver.h"
 #include "ym_measure.h"
+#include "ym_metric.h"
+#include "ym_ricci.h"
+#include "ym_metric_io.h"
 
 #endif
