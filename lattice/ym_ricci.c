@@ -13,12 +13,16 @@ struct ym_ricci {
     ym_field *K, *acc; /* RK3 workspace */
 };
 
-/* Stencil kinds per direction at a site: the first-difference weights act on
- * g(x + o*a) - g(x) for the offsets o below (the x-term is implicit). */
+/* Stencil kinds per direction at a site. The weights act on g(x + o*a) - g(x)
+ * for the two offsets o (the x-term is implicit, so a constant metric gives
+ * an exactly zero jet). At an open edge the jet is mirrored: the missing
+ * neighbour is replaced by the one across x, so D_a g = 0, DD_aa g =
+ * 2[g(x+a) - g(x)] (or x-a at the upper edge) and every DD_ab with a or b
+ * mirrored vanishes. */
 enum { ST_CENTRAL = 0, ST_LOW = 1, ST_HIGH = 2 };
-static const int st_off[3][2] = {{-1, 1}, {1, 2}, {-1, -2}};
-static const double st_d1[3][2] = {{-0.5, 0.5}, {2.0, -0.5}, {-2.0, 0.5}};
-static const double st_d2[3][2] = {{1.0, 1.0}, {-2.0, 1.0}, {-2.0, 1.0}};
+static const int st_off[3][2] = {{-1, 1}, {1, 1}, {-1, -1}};
+static const double st_d1[3][2] = {{-0.5, 0.5}, {0.0, 0.0}, {0.0, 0.0}};
+static const double st_d2[3][2] = {{1.0, 1.0}, {1.0, 1.0}, {1.0, 1.0}};
 
 static int stencil_kind(const ym_geom *g, int idx, int a)
 {
@@ -44,8 +48,8 @@ int ym_ricci_create(ym_ricci **out, const ym_geom *g, int deturck)
     const int *L = ym_grid_L(ym_geom_grid(g));
     int st = YM_OK;
     for (int a = 0; a < 4 && !st; ++a)
-        if (ym_geom_bc(g, a) == YM_BC_OPEN && L[a] < 3)
-            st = YM_ERROR(YM_EINVAL, "metric: open direction %d has extent %d; the one-sided jets need at least 3", a,
+        if (ym_geom_bc(g, a) == YM_BC_OPEN && L[a] < 2)
+            st = YM_ERROR(YM_EINVAL, "metric: open direction %d has extent %d; the mirrored jets need at least 2", a,
                           L[a]);
     /* Every point of every stencil must be a stored site. */
     const int *in = ym_geom_interior(g);
@@ -59,8 +63,7 @@ int ym_ricci_create(ym_ricci **out, const ym_geom *g, int deturck)
                     for (int q = 0; q < 2 && !st; ++q) {
                         int s = shift(g, shift(g, idx, a, st_off[ka][p]), b, a == b ? 0 : st_off[kb][q]);
                         if (s < 0)
-                            st = YM_ERROR(YM_EINVAL, "metric: the one-sided jet at an open edge of direction %d "
-                                                     "needs halo depth 2 or a local extent of at least 3", a);
+                            st = YM_ERROR(YM_EINVAL, "metric: the jet in direction %d leaves the stored block", a);
                     }
             }
         }

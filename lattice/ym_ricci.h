@@ -11,13 +11,11 @@
  * Laplacian per component (RYM.md §1.1).
  *
  * Open directions (see lattice/README.md): at a site whose neighbour x-a or
- * x+a is not part of the lattice, the a-stencils become one-sided,
- *   D_a g = [-3g(x) + 4g(x+a) - g(x+2a)]/2,  DD_aa g = g(x) - 2g(x+a) + g(x+2a)
- * (mirror image at the upper edge), and DD_ab is the product of the two
- * first-difference stencils in a and b. Every stencil is exact for metrics
- * quadratic in x, and written as differences from g(x) so that a constant
- * metric gives an exactly zero jet. Open directions need L >= 3, and a halo
- * deep enough for x +- 2a (depth 2, or a local extent >= 3 in that direction).
+ * x+a is not part of the lattice the jet is mirrored (the missing neighbour
+ * is replaced by the one across x), i.e. a Neumann edge: D_a g = 0,
+ * DD_aa g = 2[g(x+-a) - g(x)], DD_ab g = 0 for b != a. The stencils are
+ * written as differences from g(x), so a constant metric gives an exactly
+ * zero jet. Open directions need L >= 2.
  */
 #ifndef YM_RICCI_H
 #define YM_RICCI_H
@@ -50,11 +48,9 @@ int ym_ricci_eval(const ym_ricci_jet *jet, ym_ricci_geo *out);
 typedef struct ym_ricci ym_ricci;
 
 /* Plan the jets of metric fields on geometry g: checks that every stencil
- * (one-sided ones at open edges) stays inside the stored block, and
- * allocates the RK3 workspace. deturck: 1 for -2Rc + L_W g (Ricci–DeTurck,
+ * stays inside the stored block, and allocates the RK3 workspace. deturck: 1 for -2Rc + L_W g (Ricci–DeTurck,
  * the default of the flow), 0 for plain -2Rc. Collective. Errors: YM_EINVAL
- * (an open direction with L < 3, or a halo too shallow for the one-sided
- * stencils), YM_ENOMEM. The geometry must outlive the plan. */
+ * (an open direction with L < 2), YM_ENOMEM. The geometry must outlive the plan. */
 int ym_ricci_create(ym_ricci **out, const ym_geom *g, int deturck);
 /* NULL-safe. Local. */
 void ym_ricci_free(ym_ricci *r);

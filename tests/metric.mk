@@ -5,3 +5,7 @@ tests_test_ricci_SOURCES = tests/test_ricci.c tests/tap.h tests/common.h
 tests_test_ricci_LDADD = libymflow.la
 TESTS += tests/test_ricci
 EXTRA_DIST += tests/metric.mk
+check_PROGRAMS += tests/test_metric
+tests_test_metric_SOURCES = tests/test_metric.c tests/tap.h tests/common.h
+tests_test_metric_LDADD = libymflow.la
+TESTS += tests/test_metric tests/mpi/metric-np2.mpi tests/mpi/metric-np4.mpi tests/mpi/metric-np4-zt.mpi
