@@ -32,5 +32,6 @@
 #include "ym_metric.h"
 #include "ym_ricci.h"
 #include "ym_metric_io.h"
+#include "ym_hybrid.h"
 
 #endif

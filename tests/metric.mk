@@ -9,3 +9,7 @@ check_PROGRAMS += tests/test_metric
 tests_test_metric_SOURCES = tests/test_metric.c tests/tap.h tests/common.h
 tests_test_metric_LDADD = libymflow.la
 TESTS += tests/test_metric tests/mpi/metric-np2.mpi tests/mpi/metric-np4.mpi tests/mpi/metric-np4-zt.mpi
+check_PROGRAMS += tests/test_hybrid
+tests_test_hybrid_SOURCES = tests/test_hybrid.c tests/tap.h tests/common.h
+tests_test_hybrid_LDADD = libymflow.la
+TESTS += tests/test_hybrid

@@ -1,0 +1,295 @@
+/* Metric-weighted clover and hybrid gauge actions (solvers/ym_hybrid) against
+ * RYM.md §1.2 and its acceptance tests T1, T2, T4 (action part), T11.
+ * Oracles:
+ *  - g = delta: the hybrid action and force equal the registered Wilson
+ *    action and force (1e-12), periodic and open;
+ *  - T1: force = derivative of the action: for a random global algebra
+ *    direction X and for a single-link direction, d/ds S(e^{sX}U)|_0 from a
+ *    4th-order central difference (eps = 1e-3) equals 2 sum Re tr(X Z)
+ *    (relative 1e-8), clover and hybrid, flat and random non-diagonal SPD g
+ *    (lambda_min >= 0.3), Haar and exp(0.4 X) links, SU(2) and SU(3),
+ *    periodic and open in t;
+ *  - T2: energy identity: along the mixed link velocity
+ *    V_mu = sum_nu (g_mu,nu/sqrt g) Z_nu the numerical dS/ds equals
+ *    2 sum (g_mu,nu/sqrt g) Re tr(Z_mu Z_nu) = -sum (g/sqrt g) h(grad S, grad S)
+ *    (1e-8) and is negative;
+ *  - T4 (action part): S invariant (1e-13) and Z covariant, Z(U^L) = L Z L^+
+ *    (1e-13), under a random gauge transformation;
+ *  - T11: on the staggered-flux configuration (theta = pi/2, 6^4) the clover
+ *    action and force vanish (the null space), while S_hyb = S_W = 5184 and
+ *    the hybrid force is nonzero (RYM.md §2 F). */
+#include "common.h"
+
+#include <gsl/gsl_rng.h>
+#include <math.h>
+
+#include "ym_action.h"
+#include "ym_hybrid.h"
+#include "ym_metric.h"
+
+static int apply_exp(ym_gauge *dst, const ym_gauge *src, ym_field *X, double s)
+{
+    int st = ym_gauge_copy(dst, src);
+    if (st) return st;
+    int N = ym_gauge_N(src);
+    const ym_geom *g = ym_gauge_geom(src);
+    const int *in = ym_geom_interior(g);
+    ym_cplx a[YM_NMAX * YM_NMAX], e[YM_NMAX * YM_NMAX], t[YM_NMAX * YM_NMAX];
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            const ym_cplx *x = ym_gauge_link_at(ym_field_data(X), N, in[i], mu);
+            for (int k = 0; k < N * N; ++k) a[k] = s * x[k];
+            ym_su_exp(N, e, a);
+            ym_cplx *u = ym_gauge_link(dst, in[i], mu);
+            ym_su_mul_nn(N, t, e, u);
+            ym_su_copy(N, u, t);
+        }
+    return YM_OK;
+}
+
+/* 2 sum Re tr(X Z) over interior links that exist. */
+static double pairing(ym_field *X, ym_field *Z, int N)
+{
+    const ym_geom *g = ym_field_geom(X);
+    const int *in = ym_geom_interior(g);
+    ym_sum s = YM_SUM_INIT;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu)
+            ym_sum_add(&s, 2 * ym_su_retr_nn(N, ym_gauge_link_at(ym_field_data(X), N, in[i], mu),
+                                             ym_gauge_link_at(ym_field_data(Z), N, in[i], mu)));
+    double v;
+    ym_sum_allreduce(&s, ym_grid_comm(ym_geom_grid(g)), &v);
+    return v;
+}
+
+static double fd_derivative(ym_hybrid *h, ym_gauge *u, ym_gauge *w, ym_field *g, ym_field *X, double eps)
+{
+    double s[4];
+    const double off[4] = {2, 1, -1, -2};
+    for (int k = 0; k < 4; ++k) {
+        apply_exp(w, u, X, off[k] * eps);
+        if (ym_hybrid_value(h, w, g, &s[k])) return NAN;
+    }
+    return (-s[0] + 8 * s[1] - 8 * s[2] + s[3]) / (12 * eps);
+}
+
+/* Random algebra field on every interior link (zero on links missing at open edges). */
+static void random_dir(ym_field *X, int N, gsl_rng *r, int single)
+{
+    const ym_geom *g = ym_field_geom(X);
+    const int *in = ym_geom_interior(g);
+    ym_field_fill(X, 0);
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            if (single && (i != 5 || mu != 2)) continue;
+            if (!(ym_geom_flags(g, in[i]) & YM_GEOM_LINK(mu))) continue;
+            ym_su_random_alg(N, ym_gauge_link_at(ym_field_data(X), N, in[i], mu), r, 1.0);
+        }
+}
+
+static void smooth_links(ym_gauge *u, gsl_rng *r, double amp)
+{
+    int N = ym_gauge_N(u);
+    const ym_geom *g = ym_gauge_geom(u);
+    const int *in = ym_geom_interior(g);
+    ym_cplx x[YM_NMAX * YM_NMAX];
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            ym_su_random_alg(N, x, r, amp);
+            ym_su_exp(N, ym_gauge_link(u, in[i], mu), x);
+        }
+}
+
+static double field_maxdiff(ym_field *a, ym_field *b, double *scale)
+{
+    const ym_geom *g = ym_field_geom(a);
+    const int *in = ym_geom_interior(g);
+    size_t nc = ym_field_ncomp(a);
+    double d = 0, s = 0;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i)
+        for (size_t c = 0; c < nc; ++c) {
+            d = fmax(d, fabs(ym_field_site(a, in[i])[c] - ym_field_site(b, in[i])[c]));
+            s = fmax(s, fabs(ym_field_site(b, in[i])[c]));
+        }
+    *scale = s;
+    return d;
+}
+
+static void test_conformance(gsl_rng *r)
+{
+    const int L[4] = {4, 4, 4, 4}, open_t[4] = {0, 0, 0, YM_BC_OPEN};
+    for (int N = 2; N <= 3; ++N)
+        for (int b = 0; b < 2; ++b) {
+            test_lat t;
+            if (test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, b ? open_t : NULL, N)) {
+                tap_ok(0, "set-up");
+                continue;
+            }
+            const char *bc = b ? "open t" : "periodic";
+            ym_gauge *w = NULL;
+            ym_field *g = NULL, *X = NULL, *Z = NULL, *Zw = NULL, *V = NULL;
+            ym_hybrid *hh = NULL, *hc = NULL;
+            int st = ym_gauge_create(&w, t.geom, N);
+            if (!st) st = ym_metric_create(&g, t.geom);
+            if (!st) st = ym_field_create(&X, t.geom, 4 * 2 * (size_t)N * N);
+            if (!st) st = ym_field_create(&Z, t.geom, 4 * 2 * (size_t)N * N);
+            if (!st) st = ym_field_create(&Zw, t.geom, 4 * 2 * (size_t)N * N);
+            if (!st) st = ym_field_create(&V, t.geom, 4 * 2 * (size_t)N * N);
+            if (!st) st = ym_hybrid_create(&hh, t.u, YM_HYBRID);
+            if (!st) st = ym_hybrid_create(&hc, t.u, YM_HYBRID_CLOVER);
+            if (st) {
+                tap_ok(0, "set-up: %s", ym_errmsg());
+                goto done;
+            }
+            /* g = delta: hybrid = Wilson. */
+            {
+                ym_gauge_set_random(t.u, 17 + N);
+                const ym_action_type *wil = ym_action_find("wilson");
+                double sh = 0, sw = 0, sc = 0;
+                st = ym_hybrid_value(hh, t.u, g, &sh);
+                if (!st) st = ym_action_value(wil, NULL, t.u, &sw);
+                if (!st) st = ym_hybrid_force(hh, t.u, g, Z);
+                if (!st) st = ym_action_force(wil, NULL, t.u, Zw);
+                double dz = st ? 1 : field_maxdiff(Z, Zw, &sc);
+                tap_ok(!st && fabs(sh - sw) <= 1e-12 * sw && dz <= 1e-12 * sc,
+                       "SU(%d) %s, g = delta: S_hyb = S_Wilson (%.3e vs %.3e), force = Wilson force (%.1e)", N, bc, sh,
+                       sw, dz / sc);
+            }
+            for (int links = 0; links < 2; ++links)
+                for (int gk = 0; gk < 2; ++gk)
+                    for (int kind = 0; kind < 2; ++kind) {
+                        ym_hybrid *h = kind ? hc : hh;
+                        if (links) smooth_links(t.u, r, 0.4);
+                        else ym_gauge_set_random(t.u, 100 + N);
+                        if (gk) st = ym_metric_set_random(g, 7, 0.3, 0.3);
+                        else st = ym_metric_set_flat(g);
+                        if (!st) st = ym_hybrid_force(h, t.u, g, Z);
+                        double worst = 0;
+                        for (int single = 0; single < 2 && !st; ++single) {
+                            random_dir(X, N, r, single);
+                            double an = pairing(X, Z, N), fd = fd_derivative(h, t.u, w, g, X, 1e-3);
+                            worst = fmax(worst, tap_reldiff(an, fd));
+                        }
+                        tap_ok(!st && worst <= 1e-8,
+                               "T1 SU(%d) %s, %s, %s links, %s g: force = derivative (global and single-link, rel %.1e)",
+                               N, bc, kind ? "clover" : "hybrid", links ? "exp(0.4X)" : "Haar",
+                               gk ? "random non-diagonal" : "flat", worst);
+                        /* T2 along the mixed velocity, once per kind on the non-diagonal metric. */
+                        if (gk && links && !st) {
+                            st = ym_hybrid_velocity(g, Z, N, V);
+                            double fd = st ? NAN : fd_derivative(h, t.u, w, g, V, 1e-3), an = pairing(V, Z, N);
+                            tap_ok(!st && tap_reldiff(an, fd) <= 1e-8 && an < 0,
+                                   "T2 SU(%d) %s, %s: dS/ds along V = sum (g/sqrt g) Z = %.10e (numerical %.10e) < 0", N,
+                                   bc, kind ? "clover" : "hybrid", an, fd);
+                        }
+                        /* T4 gauge invariance / covariance. */
+                        if (gk && !links && !st) {
+                            double s0, s1, sc = 0;
+                            ym_field *lam = NULL;
+                            st = ym_hybrid_value(h, t.u, g, &s0);
+                            if (!st) st = ym_gauge_copy(w, t.u);
+                            if (!st) st = ym_gauge_random_transform(&lam, w, 5);
+                            if (!st) st = ym_gauge_transform(w, lam);
+                            if (!st) st = ym_hybrid_value(h, w, g, &s1);
+                            if (!st) st = ym_hybrid_force(h, w, g, Zw);
+                            /* rotate Z to L Z L^+ */
+                            const int *in = ym_geom_interior(t.geom);
+                            for (int i = 0; i < ym_geom_ninterior(t.geom) && !st; ++i)
+                                for (int mu = 0; mu < 4; ++mu) {
+                                    const ym_cplx *Lx = (const ym_cplx *)ym_field_site(lam, in[i]);
+                                    ym_cplx a[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX];
+                                    ym_su_mul_nn(N, a, Lx, ym_gauge_link_at(ym_field_data(Z), N, in[i], mu));
+                                    ym_su_mul_nd(N, c, a, Lx);
+                                    ym_su_copy(N, ym_gauge_link_at(ym_field_data(V), N, in[i], mu), c);
+                                }
+                            double dz = st ? 1 : field_maxdiff(Zw, V, &sc);
+                            tap_ok(!st && tap_reldiff(s0, s1) <= 1e-13 && dz <= 1e-13 * sc,
+                                   "T4 SU(%d) %s, %s: S invariant (%.1e), Z covariant (%.1e)", N, bc,
+                                   kind ? "clover" : "hybrid", tap_reldiff(s0, s1), dz / sc);
+                            ym_field_free(lam);
+                        }
+                    }
+        done:
+            ym_hybrid_free(hh);
+            ym_hybrid_free(hc);
+            ym_field_free(X);
+            ym_field_free(Z);
+            ym_field_free(Zw);
+            ym_field_free(V);
+            ym_field_free(g);
+            ym_gauge_free(w);
+            test_lat_free(&t);
+        }
+}
+
+static void test_null_space(void)
+{
+    const int L[4] = {6, 6, 6, 6};
+    const int N = 2;
+    test_lat t;
+    ym_field *g = NULL, *Z = NULL;
+    ym_hybrid *hh = NULL, *hc = NULL;
+    int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, NULL, N);
+    if (!st) st = ym_metric_create(&g, t.geom);
+    if (!st) st = ym_field_create(&Z, t.geom, 4 * 2 * N * N);
+    if (!st) st = ym_hybrid_create(&hh, t.u, YM_HYBRID);
+    if (!st) st = ym_hybrid_create(&hc, t.u, YM_HYBRID_CLOVER);
+    if (st) {
+        tap_ok(0, "T11 set-up: %s", ym_errmsg());
+        return;
+    }
+    /* U_0(x) = exp(-i theta (-1)^{x0} [x1 odd] sigma3), others 1, theta = pi/2. */
+    ym_gauge_set_unit(t.u);
+    const int *in = ym_geom_interior(t.geom);
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
+        int x[4];
+        ym_geom_global_coords(t.geom, in[i], x);
+        double th = (x[1] & 1) ? ((x[0] & 1) ? -M_PI / 2 : M_PI / 2) : 0;
+        ym_cplx *u = ym_gauge_link(t.u, in[i], 0);
+        u[0] = cexp(-I * th);
+        u[3] = cexp(I * th);
+        u[1] = u[2] = 0;
+    }
+    double sc, sh, sw, zc, zh;
+    st = ym_hybrid_value(hc, t.u, g, &sc);
+    if (!st) st = ym_gauge_wilson_action(t.u, &sw);
+    if (!st) st = ym_hybrid_value(hh, t.u, g, &sh);
+    if (!st) st = ym_hybrid_force(hc, t.u, g, Z);
+    zc = 0;
+    for (size_t c = 0; c < 4 * 2 * N * N && !st; ++c) {
+        double v;
+        ym_field_maxabs(Z, c, &v);
+        zc = fmax(zc, v);
+    }
+    if (!st) st = ym_hybrid_force(hh, t.u, g, Z);
+    zh = 0;
+    for (size_t c = 0; c < 4 * 2 * N * N && !st; ++c) {
+        double v;
+        ym_field_maxabs(Z, c, &v);
+        zh = fmax(zh, v);
+    }
+    tap_ok(!st && fabs(sc) < 1e-12 && zc < 1e-12,
+           "T11 staggered flux (theta = pi/2, 6^4): clover action %.1e and force %.1e vanish (the null space)", sc, zc);
+    tap_ok(!st && fabs(sh - 5184) < 1e-9 && fabs(sh - sw) < 1e-9 && zh > 0.1,
+           "T11 staggered flux: S_hyb = S_W = %.6f (RYM.md 5184), hybrid force max %.3f != 0", sh, zh);
+    ym_hybrid_free(hh);
+    ym_hybrid_free(hc);
+    ym_field_free(Z);
+    ym_field_free(g);
+    test_lat_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    tap_init();
+    ym_init();
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_ranlxd2);
+    gsl_rng_set(r, 4242);
+    test_null_space();
+    test_conformance(r);
+    gsl_rng_free(r);
+    int rc = tap_done();
+    MPI_Finalize();
+    return rc;
+}
