@@ -12,4 +12,4 @@ TESTS += tests/test_metric tests/mpi/metric-np2.mpi tests/mpi/metric-np4.mpi tes
 check_PROGRAMS += tests/test_hybrid
 tests_test_hybrid_SOURCES = tests/test_hybrid.c tests/tap.h tests/common.h
 tests_test_hybrid_LDADD = libymflow.la
-TESTS += tests/test_hybrid
+TESTS += tests/test_hybrid tests/mpi/hybrid-np2.mpi tests/mpi/hybrid-np4.mpi
