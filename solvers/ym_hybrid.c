@@ -298,6 +298,47 @@ int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
     return YM_OK;
 }
 
+int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K)
+{
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
+    int N = h->N, nn = N * N;
+    int st = check(h, u, g);
+    if (!st && (ym_field_geom(K) != h->g || ym_field_ncomp(K) != YM_METRIC_NCOMP))
+        st = YM_ERROR(YM_EINVAL, "metric source: the velocity is not a 10-component field on the gauge geometry");
+    st = ym_status_agree(comm, st);
+    if (!st) st = ym_curv_clover(u, h->F);
+    if (st) return st;
+    const int *in = ym_geom_interior(h->g);
+    for (int i = 0; i < ym_geom_ninterior(h->g) && !st; ++i) {
+        int x = in[i];
+        double m[4][4], gi[4][4];
+        ym_metric_unpack(ym_field_site(g, x), m);
+        if (!ym_metric_spd(m, gi, NULL)) {
+            st = not_spd(h->g, x);
+            break;
+        }
+        const ym_cplx *F = (const ym_cplx *)ym_field_site(h->F, x);
+        /* t[a][b][c][e] = Re tr(F_ab F_ce) over ordered pairs, F_ba = -F_ab. */
+        double trp[6][6];
+        for (int p = 0; p < 6; ++p)
+            for (int q = p; q < 6; ++q) trp[p][q] = trp[q][p] = ym_su_retr_nn(N, F + p * nn, F + q * nn);
+        double *k = ym_field_site(K, x);
+        for (int a = 0; a < 4; ++a)
+            for (int b = a; b < 4; ++b) {
+                double s = 0;
+                for (int c = 0; c < 4; ++c)
+                    for (int e = 0; e < 4; ++e) {
+                        if (c == a || e == b || gi[c][e] == 0) continue;
+                        int p = plane_of(a, c), q = plane_of(b, e);
+                        double sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);
+                        s += gi[c][e] * sg * trp[p][q];
+                    }
+                k[ym_metric_comp(a, b)] += kappa * (-2.0) * s;
+            }
+    }
+    return ym_status_agree(comm, st);
+}
+
 int ym_hybrid_velocity(ym_field *g, ym_field *z, int N, ym_field *v)
 {
     const ym_geom *G = ym_field_geom(g);

@@ -49,6 +49,13 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s);
  * halos of u. Collective. Errors: as ym_hybrid_value. */
 int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z);
 
+/* The metric source of the flow: K_ij += kappa (F^2)_ij on the interior
+ * sites, (F^2)_ij = -2 g^kl tr(F_ik F_jl) with the clover F at the site
+ * (RYM.md §1.1; Streets' normalisation, h(X,Y) = -2 tr XY). K is a metric
+ * velocity field (10 components). Updates u's halo. Collective. Errors:
+ * YM_EINVAL (shapes), YM_ENUM (g not SPD at a site), YM_EMPI. */
+int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K);
+
 /* Link velocity with the full metric mixing, V_mu(x) = sum_nu
  * (g_mu,nu(x)/sqrt g(x)) Z_nu(x) (RYM.md §1.2: -sum_nu (g_mu,nu/sqrt g) grad_nu S),
  * on the interior sites. z and v have the gauge field's layout and may not

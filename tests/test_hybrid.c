@@ -18,6 +18,15 @@
  *  - T11: on the staggered-flux configuration (theta = pi/2, 6^4) the clover
  *    action and force vanish (the null space), while S_hyb = S_W = 5184 and
  *    the hybrid force is nonzero (RYM.md §2 F);
+ *  - oracle C, static part of T9 (flux torus, 8.8.4.4, n = 3, phi = 2 pi n /
+ *    (L0 L1), g = diag(1.3, 1.3, 0.7, 1.6)): the clover F_01 = i sin(phi)
+ *    sigma3 at every site, other planes 0 (1e-14); the metric source
+ *    (F^2)_00 = (F^2)_11 = 4 sin^2(phi)/lambda, other components 0 (1e-14);
+ *    the hybrid and clover forces vanish (<= 1e-13), so the links are
+ *    stationary;
+ *  - source vs action: for random links and a random non-diagonal metric,
+ *    g^ij (F^2)_ij = 4 s(x)/sqrt g, so sum_x sqrt g g^ij (F^2)_ij / 4 equals
+ *    the clover action (1e-12), and (F^2)(x) is positive semi-definite;
  *  - with --mpi (grid given by --grid): S and Z of both actions, SU(2) and
  *    SU(3), periodic and open in t, random links and metric, equal those
  *    computed by each rank alone on MPI_COMM_SELF (1e-12 relative). */
@@ -27,6 +36,7 @@
 #include <math.h>
 
 #include "ym_action.h"
+#include "ym_curv.h"
 #include "ym_hybrid.h"
 #include "ym_metric.h"
 
@@ -282,6 +292,119 @@ static void test_null_space(void)
     test_lat_free(&t);
 }
 
+static void test_flux_torus(void)
+{
+    const int L[4] = {8, 8, 4, 4}, N = 2, n = 3;
+    const double lam = 1.3, phi = 2 * M_PI * n / (L[0] * L[1]), d[4] = {1.3, 1.3, 0.7, 1.6};
+    test_lat t;
+    ym_field *g = NULL, *Z = NULL, *K = NULL, *F = NULL;
+    ym_hybrid *hh = NULL, *hc = NULL;
+    int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, NULL, N);
+    if (!st) st = ym_metric_create(&g, t.geom);
+    if (!st) st = ym_metric_set_diag(g, d);
+    if (!st) st = ym_field_create(&Z, t.geom, 4 * 2 * N * N);
+    if (!st) st = ym_field_create(&K, t.geom, YM_METRIC_NCOMP);
+    if (!st) st = ym_field_create(&F, t.geom, 6 * 2 * N * N);
+    if (!st) st = ym_hybrid_create(&hh, t.u, YM_HYBRID);
+    if (!st) st = ym_hybrid_create(&hc, t.u, YM_HYBRID_CLOVER);
+    if (st) {
+        tap_ok(0, "flux torus set-up: %s", ym_errmsg());
+        return;
+    }
+    ym_gauge_set_unit(t.u);
+    const int *in = ym_geom_interior(t.geom);
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
+        int x[4];
+        ym_geom_global_coords(t.geom, in[i], x);
+        ym_cplx *u0 = ym_gauge_link(t.u, in[i], 0);
+        u0[0] = cexp(-I * phi * x[1]);
+        u0[3] = conj(u0[0]);
+        if (x[1] == L[1] - 1) {
+            ym_cplx *u1 = ym_gauge_link(t.u, in[i], 1);
+            u1[0] = cexp(I * phi * L[1] * x[0]);
+            u1[3] = conj(u1[0]);
+        }
+    }
+    st = ym_curv_clover(t.u, F);
+    double df = 0;
+    for (int i = 0; i < ym_geom_ninterior(t.geom) && !st; ++i) {
+        const ym_cplx *f = (const ym_cplx *)ym_field_site(F, in[i]);
+        for (int p = 0; p < 6; ++p) {
+            ym_cplx ex[4] = {0, 0, 0, 0};
+            if (p == 0) ex[0] = I * sin(phi), ex[3] = -I * sin(phi);
+            for (int k = 0; k < 4; ++k) df = fmax(df, cabs(f[4 * p + k] - ex[k]));
+        }
+    }
+    tap_ok(!st && df <= 1e-14, "flux torus n = 3: clover F_01 = i sin(phi) sigma3, other planes 0 (%.1e)", df);
+    ym_field_fill(K, 0);
+    if (!st) st = ym_hybrid_source(hh, t.u, g, 1.0, K);
+    double ds = 0, f2 = 4 * sin(phi) * sin(phi) / lam;
+    for (int i = 0; i < ym_geom_ninterior(t.geom) && !st; ++i) {
+        const double *k = ym_field_site(K, in[i]);
+        for (int c = 0; c < YM_METRIC_NCOMP; ++c) ds = fmax(ds, fabs(k[c] - (c == 0 || c == 4 ? f2 : 0)));
+    }
+    tap_ok(!st && ds <= 1e-14 * f2 * 10, "flux torus: (F^2)_00 = (F^2)_11 = 4 sin^2(phi)/lambda = %.12f, others 0 (%.1e)",
+           f2, ds);
+    double zmax[2] = {0, 0};
+    for (int kind = 0; kind < 2 && !st; ++kind) {
+        st = ym_hybrid_force(kind ? hc : hh, t.u, g, Z);
+        for (size_t c = 0; c < 4 * 2 * N * N && !st; ++c) {
+            double v;
+            ym_field_maxabs(Z, c, &v);
+            zmax[kind] = fmax(zmax[kind], v);
+        }
+    }
+    tap_ok(!st && zmax[0] <= 1e-13 && zmax[1] <= 1e-13,
+           "flux torus: the hybrid (%.1e) and clover (%.1e) forces vanish, links stationary", zmax[0], zmax[1]);
+    ym_hybrid_free(hh);
+    ym_hybrid_free(hc);
+    ym_field_free(F);
+    ym_field_free(K);
+    ym_field_free(Z);
+    ym_field_free(g);
+    test_lat_free(&t);
+}
+
+static void test_source_trace(void)
+{
+    const int L[4] = {4, 4, 4, 4};
+    for (int N = 2; N <= 3; ++N) {
+        test_lat t;
+        ym_field *g = NULL, *K = NULL;
+        ym_hybrid *hc = NULL;
+        int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, NULL, N);
+        if (!st) st = ym_metric_create(&g, t.geom);
+        if (!st) st = ym_field_create(&K, t.geom, YM_METRIC_NCOMP);
+        if (!st) st = ym_hybrid_create(&hc, t.u, YM_HYBRID_CLOVER);
+        if (!st) st = ym_gauge_set_random(t.u, 77);
+        if (!st) st = ym_metric_set_random(g, 78, 0.3, 0.3);
+        double sc = 0;
+        if (!st) st = ym_hybrid_value(hc, t.u, g, &sc);
+        if (!st) st = ym_hybrid_source(hc, t.u, g, 1.0, K);
+        ym_sum acc = YM_SUM_INIT;
+        int psd = 1;
+        const int *in = ym_geom_interior(t.geom);
+        for (int i = 0; i < ym_geom_ninterior(t.geom) && !st; ++i) {
+            double m[4][4], gi[4][4], det, k[4][4], lo, hi;
+            ym_metric_unpack(ym_field_site(g, in[i]), m);
+            ym_metric_unpack(ym_field_site(K, in[i]), k);
+            if (!ym_metric_spd(m, gi, &det)) st = 1;
+            double tr = 0;
+            for (int a = 0; a < 4; ++a)
+                for (int b = 0; b < 4; ++b) tr += gi[a][b] * k[a][b];
+            ym_sum_add(&acc, sqrt(det) * tr / 4);
+            if (ym_metric_eigen(k, &lo, &hi) || lo < -1e-12 * hi) psd = 0;
+        }
+        double v = ym_sum_value(&acc);
+        tap_ok(!st && tap_reldiff(v, sc) <= 1e-12 && psd,
+               "SU(%d), random non-diagonal g: sum sqrt g g^ij (F^2)_ij / 4 = %.12e = S_clover %.12e; F^2 PSD", N, v, sc);
+        ym_hybrid_free(hc);
+        ym_field_free(K);
+        ym_field_free(g);
+        test_lat_free(&t);
+    }
+}
+
 static void test_grid(int argc, char **argv)
 {
     int pd[4];
@@ -351,6 +474,8 @@ int main(int argc, char **argv)
     if (mpi) test_grid(argc, argv);
     else {
         test_null_space();
+        test_flux_torus();
+        test_source_trace();
         test_conformance(r);
         test_grid(argc, argv);
     }
