@@ -10,7 +10,7 @@
 struct ym_ricci {
     const ym_geom *g;
     int deturck;
-    ym_field *K, *acc; /* RK3 workspace */
+    ym_field *K, *acc; /* RK3 workspace, made by the first step */
 };
 
 /* Stencil kinds per direction at a site. The weights act on g(x + o*a) - g(x)
@@ -79,12 +79,6 @@ int ym_ricci_create(ym_ricci **out, const ym_geom *g, int deturck)
     }
     r->g = g;
     r->deturck = deturck ? 1 : 0;
-    st = ym_field_create(&r->K, g, YM_METRIC_NCOMP);
-    if (!st) st = ym_field_create(&r->acc, g, YM_METRIC_NCOMP);
-    if (st) {
-        ym_ricci_free(r);
-        return st;
-    }
     *out = r;
     return YM_OK;
 }
@@ -287,6 +281,16 @@ int ym_ricci_step_rk3(ym_ricci *r, ym_field *g, double dt)
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(r->g));
     if (!isfinite(dt)) return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "metric flow: time step is not finite"));
     /* Williamson 2N storage: acc <- A_s acc + K_s, g <- g + dt B_s acc. */
+    if (!r->K) {
+        int st = ym_field_create(&r->K, r->g, YM_METRIC_NCOMP);
+        if (!st) st = ym_field_create(&r->acc, r->g, YM_METRIC_NCOMP);
+        if (st) {
+            ym_field_free(r->K);
+            ym_field_free(r->acc);
+            r->K = r->acc = NULL;
+            return st;
+        }
+    }
     static const double A[3] = {0.0, -17.0 / 32.0, -32.0 / 27.0};
     static const double B[3] = {0.25, 8.0 / 9.0, 0.75};
     const int *in = ym_geom_interior(r->g);

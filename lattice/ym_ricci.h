@@ -48,7 +48,8 @@ int ym_ricci_eval(const ym_ricci_jet *jet, ym_ricci_geo *out);
 typedef struct ym_ricci ym_ricci;
 
 /* Plan the jets of metric fields on geometry g: checks that every stencil
- * stays inside the stored block, and allocates the RK3 workspace. deturck: 1 for -2Rc + L_W g (Ricci–DeTurck,
+ * stays inside the stored block (the RK3 workspace, two metric-sized
+ * fields, is made by the first ym_ricci_step_rk3). deturck: 1 for -2Rc + L_W g (Ricci–DeTurck,
  * the default of the flow), 0 for plain -2Rc. Collective. Errors: YM_EINVAL
  * (an open direction with L < 2), YM_ENOMEM. The geometry must outlive the plan. */
 int ym_ricci_create(ym_ricci **out, const ym_geom *g, int deturck);
@@ -68,7 +69,7 @@ int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K);
 
 /* One step of the pure metric flow dg/dt = -2Rc [+ L_W g] with Lüscher's
  * third-order 2N-storage Runge–Kutta tableau (RYM.md §1.3). Collective.
- * Errors: as ym_ricci_rhs, and YM_EINVAL (dt not finite). On error g holds
+ * Errors: as ym_ricci_rhs, YM_EINVAL (dt not finite), YM_ENOMEM. On error g holds
  * a partially advanced field. */
 int ym_ricci_step_rk3(ym_ricci *r, ym_field *g, double dt);
 
