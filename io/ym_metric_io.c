@@ -193,3 +193,43 @@ int ym_metric_read_h5(ym_field *g, const char *path)
     free(buf);
     return st ? st : ym_field_halo_update(g);
 }
+
+/* Parse exactly n comma-separated finite numbers (n_opt more optional) from s. */
+static int parse_numbers(const char *s, double *v, int n, int n_opt)
+{
+    int k = 0;
+    const char *p = s;
+    for (;;) {
+        char *end;
+        if (k == n + n_opt) return -1; /* more numbers than allowed */
+        v[k] = strtod(p, &end);
+        if (end == p || !isfinite(v[k])) return -1;
+        ++k;
+        if (*end == '\0') break;
+        if (*end != ',') return -1;
+        p = end + 1;
+    }
+    return k >= n ? k : -1;
+}
+
+int ym_metric_set_start(ym_field *g, const char *spec)
+{
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(ym_field_geom(g)));
+    double v[4];
+    if (!strcmp(spec, "flat")) return ym_metric_set_flat(g);
+    if (!strncmp(spec, "diag:", 5)) {
+        if (parse_numbers(spec + 5, v, 4, 0) != 4)
+            return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "metric start '%s': expected diag:a,b,c,d", spec));
+        return ym_metric_set_diag(g, v);
+    }
+    if (!strncmp(spec, "random:", 7)) {
+        int k = parse_numbers(spec + 7, v, 2, 1);
+        if (k < 0 || v[0] < 0 || v[0] != floor(v[0]) || v[0] > 4294967295.0)
+            return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "metric start '%s': expected random:SEED,AMP[,LMIN] "
+                                                             "with a non-negative integer seed", spec));
+        return ym_metric_set_random(g, (unsigned long)v[0], v[1], k == 3 ? v[2] : 0.3);
+    }
+    if (!strncmp(spec, "file:", 5) && spec[5]) return ym_metric_read_h5(g, spec + 5);
+    return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "metric start '%s': expected flat, diag:a,b,c,d, "
+                                                     "random:SEED,AMP[,LMIN] or file:F.h5", spec));
+}

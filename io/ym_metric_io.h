@@ -23,4 +23,11 @@ int ym_metric_write_h5(ym_field *g, const char *path, int overwrite, const char 
  * message), YM_EINVAL, YM_ENOMEM. On error g is unchanged. */
 int ym_metric_read_h5(ym_field *g, const char *path);
 
+/* Set g from a start specification, the run-card / command-line form:
+ *   "flat", "diag:a,b,c,d", "random:SEED,AMP[,LMIN]" (LMIN default 0.3,
+ *   see ym_metric_set_random), "file:PATH" (ym_metric_read_h5).
+ * Collective. Errors: YM_EINVAL (malformed specification, with the text in
+ * the message), and those of the start. */
+int ym_metric_set_start(ym_field *g, const char *spec);
+
 #endif

@@ -15,6 +15,8 @@
  *  - HDF5: a written field reads back bit-identically; wrong lattice size,
  *    missing file, missing dataset and a non-SPD site are refused; an
  *    existing file is not replaced without overwrite;
+ *  - start specifications: flat, diag:, random: and file: give the same
+ *    field as the direct calls (bit-identical); malformed ones are refused;
  *  - with --mpi (grid given by --grid): the random start, the observables,
  *    the Ricci(-DeTurck) velocity and 3 RK3 steps, periodic and open, equal
  *    the same computation by each rank alone on MPI_COMM_SELF (random start
@@ -231,6 +233,43 @@ static void test_h5(void)
     tap_ok(st == YM_EFORMAT && strstr(ym_errmsg(), "(3,0,0,0)"), "a non-SPD site is refused and named: %s",
            ym_errmsg());
     ym_error_clear();
+    /* Start specifications. */
+    {
+        size_t bytes = sizeof(double) * 10 * (size_t)ym_geom_nsites(t.geom);
+        const double dd[4] = {1.5, 0.5, 2, 3};
+        int ok = 1;
+        st = ym_metric_set_diag(g, dd);
+        if (!st) st = ym_metric_set_start(h, "diag:1.5,0.5,2,3");
+        ok = ok && !st && !memcmp(ym_field_data(g), ym_field_data(h), bytes);
+        if (!st) st = ym_metric_set_random(g, 12, 0.2, 0.3);
+        if (!st) st = ym_metric_set_start(h, "random:12,0.2");
+        ok = ok && !st && !memcmp(ym_field_data(g), ym_field_data(h), bytes);
+        if (!st) st = ym_metric_set_random(g, 12, 0.5, 0.6);
+        if (!st) st = ym_metric_set_start(h, "random:12,0.5,0.6");
+        ok = ok && !st && !memcmp(ym_field_data(g), ym_field_data(h), bytes);
+        if (!st) st = ym_metric_write_h5(g, path, 1, NULL);
+        char spec[300];
+        snprintf(spec, sizeof spec, "file:%s", path);
+        if (!st) st = ym_metric_set_start(h, "flat");
+        if (!st) st = ym_metric_set_start(h, spec);
+        ok = ok && !st && !memcmp(ym_field_data(g), ym_field_data(h), bytes);
+        if (!st) st = ym_metric_set_flat(g);
+        if (!st) st = ym_metric_set_start(h, "flat");
+        ok = ok && !st && !memcmp(ym_field_data(g), ym_field_data(h), bytes);
+        tap_ok(ok, "start specifications flat, diag:, random: (with and without LMIN), file: = the direct calls%s%s",
+               st ? ": " : "", st ? ym_errmsg() : "");
+        ym_error_clear();
+        const char *bad[] = {"diag:1,2,3", "diag:1,2,3,x", "random:1", "random:-1,0.2", "random:1.5,0.2",
+                             "curved", "file:", "diag:1,2,3,4,5"};
+        int refused = 1;
+        for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
+            st = ym_metric_set_start(h, bad[k]);
+            refused = refused && st == YM_EINVAL;
+            if (st != YM_EINVAL) tap_diag("'%s' gave %d", bad[k], st);
+            ym_error_clear();
+        }
+        tap_ok(refused, "malformed start specifications are refused (YM_EINVAL)");
+    }
     remove(path);
     ym_field_free(g);
     ym_field_free(h);
