@@ -24,6 +24,8 @@
  *    (F^2)_00 = (F^2)_11 = 4 sin^2(phi)/lambda, other components 0 (1e-14);
  *    the hybrid and clover forces vanish (<= 1e-13), so the links are
  *    stationary;
+ *  - T3 (gauge part): unit links with a flat or constant diagonal metric give
+ *    exactly zero action, force and metric source, periodic and open;
  *  - source vs action: for random links and a random non-diagonal metric,
  *    g^ij (F^2)_ij = 4 s(x)/sqrt g, so sum_x sqrt g g^ij (F^2)_ij / 4 equals
  *    the clover action (1e-12), and (F^2)(x) is positive semi-definite;
@@ -365,6 +367,50 @@ static void test_flux_torus(void)
     test_lat_free(&t);
 }
 
+static void test_unit_links(void)
+{
+    const int L[4] = {4, 3, 4, 3}, open[4] = {YM_BC_OPEN, YM_BC_OPEN, YM_BC_OPEN, YM_BC_OPEN};
+    const double d[4] = {1.3, 0.7, 2.1, 0.45};
+    for (int b = 0; b < 2; ++b) {
+        test_lat t;
+        ym_field *g = NULL, *Z = NULL, *K = NULL;
+        ym_hybrid *h = NULL;
+        int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, b ? open : NULL, 2);
+        if (!st) st = ym_metric_create(&g, t.geom);
+        if (!st) st = ym_field_create(&Z, t.geom, 8 * 4);
+        if (!st) st = ym_field_create(&K, t.geom, YM_METRIC_NCOMP);
+        if (!st) st = ym_hybrid_create(&h, t.u, YM_HYBRID);
+        int zero = !st;
+        for (int diag = 0; diag < 2 && !st; ++diag) {
+            ym_gauge_set_unit(t.u);
+            st = diag ? ym_metric_set_diag(g, d) : ym_metric_set_flat(g);
+            double s = 1;
+            if (!st) st = ym_hybrid_value(h, t.u, g, &s);
+            if (!st) st = ym_hybrid_force(h, t.u, g, Z);
+            ym_field_fill(K, 0);
+            if (!st) st = ym_hybrid_source(h, t.u, g, 1.0, K);
+            zero = zero && !st && s == 0.0;
+            for (size_t c = 0; c < 32 && zero; ++c) {
+                double v;
+                ym_field_maxabs(Z, c, &v);
+                zero = v == 0.0;
+            }
+            for (size_t c = 0; c < YM_METRIC_NCOMP && zero; ++c) {
+                double v;
+                ym_field_maxabs(K, c, &v);
+                zero = v == 0.0;
+            }
+        }
+        tap_ok(zero, "T3 unit links, flat and diagonal g, %s: action, force and metric source exactly 0",
+               b ? "open" : "periodic");
+        ym_hybrid_free(h);
+        ym_field_free(K);
+        ym_field_free(Z);
+        ym_field_free(g);
+        test_lat_free(&t);
+    }
+}
+
 static void test_source_trace(void)
 {
     const int L[4] = {4, 4, 4, 4};
@@ -475,6 +521,7 @@ int main(int argc, char **argv)
     else {
         test_null_space();
         test_flux_torus();
+        test_unit_links();
         test_source_trace();
         test_conformance(r);
         test_grid(argc, argv);
