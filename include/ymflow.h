@@ -38,5 +38,9 @@
 #include "ym_surrogate.h"
 #include "ym_layout.h"
 #include "ym_embed.h"
+#include "ym_metric.h"
+#include "ym_ricci.h"
+#include "ym_metric_io.h"
+#include "ym_hybrid.h"
 
 #endif

@@ -7,3 +7,5 @@ EXTRA_DIST += io/README.md
 libymflow_la_SOURCES += io/ym_activity.c io/ym_act_edf.c io/ym_act_npy.c io/ym_act_hdf5.c io/ym_act_nwb.c \
 	io/ym_act_bids.c io/ym_act_util.h
 ymflowinclude_HEADERS += io/ym_activity.h
+libymflow_la_SOURCES += io/ym_metric_io.c
+ymflowinclude_HEADERS += io/ym_metric_io.h

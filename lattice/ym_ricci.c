@@ -1,0 +1,310 @@
+/* Metric geometry from one difference jet (RYM.md §1.1). */
+#include "ym_ricci.h"
+#include "ym_metric.h"
+#include "ym_status.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ym_ricci {
+    const ym_geom *g;
+    int deturck;
+    ym_field *K, *acc; /* RK3 workspace, made by the first step */
+};
+
+/* Stencil kinds per direction at a site. The weights act on g(x + o*a) - g(x)
+ * for the two offsets o (the x-term is implicit, so a constant metric gives
+ * an exactly zero jet). At an open edge the jet is mirrored: the missing
+ * neighbour is replaced by the one across x, so D_a g = 0, DD_aa g =
+ * 2[g(x+a) - g(x)] (or x-a at the upper edge) and every DD_ab with a or b
+ * mirrored vanishes. */
+enum { ST_CENTRAL = 0, ST_LOW = 1, ST_HIGH = 2 };
+static const int st_off[3][2] = {{-1, 1}, {1, 1}, {-1, -1}};
+static const double st_d1[3][2] = {{-0.5, 0.5}, {0.0, 0.0}, {0.0, 0.0}};
+static const double st_d2[3][2] = {{1.0, 1.0}, {1.0, 1.0}, {1.0, 1.0}};
+
+static int stencil_kind(const ym_geom *g, int idx, int a)
+{
+    if (ym_geom_bc(g, a) == YM_BC_PERIODIC) return ST_CENTRAL;
+    unsigned f = ym_geom_flags(g, idx);
+    if (!(f & YM_GEOM_DOWN(a))) return ST_LOW;
+    if (!(f & YM_GEOM_LINK(a))) return ST_HIGH;
+    return ST_CENTRAL;
+}
+
+/* idx shifted by o steps in direction a, or -1 outside the stored block. */
+static int shift(const ym_geom *g, int idx, int a, int o)
+{
+    const int *t = o > 0 ? ym_geom_up(g, a) : ym_geom_dn(g, a);
+    for (int n = o > 0 ? o : -o; n > 0 && idx >= 0; --n) idx = t[idx];
+    return idx;
+}
+
+int ym_ricci_create(ym_ricci **out, const ym_geom *g, int deturck)
+{
+    *out = NULL;
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
+    const int *L = ym_grid_L(ym_geom_grid(g));
+    int st = YM_OK;
+    for (int a = 0; a < 4 && !st; ++a)
+        if (ym_geom_bc(g, a) == YM_BC_OPEN && L[a] < 2)
+            st = YM_ERROR(YM_EINVAL, "metric: open direction %d has extent %d; the mirrored jets need at least 2", a,
+                          L[a]);
+    /* Every point of every stencil must be a stored site. */
+    const int *in = ym_geom_interior(g);
+    for (int i = 0; i < ym_geom_ninterior(g) && !st; ++i) {
+        int idx = in[i];
+        for (int a = 0; a < 4 && !st; ++a) {
+            int ka = stencil_kind(g, idx, a);
+            for (int b = 0; b < 4 && !st; ++b) {
+                int kb = stencil_kind(g, idx, b);
+                for (int p = 0; p < 2 && !st; ++p)
+                    for (int q = 0; q < 2 && !st; ++q) {
+                        int s = shift(g, shift(g, idx, a, st_off[ka][p]), b, a == b ? 0 : st_off[kb][q]);
+                        if (s < 0)
+                            st = YM_ERROR(YM_EINVAL, "metric: the jet in direction %d leaves the stored block", a);
+                    }
+            }
+        }
+    }
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    ym_ricci *r = calloc(1, sizeof *r);
+    int ok = r != NULL;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm);
+    if (!ok) {
+        free(r);
+        return ym_status_agree(comm, YM_ERROR(YM_ENOMEM, "metric: out of memory"));
+    }
+    r->g = g;
+    r->deturck = deturck ? 1 : 0;
+    *out = r;
+    return YM_OK;
+}
+
+void ym_ricci_free(ym_ricci *r)
+{
+    if (!r) return;
+    ym_field_free(r->K);
+    ym_field_free(r->acc);
+    free(r);
+}
+
+void ym_ricci_set_deturck(ym_ricci *r, int deturck) { r->deturck = deturck ? 1 : 0; }
+
+void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet)
+{
+    const ym_geom *g = r->g;
+    const double *g0 = ym_field_site(gf, idx);
+    double d[4][YM_METRIC_NCOMP], dd[4][4][YM_METRIC_NCOMP];
+    int kind[4];
+    for (int a = 0; a < 4; ++a) kind[a] = stencil_kind(g, idx, a);
+    for (int a = 0; a < 4; ++a) {
+        int k = kind[a];
+        const double *p0 = ym_field_site(gf, shift(g, idx, a, st_off[k][0]));
+        const double *p1 = ym_field_site(gf, shift(g, idx, a, st_off[k][1]));
+        for (int c = 0; c < YM_METRIC_NCOMP; ++c) {
+            double e0 = p0[c] - g0[c], e1 = p1[c] - g0[c];
+            d[a][c] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
+            dd[a][a][c] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
+        }
+    }
+    /* Mixed second differences: the a-stencil applied to the b-differences
+     * (D_b g)(x + o a) - (D_b g)(x), each written as differences so that a
+     * constant metric gives exactly zero. */
+    for (int a = 0; a < 4; ++a)
+        for (int b = a + 1; b < 4; ++b) {
+            int ka = kind[a], kb = kind[b];
+            double acc[YM_METRIC_NCOMP] = {0};
+            for (int p = 0; p < 2; ++p) {
+                int sa = shift(g, idx, a, st_off[ka][p]);
+                const double *ga = ym_field_site(gf, sa);
+                for (int q = 0; q < 2; ++q) {
+                    const double *gab = ym_field_site(gf, shift(g, sa, b, st_off[kb][q]));
+                    const double *gb = ym_field_site(gf, shift(g, idx, b, st_off[kb][q]));
+                    double w = st_d1[ka][p] * st_d1[kb][q];
+                    for (int c = 0; c < YM_METRIC_NCOMP; ++c) acc[c] += w * ((gab[c] - ga[c]) - (gb[c] - g0[c]));
+                }
+            }
+            memcpy(dd[a][b], acc, sizeof acc);
+            memcpy(dd[b][a], acc, sizeof acc);
+        }
+    ym_metric_unpack(g0, jet->g);
+    for (int a = 0; a < 4; ++a) {
+        ym_metric_unpack(d[a], jet->dg[a]);
+        for (int b = 0; b < 4; ++b) ym_metric_unpack(dd[a][b], jet->ddg[a][b]);
+    }
+}
+
+int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
+{
+    double gi[4][4], det;
+    if (!ym_metric_spd(j->g, gi, &det)) return 0;
+    memcpy(o->ginv, gi, sizeof gi);
+    o->detg = det;
+    /* d_a g^kl = -g^kp (D_a g)_pq g^ql */
+    double dgi[4][4][4];
+    for (int a = 0; a < 4; ++a) {
+        double t[4][4];
+        for (int k = 0; k < 4; ++k)
+            for (int q = 0; q < 4; ++q) {
+                double s = 0;
+                for (int p = 0; p < 4; ++p) s += gi[k][p] * j->dg[a][p][q];
+                t[k][q] = s;
+            }
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 4; ++l) {
+                double s = 0;
+                for (int q = 0; q < 4; ++q) s += t[k][q] * gi[q][l];
+                dgi[a][k][l] = -s;
+            }
+    }
+    /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij}. */
+    double gl[4][4][4], dgl[4][4][4][4];
+    for (int l = 0; l < 4; ++l)
+        for (int i = 0; i < 4; ++i)
+            for (int k = 0; k < 4; ++k) {
+                gl[l][i][k] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
+                for (int a = 0; a < 4; ++a)
+                    dgl[a][l][i][k] = 0.5 * (j->ddg[a][i][l][k] + j->ddg[a][k][l][i] - j->ddg[a][l][i][k]);
+            }
+    /* Gamma^k_ij and d_a Gamma^k_ij */
+    double (*gam)[4][4] = o->gam;
+    double dgam[4][4][4][4];
+    for (int k = 0; k < 4; ++k)
+        for (int i = 0; i < 4; ++i)
+            for (int m = 0; m < 4; ++m) {
+                double s = 0;
+                for (int l = 0; l < 4; ++l) s += gi[k][l] * gl[l][i][m];
+                gam[k][i][m] = s;
+                for (int a = 0; a < 4; ++a) {
+                    double t = 0;
+                    for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gl[l][i][m] + gi[k][l] * dgl[a][l][i][m];
+                    dgam[a][k][i][m] = t;
+                }
+            }
+    /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik */
+    double ric[4][4], trg[4];
+    for (int p = 0; p < 4; ++p) {
+        double s = 0;
+        for (int k = 0; k < 4; ++k) s += gam[k][k][p];
+        trg[p] = s;
+    }
+    for (int i = 0; i < 4; ++i)
+        for (int m = 0; m < 4; ++m) {
+            double s = 0;
+            for (int k = 0; k < 4; ++k) {
+                s += dgam[k][k][i][m] - dgam[m][k][i][k];
+                s += trg[k] * gam[k][i][m];
+                for (int p = 0; p < 4; ++p) s -= gam[k][m][p] * gam[p][i][k];
+            }
+            ric[i][m] = s;
+        }
+    double R = 0;
+    for (int i = 0; i < 4; ++i)
+        for (int m = 0; m < 4; ++m) {
+            o->ric[i][m] = 0.5 * (ric[i][m] + ric[m][i]);
+            R += gi[i][m] * o->ric[i][m];
+        }
+    o->R = R;
+    /* W^k = g^pq Gamma^k_pq, d_a W^k = (d_a g^pq) Gamma^k_pq + g^pq d_a Gamma^k_pq */
+    double dW[4][4];
+    for (int k = 0; k < 4; ++k) {
+        double s = 0;
+        for (int p = 0; p < 4; ++p)
+            for (int q = 0; q < 4; ++q) s += gi[p][q] * gam[k][p][q];
+        o->W[k] = s;
+        for (int a = 0; a < 4; ++a) {
+            double t = 0;
+            for (int p = 0; p < 4; ++p)
+                for (int q = 0; q < 4; ++q) t += dgi[a][p][q] * gam[k][p][q] + gi[p][q] * dgam[a][k][p][q];
+            dW[a][k] = t;
+        }
+    }
+    /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k */
+    double lw[4][4];
+    for (int i = 0; i < 4; ++i)
+        for (int m = 0; m < 4; ++m) {
+            double s = 0;
+            for (int k = 0; k < 4; ++k) s += o->W[k] * j->dg[k][i][m] + j->g[k][m] * dW[i][k] + j->g[i][k] * dW[m][k];
+            lw[i][m] = s;
+        }
+    for (int i = 0; i < 4; ++i)
+        for (int m = 0; m < 4; ++m) o->lwg[i][m] = 0.5 * (lw[i][m] + lw[m][i]);
+    return 1;
+}
+
+static int check_field(const ym_ricci *r, ym_field *f, const char *what)
+{
+    if (ym_field_ncomp(f) != YM_METRIC_NCOMP || ym_field_geom(f) != r->g)
+        return YM_ERROR(YM_EINVAL, "metric: %s is not a 10-component field on the plan's geometry", what);
+    return YM_OK;
+}
+
+/* Name a site by its global coordinates in an error message. */
+static int not_spd(const ym_geom *g, int idx)
+{
+    int x[4];
+    ym_geom_global_coords(g, idx, x);
+    return YM_ERROR(YM_ENUM, "metric: g is not positive definite at site (%d,%d,%d,%d)", x[0], x[1], x[2], x[3]);
+}
+
+int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K)
+{
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(r->g));
+    int st = check_field(r, g, "the metric");
+    if (!st) st = check_field(r, K, "the metric velocity");
+    st = ym_status_agree(comm, st);
+    if (!st) st = ym_field_halo_update(g);
+    if (st) return st;
+    const int *in = ym_geom_interior(r->g);
+    int n = ym_geom_ninterior(r->g);
+    for (int i = 0; i < n && !st; ++i) {
+        ym_ricci_jet jet;
+        ym_ricci_geo geo;
+        ym_ricci_jet_at(r, g, in[i], &jet);
+        if (!ym_ricci_eval(&jet, &geo)) {
+            st = not_spd(r->g, in[i]);
+            break;
+        }
+        double k[4][4];
+        for (int a = 0; a < 4; ++a)
+            for (int b = 0; b < 4; ++b) k[a][b] = -2.0 * geo.ric[a][b] + (r->deturck ? geo.lwg[a][b] : 0.0);
+        ym_metric_pack(k, ym_field_site(K, in[i]));
+    }
+    return ym_status_agree(comm, st);
+}
+
+int ym_ricci_step_rk3(ym_ricci *r, ym_field *g, double dt)
+{
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(r->g));
+    if (!isfinite(dt)) return ym_status_agree(comm, YM_ERROR(YM_EINVAL, "metric flow: time step is not finite"));
+    /* Williamson 2N storage: acc <- A_s acc + K_s, g <- g + dt B_s acc. */
+    if (!r->K) {
+        int st = ym_field_create(&r->K, r->g, YM_METRIC_NCOMP);
+        if (!st) st = ym_field_create(&r->acc, r->g, YM_METRIC_NCOMP);
+        if (st) {
+            ym_field_free(r->K);
+            ym_field_free(r->acc);
+            r->K = r->acc = NULL;
+            return st;
+        }
+    }
+    static const double A[3] = {0.0, -17.0 / 32.0, -32.0 / 27.0};
+    static const double B[3] = {0.25, 8.0 / 9.0, 0.75};
+    const int *in = ym_geom_interior(r->g);
+    int n = ym_geom_ninterior(r->g);
+    for (int s = 0; s < 3; ++s) {
+        int st = ym_ricci_rhs(r, g, r->K);
+        if (st) return st;
+        for (int i = 0; i < n; ++i) {
+            double *a = ym_field_site(r->acc, in[i]), *k = ym_field_site(r->K, in[i]), *x = ym_field_site(g, in[i]);
+            for (int c = 0; c < YM_METRIC_NCOMP; ++c) {
+                a[c] = (s == 0 ? 0.0 : A[s] * a[c]) + k[c];
+                x[c] += dt * B[s] * a[c];
+            }
+        }
+    }
+    return YM_OK;
+}
