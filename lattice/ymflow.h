@@ -24,6 +24,8 @@
 #include "ym_recording.h"
 #include "ym_improved.h"
 #include "ym_cool.h"
+#include "ym_heatbath.h"
+#include "ym_sitestate.h"
 #include "ym_smear.h"
 #include "ym_action.h"
 #include "ym_integrator.h"
