@@ -41,6 +41,7 @@ int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
 int cmd_solvers(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 #include "ym_gauge.h"
 /* Compute and print (rank 0) the standard observables of u as key: value

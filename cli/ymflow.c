@@ -12,6 +12,7 @@ static const char *usage =
     "  info FILE   identify and verify a configuration file, print its observables\n"
     "  convert IN OUT --to FORMAT   convert between configuration formats\n"
     "  flow [CARD] [CONFIG]   gradient flow with measurements, checkpoints, t0 and w0\n"
+    "  generate [CARD]   quenched SU(N) Monte Carlo: heatbath + overrelaxation, ILDG ensemble\n"
     "  solvers     list solver types, actions and integrators with their parameters\n"
     "  version     print the version\n"
     "`ymflow COMMAND --help` describes each command's options.\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
         rc = cmd_convert(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "flow")) {
         rc = cmd_flow(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "generate")) {
+        rc = cmd_generate(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "solvers")) {
         rc = cmd_solvers(argc - 1, argv + 1);
     } else {
