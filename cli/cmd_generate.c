@@ -415,7 +415,9 @@ int cmd_generate(int argc, char **argv)
             st = YM_ERROR(YM_EINVAL, "resume: the checkpoint is at sweep %ld, beyond the chain's %ld", c.sweep, total);
         if (!st && rank == 0) { /* the CSV as it was at the checkpoint */
             o.f = fopen(o.part, "r+");
-            if (!o.f) st = YM_ERROR(YM_EIO, "resume: %s: cannot open: %s", o.part, strerror(errno));
+            if (!o.f && c.sweep == total && cli_path_exists(o.csv))
+                st = YM_ERROR(YM_EINVAL, "resume: the chain of %s is complete (%s written)", o.ckpt, o.csv);
+            else if (!o.f) st = YM_ERROR(YM_EIO, "resume: %s: cannot open: %s", o.part, strerror(errno));
             else if (ftruncate(fileno(o.f), (off_t)c.csv_bytes) || fseek(o.f, (long)c.csv_bytes, SEEK_SET))
                 st = YM_ERROR(YM_EIO, "resume: %s: cannot truncate: %s", o.part, strerror(errno));
         }

@@ -26,7 +26,7 @@ void ym_heatbath_defaults(ym_heatbath_params *p)
     p->beta = 6.0;
     p->seed = 1;
     p->max_trials = 100;
-    p->creutz_below = 1.8;
+    p->creutz_below = 5.5;
 }
 
 const ym_heatbath_params *ym_heatbath_get_params(const ym_heatbath *h) { return &h->p; }

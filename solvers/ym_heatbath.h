@@ -52,8 +52,10 @@ typedef struct {
 /* a0 samplers for ym_heatbath_su2_a0. */
 enum { YM_HB_AUTO = 0, YM_HB_KP = 1, YM_HB_CREUTZ = 2 };
 
-/* Defaults: beta 6, seed 1, max_trials 100, creutz_below 1.8 (the crossover
- * measured by bench/bench_heatbath). Local. */
+/* Defaults: beta 6, seed 1, max_trials 100, creutz_below 5.5 (where the two
+ * samplers cost the same per accepted x0 with ranlxd2, measured by
+ * bench/bench_heatbath: Creutz draws 2 numbers per proposal, Kennedy-Pendleton
+ * 4, but Creutz's acceptance falls like alpha^-3/2). Local. */
 void ym_heatbath_defaults(ym_heatbath_params *p);
 
 /* Set up the per-site streams for u's geometry (kept by the object; u must
