@@ -360,6 +360,15 @@ int cmd_generate(int argc, char **argv)
     st = ym_status_agree(comm, st);
     if (st) return cli_fail("generate", st);
 
+    /* the prefix's folder is made if missing */
+    const char *slash = strrchr(p.prefix, '/');
+    if (slash && slash != p.prefix) {
+        char dir[STR];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - p.prefix), p.prefix);
+        st = cli_mkdir_p(comm, dir);
+        if (st) return cli_fail("generate", st);
+    }
+
     /* ---- set up ---- */
     ym_grid *grid = NULL;
     ym_geom *geom = NULL;

@@ -110,6 +110,8 @@ cmp -s "$T/k2.0003.ildg" "$T/a.0003.ildg"; ok $(( $? == 0 )) "another seed gives
 # starts: cold, file
 run 0 generate --N 2 --beta 2.4 --dims 4 --start cold --therm 0 --every 1 --count 1 --or 0 --out "$T/cold"
 ok $rc "cold start runs"
+run 0 generate --N 2 --beta 2.4 --dims 4 --start cold --therm 0 --every 1 --count 1 --or 0 --out "$T/sub/dir/x"
+[ "$rc" = 0 ] && [ -e "$T/sub/dir/x.0001.ildg" ]; ok $? "--out makes the prefix's folder"
 [ "$(grep -v '^#' "$T/cold.csv" | sed -n 2p | cut -d, -f2)" = 1 ]; ok $? "cold start: sweep 0 plaquette is 1"
 run 0 generate --start "file:$T/a.0003.ildg" --beta 5.7 --therm 0 --every 1 --count 1 --or 0 --out "$T/f"
 ok $rc "file start runs (N and dims from the file)"
