@@ -14,6 +14,7 @@
  *  - overrelaxation leaves Re tr(U A) of every link unchanged (1e-12) and the
  *    Wilson action of a sweep (1e-12 relative);
  *  - a subgroup whose proposals are all rejected keeps the old link exactly;
+ *  - a stream file refuses another identity (seed) and a truncated file;
  *  - with --mpi: hot start, heatbath and overrelaxation sweeps give the same
  *    field (bitwise) and counts on the --grid process grid as on rank 0
  *    alone, periodic and open-t; stream states saved on the grid and read
@@ -23,6 +24,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_sf_bessel.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "ym_heatbath.h"
@@ -271,6 +273,45 @@ static void keep_old(void)
     test_lat_free(&t);
 }
 
+/* ---- stream files: refusals ---- */
+
+static void stream_files(void)
+{
+    test_lat t;
+    const int L[4] = {4, 4, 4, 4}, one[4] = {1, 1, 1, 1};
+    int st = test_lat_create(&t, MPI_COMM_SELF, L, one, 1, NULL, 2);
+    ym_heatbath_params p;
+    ym_heatbath_defaults(&p);
+    ym_heatbath *h = NULL, *h2 = NULL;
+    if (!st) st = ym_heatbath_create(&h, t.u, &p);
+    p.seed = 2;
+    if (!st) st = ym_heatbath_create(&h2, t.u, &p);
+    char id[256], id2[256];
+    size_t sb = 0;
+    unsigned char *s = h ? ym_heatbath_streams(h, &sb) : NULL, *s2 = h2 ? ym_heatbath_streams(h2, &sb) : NULL;
+    char path[64];
+    snprintf(path, sizeof path, "test_heatbath_refusals.%ld.rng", (long)getpid());
+    if (!st) {
+        ym_heatbath_stream_id(h, id, sizeof id);
+        ym_heatbath_stream_id(h2, id2, sizeof id2);
+        st = ym_sitestate_write(t.geom, path, 1, id, s, sb);
+    }
+    int e1 = st ? -1 : ym_sitestate_read(t.geom, path, id2, s2, sb);
+    tap_ok(!st && e1 == YM_EFORMAT && strstr(ym_errmsg(), "seed 2"), "stream file of seed 1 refused for seed 2: %s",
+           ym_errmsg());
+    ym_error_clear();
+    int e0 = st ? -1 : ym_sitestate_read(t.geom, path, id, s2, sb);
+    tap_ok(e0 == YM_OK && !memcmp(s, s2, sb * (size_t)ym_geom_ninterior(t.geom)), "stream file reads back bitwise");
+    if (!st && truncate(path, 256 + 100 * (off_t)sb)) st = YM_EIO;
+    int e2 = st ? -1 : ym_sitestate_read(t.geom, path, id, s2, sb);
+    tap_ok(!st && e2 == YM_EFORMAT && strstr(ym_errmsg(), "truncated"), "truncated stream file refused: %s", ym_errmsg());
+    ym_error_clear();
+    remove(path);
+    ym_heatbath_free(h);
+    ym_heatbath_free(h2);
+    test_lat_free(&t);
+}
+
 /* ---- grid independence ---- */
 
 static int gather(test_lat *t, double *out, int64_t V)
@@ -319,7 +360,9 @@ static void mpi_checks(const int pd[4])
             if (!st) gather(&tw, fw, V);
             /* save the streams on the grid; rank 0 alone reads them and continues */
             char path[64], id[256];
-            snprintf(path, sizeof path, "test_heatbath_streams.%d.%d", N, b);
+            long pid = (long)getpid(); /* parallel test runs must not share the file */
+            MPI_Bcast(&pid, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+            snprintf(path, sizeof path, "test_heatbath_streams.%ld.%d.%d", pid, N, b);
             size_t sb = 0;
             unsigned char *sw = hw ? ym_heatbath_streams(hw, &sb) : NULL;
             if (!st) ym_heatbath_stream_id(hw, id, sizeof id);
@@ -380,6 +423,7 @@ int main(int argc, char **argv)
         single_link();
         overrelaxation();
         keep_old();
+        stream_files();
     }
     int rc = tap_done();
     MPI_Finalize();
