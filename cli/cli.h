@@ -50,6 +50,7 @@ int cmd_solvers(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_clusters(int argc, char **argv);
 int cmd_pipeline(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 #include "ym_gauge.h"
 /* Compute and print (rank 0) the standard observables of u as key: value

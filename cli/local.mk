@@ -10,3 +10,4 @@ ymflow_LDADD += $(CAIRO_LIBS) $(HDF5_LIBS)
 TESTS += tests/activity_cli.sh
 EXTRA_DIST += tests/activity_cli.sh
 ymflow_SOURCES += cli/cli_input.c cli/cli_input.h
+ymflow_SOURCES += cli/cmd_generate.c

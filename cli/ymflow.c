@@ -12,6 +12,7 @@ static const char *usage =
     "  info FILE   identify and verify a configuration file, print its observables\n"
     "  convert IN OUT --to FORMAT   convert between configuration formats\n"
     "  flow [CARD] [CONFIG]   gradient flow with measurements, checkpoints, t0 and w0\n"
+    "  generate [CARD]   quenched SU(N) Monte Carlo: heatbath + overrelaxation, ILDG ensemble\n"
     "  solvers     list solver types, actions and integrators with their parameters\n"
     "  embed RECORDING [CARD]   a recording (EDF, NWB, HDF5, NPY) as an SU(K) configuration\n"
     "  clusters CONFIG [CARD]   instantons and charge clusters of a configuration (after flowing)\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         rc = cmd_clusters(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "pipeline")) {
         rc = cmd_pipeline(argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "generate")) {
+        rc = cmd_generate(argc - 1, argv + 1);
     } else if (!strcmp(cmd, "solvers")) {
         rc = cmd_solvers(argc - 1, argv + 1);
     } else {

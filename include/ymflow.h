@@ -29,6 +29,8 @@
 #include "ym_activity.h"
 #include "ym_improved.h"
 #include "ym_cool.h"
+#include "ym_heatbath.h"
+#include "ym_sitestate.h"
 #include "ym_smear.h"
 #include "ym_action.h"
 #include "ym_integrator.h"

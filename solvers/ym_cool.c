@@ -56,7 +56,7 @@ static int walk(ym_gauge *u, int x, const int *steps, int n, ym_cplx *out)
 }
 
 /* Sum over loops through U_mu(x) of w times the loop after the link. */
-static void loop_staple(ym_gauge *u, const ym_loop_set *ls, int x, int mu, ym_cplx *A)
+void ym_cool_staple(ym_gauge *u, const ym_loop_set *ls, int x, int mu, ym_cplx *A)
 {
     int N = ym_gauge_N(u), p[16];
     ym_cplx l[YM_NMAX * YM_NMAX];
@@ -140,7 +140,7 @@ int ym_cool_sweeps(ym_gauge *u, const ym_loop_set *ls, int nsweeps)
                     else col = (G[mu] & 1) + 2 * ((G[0] + G[1] + G[2] + G[3] - G[mu]) & 3);
                     if (col != c) continue;
                     ym_cplx *U = ym_gauge_link(u, x, mu);
-                    loop_staple(u, ls, x, mu, A);
+                    ym_cool_staple(u, ls, x, mu, A);
                     ym_su_mul_nn(N, M, U, A);
                     ym_cool_su2_maximise(N, U, M);
                     if (N > 2) ym_su_reunit(N, U);

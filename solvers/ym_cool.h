@@ -39,6 +39,12 @@ void ym_cool_loops_overimproved(ym_loop_set *ls, double eps);
 /* (1 - 8 c1) (1x1) + c1 (1x2 + 2x1): the "rectangle" action. */
 void ym_cool_loops_rectangle(ym_loop_set *ls, double c1);
 
+/* A = sum over the loops of ls through the interior link U_mu(x) (storage
+ * index x) of w times the loop read after the link, so that the loops'
+ * Re tr sum is Re tr(U_mu(x) A); loops leaving an open lattice are left out.
+ * Reads the halo (keep it current). Also the staple of the heatbath. Local. */
+void ym_cool_staple(ym_gauge *u, const ym_loop_set *ls, int x, int mu, ym_cplx *A);
+
 /* One Cabibbo-Marinari pass: for each SU(2) subgroup (i,j) the element G
  * maximising Re tr(G M) is applied as U <- G U, M <- G M (cooling; also the
  * max-trace projection of APE smearing). Local. */
