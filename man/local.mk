@@ -6,7 +6,7 @@ dist_man3_MANS = man/libymflow.3
 EXTRA_DIST += man/README.md man/ymflow.h2m man/help2man.sh
 if HAVE_HELP2MAN
 YM_CMD_MANS = man/ymflow-flow.1 man/ymflow-info.1 man/ymflow-convert.1 man/ymflow-instanton.1 man/ymflow-solvers.1 \
-	man/ymflow-embed.1 man/ymflow-clusters.1 man/ymflow-pipeline.1
+	man/ymflow-embed.1 man/ymflow-clusters.1 man/ymflow-pipeline.1 man/ymflow-generate.1
 man1_MANS = man/ymflow.1 $(YM_CMD_MANS)
 CLEANFILES = $(man1_MANS)
 YM_H2M = $(SHELL) $(srcdir)/man/help2man.sh '$(HELP2MAN)' ./ymflow$(EXEEXT) $(srcdir)/man/ymflow.h2m
@@ -38,4 +38,7 @@ man/ymflow-clusters.1: $(YM_H2M_DEPS)
 man/ymflow-pipeline.1: $(YM_H2M_DEPS)
 	@$(MKDIR_P) man
 	$(AM_V_GEN)$(YM_H2M) pipeline "instanton clusters of a recording by electrode, band and second, with surrogate p-values" $@
+man/ymflow-generate.1: $(YM_H2M_DEPS)
+	@$(MKDIR_P) man
+	$(AM_V_GEN)$(YM_H2M) generate "quenched SU(N) Monte Carlo: heatbath and overrelaxation, ILDG ensembles" $@
 endif
