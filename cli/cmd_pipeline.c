@@ -433,6 +433,18 @@ int cmd_pipeline(int argc, char **argv)
     }
     st = ym_status_agree(comm, st);
 
+    /* the instanton count against its null distribution: one p-value for the
+     * whole recording, (count + 1)/(n + 1) as for the clusters */
+    double p_count = NAN, null_mean = 0;
+    if (!st && ns > 0) {
+        int cnt = 0;
+        for (int i = 0; i < ns; ++i) {
+            if (nulln[i] >= (double)tm->cnt.accepted) ++cnt;
+            null_mean += nulln[i] / ns;
+        }
+        p_count = (cnt + 1.0) / (ns + 1.0);
+    }
+
     /* ---- tables ---- */
     cli_buf b[8] = {{0}};
     if (!st) {
@@ -499,7 +511,13 @@ int cmd_pipeline(int argc, char **argv)
                        c.L[3]);
         cli_buf_printf(js, "  \"Surrogates\": {\"Count\": %d, \"Kind\": ", ns);
         cli_buf_json_string(js, sp.kind);
-        cli_buf_printf(js, ", \"Seed\": %d},\n  \"Parameters\": ", sp.seed);
+        cli_buf_printf(js, ", \"Seed\": %d},\n", sp.seed);
+        cli_buf_printf(js, "  \"Instantons\": %lld,\n", (long long)tm->cnt.accepted);
+        if (ns > 0)
+            cli_buf_printf(js, "  \"InstantonCountPValue\": %.17g,\n  \"InstantonCountPValueDescription\": "
+                               "\"(1 + #surrogates with at least as many accepted instantons) / (1 + #surrogates)\",\n",
+                           p_count);
+        cli_buf_printf(js, "  \"Parameters\": ");
         char *mem = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&mem, &len);
@@ -611,7 +629,11 @@ int cmd_pipeline(int argc, char **argv)
         cli_print("Q: %.15g\n", tm->Q);
         cli_print("instantons: %lld of %lld candidates\n", (long long)tm->cnt.accepted, (long long)tm->cnt.candidates);
         cli_print("clusters: %d (%d positive, %d negative), |q| > %.6g\n", ncl, npos, ncl - npos, tm->qcut);
-        if (ns > 0) cli_print("surrogates: %d %s, clusters with p <= 0.05: %d\n", ns, sp.kind, nsig);
+        if (ns > 0) {
+            cli_print("surrogates: %d %s, clusters with p <= 0.05: %d\n", ns, sp.kind, nsig);
+            cli_print("instanton_count_p_value: %.6g (%lld instantons; surrogate mean %.6g)\n", p_count,
+                      (long long)tm->cnt.accepted, null_mean);
+        }
         cli_print("seconds: read %.2f, filter %.2f, embed %.2f, flow+clusters %.2f, surrogates %.2f, outputs %.2f, "
                   "total %.2f\n",
                   secs[0], secs[1], secs[2], secs[3], secs[4], secs[5], MPI_Wtime() - t_start);
