@@ -93,24 +93,8 @@ int cli_load_config(MPI_Comm comm, const char *path, const cli_config_opts *o, y
                     ym_gauge **u, ym_config_info *info)
 {
     ym_config_info tmp;
-    if (!info) info = &tmp;
-    *grid = NULL;
-    *geom = NULL;
-    *u = NULL;
-    int depth = o->depth < 1 ? 1 : o->depth;
-    int st = o->layout ? ym_headerless_read_header(comm, path, o->layout, info) : ym_config_read_header(comm, path, info);
-    info->flags = o->flags;
-    if (!st) st = ym_grid_create(grid, comm, info->L, o->pd, depth);
-    if (!st) st = ym_geom_create(geom, *grid, depth, o->bc);
-    if (!st) st = ym_gauge_create(u, *geom, info->N);
-    if (!st) st = ym_config_read_into(*u, path, info);
-    if (st) {
-        ym_gauge_free(*u);
-        ym_geom_free(*geom);
-        ym_grid_free(*grid);
-        *u = NULL;
-        *geom = NULL;
-        *grid = NULL;
-    }
-    return st;
+    /* one reader for every command, so the boundaries a file records (an
+     * embedded recording's open edges) are applied everywhere */
+    return ym_config_read_bc(comm, path, o->pd, o->depth < 1 ? 1 : o->depth, o->flags, o->layout,
+                             o->have_bc ? o->bc : NULL, grid, geom, u, info ? info : &tmp);
 }

@@ -28,17 +28,19 @@ int cli_classify_positional(MPI_Comm comm, const char *path, const ym_headerless
                             ym_format *fmt);
 
 /* How to read a configuration: --headerless layout (NULL = detect the
- * format), boundaries (YM_BC_* per direction), process grid (zeros =
+ * format), boundaries (YM_BC_* per direction, used when have_bc; otherwise
+ * those the file's metadata records, else periodic), process grid (zeros =
  * automatic), halo depth (>= 1) and YM_CONFIG_* flags. */
 typedef struct {
     const ym_headerless *layout;
+    int have_bc;
     int bc[4];
     int pd[4];
     int depth;
     unsigned flags;
 } cli_config_opts;
 
-/* Defaults: detect the format, periodic, automatic grid, depth 1, no flags. */
+/* Defaults: detect the format, boundaries from the file, automatic grid, depth 1, no flags. */
 void cli_config_opts_default(cli_config_opts *o);
 
 /* Read the configuration path into a new grid, geometry (with o->bc) and

@@ -2,6 +2,7 @@
  * configuration ymflow reads, after an optional flow, tracked along it. */
 #include "analysis.h"
 #include "cli.h"
+#include "cli_input.h"
 #include "cli_out.h"
 #include "ym_format.h"
 #include "ym_status.h"
@@ -54,24 +55,17 @@ int cmd_clusters(int argc, char **argv)
     ym_param tab[ANA_NPAR];
     int ntab = ana_table(&p, tab);
     const char *card = NULL, *prefix = NULL;
-    static const char *configs[4096];
-    int ncfg = 0;
+    static const char *configs[4096], *pos[4097];
+    int ncfg = 0, npos = 0;
     static char ovbuf[128][ANA_STR + 64];
     int novr = 0;
     cli_args a;
     cli_args_init(&a, argc, argv);
     while (!st && cli_next(&a)) {
         if (!a.key) {
-            /* the same content detection as ymflow info decides what is a configuration */
-            ym_format f = YM_FMT_UNKNOWN;
-            int fst = ym_format_detect(comm, a.value, &f);
-            if (fst) ym_error_clear();
-            if (f != YM_FMT_UNKNOWN || (layout && card)) {
-                if (ncfg == 4096) st = YM_ERROR(YM_EINVAL, "more than 4096 configurations");
-                else configs[ncfg++] = a.value;
-            } else if (!card) card = a.value;
-            else st = YM_ERROR(YM_EINVAL, "'%s' and '%s' are not configurations ymflow recognises, and only one run card "
-                               "may be given", card, a.value);
+            /* classified after the options, when --headerless is known */
+            if (npos == 4097) st = YM_ERROR(YM_EINVAL, "more than 4096 configurations");
+            else pos[npos++] = a.value;
         } else if (!strcmp(a.key, "h") || !strcmp(a.key, "help")) {
             cli_print("%s%s", usage, ana_help);
             return CLI_OK;
@@ -95,10 +89,18 @@ int cmd_clusters(int argc, char **argv)
         } else
             st = YM_ERROR(YM_EINVAL, "unknown option '%s' (see ymflow clusters --help)", argv[a.i]);
     }
-    /* a headerless file has no content to recognise: a lone positional is it */
-    if (!st && card && !ncfg && layout) {
-        configs[ncfg++] = card;
-        card = NULL;
+    /* the same content detection as ymflow info and flow decides what is a
+     * configuration and what is a run card */
+    for (int i = 0; !st && i < npos; ++i) {
+        int kind = 0;
+        st = cli_classify_positional(comm, pos[i], layout, &kind, NULL);
+        if (!st && kind == CLI_POS_CONFIG) {
+            if (ncfg == 4096) st = YM_ERROR(YM_EINVAL, "more than 4096 configurations");
+            else configs[ncfg++] = pos[i];
+        } else if (!st && !card)
+            card = pos[i];
+        else if (!st)
+            st = YM_ERROR(YM_EINVAL, "'%s' and '%s' are both run cards; give one", card, pos[i]);
     }
     if (!st && card) st = ym_card_parse(comm, card, tab, ntab);
     for (int i = 0; !st && i < novr; ++i) st = ym_card_override(tab, ntab, ovbuf[i]);
@@ -204,7 +206,15 @@ static int one_config(MPI_Comm comm, const char *config, const char *prefix, int
     ym_geom *geom = NULL;
     ym_gauge *u = NULL;
     ym_config_info info;
-    if (!st) st = ym_config_read_bc(comm, config, pd, depth, flags, layout, bcp, &grid, &geom, &u, &info);
+    cli_config_opts co;
+    cli_config_opts_default(&co);
+    co.layout = layout;
+    co.have_bc = bcp != NULL;
+    if (bcp) memcpy(co.bc, bcp, sizeof co.bc);
+    memcpy(co.pd, pd, sizeof co.pd);
+    co.depth = depth;
+    co.flags = flags;
+    if (!st) st = cli_load_config(comm, config, &co, &grid, &geom, &u, &info);
     ana_result r;
     memset(&r, 0, sizeof r);
     if (!st) st = ana_run(u, NULL, &p, p.tmax, 1, 1, &r);

@@ -58,8 +58,9 @@ static const char *usage =
     "  --grid AxBxCxD|auto    MPI process grid (default auto)\n"
     "  --headerless LAYOUT    the start file is links only: N=<n>,dims=AxBxCxD,f64be|f64le|\n"
     "                         f32be|f32le (as ymflow info --headerless)\n"
-    "  --boundary B           periodic|open, or four comma-separated (x,y,z,t) (default\n"
-    "                         periodic)\n"
+    "  --boundary B           periodic|open, or four comma-separated (x,y,z,t) (default: what\n"
+    "                         the configuration file records, e.g. ymflow embed's open edges;\n"
+    "                         else periodic)\n"
     "  --out FILE.csv         observables (default flow.csv)\n"
     "  --config-out FILE      write the final configuration (ILDG, 64-bit, with the effective\n"
     "                         parameters in a ymflow-parameters record)\n"
@@ -124,7 +125,7 @@ static int make_table(flow_par *p, ym_param *t)
     strcpy(p->grid, "auto");
     strcpy(p->out, "flow.csv");
     strcpy(p->observables, "default");
-    strcpy(p->boundary, "periodic");
+    p->boundary[0] = 0; /* empty: what a configuration file records, else periodic */
     p->N = 2;
     for (int i = 0; i < 4; ++i) p->L[i] = 4;
     ym_param tab[] = {
@@ -589,7 +590,7 @@ int cmd_flow(int argc, char **argv)
     int bc[4] = {0, 0, 0, 0}, have_layout = 0;
     ym_headerless layout;
     if (!st) st = ym_measure_columns_parse(p.observables, &obs);
-    if (!st) st = cli_boundary(p.boundary, bc);
+    if (!st && p.boundary[0]) st = cli_boundary(p.boundary, bc);
     if (!st && *p.headerless) {
         st = ym_headerless_parse(p.headerless, &layout);
         have_layout = 1;
@@ -685,6 +686,7 @@ int cmd_flow(int argc, char **argv)
         cli_config_opts co;
         cli_config_opts_default(&co);
         co.layout = have_layout ? &layout : NULL;
+        co.have_bc = p.boundary[0] != 0;
         memcpy(co.bc, bc, sizeof bc);
         memcpy(co.pd, pd, sizeof pd);
         co.depth = depth;
