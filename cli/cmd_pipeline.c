@@ -589,8 +589,17 @@ int cmd_pipeline(int argc, char **argv)
         double *tl = malloc((size_t)(nw > 0 ? nw : 1) * sizeof *tl);
         if (!st && !tl) st = YM_ERROR(YM_ENOMEM, "plots: out of memory");
         for (int w = 0; !st && w < nw; ++w) tl[w] = t_first + w * hop_s;
-        snprintf(title, sizeof title, "%s: q summed over bands, per window (s), clusters outlined (t = %.3g)", stem, tmax);
-        if (!st) st = cli_plot_qgrid(path[F_PQ], force, nx, ny, nw, qgrid, lgrid, mgrid, tl, title);
+        /* small multiples stay legible up to a few hundred panels: a long
+         * recording shows its first ones, and the title says so */
+        int npan = nw, maxpan = (int)(4000000 / ((int64_t)(nx + 1) * (ny + 3) * 100 + 1));
+        if (maxpan < 1) maxpan = 1;
+        if (npan > maxpan) npan = maxpan;
+        if (npan < nw)
+            snprintf(title, sizeof title, "%s: q summed over bands, windows 1-%d of %d (start, s), clusters outlined (t = %.3g)",
+                     stem, npan, nw, tmax);
+        else
+            snprintf(title, sizeof title, "%s: q summed over bands, per window (s), clusters outlined (t = %.3g)", stem, tmax);
+        if (!st) st = cli_plot_qgrid(path[F_PQ], force, nx, ny, npan, qgrid, lgrid, mgrid, tl, title);
         int nev = ym_recording_nevents(meta);
         double *et = malloc((size_t)(nev > 0 ? nev : 1) * sizeof *et);
         const char **el = malloc((size_t)(nev > 0 ? nev : 1) * sizeof *el);
