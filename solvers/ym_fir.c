@@ -342,14 +342,14 @@ int ym_hilbert_plan_init(ym_hilbert_plan *h, int64_t n)
     h->n = n;
     h->m = ym_fast_len(n);
     h->in = fftw_alloc_real((size_t)h->m);
-    h->spec = fftw_alloc_complex((size_t)h->m);
-    h->out = fftw_alloc_complex((size_t)h->m);
+    h->spec = fftw_alloc_complex((size_t)(h->m / 2 + 1));
+    h->out = fftw_alloc_real((size_t)h->m);
     if (!h->in || !h->spec || !h->out) {
         ym_hilbert_plan_destroy(h);
         return YM_ERROR(YM_ENOMEM, "out of memory for an FFT of %lld samples", (long long)h->m);
     }
     h->fwd = fftw_plan_dft_r2c_1d((int)h->m, h->in, h->spec, FFTW_ESTIMATE);
-    h->bwd = fftw_plan_dft_1d((int)h->m, h->spec, h->out, FFTW_BACKWARD, FFTW_ESTIMATE);
+    h->bwd = fftw_plan_dft_c2r_1d((int)h->m, h->spec, h->out, FFTW_ESTIMATE);
     if (!h->fwd || !h->bwd) {
         ym_hilbert_plan_destroy(h);
         return YM_ERROR(YM_ENOMEM, "FFTW could not plan a transform of %lld samples", (long long)h->m);
@@ -379,19 +379,23 @@ void ym_hilbert_exec(ym_hilbert_plan *h, const double *x, double *z)
 {
     int64_t m = h->m;
     hilbert_forward(h, x);
-    /* scipy.signal.hilbert's step: 1 at DC (and Nyquist for even m), 2 on
-     * positive frequencies, 0 on negative ones */
+    /* scipy.signal.hilbert multiplies by 1 at DC (and Nyquist for even m),
+     * 2 on positive and 0 on negative frequencies; that is X + sgn(f) X, whose
+     * inverse is x + i H[x] with H[x] the inverse of -i sgn(f) X, a Hermitian
+     * spectrum. */
     int64_t kpos = (m % 2 == 0) ? m / 2 : (m + 1) / 2;
+    h->spec[0][0] = h->spec[0][1] = 0.0;
     for (int64_t k = 1; k < kpos; ++k) {
-        h->spec[k][0] *= 2.0;
-        h->spec[k][1] *= 2.0;
+        double re = h->spec[k][0];
+        h->spec[k][0] = h->spec[k][1];
+        h->spec[k][1] = -re;
     }
-    for (int64_t k = (m % 2 == 0) ? m / 2 + 1 : kpos; k < m; ++k) h->spec[k][0] = h->spec[k][1] = 0.0;
+    if (m % 2 == 0) h->spec[m / 2][0] = h->spec[m / 2][1] = 0.0;
     fftw_execute(h->bwd);
     double s = 1.0 / (double)m;
     for (int64_t t = 0; t < h->n; ++t) {
-        z[2 * t] = h->out[t][0] * s;
-        z[2 * t + 1] = h->out[t][1] * s;
+        z[2 * t] = x[t];
+        z[2 * t + 1] = h->out[t] * s;
     }
 }
 

@@ -34,12 +34,15 @@ void ym_conv_load(ym_conv_plan *c, const double *x);
 /* y[0..n) = the loaded signal filtered by the kernel of spectrum H. */
 void ym_conv_apply(ym_conv_plan *c, const double *H, double *y);
 
-/* The analytic signal of n-sample signals zero-padded to m = fast_len(n). */
+/* The analytic signal of n-sample signals zero-padded to m = fast_len(n).
+ * Its real part is the input itself, so only the Hilbert transform is
+ * transformed back, by a real (c2r) transform of half the cost of a complex
+ * one. */
 typedef struct {
     int64_t n, m;
     double *in;         /* m reals */
-    fftw_complex *spec; /* m complex: full spectrum */
-    fftw_complex *out;  /* m complex */
+    fftw_complex *spec; /* m/2+1 complex: the half spectrum */
+    double *out;        /* m reals: the Hilbert transform */
     fftw_plan fwd, bwd;
 } ym_hilbert_plan;
 
