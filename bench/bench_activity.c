@@ -1,4 +1,9 @@
-/* bench_activity: read + preprocess + embed, stage by stage, with peak memory.
+/* bench_activity: the stages of `ymflow pipeline` one by one, with peak
+ * memory: read + preprocess + embed, then (as the pipeline does by default)
+ * the Wilson flow (RK3, eps 0.05) with open boundaries to t = 0.5, where
+ * sqrt(8t) = 2 is half the 4 band groups, the clover densities, the finder
+ * and the clusters (lambda = 0.5), and one multivariate surrogate through
+ * the same chain (draw, preprocess, embed, flow, densities, finder, clusters).
  *
  * Cases (issue: activity, item 9):
  *   ecog   the shipped ECoG recording (8x8 grid, 8 bands 4-128 Hz, K = 2,
@@ -46,6 +51,59 @@ static void stage(const char *cas, const char *name)
     c0 = cpu();
 }
 
+/* Flow, densities, finder and clusters of the embedded field u, as the
+ * pipeline runs them; prefix names the stages. */
+static int analyse(const char *cas, const char *prefix, ym_gauge *u)
+{
+    char name[64];
+    ym_solver_opts so;
+    ym_solver_opts_default(&so);
+    so.eps = 0.05;
+    ym_solver *s = NULL;
+    ym_field *sd = NULL, *q = NULL;
+    ym_finder_obj *o = NULL;
+    ym_cluster *cl = NULL;
+    int ncand = 0, ncl = 0;
+    int st = ym_solver_create(&s, ym_solver_find("gradient-flow"), &so, u);
+    if (!st) st = ym_solver_advance(s, u, 0.5);
+    if (!st) {
+        snprintf(name, sizeof name, "%sflow", prefix);
+        stage(cas, name);
+    }
+    const ym_geom *g = ym_gauge_geom(u);
+    if (!st) st = ym_field_create(&sd, g, 1);
+    if (!st) st = ym_field_create(&q, g, 1);
+    if (!st) st = ym_curv_clover_densities(u, sd, q);
+    ym_finder_opts fo;
+    ym_finder_opts_default(&fo);
+    if (!st) st = ym_finder_run(sd, q, NULL, &fo, &o, &ncand, NULL);
+    if (!st) st = ym_cluster_find(q, sd, NULL, YM_CLUSTER_LAMBDA, 0.5, NULL, &cl, &ncl, NULL);
+    if (!st) {
+        snprintf(name, sizeof name, "%sdensities_finder_clusters", prefix);
+        stage(cas, name);
+        printf("case=%s %scandidates=%d clusters=%d\n", cas, prefix, ncand, ncl);
+    }
+    free(o);
+    free(cl);
+    ym_field_free(sd);
+    ym_field_free(q);
+    ym_solver_free(s);
+    return st;
+}
+
+static int embed(const ym_layout *lay, const ym_recording *ana, ym_embed_opts *eo, ym_grid **grid, ym_geom **geom,
+                 ym_gauge **u)
+{
+    int L[4], bc[4];
+    int st = ym_embed_opts_resolve(eo, lay, ana);
+    if (!st) st = ym_embed_dims(lay, ana, eo, L, bc);
+    if (!st) st = ym_grid_create(grid, MPI_COMM_WORLD, L, NULL, 1);
+    if (!st) st = ym_geom_create(geom, *grid, 1, bc);
+    if (!st) st = ym_gauge_create(u, *geom, eo->K);
+    if (!st) st = ym_embed_build(*u, lay, ana, eo, NULL, NULL);
+    return st;
+}
+
 static int run(const char *cas, ym_recording *rec, ym_layout *lay, const ym_preproc_opts *po, int K, int64_t win,
                int64_t hop)
 {
@@ -65,26 +123,42 @@ static int run(const char *cas, ym_recording *rec, ym_layout *lay, const ym_prep
     eo.K = K;
     eo.window = win;
     eo.hop = hop;
-    int L[4], bc[4];
-    if (!st) st = ym_embed_opts_resolve(&eo, lay, ana);
-    if (!st) st = ym_embed_dims(lay, ana, &eo, L, bc);
     ym_grid *grid = NULL;
     ym_geom *geom = NULL;
     ym_gauge *u = NULL;
-    if (!st) st = ym_grid_create(&grid, MPI_COMM_WORLD, L, NULL, 1);
-    if (!st) st = ym_geom_create(&geom, grid, 1, bc);
-    if (!st) st = ym_gauge_create(&u, geom, K);
-    if (!st) st = ym_embed_build(u, lay, ana, &eo, NULL, NULL);
+    if (!st) st = embed(lay, ana, &eo, &grid, &geom, &u);
     ym_plaquette p;
     if (!st) st = ym_gauge_plaquette(u, &p);
     if (!st) {
         stage(cas, "embed");
+        const int *L = ym_grid_L(grid);
         printf("case=%s dims=%dx%dx%dx%d plaquette=%.6f\n", cas, L[0], L[1], L[2], L[3], p.total);
     }
+    if (!st) st = analyse(cas, "", u);
+    ym_gauge_free(u);
+    ym_geom_free(geom);
+    ym_grid_free(grid);
+    grid = NULL;
+    geom = NULL;
+    u = NULL;
+    /* one surrogate, every stage of it */
+    ym_surrogate *sg = NULL;
+    ym_recording *sr = NULL, *sana = NULL;
+    if (!st) st = ym_surrogate_create(&sg, sel, YM_SURR_MULTIVARIATE);
+    if (!st) st = ym_surrogate_draw(sg, 1, &sr);
+    if (!st) stage(cas, "surrogate_draw");
+    if (!st) st = ym_preproc_run(pp, sr, idx, n, &sana);
+    if (!st) stage(cas, "surrogate_preprocess");
+    if (!st) st = embed(lay, sana, &eo, &grid, &geom, &u);
+    if (!st) stage(cas, "surrogate_embed");
+    if (!st) st = analyse(cas, "surrogate_", u);
     if (st) fprintf(stderr, "bench_activity %s: %s\n", cas, ym_errmsg());
     ym_gauge_free(u);
     ym_geom_free(geom);
     ym_grid_free(grid);
+    ym_recording_free(sana);
+    ym_recording_free(sr);
+    ym_surrogate_free(sg);
     ym_preproc_free(pp);
     ym_recording_free(ana);
     ym_recording_free(sel);
