@@ -17,11 +17,22 @@ export YM_REFERENCE_DIR
 jobs=$(nproc)
 status=0
 
+show_failed_logs() { # dir: the failing results and the tail of each failing test's log
+    for trs in $(find "$1" -name '*.trs' 2>/dev/null); do
+        grep -Eq '^:test-result: (FAIL|ERROR|XPASS)' "$trs" || continue
+        log=${trs%.trs}.log
+        echo "---- ${log#"$1"/}" >&2
+        grep -E '^(not ok|Bail out)' "$log" | head -5 >&2 || true
+        tail -15 "$log" >&2
+    done
+}
+
 build_and_check() { # dir, configure args...
     dir=$1; shift
     rm -rf "$dir" && mkdir -p "$dir"
     (cd "$dir" && "$top/configure" -q "$@" && make -j"$jobs" >/dev/null && make -j"$jobs" check >check.out 2>&1) || status=1
     grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$dir/check.out" | grep -Ev '^(PASS|SKIP)' || true
+    [ $status = 0 ] || show_failed_logs "$dir"
 }
 
 echo "== normal build" >&2
@@ -30,7 +41,13 @@ echo "== sanitizer build (ASan + UBSan)" >&2
 build_and_check "$top/_build-asan" --enable-sanitizers
 if [ $quick = 0 ]; then
     echo "== make distcheck" >&2
-    (cd "$top/_build-check" && make -j"$jobs" distcheck >distcheck.out 2>&1) || { status=1; tail -40 "$top/_build-check/distcheck.out"; }
+    (cd "$top/_build-check" && make -j"$jobs" distcheck >distcheck.out 2>&1) || {
+        status=1
+        tail -40 "$top/_build-check/distcheck.out"
+        # name what failed: the summary above does not
+        grep -E '^(FAIL|ERROR|XPASS)' "$top/_build-check/distcheck.out" || true
+        show_failed_logs "$top/_build-check/ymflow-"*/_build/sub
+    }
 fi
 
 # Count TAP results from the tap-driver .trs files of both builds.
