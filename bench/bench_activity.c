@@ -10,10 +10,11 @@
  *          0.5 s windows every 0.25 s): EDFlib read + sidecars, layout,
  *          FFTW preprocessing (notch, band-pass bank, analytic signals),
  *          Procrustes embedding.
- *   movie  a synthetic 64x64-pixel movie, 4 bands (K = 2), 256 windows of 8
- *          frames every 4 (1028 frames at 30 Hz, 1-12 Hz bands): made in
- *          memory (smooth travelling waves plus per-pixel noise), then the same
- *          preprocessing (no notch, no average reference) and embedding.
+ *   movie  a synthetic 64x64-pixel movie, 8 bands 1-12 Hz (K = 2: a
+ *          64x64x4x256 lattice, the issue's size), 256 windows of 8 frames
+ *          every 4 (1028 frames at 30 Hz): made in memory (smooth travelling
+ *          waves plus per-pixel noise), then the same preprocessing (no
+ *          notch, no average reference) and embedding.
  * Each stage is timed once (wall and process CPU time); peak memory is the
  * process's maximum resident set size after the stage (getrusage), so it is
  * cumulative. Usage: bench_activity [ecog|movie] [EDF path]
@@ -211,7 +212,7 @@ int main(int argc, char **argv)
         ym_preproc_opts_default(&po);
         po.mains = 0;
         po.car = 0;
-        po.nbands = 4;
+        po.nbands = 8;
         po.fmin = 1;
         po.fmax = 12;
         if (!st) st = run("movie", rec, lay, &po, 2, 8, 4);
