@@ -5,3 +5,4 @@ tests_test_ensemble_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
 tests_test_ensemble_LDADD = libymflow.la
 TESTS += tests/test_ensemble tests/flow_ensemble_cli.sh
 EXTRA_DIST += tests/ensemble.mk tests/flow_ensemble_cli.sh
+EXTRA_DIST += validation/ensemble_t0.sh
