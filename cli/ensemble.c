@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,18 @@ typedef struct {
     ens_table tab;
 } ens_ctx;
 
+/* The first run-card key that names a single output (refused with an ensemble). */
+static int card_refused(void *user, const char *section, const char *key, const char *value)
+{
+    static const char *no[][2] = {{"output", "config"}, {"output", "dump"}, {"output", "dump_times"},
+                                  {"checkpoint", "prefix"}};
+    char *hit = user;
+    for (size_t j = 0; j < sizeof no / sizeof no[0]; ++j)
+        if (!hit[0] && !strcmp(section, no[j][0]) && !strcmp(key, no[j][1]) && value && *value)
+            snprintf(hit, 64, "%s.%s", section, key);
+    return 1; /* the card's own errors are reported by ym_card_parse in the members */
+}
+
 static int read_file(const char *path, char **text)
 {
     FILE *f = fopen(path, "rb");
@@ -86,6 +99,7 @@ static int member_work(MPI_Comm group, int i, void *vctx)
         /* say which configuration failed (the member's message follows) */
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", ym_errmsg());
+        if (strstr(msg, c->configs[i])) return st; /* it names the file already */
         ym_error_clear();
         return YM_ERROR(st, "%s: %s", c->configs[i], msg);
     }
@@ -245,6 +259,14 @@ int cli_flow_ensemble(int argc, char **argv, int *handled)
     *handled = 1;
     if (!st && ncfg == 0) st = YM_ERROR(YM_EINVAL, "an ensemble needs configurations (none given)");
     if (!st && refused) st = YM_ERROR(YM_EINVAL, "%s: not available with an ensemble of configurations", refused);
+    if (!st && card) {
+        char hit[64] = "";
+        int rank;
+        MPI_Comm_rank(comm, &rank);
+        if (rank == 0 && ini_parse(card, card_refused, hit) >= 0 && hit[0])
+            st = YM_ERROR(YM_EINVAL, "%s: %s is not available with an ensemble of configurations", card, hit);
+        st = ym_status_agree(comm, st);
+    }
     /* one lattice: each configuration's header against the first's */
     double volume = 0;
     int L0[4] = {0, 0, 0, 0}, N0 = 0;

@@ -7,7 +7,8 @@
 # 2, 4 under 4 ranks give byte-identical ensemble CSVs to one group with as
 # many ranks per configuration (and to 1e-12 across rank counts); a missing
 # file in the list, mixed lattices, a pattern matching nothing exit 2 with one
-# line naming the file; --help documents the options.
+# line naming the file, as does a run card's single output (output.config);
+# a run card applies to every member; --help documents the options.
 : "${top_builddir:=.}"
 : "${MPIRUN:=mpirun}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
@@ -88,5 +89,12 @@ run 0 flow 'g.00*.ildg' $FL --out e.csv
 [ "$rc" = 2 ] && grep -q "exists" "$T/err"; ok $? "existing outputs are kept without --force"
 run 0 flow 'g.00*.ildg' $FL --config-out c.ildg --out z.csv
 [ "$rc" = 2 ] && grep -q "config-out" "$T/err"; ok $? "--config-out refused with an ensemble"
+printf '[output]\nconfig = one.ildg\n' >out.ini
+run 0 flow out.ini 'g.00*.ildg' $FL --out z.csv
+[ "$rc" = 2 ] && grep -q "output.config" "$T/err" && [ ! -e one.ildg ]; ok $? "a card's single output refused: $(cat "$T/err")"
+printf '[flow]\neps = 0.1\n' >eps.ini
+run 0 flow eps.ini g.0001.ildg g.0002.ildg --tmax 0.6 --out k.csv
+[ "$rc" = 0 ] && grep -q "^# eps = 0.10000000000000001" k_g.0002.csv && [ "$(grep -vc '^#' k.csv)" = 8 ]
+ok $? "a run card applies to every member (eps 0.1: 7 flow times)"
 echo "1..$n"
 [ "$fails" = 0 ]
