@@ -2,8 +2,8 @@
  * the items of an ensemble (configurations, epochs, surrogates) in turn;
  * after each round every item's result travels to every rank in item
  * order, so what is computed from the results does not depend on G.
- * Shared by `ymflow flow` (ensembles of configurations) and `ymflow
- * clusters`. */
+ * Shared by `ymflow flow` (ensembles of configurations), `ymflow clusters`
+ * (ensembles) and `ymflow pipeline` (surrogates). */
 #ifndef YM_CLI_GROUPS_H
 #define YM_CLI_GROUPS_H
 
