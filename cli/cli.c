@@ -49,11 +49,26 @@ const char *cli_value(cli_args *a)
     return a->value;
 }
 
+/* The scope a command runs in (see cli_scope_set). */
+static MPI_Comm scope_comm = MPI_COMM_NULL;
+static int scope_quiet, scope_status;
+
+void cli_scope_set(MPI_Comm comm, int quiet)
+{
+    scope_comm = comm;
+    scope_quiet = quiet;
+}
+
+MPI_Comm cli_comm(void) { return scope_comm == MPI_COMM_NULL ? MPI_COMM_WORLD : scope_comm; }
+int cli_quiet(void) { return scope_quiet; }
+int cli_last_status(void) { return scope_status; }
+
 void cli_error(const char *cmd, const char *msg)
 {
     int rank = 0, ini = 0;
+    if (scope_quiet) return;
     MPI_Initialized(&ini);
-    if (ini) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (ini) MPI_Comm_rank(cli_comm(), &rank);
     if (rank == 0) fprintf(stderr, "ymflow %s: %s\n", cmd, msg);
 }
 
@@ -70,7 +85,8 @@ int cli_exit_code(int status)
 
 int cli_fail(const char *cmd, int status)
 {
-    status = ym_status_agree(MPI_COMM_WORLD, status);
+    status = ym_status_agree(cli_comm(), status);
+    scope_status = status;
     if (status) cli_error(cmd, ym_errmsg());
     return cli_exit_code(status);
 }

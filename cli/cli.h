@@ -25,6 +25,16 @@ int cli_next(cli_args *a);
  * not given with '='); NULL (and an error recorded) if missing. */
 const char *cli_value(cli_args *a);
 
+/* The scope of a command run as a part of another (an ensemble member on a
+ * group of ranks): cli_fail agrees on comm and remembers the status,
+ * cli_print and cli_error print on comm's rank 0, nothing when quiet.
+ * MPI_COMM_NULL restores the default (MPI_COMM_WORLD, printing). Local. */
+void cli_scope_set(MPI_Comm comm, int quiet);
+/* The scope's communicator (MPI_COMM_WORLD by default); commands run on it. */
+MPI_Comm cli_comm(void);
+int cli_quiet(void);
+/* The status of the last cli_fail (what its exit code came from). */
+int cli_last_status(void);
 /* Rank 0 prints "ymflow CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *msg);
 /* Map a library status to an exit code. */

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "cli_input.h"
 #include "cli_out.h"
+#include "groups.h"
 #include "ym_format.h"
 #include "ym_status.h"
 
@@ -42,6 +43,37 @@ static const char *usage =
 static int one_config(MPI_Comm comm, const char *config, const char *prefix, int many, const ana_par *pp,
                       const int pd[4], unsigned flags, const ym_headerless *layout, const int *bcp, int force,
                       const char *const *suffix, ana_ensemble *ens);
+
+/* One configuration per item of the rank groups (groups.h). */
+typedef struct {
+    const char *const *configs;
+    const char *prefix;
+    int ncfg;
+    const ana_par *p;
+    const int *pd;
+    unsigned flags;
+    const ym_headerless *layout;
+    const int *bcp;
+    int force;
+    const char *const *suffix;
+    ana_ensemble *ens;
+    ana_ensemble mine; /* this group's current configuration */
+} cl_ctx;
+
+static int cl_work(MPI_Comm group, int i, void *ctx)
+{
+    cl_ctx *c = ctx;
+    ana_ensemble_free(&c->mine);
+    return one_config(group, c->configs[i], c->prefix, c->ncfg > 1, c->p, c->pd, c->flags, c->layout, c->bcp,
+                      c->force, c->suffix, &c->mine);
+}
+
+static int cl_collect(MPI_Comm comm, int i, int root, void *ctx)
+{
+    cl_ctx *c = ctx;
+    (void)i;
+    return c->ncfg > 1 ? ana_ensemble_share(c->ens, &c->mine, root, comm) : YM_OK;
+}
 
 int cmd_clusters(int argc, char **argv)
 {
@@ -128,30 +160,12 @@ int cmd_clusters(int argc, char **argv)
     /* groups of ranks take the configurations in turn; each configuration's
      * numbers then travel to every rank in configuration order, so the
      * ensemble tables are the same whatever the grouping */
-    int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    if (!st && (groups > size || size % groups))
-        st = YM_ERROR(YM_EINVAL, "groups: %d ranks do not split into %d equal groups", size, groups);
-    st = ym_status_agree(comm, st);
-    if (st) return cli_fail("clusters", st);
-    MPI_Comm gcomm = comm;
-    int per = size / groups, gid = rank / per;
-    if (groups > 1) MPI_Comm_split(comm, gid, rank, &gcomm);
-    int rounds = (ncfg + groups - 1) / groups;
-    for (int k = 0; !st && k < rounds; ++k) {
-        ana_ensemble mine;
-        memset(&mine, 0, sizeof mine);
-        int i = k * groups + gid, lst = YM_OK;
-        if (i < ncfg)
-            lst = one_config(gcomm, configs[i], prefix, ncfg > 1, &p, pd, flags, layout, have_bc ? bc : NULL, force,
-                             suffix, &mine);
-        st = ym_status_agree(comm, lst);
-        for (int g = 0; !st && ncfg > 1 && g < groups && k * groups + g < ncfg; ++g)
-            st = ana_ensemble_share(&ens, &mine, g * per, comm);
-        ana_ensemble_free(&mine);
-    }
-    if (groups > 1) MPI_Comm_free(&gcomm);
+    cl_ctx c = {configs, prefix, ncfg, &p, pd, flags, layout, have_bc ? bc : NULL, force, suffix, &ens, {0}};
+    cli_groups g;
+    st = ym_status_agree(comm, cli_groups_split(comm, groups, &g));
+    if (!st) st = cli_groups_run(&g, ncfg, cl_work, cl_collect, &c);
+    ana_ensemble_free(&c.mine);
+    cli_groups_free(&g);
     if (!st && ncfg > 1) {
         cli_buf eb[3] = {{0}};
         st = ana_tsv_ensemble(&eb[0], &eb[1], &eb[2], &ens);

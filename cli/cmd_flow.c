@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cli_out.h"
 #include "cli_input.h"
+#include "ensemble.h"
 #include "ym_card.h"
 #include "ym_format.h"
 #include "ym_ildg.h"
@@ -26,7 +27,7 @@
 #define MAXTAB (NPAR + MAXX)
 
 static const char *usage =
-    "usage: ymflow flow [CARD] [CONFIG] [options]\n"
+    "usage: ymflow flow [CARD] [CONFIG...] [options]\n"
     "Flow a gauge field and write observables to a CSV file (one header line naming\n"
     "the columns, one row per measurement, %.17g). CARD is a run card (INI); every\n"
     "card key is also an option --section.key=value, and the common ones have short\n"
@@ -462,7 +463,9 @@ static void progress(int on, double t, double tmax, long steps, const double *ro
 
 int cmd_flow(int argc, char **argv)
 {
-    MPI_Comm comm = MPI_COMM_WORLD;
+    int ens_handled = 0, ens_rc = cli_flow_ensemble(argc, argv, &ens_handled); /* cli/ensemble.c */
+    if (ens_handled) return ens_rc;
+    MPI_Comm comm = cli_comm(); /* a group of ranks when an ensemble member */
     int rank;
     MPI_Comm_rank(comm, &rank);
     static flow_par p;
@@ -484,7 +487,7 @@ int cmd_flow(int argc, char **argv)
             if (npos < 2) pos[npos++] = a.value;
             else st = YM_ERROR(YM_EINVAL, "unexpected argument '%s' (at most a run card and a configuration)", a.value);
         } else if (!strcmp(k, "h") || !strcmp(k, "help")) {
-            cli_print("%s", usage);
+            cli_print("%s%s", usage, cli_flow_ensemble_help);
             free(ovr);
             free(ovr_own);
             return CLI_OK;
@@ -736,7 +739,7 @@ int cmd_flow(int argc, char **argv)
         }
         if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
     }
-    int tty = rank == 0 && isatty(2);
+    int tty = rank == 0 && !cli_quiet() && isatty(2);
     double row[YM_MEASURE_NCOL];
     if (!st && rows.nrows == 0) {
         st = ym_measure_row_columns(m, u, 0, obs, row);

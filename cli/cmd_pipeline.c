@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cli_h5.h"
 #include "cli_out.h"
+#include "groups.h"
 #include "plot.h"
 #include "ym_curv.h"
 #include "ym_ildg.h"
@@ -122,6 +123,36 @@ static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* One surrogate per item of the rank groups (cli/groups.h). */
+typedef struct {
+    act_ctx *c;
+    ym_surrogate *sg;
+    unsigned long seed;
+    const ana_par *ap;
+    double tmax;
+    int depth;
+    double *nullq, *nulln; /* per surrogate: mean |q| and instanton count */
+    int tty, ns;
+} sur_ctx;
+
+static int sur_work(MPI_Comm group, int i, void *ctx)
+{
+    sur_ctx *s = ctx;
+    if (s->tty) fprintf(stderr, "\rpipeline: surrogates %d/%d", i + 1, s->ns);
+    return run_surrogate(group, s->c, s->sg, s->seed + (unsigned long)i, s->ap, s->tmax, s->depth, &s->nullq[i],
+                         &s->nulln[i]);
+}
+
+static int sur_collect(MPI_Comm comm, int i, int root, void *ctx)
+{
+    sur_ctx *s = ctx;
+    double v[2] = {s->nullq[i], s->nulln[i]};
+    MPI_Bcast(v, 2, MPI_DOUBLE, root, comm);
+    s->nullq[i] = v[0];
+    s->nulln[i] = v[1];
+    return YM_OK;
 }
 
 int cmd_pipeline(int argc, char **argv)
@@ -302,36 +333,19 @@ int cmd_pipeline(int argc, char **argv)
                                  "--surrogates 0)", p.path);
     st = ym_status_agree(comm, st);
     if (!st && ns > 0) {
-        MPI_Comm gcomm;
-        int per = size / groups, gid = rank / per, grank;
-        MPI_Comm_split(comm, gid, rank, &gcomm);
-        MPI_Comm_rank(gcomm, &grank);
+        /* groups of ranks take the surrogates in turn (cli/groups.h) */
+        cli_groups g;
         ym_surrogate *sg = NULL;
-        st = ym_surrogate_create(&sg, c.sel, !strcmp(sp.kind, "per-channel") ? YM_SURR_PERCHANNEL : YM_SURR_MULTIVARIATE);
+        st = ym_status_agree(comm, cli_groups_split(comm, groups, &g));
+        if (!st)
+            st = ym_surrogate_create(&sg, c.sel, !strcmp(sp.kind, "per-channel") ? YM_SURR_PERCHANNEL
+                                                                                  : YM_SURR_MULTIVARIATE);
         st = ym_status_agree(comm, st);
-        /* every group runs the same number of rounds so the world agreement
-         * below meets every rank */
-        int rounds = (ns + groups - 1) / groups;
-        for (int k = 0; !st && k < rounds; ++k) {
-            int i = k * groups + gid, lst = YM_OK;
-            if (i < ns) {
-                double mq = 0, ni = 0;
-                lst = run_surrogate(gcomm, &c, sg, (unsigned long)sp.seed + (unsigned long)i, &ap, tmax, depth, &mq, &ni);
-                if (!lst && grank == 0) {
-                    nullq[i] = mq;
-                    nulln[i] = ni;
-                }
-            }
-            st = ym_status_agree(comm, lst);
-            if (tty) fprintf(stderr, "\rpipeline: surrogates %d/%d", (k + 1) * groups < ns ? (k + 1) * groups : ns, ns);
-        }
+        sur_ctx sc = {&c, sg, (unsigned long)sp.seed, &ap, tmax, depth, nullq, nulln, tty, ns};
+        if (!st) st = cli_groups_run(&g, ns, sur_work, sur_collect, &sc);
         if (tty) fprintf(stderr, "\n");
         ym_surrogate_free(sg);
-        MPI_Comm_free(&gcomm);
-        if (!st) {
-            MPI_Allreduce(MPI_IN_PLACE, nullq, ns, MPI_DOUBLE, MPI_SUM, comm);
-            MPI_Allreduce(MPI_IN_PLACE, nulln, ns, MPI_DOUBLE, MPI_SUM, comm);
-        }
+        cli_groups_free(&g);
         if (!st) STAGE(4, "surrogates");
     }
 

@@ -11,3 +11,5 @@ TESTS += tests/activity_cli.sh
 EXTRA_DIST += tests/activity_cli.sh
 ymflow_SOURCES += cli/cli_input.c cli/cli_input.h
 ymflow_SOURCES += cli/cmd_generate.c
+ymflow_SOURCES += cli/groups.c cli/groups.h cli/ens_table.c cli/ens_table.h cli/ensemble.c cli/ensemble.h
+ymflow_LDADD += $(INIH_LIBS)

@@ -10,8 +10,8 @@
 void cli_print(const char *fmt, ...)
 {
     int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rank) return;
+    MPI_Comm_rank(cli_comm(), &rank);
+    if (rank || cli_quiet()) return;
     va_list ap;
     va_start(ap, fmt);
     vprintf(fmt, ap);

@@ -167,3 +167,72 @@ int ym_stats_gamma(const double *x, size_t n, double stau, ym_stats_est *out)
     free(d);
     return YM_OK;
 }
+
+int ym_stats_gamma_derived(const double *x, size_t m, size_t n, double stau,
+                           int (*f)(const double *means, void *ctx, double *value), void *ctx,
+                           ym_stats_est *out)
+{
+    if (!x || !f || !out || m < 1) return YM_ERROR(YM_EINVAL, "Gamma method: bad arguments");
+    if (n < 2) return YM_ERROR(YM_EINVAL, "Gamma method: %zu measurements, need at least 2", n);
+    for (size_t k = 0; k < m; ++k) {
+        int st = check_finite(x + k * n, n);
+        if (st) return st;
+    }
+    double *a = malloc(m * sizeof *a), *d = malloc(m * sizeof *d), *y = malloc(n * sizeof *y);
+    int st = YM_OK;
+    double f0 = NAN;
+    if (!a || !d || !y) {
+        st = YM_ERROR(YM_ENOMEM, "Gamma method: out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < m; ++k) a[k] = mean_of(x + k * n, n);
+    if (f(a, ctx, &f0) || !isfinite(f0)) {
+        st = YM_ERROR(YM_ENUM, "Gamma method: derived quantity failed on the means");
+        goto done;
+    }
+    for (size_t k = 0; k < m; ++k) {
+        double v = 0.0;
+        for (size_t i = 0; i < n; ++i) v += (x[k * n + i] - a[k]) * (x[k * n + i] - a[k]);
+        double h = sqrt(v / (double)n / (double)n), ak = a[k], fp, fm;
+        d[k] = 0.0;
+        if (h == 0.0) continue; /* a constant primary does not fluctuate: its derivative is not needed */
+        a[k] = ak + h;
+        int bad = f(a, ctx, &fp);
+        a[k] = ak - h;
+        bad = bad || f(a, ctx, &fm);
+        a[k] = ak;
+        if (bad || !isfinite(fp) || !isfinite(fm)) {
+            st = YM_ERROR(YM_ENUM, "Gamma method: derived quantity failed within one error of the means");
+            goto done;
+        }
+        d[k] = (fp - fm) / (2.0 * h);
+    }
+    for (size_t i = 0; i < n; ++i) {
+        double s = 0.0;
+        for (size_t k = 0; k < m; ++k) s += d[k] * (x[k * n + i] - a[k]);
+        y[i] = f0 + s;
+    }
+    st = ym_stats_gamma(y, n, stau, out);
+    if (!st) out->mean = f0;
+done:
+    free(a);
+    free(d);
+    free(y);
+    return st;
+}
+
+int ym_stats_series(const double *x, size_t n, const ym_stats_opts *o, ym_stats_est *out)
+{
+    if (!o) return YM_ERROR(YM_EINVAL, "statistics: no options");
+    if (o->method == YM_STATS_JACKKNIFE) return ym_stats_jackknife(x, n, o->bin, out);
+    return ym_stats_gamma(x, n, o->stau, out);
+}
+
+int ym_stats_series_derived(const double *x, size_t m, size_t n, const ym_stats_opts *o,
+                            int (*f)(const double *means, void *ctx, double *value), void *ctx,
+                            ym_stats_est *out)
+{
+    if (!o) return YM_ERROR(YM_EINVAL, "statistics: no options");
+    if (o->method == YM_STATS_JACKKNIFE) return ym_stats_jackknife_derived(x, m, n, o->bin, f, ctx, out);
+    return ym_stats_gamma_derived(x, m, n, o->stau, f, ctx, out);
+}

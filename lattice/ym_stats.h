@@ -37,4 +37,33 @@ int ym_stats_jackknife_derived(const double *x, size_t m, size_t n, size_t bin,
  * tau_int = 0.5. Errors: YM_EINVAL (n < 2, non-finite data), YM_ENOMEM. */
 int ym_stats_gamma(const double *x, size_t n, double stau, ym_stats_est *out);
 
+/* Wolff's Gamma method for a derived quantity f of m primary series, each
+ * x[k*n .. k*n+n-1] (measured together, one index per configuration):
+ * f is linearised about the means with central differences of step the
+ * naive error of each mean (Wolff's UWerr), the series are projected on
+ * the gradient and the projected series goes through ym_stats_gamma
+ * (error, tau_int, window). The estimate is f(means) (no bias correction).
+ * Local. Errors: YM_EINVAL (n < 2, non-finite data), YM_ENUM (f fails or is
+ * not finite near the means), YM_ENOMEM. */
+int ym_stats_gamma_derived(const double *x, size_t m, size_t n, double stau,
+                           int (*f)(const double *means, void *ctx, double *value), void *ctx,
+                           ym_stats_est *out);
+
+/* Error methods of ym_stats_series / ym_stats_series_derived. */
+enum { YM_STATS_GAMMA = 0, YM_STATS_JACKKNIFE = 1 };
+typedef struct {
+    int method;  /* YM_STATS_GAMMA or YM_STATS_JACKKNIFE */
+    size_t bin;  /* jackknife bin size (>= 1) */
+    double stau; /* Gamma method S (<= 0: 1.5) */
+} ym_stats_opts;
+
+/* The chosen method on one series (ym_stats_gamma or ym_stats_jackknife).
+ * Local. Errors: theirs. */
+int ym_stats_series(const double *x, size_t n, const ym_stats_opts *o, ym_stats_est *out);
+/* The chosen method on a derived quantity (ym_stats_gamma_derived or
+ * ym_stats_jackknife_derived). Local. Errors: theirs. */
+int ym_stats_series_derived(const double *x, size_t m, size_t n, const ym_stats_opts *o,
+                            int (*f)(const double *means, void *ctx, double *value), void *ctx,
+                            ym_stats_est *out);
+
 #endif
