@@ -44,5 +44,6 @@
 #include "ym_ricci.h"
 #include "ym_metric_io.h"
 #include "ym_hybrid.h"
+#include "ym_rym.h"
 
 #endif
