@@ -4,6 +4,7 @@
 #include "cli_out.h"
 #include "cli_input.h"
 #include "ym_card.h"
+#include "ym_flux.h"
 #include "ym_format.h"
 #include "ym_ildg.h"
 #include "ym_instanton.h"
@@ -53,7 +54,9 @@ static const char *usage =
     "  --ref R                reference value for t0 and w0 (default 0.3)\n"
     "  --observables LIST     CSV columns (comma-separated names, 'default', 'all'; t is\n"
     "                         always first); card: [measure] observables (below)\n"
-    "  --start S              file:PATH | instanton | random:SEED | unit (default random:1)\n"
+    "  --start S              file:PATH | instanton | random:SEED | unit | flux:PLANE,n (default\n"
+    "                         random:1); flux: n quanta of abelian flux in PLANE (two direction\n"
+    "                         digits, e.g. 01), phi = 2 pi n/(L_mu L_nu), a stationary point\n"
     "  --dims AxBxCxD         lattice for generated starts (default 4; one number = all)\n"
     "  --N n                  SU(n) for generated starts (default 2)\n"
     "  --rho r                instanton size (default: ymflow instanton's default)\n"
@@ -149,7 +152,7 @@ static int make_table(flow_par *p, ym_param *t)
         {"measure", "times", YM_PARAM_STRING, p->times, .help = "extra measurement times"},
         {"measure", "ref", YM_PARAM_DOUBLE, &p->ref, .help = "t0/w0 reference value"},
         {"measure", "observables", YM_PARAM_STRING, p->observables, .help = "CSV columns (names, default, all)"},
-        {"start", "start", YM_PARAM_STRING, p->start, .help = "file:PATH|instanton|random:SEED|unit"},
+        {"start", "start", YM_PARAM_STRING, p->start, .help = "file:PATH|instanton|random:SEED|unit|flux:PLANE,n"},
         {"start", "dims", YM_PARAM_DIMS, p->L, .help = "lattice extents"},
         {"start", "n", YM_PARAM_INT, &p->N, .help = "SU(N)"},
         {"start", "rho", YM_PARAM_DOUBLE, &p->rho, .help = "instanton size (0 = default)"},
@@ -631,7 +634,8 @@ int cmd_flow(int argc, char **argv)
     double times[MAXTIMES], dtimes[MAXTIMES];
     int ntimes = 0, ndtimes = 0, pd[4] = {0, 0, 0, 0};
     unsigned long seed = 1;
-    enum { S_FILE, S_INST, S_RANDOM, S_UNIT } start = S_RANDOM;
+    enum { S_FILE, S_INST, S_RANDOM, S_UNIT, S_FLUX } start = S_RANDOM;
+    int flux_mu = 0, flux_nu = 1, flux_n = 0;
     if (!st && !(isfinite(p.eps) && p.eps > 0)) st = YM_ERROR(YM_EINVAL, "eps: %g must be finite and > 0", p.eps);
     if (!st && !(isfinite(p.tmax) && p.tmax >= 0)) st = YM_ERROR(YM_EINVAL, "tmax: %g must be finite and >= 0", p.tmax);
     if (!st && !isfinite(p.ref)) st = YM_ERROR(YM_EINVAL, "ref: not finite");
@@ -674,12 +678,17 @@ int cmd_flow(int argc, char **argv)
         if (!strncmp(p.start, "file:", 5) && p.start[5]) start = S_FILE;
         else if (!strcmp(p.start, "instanton")) start = S_INST;
         else if (!strcmp(p.start, "unit")) start = S_UNIT;
+        else if (!strncmp(p.start, "flux:", 5)) {
+            start = S_FLUX;
+            st = ym_flux_parse(p.start + 5, &flux_mu, &flux_nu, &flux_n);
+        }
         else if (!strncmp(p.start, "random:", 7)) {
             char *end;
             errno = 0;
             seed = strtoul(p.start + 7, &end, 10);
             if (errno || end == p.start + 7 || *end) st = YM_ERROR(YM_EINVAL, "start: bad seed in '%s'", p.start);
-        } else st = YM_ERROR(YM_EINVAL, "start: '%s' is not file:PATH, instanton, random:SEED or unit", p.start);
+        } else st = YM_ERROR(YM_EINVAL, "start: '%s' is not file:PATH, instanton, random:SEED, unit or flux:PLANE,n",
+                                 p.start);
     }
     if (!st && !(stype = ym_solver_find(p.solver))) st = YM_EINVAL;
     if (!st && !(so.action = ym_action_find(p.action))) st = YM_EINVAL;
@@ -751,6 +760,7 @@ int cmd_flow(int argc, char **argv)
         if (!st) st = ym_geom_create(&geom, grid, depth, bc);
         if (!st) st = ym_gauge_create(&u, geom, p.N);
         if (!st && start == S_RANDOM) st = ym_gauge_set_random(u, seed);
+        if (!st && start == S_FLUX) st = ym_gauge_set_flux(u, flux_mu, flux_nu, flux_n);
         if (!st && start == S_INST) {
             ym_instanton obj;
             ym_instanton_default(&obj, p.L);

@@ -1,6 +1,8 @@
 #!/bin/sh
 # ymflow flow --solver rym as a user sees it (TAP).
-# Oracles: the CSV gains the documented metric columns (g00..g33, sqrtg, R,
+# Oracles: the flux start (--start flux:01,3) with g = diag(1.3,1.3,0.7,1.6)
+# follows lambda(t)^2 = lambda(0)^2 + 8 sin^2(phi) t (RYM.md oracle C, 5e-8)
+# and is stationary under the Wilson flow (1e-14); the CSV gains the documented metric columns (g00..g33, sqrtg, R,
 # lambda_min, lambda_max, S_hybrid) and a diag start shows in them at t = 0;
 # a run stopped after a checkpoint and resumed (the metric from the
 # companion file PREFIX.metric.h5) writes a CSV byte-identical to an
@@ -50,6 +52,19 @@ for np in 0 2; do
 done
 grep -v grid "$T/r0/flow.csv" >"$T/x0"; grep -v grid "$T/r2/flow.csv" >"$T/x2"; cmp -s "$T/x0" "$T/x2"
 ok $? "rym runs on 1 and 2 ranks write the same rows"
+
+# the flux torus from the command line (RYM.md oracle C): lambda(1)^2 = 1.3^2 + 8 sin^2(6 pi/64)
+run 0 flow --solver rym --dims 8x8x4x4 --start flux:01,3 --metric diag:1.3,1.3,0.7,1.6 --eps 0.05 --tmax 1 \
+    --measure-every 20 --out fl.csv
+ok $rc "flux:01,3 start with the rym solver runs"
+grep -v '^#' fl.csv | awk -F, 'NR==1{for(i=1;i<=NF;i++)c[$i]=i; next}
+  {p=3.141592653589793*6/64; l=sqrt(1.69+8*sin(p)^2*$1); e=$(c["g00"])-l; if(e<0)e=-e; if(e>m)m=e; if(NR==2)p0=$(c["plaquette"]);
+   d=$(c["plaquette"])-p0; if(d<0)d=-d; if(d>dp)dp=d} END{print m+0, dp+0; exit !(NR==3 && m<=5e-8 && dp<=1e-14)}' >lam
+ok $? "flux torus: |g00(1) - sqrt(lambda0^2 + 8 sin^2(phi))| and the plaquette drift: $(cat lam) (<= 5e-8, 1e-14)"
+run 0 flow --dims 8x8x4x4 --start flux:13,2 --tmax 0.5 --eps 0.05 --out fw.csv
+grep -v '^#' fw.csv | awk -F, 'NR==2{p=$2} NR>2{d=$2-p; if(d<0)d=-d; if(d>m)m=d} END{exit !(m<=1e-14)}'
+ok $? "flux:13,2 is a stationary point of the Wilson flow (plaquette unchanged to 1e-14)"
+run 0 flow --dims 4 --start flux:11,1 --out bad.csv; ok $(( rc != 2 )) "flux:11,1 refused (rc $rc): $(head -1 "$T/err")"
 
 run 0 flow --dims 4 --tmax 0.02 --metric flat --out m.csv; ok $(( rc != 2 )) "--metric with the gradient-flow solver refused (rc $rc)"
 grep -q 'metric' "$T/err"; ok $? "the refusal names metric: $(grep '^ymflow' "$T/err" | head -1)"

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "ym_curv.h"
+#include "ym_flux.h"
 #include "ym_hybrid.h"
 #include "ym_metric.h"
 #include "ym_rym.h"
@@ -77,29 +78,8 @@ static double field_maxdiff(ym_field *a, ym_field *b)
     return m;
 }
 
-/* Quantised abelian flux in the 0-1 plane (RYM.md oracle C). */
-static int set_flux(ym_gauge *u, int n)
-{
-    int N = ym_gauge_N(u);
-    const ym_geom *g = ym_gauge_geom(u);
-    const int *L = ym_grid_L(ym_geom_grid(g));
-    double phi = 2 * M_PI * n / (L[0] * L[1]);
-    ym_gauge_set_unit(u);
-    const int *in = ym_geom_interior(g);
-    for (int i = 0; i < ym_geom_ninterior(g); ++i) {
-        int x[4];
-        ym_geom_global_coords(g, in[i], x);
-        ym_cplx *u0 = ym_gauge_link(u, in[i], 0);
-        u0[0] = cexp(-I * phi * x[1]);
-        u0[N + 1] = cexp(I * phi * x[1]);
-        if (x[1] == L[1] - 1) {
-            ym_cplx *u1 = ym_gauge_link(u, in[i], 1);
-            u1[0] = cexp(I * phi * L[1] * x[0]);
-            u1[N + 1] = cexp(-I * phi * L[1] * x[0]);
-        }
-    }
-    return ym_gauge_halo_update(u);
-}
+/* Quantised abelian flux in the 0-1 plane (RYM.md oracle C), the library's start. */
+static int set_flux(ym_gauge *u, int n) { return ym_gauge_set_flux(u, 0, 1, n); }
 
 static void test_fixed_point(void)
 {
