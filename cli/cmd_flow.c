@@ -496,6 +496,20 @@ static int ckpt_check_params(MPI_Comm comm, const char *prefix, const ym_param *
 
 /* ---------- main ---------- */
 
+/* E_clover(x), q(x) and the solver's own site fields (e.g. rym: g, sqrt g, R). Collective. */
+static int dump_all(ym_dump *d, ym_measure *m, ym_solver *s, ym_gauge *u, double t)
+{
+    int st = ym_dump_write(d, m, u, t);
+    const ym_solver_type *ty = ym_solver_get_type(s);
+    for (int i = 0; !st && i < ym_solver_type_ndens(ty); ++i) {
+        ym_field *f = NULL;
+        int c = 0;
+        st = ym_solver_density(s, u, i, &f, &c);
+        if (!st) st = ym_dump_write_field(d, ym_solver_type_dens_name(ty, i), f, c, t);
+    }
+    return st;
+}
+
 static void progress(int on, double t, double tmax, long steps, const double *row, int final)
 {
     if (!on) return;
@@ -803,7 +817,7 @@ int cmd_flow(int argc, char **argv)
             st = ym_dump_create(&dump, u, p.dump, force, pb.s ? pb.s : "");
             free(pb.s);
         }
-        if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
+        if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = dump_all(dump, m, s, u, tscale * dtimes[di++]);
     }
     int tty = rank == 0 && isatty(2);
     double row[YM_MEASURE_NCOL + FLOW_MAXOBS];
@@ -828,7 +842,7 @@ int cmd_flow(int argc, char **argv)
         long k = ym_solver_steps(s);
         int hit = t >= target;
         if (hit && ti < ntimes && target == times[ti]) ++ti;
-        if (!st && hit && di < ndtimes && target == dtimes[di]) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
+        if (!st && hit && di < ndtimes && target == dtimes[di]) st = dump_all(dump, m, s, u, tscale * dtimes[di++]);
         if (!st && (hit || k % p.every == 0)) {
             st = ym_measure_row_columns(m, u, tscale * t, obs, row);
             if (!st) st = ym_solver_observe(s, u, row + YM_MEASURE_NCOL);

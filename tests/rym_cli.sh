@@ -53,6 +53,9 @@ done
 grep -v grid "$T/r0/flow.csv" >"$T/x0"; grep -v grid "$T/r2/flow.csv" >"$T/x2"; cmp -s "$T/x0" "$T/x2"
 ok $? "rym runs on 1 and 2 ranks write the same rows"
 
+run 0 flow $SMALL --tmax 0.04 --dump d.h5 --dump-times 0,0.04 --out d.csv
+[ "$rc" = 0 ] && [ -s d.h5 ] && [ -z "$(ls | grep 'd.h5.tmp')" ]; ok $? "rym dump written (E, q, g.., sqrtg, R; rc $rc $(head -c 200 "$T/err"))"
+
 # the flux torus from the command line (RYM.md oracle C): lambda(1)^2 = 1.3^2 + 8 sin^2(6 pi/64)
 run 0 flow --solver rym --dims 8x8x4x4 --start flux:01,3 --metric diag:1.3,1.3,0.7,1.6 --eps 0.05 --tmax 1 \
     --measure-every 20 --out fl.csv
