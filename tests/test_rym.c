@@ -1,7 +1,8 @@
 /* The "rym" solver (solvers/ym_rym): the coupled Ricci–Yang–Mills flow
  * through the solver registry, against RYM.md's acceptance tests. Built
- * twice: tests/test_rym (all but T10) and tests/test_rym_smooth
- * (-DRYM_SMOOTH_ONLY: T10).
+ * twice for the time budget: tests/test_rym (T3, flux torus, guards,
+ * checkpoint, dumps) and tests/test_rym_smooth (-DRYM_SMOOTH_ONLY: T4, T11,
+ * T10).
  * Oracles:
  *  - T3 / oracle A: flat metric and unit links are an exact fixed point:
  *    10 steps leave both fields bit-identical, periodic and on an open box;
@@ -19,7 +20,8 @@
  *    dt = 0.01 with g = delta, and <1/2 Re tr P> >= 0.98 at t = 3 (4^4;
  *    RYM.md uses 6^4, too slow here); with a random non-diagonal frozen
  *    metric on 4^4, never increases and <1/2 Re tr P> >= 0.95 at t = 2; on
- *    a box open in t (g = delta) the action never increases either;
+ *    an open box (all four directions open, g = delta) the action never
+ *    increases either;
  *  - T11 (null space, RYM.md §2 F): on the staggered flux (theta = pi/2,
  *    4^4) the clover flow is stationary (links and metric bit-identical
  *    after 5 steps) while the hybrid flow (metric coupled, kappa = 1) moves
@@ -27,6 +29,9 @@
  *  - stability guard: a step beyond 0.9 * 2.51 lambda_min(g) / 16 and a
  *    metric driven towards degeneracy (kappa = -4 on the flux torus) stop with
  *    one-line errors naming the flow time ("t = ") and the site;
+ *  - T4 (coupled): 20 steps from U and from a random gauge transform
+ *    U^Lambda, random non-diagonal metric, give the same metric and
+ *    Lambda U_A = U_B (1e-12), periodic and open in t;
  *  - dumps: g00, g12 and sqrtg written through ym_solver_density and
  *    ym_dump_write_field and read back with HDF5 equal the metric and
  *    sqrt(det g) at every site (1e-14);
@@ -232,7 +237,7 @@ static int smooth_run(const int L[4], const int *bc, const char *metric, int nst
 
 static void test_smoothing(void)
 {
-    const int L4[4] = {4, 4, 4, 4}, open_t[4] = {0, 0, 0, 1};
+    const int L4[4] = {4, 4, 4, 4}, open_all[4] = {1, 1, 1, 1};
     int ninc;
     double plaq, s0, s1;
     /* RYM.md runs 6^4; 4^4 keeps the test within its time budget */
@@ -246,8 +251,8 @@ static void test_smoothing(void)
            "T10 4^4, random non-diagonal frozen g: action %.4g -> %.4g never increases (%d), <1/2 Re tr P> = %.4f >= "
            "0.95 at t = 2",
            s0, s1, ninc, plaq);
-    st = smooth_run(L4, open_t, "flat", 100, &ninc, &plaq, &s0, &s1);
-    tap_ok(!st && ninc == 0 && s1 < s0, "T10 4^4 open in t, g = delta: action %.4g -> %.4g never increases (%d)", s0,
+    st = smooth_run(L4, open_all, "flat", 100, &ninc, &plaq, &s0, &s1);
+    tap_ok(!st && ninc == 0 && s1 < s0, "T10 4^4 open box, g = delta: action %.4g -> %.4g never increases (%d)", s0,
            s1, ninc);
 }
 
@@ -371,6 +376,39 @@ static void test_resume(void)
     ym_solver_free(r);
     ym_gauge_free(w);
     test_lat_free(&t);
+}
+
+/* T4 through the solver: 20 coupled steps from U and from U^Lambda. */
+static void test_gauge_covariance(void)
+{
+    const int L[4] = {4, 4, 4, 4}, open_t[4] = {0, 0, 0, 1};
+    for (int b = 0; b < 2; ++b) {
+        test_lat t;
+        ym_solver *sa = NULL, *sb = NULL;
+        ym_gauge *w = NULL;
+        ym_field *lam = NULL;
+        int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, b ? open_t : NULL, 2);
+        if (!st) st = ym_gauge_set_random(t.u, 31);
+        if (!st) st = ym_gauge_create(&w, t.geom, 2);
+        if (!st) st = ym_gauge_copy(w, t.u);
+        if (!st) st = ym_gauge_random_transform(&lam, w, 6);
+        if (!st) st = ym_gauge_transform(w, lam);
+        if (!st) st = make_solver(&sa, t.u, 0.01, "random:4,0.3,0.4", 1, 1, 0, 1);
+        if (!st) st = make_solver(&sb, w, 0.01, "random:4,0.3,0.4", 1, 1, 0, 1);
+        if (!st) st = ym_solver_advance(sa, t.u, 0.2);
+        if (!st) st = ym_solver_advance(sb, w, 0.2);
+        if (!st) st = ym_gauge_transform(t.u, lam); /* Lambda U_A, to compare with U_B */
+        double du = st ? 1 : field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
+        double dg = st ? 1 : field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
+        tap_ok(!st && du <= 1e-12 && dg <= 1e-12 && ym_solver_steps(sa) == 20,
+               "T4 %s: 20 coupled steps from U and U^Lambda: |dg| = %.1e, |Lambda U_A - U_B| = %.1e (<= 1e-12)%s%s",
+               b ? "open in t" : "periodic", dg, du, st ? ": " : "", st ? ym_errmsg() : "");
+        ym_field_free(lam);
+        ym_gauge_free(w);
+        ym_solver_free(sa);
+        ym_solver_free(sb);
+        test_lat_free(&t);
+    }
 }
 
 /* Dumps: the solver's site fields written by ym_dump_write_field read back
@@ -508,14 +546,16 @@ int main(int argc, char **argv)
 #else
         const int smooth_only = 0;
 #endif
-        if (smooth_only) test_smoothing();
-        else {
+        if (smooth_only) {
+            test_gauge_covariance();
+            test_null_space();
+            test_smoothing();
+        } else {
             test_fixed_point();
             test_flux();
             test_guards();
             test_resume();
             test_dump();
-            test_null_space();
         }
     }
     int rc = tap_done();
