@@ -22,7 +22,7 @@ typedef struct {
     const ym_geom *geom;
     int N;
     ym_field *g, *Kg, *accg; /* metric, its stage RHS, its 2N accumulator */
-    ym_field *Z, *V;         /* force, mixed link velocity (gauge layout) */
+    ym_field *Z;             /* force (gauge layout); mixed into the velocity site by site */
     double *klink;           /* 2N accumulator of the links, compact */
     ym_ricci *r;
     ym_hybrid *h;
@@ -133,7 +133,6 @@ static void rym_teardown(ym_solver *s)
     ym_field_free(r->Kg);
     ym_field_free(r->accg);
     ym_field_free(r->Z);
-    ym_field_free(r->V);
     ym_field_free(r->dens);
     free(r->klink);
     ym_ricci_free(r->r);
@@ -156,7 +155,6 @@ static int rym_setup(ym_solver *s, const ym_gauge *u)
     if (!st) st = ym_field_create(&r->Kg, G, YM_METRIC_NCOMP);
     if (!st) st = ym_field_create(&r->accg, G, YM_METRIC_NCOMP);
     if (!st) st = ym_field_create(&r->Z, G, nl);
-    if (!st) st = ym_field_create(&r->V, G, nl);
     if (!st) st = ym_ricci_create(&r->r, G, par[YM_RYM_DETURCK] != 0);
     if (!st) st = ym_hybrid_create(&r->h, u, par[YM_RYM_CLOVER] != 0 ? YM_HYBRID_CLOVER : YM_HYBRID);
     if (!st) {
@@ -205,11 +203,29 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
             if (!st && r->kappa != 0) st = ym_hybrid_source(r->h, u, r->g, r->kappa, r->Kg);
         }
         if (!st) st = ym_hybrid_force(r->h, u, r->g, r->Z);
-        if (!st) st = ym_hybrid_velocity(r->g, r->Z, N, r->V);
         MPI_Comm comm = ym_grid_comm(ym_geom_grid(r->geom));
         st = ym_status_agree(comm, st);
         if (st) return with_time(st, t);
         for (int i = 0; i < n; ++i) {
+            /* V_mu = sum_nu (g_mu,nu / sqrt g) Z_nu (as ym_hybrid_velocity, without a field for V) */
+            double m[4][4], det; /* the stage metric: read before it moves below */
+            ym_metric_unpack(ym_field_site(r->g, in[i]), m);
+            if (!ym_metric_spd(m, NULL, &det)) {
+                st = YM_ERROR(YM_ENUM, "rym: t = %.17g: the metric is not positive definite at a site", t);
+                break;
+            }
+            double isg = 1 / sqrt(det);
+            ym_cplx zn[4][YM_NMAX * YM_NMAX];
+            for (int nu = 0; nu < 4; ++nu)
+                memcpy(zn[nu], ym_gauge_link_at(ym_field_data(r->Z), N, in[i], nu), sizeof(ym_cplx) * (size_t)nn);
+            for (int mu = 0; mu < 4; ++mu) {
+                ym_cplx v[YM_NMAX * YM_NMAX];
+                double pk[YM_NMAX * YM_NMAX], *kl = r->klink + ((size_t)4 * (size_t)i + (size_t)mu) * (size_t)nn;
+                ym_su_zero(N, v);
+                for (int nu = 0; nu < 4; ++nu) ym_su_axpy(N, v, m[mu][nu] * isg, zn[nu]);
+                ym_su_ah_pack(N, pk, v);
+                for (int c = 0; c < nn; ++c) kl[c] = (k == 0 ? 0.0 : A[k] * kl[c]) + pk[c];
+            }
             if (r->metric_flow) {
                 double *a = ym_field_site(r->accg, in[i]), *kg = ym_field_site(r->Kg, in[i]),
                        *x = ym_field_site(r->g, in[i]);
@@ -218,12 +234,9 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
                     x[c] += h * B[k] * a[c];
                 }
             }
-            for (int mu = 0; mu < 4; ++mu) {
-                double pk[YM_NMAX * YM_NMAX], *kl = r->klink + ((size_t)4 * (size_t)i + (size_t)mu) * (size_t)nn;
-                ym_su_ah_pack(N, pk, ym_gauge_link_at(ym_field_data(r->V), N, in[i], mu));
-                for (int c = 0; c < nn; ++c) kl[c] = (k == 0 ? 0.0 : A[k] * kl[c]) + pk[c];
-            }
         }
+        st = ym_status_agree(comm, st); /* the metric was checked by the force just before: not reached */
+        if (st) return st;
         ym_flow_apply_packed(u, u, r->klink, h * B[k]);
         /* a stage that left SPD is reported (with its site) by the next RHS */
         if (r->metric_flow && (st = ym_status_agree(comm, ym_field_halo_update(r->g)))) return with_time(st, t);
