@@ -75,7 +75,7 @@ static const char *usage =
     "  --metric M             rym solver: metric start flat|diag:a,b,c,d|random:SEED,AMP[,LMIN]|\n"
     "                         file:F.h5 (default flat; card: [solver] metric); with --solver rym\n"
     "                         the CSV gains g00..g33 sqrtg R lambda_min lambda_max S_hybrid and\n"
-    "                         dumps gain g00..g33, sqrtg, R; checkpoints add PREFIX.metric.h5\n"
+    "                         dumps gain g00..g33, sqrtg, R; checkpoints add PREFIX.<step>.metric.h5\n"
     "  --dump FILE.h5         write E_clover(x) and q(x) (parallel HDF5) at --dump-times\n"
     "  --dump-times LIST      flow times of the dumps (comma-separated; also measured)\n"
     "  --force                replace existing outputs / checkpoints\n"
@@ -382,7 +382,11 @@ static int ckpt_write(MPI_Comm comm, const char *prefix, ym_gauge *u, ym_solver 
     int st = ym_solver_save(s, &ss);
     snprintf(gpath, sizeof gpath, "%s.%ld.ildg", prefix, ss.steps);
     if (!st) st = ym_ildg_write(u, gpath, 64, 1);
-    if (!st) st = ym_solver_save_files(s, prefix); /* e.g. the rym metric */
+    /* companion files (e.g. the rym metric) per step, like the configuration: a run killed while writing
+     * this checkpoint resumes from the previous one, whose files are all still there */
+    char cpre[STR + 64];
+    snprintf(cpre, sizeof cpre, "%s.%ld", prefix, ss.steps);
+    if (!st) st = ym_solver_save_files(s, cpre);
     sbuf b = {0};
     sb_card(&b, tab, ntab, "");
     snprintf(path, sizeof path, "%s.card", prefix);
@@ -404,6 +408,8 @@ static int ckpt_write(MPI_Comm comm, const char *prefix, ym_gauge *u, ym_solver 
     if (!st && *last_step >= 0 && *last_step != ss.steps && rank == 0) {
         snprintf(gpath, sizeof gpath, "%s.%ld.ildg", prefix, *last_step);
         remove(gpath);
+        snprintf(cpre, sizeof cpre, "%s.%ld", prefix, *last_step);
+        ym_solver_remove_files(s, cpre);
     }
     if (!st) *last_step = ss.steps;
     return st;
@@ -800,7 +806,9 @@ int cmd_flow(int argc, char **argv)
         if (!st) st = ym_config_read_header(comm, gpath, &info);
         if (!st) st = ym_config_read_into(u, gpath, &info);
         if (!st) st = ym_solver_restore(s, &ss);
-        if (!st) st = ym_solver_load_files(s, p.ckpt);
+        char cpre[STR + 64];
+        snprintf(cpre, sizeof cpre, "%s.%ld", p.ckpt, ss.steps);
+        if (!st) st = ym_solver_load_files(s, cpre);
         if (!st) last_ck = ss.steps;
         st = ym_status_agree(comm, st);
     }

@@ -268,6 +268,13 @@ static int rym_load_files(ym_solver *s, const char *prefix)
     return st;
 }
 
+static void rym_remove_files(ym_solver *s, const char *prefix)
+{
+    (void)s;
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s.metric.h5", prefix) < (int)sizeof path) remove(path);
+}
+
 static int rym_observe(ym_solver *s, ym_gauge *u, double *v)
 {
     rym_state *r = ym_solver_state_ptr(s);
@@ -320,6 +327,7 @@ const ym_solver_type ym_solver_rym = {
     .sparams = rym_sparams,
     .save_files = rym_save_files,
     .load_files = rym_load_files,
+    .remove_files = rym_remove_files,
     .nobs = RYM_NOBS,
     .obs_names = rym_obs,
     .observe = rym_observe,

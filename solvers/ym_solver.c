@@ -396,6 +396,11 @@ int ym_solver_load_files(ym_solver *s, const char *prefix)
     return ym_status_agree(s->comm, s->type->load_files(s, prefix));
 }
 
+void ym_solver_remove_files(ym_solver *s, const char *prefix)
+{
+    if (s->type->remove_files) s->type->remove_files(s, prefix);
+}
+
 int ym_solver_type_nobs(const ym_solver_type *t) { return t ? t->nobs : 0; }
 const char *ym_solver_type_obs_name(const ym_solver_type *t, int i)
 {

@@ -134,6 +134,9 @@ int ym_solver_restore(ym_solver *s, const ym_solver_state *st);
  * types without them. Collective. Errors: those of the type (YM_EIO, ...). */
 int ym_solver_save_files(ym_solver *s, const char *prefix);
 int ym_solver_load_files(ym_solver *s, const char *prefix);
+/* Remove the companion files of prefix (a superseded checkpoint); a no-op
+ * for types without them. Local (call on one rank). */
+void ym_solver_remove_files(ym_solver *s, const char *prefix);
 
 /* Extra observables of a type (0 for most): count and names. Local. */
 int ym_solver_type_nobs(const ym_solver_type *t);

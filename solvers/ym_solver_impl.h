@@ -68,6 +68,9 @@ struct ym_solver_type {
      * Collective; the status must agree over ranks. */
     int (*save_files)(ym_solver *s, const char *prefix);
     int (*load_files)(ym_solver *s, const char *prefix);
+    /* Remove the files save_files wrote for prefix (a superseded
+     * checkpoint). Local (called on one rank). */
+    void (*remove_files)(ym_solver *s, const char *prefix);
     /* Optional extra observables: nobs names, and observe() filling nobs
      * values (the same on every rank) for the current state and u.
      * Collective. */

@@ -5,7 +5,7 @@
 # and is stationary under the Wilson flow (1e-14); the CSV gains the documented metric columns (g00..g33, sqrtg, R,
 # lambda_min, lambda_max, S_hybrid) and a diag start shows in them at t = 0;
 # a run stopped after a checkpoint and resumed (the metric from the
-# companion file PREFIX.metric.h5) writes a CSV byte-identical to an
+# companion file PREFIX.<step>.metric.h5) writes a CSV byte-identical to an
 # uninterrupted run, on 1 and 2 ranks, and both agree; --metric with another
 # solver, a malformed --metric and a step beyond the stability limit are
 # refused with one line naming the parameter / the flow time and site.
@@ -44,9 +44,11 @@ for np in 0 2; do
     grid=$([ $np = 0 ] && echo auto || echo 1x1x1x2)
     CK="$SMALL --tmax 0.14 --measure-every 2 --checkpoint ck --checkpoint-every 3 --out flow.csv --grid $grid"
     cd "$T/r$np"; run $np flow $CK; cd "$T"; ok $(( rc != 0 )) "np=$np uninterrupted rym run with checkpoints"
+    [ "$(ls "$T/r$np" | grep -c 'metric.h5')" = 1 ]; ok $? "np=$np superseded metric checkpoints removed: $(ls "$T/r$np" | tr '\n' ' ')"
     cd "$T/s$np"; run $np flow $CK --stop-after-steps 4; cd "$T"
     ok $(( rc != 3 )) "np=$np --stop-after-steps 4 stops with exit 3 (got $rc)"
-    [ -e "$T/s$np/ck.metric.h5" ]; ok $? "np=$np the checkpoint holds the metric (ck.metric.h5)"
+    [ "$(ls "$T/s$np" | grep -c 'metric.h5')" = 1 ] && [ -e "$T/s$np/ck.3.metric.h5" ]
+    ok $? "np=$np the checkpoint holds the metric of its step, older ones removed (ck.3.metric.h5: $(ls "$T/s$np" | tr '\n' ' '))"
     cd "$T/s$np"; run $np flow $CK --resume; cd "$T"; ok $(( rc != 0 )) "np=$np --resume finishes (rc $rc $(head -c 200 "$T/err"))"
     cmp -s "$T/r$np/flow.csv" "$T/s$np/flow.csv"; ok $? "np=$np resumed rym CSV is byte-identical to the uninterrupted one"
 done
