@@ -5,6 +5,7 @@
 #include "cli_input.h"
 #include "ensemble.h"
 #include "ym_card.h"
+#include "ym_flux.h"
 #include "ym_format.h"
 #include "ym_ildg.h"
 #include "ym_instanton.h"
@@ -24,7 +25,9 @@
 #define STR YM_CARD_STRMAX
 #define MAXTIMES 256
 #define MAXX 64 /* distinct action / solver parameter names */
-#define MAXTAB (NPAR + MAXX)
+#define FLOW_MAXOBS 64 /* extra observables of a solver type (ym_solver_observe) */
+#define MAXXS 8 /* distinct solver string parameter names */
+#define MAXTAB (NPAR + MAXX + MAXXS)
 
 static const char *usage =
     "usage: ymflow flow [CARD] [CONFIG...] [options]\n"
@@ -52,7 +55,9 @@ static const char *usage =
     "  --ref R                reference value for t0 and w0 (default 0.3)\n"
     "  --observables LIST     CSV columns (comma-separated names, 'default', 'all'; t is\n"
     "                         always first); card: [measure] observables (below)\n"
-    "  --start S              file:PATH | instanton | random:SEED | unit (default random:1)\n"
+    "  --start S              file:PATH | instanton | random:SEED | unit | flux:PLANE,n (default\n"
+    "                         random:1); flux: n quanta of abelian flux in PLANE (two direction\n"
+    "                         digits, e.g. 01), phi = 2 pi n/(L_mu L_nu), a stationary point\n"
     "  --dims AxBxCxD         lattice for generated starts (default 4; one number = all)\n"
     "  --N n                  SU(n) for generated starts (default 2)\n"
     "  --rho r                instanton size (default: ymflow instanton's default)\n"
@@ -68,6 +73,10 @@ static const char *usage =
     "  --checkpoint PREFIX    checkpoint files PREFIX.state, PREFIX.card, PREFIX.<step>.ildg\n"
     "  --checkpoint-every K   write a checkpoint every K steps (default 0 = never)\n"
     "  --resume               continue from the checkpoint (parameters must match)\n"
+    "  --metric M             rym solver: metric start flat|diag:a,b,c,d|random:SEED,AMP[,LMIN]|\n"
+    "                         file:F.h5 (default flat; card: [solver] metric); with --solver rym\n"
+    "                         the CSV gains g00..g33 sqrtg R lambda_min lambda_max S_hybrid and\n"
+    "                         dumps gain g00..g33, sqrtg, R; checkpoints add PREFIX.<step>.metric.h5\n"
     "  --dump FILE.h5         write E_clover(x) and q(x) (parallel HDF5) at --dump-times\n"
     "  --dump-times LIST      flow times of the dumps (comma-separated; also measured)\n"
     "  --force                replace existing outputs / checkpoints\n"
@@ -102,6 +111,10 @@ typedef struct {
     double xv[MAXX];
     /* effective parameters of the chosen action and solver (outputs) */
     double eff[MAXX];
+    /* [solver] string entries (e.g. rym's metric start), after the doubles */
+    int nxs;
+    const char *xsname[MAXXS];
+    char xs[MAXXS][YM_SOLVER_STRMAX];
 } flow_par;
 
 enum { NPAR = 23 };
@@ -140,7 +153,7 @@ static int make_table(flow_par *p, ym_param *t)
         {"measure", "times", YM_PARAM_STRING, p->times, .help = "extra measurement times"},
         {"measure", "ref", YM_PARAM_DOUBLE, &p->ref, .help = "t0/w0 reference value"},
         {"measure", "observables", YM_PARAM_STRING, p->observables, .help = "CSV columns (names, default, all)"},
-        {"start", "start", YM_PARAM_STRING, p->start, .help = "file:PATH|instanton|random:SEED|unit"},
+        {"start", "start", YM_PARAM_STRING, p->start, .help = "file:PATH|instanton|random:SEED|unit|flux:PLANE,n"},
         {"start", "dims", YM_PARAM_DIMS, p->L, .help = "lattice extents"},
         {"start", "n", YM_PARAM_INT, &p->N, .help = "SU(N)"},
         {"start", "rho", YM_PARAM_DOUBLE, &p->rho, .help = "instanton size (0 = default)"},
@@ -180,6 +193,16 @@ static int make_table(flow_par *p, ym_param *t)
             }
         }
     }
+    for (int i = 0; i < ns && i < YM_SOLVER_MAXREG; ++i)
+        for (int k = 0; k < ym_solver_type_nsparams(sv[i]); ++k) {
+            const char *help = NULL, *nm = ym_solver_type_sparam(sv[i], k, NULL, &help);
+            int dup = 0;
+            for (int j = 0; j < p->nxs; ++j) dup |= !strcmp(p->xsname[j], nm);
+            if (dup || p->nxs == MAXXS) continue;
+            int j = p->nxs++;
+            p->xsname[j] = nm;
+            t[n++] = (ym_param){"solver", nm, YM_PARAM_STRING, p->xs[j], .help = help};
+        }
     return n;
 }
 
@@ -224,6 +247,24 @@ static int resolve_params(const flow_par *p, const ym_param *tab, int ntab, cons
         if (solver) o->par[found] = p->xv[j];
         else o->action_par[found] = p->xv[j];
     }
+    /* string parameters: the type's defaults unless set */
+    int nsp = ym_solver_type_nsparams(sv);
+    for (int k = 0; k < nsp; ++k) {
+        const char *def = "";
+        ym_solver_type_sparam(sv, k, &def, NULL);
+        snprintf(o->spar[k], sizeof o->spar[k], "%s", def);
+    }
+    o->have_spar = 1;
+    for (int j = 0; j < p->nxs; ++j) {
+        const ym_param *e = &tab[NPAR + p->nx + j];
+        if (NPAR + p->nx + j >= ntab || !e->set) continue;
+        int found = -1;
+        for (int k = 0; k < nsp; ++k)
+            if (!strcmp(ym_solver_type_sparam(sv, k, NULL, NULL), p->xsname[j])) found = k;
+        if (found < 0)
+            return YM_ERROR(YM_EINVAL, "%s: not a parameter of solver '%s'", p->xsname[j], ym_solver_type_name(sv));
+        snprintf(o->spar[found], sizeof o->spar[found], "%s", p->xs[j]);
+    }
     return YM_OK;
 }
 
@@ -245,6 +286,9 @@ static int effective_table(flow_par *p, const ym_param *tab, const ym_action_typ
         p->eff[k] = o->par[i];
         eff[n++] = (ym_param){"solver", nm, YM_PARAM_DOUBLE, &p->eff[k++], .help = NULL};
     }
+    for (int i = 0; sv && i < ym_solver_type_nsparams(sv) && i < YM_SOLVER_MAXSPAR; ++i)
+        eff[n++] = (ym_param){"solver", ym_solver_type_sparam(sv, i, NULL, NULL), YM_PARAM_STRING, (char *)o->spar[i],
+                              .help = NULL};
     return n;
 }
 
@@ -313,20 +357,20 @@ static int parse_times(const char *s, const char *what, double *times, int *n)
 /* ---------- checkpoint ---------- */
 
 typedef struct {
-    double *rows; /* nrows * YM_MEASURE_NCOL */
-    int nrows, cap;
+    double *rows; /* nrows * ncol: the YM_MEASURE_NCOL columns, then the solver's observables */
+    int nrows, cap, ncol;
 } rowset;
 
 static int rows_add(rowset *r, const double *row)
 {
     if (r->nrows == r->cap) {
         int cap = r->cap ? 2 * r->cap : 64;
-        double *p = realloc(r->rows, sizeof(double) * YM_MEASURE_NCOL * (size_t)cap);
+        double *p = realloc(r->rows, sizeof(double) * (size_t)r->ncol * (size_t)cap);
         if (!p) return YM_ERROR(YM_ENOMEM, "flow: out of memory for rows");
         r->rows = p;
         r->cap = cap;
     }
-    memcpy(r->rows + (size_t)r->nrows * YM_MEASURE_NCOL, row, sizeof(double) * YM_MEASURE_NCOL);
+    memcpy(r->rows + (size_t)r->nrows * r->ncol, row, sizeof(double) * (size_t)r->ncol);
     ++r->nrows;
     return YM_OK;
 }
@@ -339,6 +383,11 @@ static int ckpt_write(MPI_Comm comm, const char *prefix, ym_gauge *u, ym_solver 
     int st = ym_solver_save(s, &ss);
     snprintf(gpath, sizeof gpath, "%s.%ld.ildg", prefix, ss.steps);
     if (!st) st = ym_ildg_write(u, gpath, 64, 1);
+    /* companion files (e.g. the rym metric) per step, like the configuration: a run killed while writing
+     * this checkpoint resumes from the previous one, whose files are all still there */
+    char cpre[STR + 64];
+    snprintf(cpre, sizeof cpre, "%s.%ld", prefix, ss.steps);
+    if (!st) st = ym_solver_save_files(s, cpre);
     sbuf b = {0};
     sb_card(&b, tab, ntab, "");
     snprintf(path, sizeof path, "%s.card", prefix);
@@ -349,8 +398,8 @@ static int ckpt_write(MPI_Comm comm, const char *prefix, ym_gauge *u, ym_solver 
     for (int i = 0; i < ss.nsave; ++i) sb_printf(&b, "%.17g\n", ss.save[i]);
     sb_printf(&b, "nrows %d\n", r->nrows);
     for (int i = 0; i < r->nrows; ++i)
-        for (int c = 0; c < YM_MEASURE_NCOL; ++c)
-            sb_printf(&b, "%.17g%c", r->rows[(size_t)i * YM_MEASURE_NCOL + c], c + 1 < YM_MEASURE_NCOL ? ' ' : '\n');
+        for (int c = 0; c < r->ncol; ++c)
+            sb_printf(&b, "%.17g%c", r->rows[(size_t)i * r->ncol + c], c + 1 < r->ncol ? ' ' : '\n');
     snprintf(path, sizeof path, "%s.state", prefix);
     if (b.oom && !st) st = YM_ERROR(YM_ENOMEM, "checkpoint: out of memory");
     if (!st) st = write_text_atomic(comm, path, 1, b.s);
@@ -360,6 +409,8 @@ static int ckpt_write(MPI_Comm comm, const char *prefix, ym_gauge *u, ym_solver 
     if (!st && *last_step >= 0 && *last_step != ss.steps && rank == 0) {
         snprintf(gpath, sizeof gpath, "%s.%ld.ildg", prefix, *last_step);
         remove(gpath);
+        snprintf(cpre, sizeof cpre, "%s.%ld", prefix, *last_step);
+        ym_solver_remove_files(s, cpre);
     }
     if (!st) *last_step = ss.steps;
     return st;
@@ -385,9 +436,9 @@ static int ckpt_read(MPI_Comm comm, const char *prefix, char *gpath, ym_solver_s
             if (fscanf(f, "%lf", &ss->save[i]) != 1) st = YM_ERROR(YM_EFORMAT, "resume: %s: malformed", path);
         if (!st && (fscanf(f, " nrows %d", &nrows) != 1 || nrows < 0))
             st = YM_ERROR(YM_EFORMAT, "resume: %s: malformed row count", path);
-        double row[YM_MEASURE_NCOL];
+        double row[YM_MEASURE_NCOL + FLOW_MAXOBS];
         for (int i = 0; !st && i < nrows; ++i) {
-            for (int c = 0; !st && c < YM_MEASURE_NCOL; ++c) {
+            for (int c = 0; !st && c < r->ncol; ++c) {
                 char tok[64];
                 if (fscanf(f, "%63s", tok) != 1) st = YM_ERROR(YM_EFORMAT, "resume: %s: truncated rows", path);
                 else row[c] = strtod(tok, NULL);
@@ -403,10 +454,10 @@ static int ckpt_read(MPI_Comm comm, const char *prefix, char *gpath, ym_solver_s
     MPI_Bcast(&r->nrows, 1, MPI_INT, 0, comm);
     if (rank != 0) {
         r->cap = r->nrows > 0 ? r->nrows : 1;
-        r->rows = malloc(sizeof(double) * YM_MEASURE_NCOL * (size_t)r->cap);
+        r->rows = malloc(sizeof(double) * (size_t)r->ncol * (size_t)r->cap);
         if (!r->rows) return YM_ERROR(YM_ENOMEM, "resume: out of memory"); /* fatal anyway */
     }
-    if (r->nrows) MPI_Bcast(r->rows, r->nrows * YM_MEASURE_NCOL, MPI_DOUBLE, 0, comm);
+    if (r->nrows) MPI_Bcast(r->rows, r->nrows * r->ncol, MPI_DOUBLE, 0, comm);
     return YM_OK;
 }
 
@@ -451,6 +502,20 @@ static int ckpt_check_params(MPI_Comm comm, const char *prefix, const ym_param *
 }
 
 /* ---------- main ---------- */
+
+/* E_clover(x), q(x) and the solver's own site fields (e.g. rym: g, sqrt g, R). Collective. */
+static int dump_all(ym_dump *d, ym_measure *m, ym_solver *s, ym_gauge *u, double t)
+{
+    int st = ym_dump_write(d, m, u, t);
+    const ym_solver_type *ty = ym_solver_get_type(s);
+    for (int i = 0; !st && i < ym_solver_type_ndens(ty); ++i) {
+        ym_field *f = NULL;
+        int c = 0;
+        st = ym_solver_density(s, u, i, &f, &c);
+        if (!st) st = ym_dump_write_field(d, ym_solver_type_dens_name(ty, i), f, c, t);
+    }
+    return st;
+}
 
 static void progress(int on, double t, double tmax, long steps, const double *row, int final)
 {
@@ -523,7 +588,20 @@ int cmd_flow(int argc, char **argv)
                 ovr[novr++] = o;
             }
         }
-        else if (!strcmp(k, "stop-after-steps")) { /* hidden, for tests: simulate a killed run */
+        else if (!strcmp(k, "metric")) { /* the rym solver's metric start: [solver] metric */
+            if (!cli_value(&a)) {
+                st = YM_ERROR(YM_EINVAL, "metric: missing value");
+                break;
+            }
+            size_t len = strlen(a.value) + 16;
+            char *o = malloc(len);
+            if (!o) st = YM_ERROR(YM_ENOMEM, "out of memory");
+            else {
+                snprintf(o, len, "solver.metric=%s", a.value);
+                ovr_own[novr] = o;
+                ovr[novr++] = o;
+            }
+        } else if (!strcmp(k, "stop-after-steps")) { /* hidden, for tests: simulate a killed run */
             int v = 0;
             st = cli_value(&a) ? cli_int(a.value, "stop-after-steps", 1, 1 << 30, &v) : YM_EINVAL;
             stop_after = v;
@@ -579,7 +657,8 @@ int cmd_flow(int argc, char **argv)
     double times[MAXTIMES], dtimes[MAXTIMES];
     int ntimes = 0, ndtimes = 0, pd[4] = {0, 0, 0, 0};
     unsigned long seed = 1;
-    enum { S_FILE, S_INST, S_RANDOM, S_UNIT } start = S_RANDOM;
+    enum { S_FILE, S_INST, S_RANDOM, S_UNIT, S_FLUX } start = S_RANDOM;
+    int flux_mu = 0, flux_nu = 1, flux_n = 0;
     if (!st && !(isfinite(p.eps) && p.eps > 0)) st = YM_ERROR(YM_EINVAL, "eps: %g must be finite and > 0", p.eps);
     if (!st && !(isfinite(p.tmax) && p.tmax >= 0)) st = YM_ERROR(YM_EINVAL, "tmax: %g must be finite and >= 0", p.tmax);
     if (!st && !isfinite(p.ref)) st = YM_ERROR(YM_EINVAL, "ref: not finite");
@@ -622,12 +701,17 @@ int cmd_flow(int argc, char **argv)
         if (!strncmp(p.start, "file:", 5) && p.start[5]) start = S_FILE;
         else if (!strcmp(p.start, "instanton")) start = S_INST;
         else if (!strcmp(p.start, "unit")) start = S_UNIT;
+        else if (!strncmp(p.start, "flux:", 5)) {
+            start = S_FLUX;
+            st = ym_flux_parse(p.start + 5, &flux_mu, &flux_nu, &flux_n);
+        }
         else if (!strncmp(p.start, "random:", 7)) {
             char *end;
             errno = 0;
             seed = strtoul(p.start + 7, &end, 10);
             if (errno || end == p.start + 7 || *end) st = YM_ERROR(YM_EINVAL, "start: bad seed in '%s'", p.start);
-        } else st = YM_ERROR(YM_EINVAL, "start: '%s' is not file:PATH, instanton, random:SEED or unit", p.start);
+        } else st = YM_ERROR(YM_EINVAL, "start: '%s' is not file:PATH, instanton, random:SEED, unit or flux:PLANE,n",
+                                 p.start);
     }
     if (!st && !(stype = ym_solver_find(p.solver))) st = YM_EINVAL;
     if (!st && !(so.action = ym_action_find(p.action))) st = YM_EINVAL;
@@ -699,6 +783,7 @@ int cmd_flow(int argc, char **argv)
         if (!st) st = ym_geom_create(&geom, grid, depth, bc);
         if (!st) st = ym_gauge_create(&u, geom, p.N);
         if (!st && start == S_RANDOM) st = ym_gauge_set_random(u, seed);
+        if (!st && start == S_FLUX) st = ym_gauge_set_flux(u, flux_mu, flux_nu, flux_n);
         if (!st && start == S_INST) {
             ym_instanton obj;
             ym_instanton_default(&obj, p.L);
@@ -711,6 +796,9 @@ int cmd_flow(int argc, char **argv)
     if (!st) st = ym_solver_create(&s, stype, &so, u);
     if (!st) st = ym_measure_create(&m, u, ym_solver_action(s), ym_solver_action_params(s));
     double tscale = s ? ym_solver_time_scale(s) : 1; /* flow time per unit of solver time */
+    rows.ncol = YM_MEASURE_NCOL + ym_solver_type_nobs(stype);
+    if (!st && ym_solver_type_nobs(stype) > FLOW_MAXOBS)
+        st = YM_ERROR(YM_EINVAL, "solver %s: more than %d observables", p.solver, FLOW_MAXOBS);
     long last_ck = -1;
     if (!st && resume) {
         char gpath[STR];
@@ -721,6 +809,9 @@ int cmd_flow(int argc, char **argv)
         if (!st) st = ym_config_read_header(comm, gpath, &info);
         if (!st) st = ym_config_read_into(u, gpath, &info);
         if (!st) st = ym_solver_restore(s, &ss);
+        char cpre[STR + 64];
+        snprintf(cpre, sizeof cpre, "%s.%ld", p.ckpt, ss.steps);
+        if (!st) st = ym_solver_load_files(s, cpre);
         if (!st) last_ck = ss.steps;
         st = ym_status_agree(comm, st);
     }
@@ -737,12 +828,13 @@ int cmd_flow(int argc, char **argv)
             st = ym_dump_create(&dump, u, p.dump, force, pb.s ? pb.s : "");
             free(pb.s);
         }
-        if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
+        if (!st && di < ndtimes && dtimes[di] == ym_solver_time(s)) st = dump_all(dump, m, s, u, tscale * dtimes[di++]);
     }
     int tty = rank == 0 && !cli_quiet() && isatty(2);
-    double row[YM_MEASURE_NCOL];
+    double row[YM_MEASURE_NCOL + FLOW_MAXOBS];
     if (!st && rows.nrows == 0) {
         st = ym_measure_row_columns(m, u, 0, obs, row);
+        if (!st) st = ym_solver_observe(s, u, row + YM_MEASURE_NCOL);
         if (!st) st = rows_add(&rows, row);
     }
     /* ---- flow ---- */
@@ -761,9 +853,10 @@ int cmd_flow(int argc, char **argv)
         long k = ym_solver_steps(s);
         int hit = t >= target;
         if (hit && ti < ntimes && target == times[ti]) ++ti;
-        if (!st && hit && di < ndtimes && target == dtimes[di]) st = ym_dump_write(dump, m, u, tscale * dtimes[di++]);
+        if (!st && hit && di < ndtimes && target == dtimes[di]) st = dump_all(dump, m, s, u, tscale * dtimes[di++]);
         if (!st && (hit || k % p.every == 0)) {
             st = ym_measure_row_columns(m, u, tscale * t, obs, row);
+            if (!st) st = ym_solver_observe(s, u, row + YM_MEASURE_NCOL);
             if (!st) st = rows_add(&rows, row);
             if (!st) progress(tty, t, p.tmax, k, row, 0);
         }
@@ -775,7 +868,7 @@ int cmd_flow(int argc, char **argv)
         }
     }
     if (!st && tty && rows.nrows) progress(tty, ym_solver_time(s), p.tmax, ym_solver_steps(s),
-                                           rows.rows + (size_t)(rows.nrows - 1) * YM_MEASURE_NCOL, 1);
+                                           rows.rows + (size_t)(rows.nrows - 1) * rows.ncol, 1);
     if (!st && stopped) {
         st = YM_ERROR(YM_ENUM, "stopped after %ld steps at t = %.17g (--stop-after-steps)", nstep_run,
                       ym_solver_time(s));
@@ -789,13 +882,13 @@ int cmd_flow(int argc, char **argv)
                *yw = malloc(sizeof(double) * (size_t)rows.nrows);
         if (!tt || !ye || !yw) st = YM_ERROR(YM_ENOMEM, "out of memory");
         for (int i = 0; !st && i < rows.nrows; ++i) {
-            tt[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_T];
-            ye[i] = rows.rows[(size_t)i * YM_MEASURE_NCOL + YM_M_T2ECLOV];
+            tt[i] = rows.rows[(size_t)i * rows.ncol + YM_M_T];
+            ye[i] = rows.rows[(size_t)i * rows.ncol + YM_M_T2ECLOV];
         }
         /* W_clover from the whole history (a resumed run has the earlier rows) */
         if (!st) st = ym_measure_w_history(tt, ye, rows.nrows, yw);
         for (int i = 0; !st && i < rows.nrows; ++i) {
-            double *r = rows.rows + (size_t)i * YM_MEASURE_NCOL;
+            double *r = rows.rows + (size_t)i * rows.ncol;
             r[YM_M_WCLOV] = yw[i];
             if (w_from_exact) yw[i] = r[YM_M_WEXACT];
         }
@@ -834,9 +927,11 @@ int cmd_flow(int argc, char **argv)
                 first = 0;
             }
         if (tunit) sb_printf(&b, ",%s", tunit);
+        for (int c = YM_MEASURE_NCOL; c < rows.ncol; ++c)
+            sb_printf(&b, ",%s", ym_solver_type_obs_name(stype, c - YM_MEASURE_NCOL));
         sb_printf(&b, "\n");
         for (int i = 0; i < rows.nrows; ++i) {
-            const double *r = rows.rows + (size_t)i * YM_MEASURE_NCOL;
+            const double *r = rows.rows + (size_t)i * rows.ncol;
             first = 1;
             for (int c = 0; c < YM_MEASURE_NCOL; ++c)
                 if (obs & YM_MEASURE_BIT(c)) {
@@ -844,6 +939,7 @@ int cmd_flow(int argc, char **argv)
                     first = 0;
                 }
             if (tunit) sb_printf(&b, ",%lld", llround(r[YM_M_T] / tscale));
+            for (int c = YM_MEASURE_NCOL; c < rows.ncol; ++c) sb_printf(&b, ",%.17g", r[c]);
             sb_printf(&b, "\n");
         }
         sb_printf(&b, "# ref: %.17g\n# t0: %.17g\n# w0: %.17g\n", p.ref, t0, w0);

@@ -39,6 +39,11 @@ int cmd_solvers(int argc, char **argv)
             char b[32];
             cli_print("  %-16s   %s=%s  %s\n", "", nm, cli_num(b, sizeof b, def), desc ? desc : "");
         }
+        for (int k = 0; k < ym_solver_type_nsparams(st[i]); ++k) { /* string parameters, e.g. rym's metric */
+            const char *def = "", *desc = NULL;
+            const char *nm = ym_solver_type_sparam(st[i], k, &def, &desc);
+            cli_print("  %-16s   %s=%s  %s\n", "", nm, def, desc ? desc : "");
+        }
     }
     const ym_action_type *at[YM_ACTION_MAXREG];
     int na = ym_action_list(at, YM_ACTION_MAXREG);

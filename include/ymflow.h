@@ -42,7 +42,9 @@
 #include "ym_embed.h"
 #include "ym_metric.h"
 #include "ym_ricci.h"
+#include "ym_flux.h"
 #include "ym_metric_io.h"
 #include "ym_hybrid.h"
+#include "ym_rym.h"
 
 #endif

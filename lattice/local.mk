@@ -13,5 +13,5 @@ ymflowinclude_HEADERS += lattice/ym_cluster.h
 # Instanton finder (issue 9).
 libymflow_la_SOURCES += lattice/ym_finder.c lattice/ym_finder_fit.c lattice/ym_finder_fit.h
 ymflowinclude_HEADERS += lattice/ym_finder.h
-libymflow_la_SOURCES += lattice/ym_metric.c lattice/ym_ricci.c
-ymflowinclude_HEADERS += lattice/ym_metric.h lattice/ym_ricci.h
+libymflow_la_SOURCES += lattice/ym_metric.c lattice/ym_ricci.c lattice/ym_flux.c
+ymflowinclude_HEADERS += lattice/ym_metric.h lattice/ym_ricci.h lattice/ym_flux.h

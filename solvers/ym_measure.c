@@ -440,13 +440,13 @@ int ym_dump_create(ym_dump **out, const ym_gauge *u, const char *path, int overw
     return YM_OK;
 }
 
-static int dump_field(ym_dump *d, const char *group, ym_field *f, double t)
+static int dump_field(ym_dump *d, const char *group, ym_field *f, int comp, double t)
 {
     const ym_grid *grid = ym_geom_grid(d->g);
     const int *l = ym_grid_local(grid), *o = ym_grid_origin(grid);
     int ni = ym_geom_ninterior(d->g);
     const int *in = ym_geom_interior(d->g);
-    for (int i = 0; i < ni; ++i) d->buf[i] = ym_field_site(f, in[i])[0];
+    for (int i = 0; i < ni; ++i) d->buf[i] = ym_field_site(f, in[i])[comp];
     char name[256];
     snprintf(name, sizeof name, "%s/t=%.17g", group, t);
     hsize_t dims[4] = {(hsize_t)d->L[3], (hsize_t)d->L[2], (hsize_t)d->L[1], (hsize_t)d->L[0]};
@@ -473,8 +473,29 @@ int ym_dump_write(ym_dump *d, ym_measure *m, ym_gauge *u, double t)
     ym_field *E = NULL, *q = NULL;
     int st = ym_measure_densities(m, u, &E, &q);
     st = ym_status_agree(d->comm, st);
-    if (!st) st = ym_status_agree(d->comm, dump_field(d, "E_clover", E, t));
-    if (!st) st = ym_status_agree(d->comm, dump_field(d, "q", q, t));
+    if (!st) st = ym_status_agree(d->comm, dump_field(d, "E_clover", E, 0, t));
+    if (!st) st = ym_status_agree(d->comm, dump_field(d, "q", q, 0, t));
+    return st;
+}
+
+int ym_dump_write_field(ym_dump *d, const char *group, ym_field *f, int comp, double t)
+{
+    int st = YM_OK;
+    if (!group || !*group || strchr(group, '/') || comp < 0 || (size_t)comp >= ym_field_ncomp(f) ||
+        ym_field_geom(f) != d->g)
+        st = YM_ERROR(YM_EINVAL, "dump: field '%s' component %d: bad name, component or geometry", group ? group : "",
+                      comp);
+    st = ym_status_agree(d->comm, st);
+    if (st) return st;
+    /* the group is made on first use (collective, like every HDF5 metadata change) */
+    htri_t ex = H5Lexists(d->file, group, H5P_DEFAULT);
+    if (ex == 0) {
+        hid_t g = H5Gcreate2(d->file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0) st = YM_ERROR(YM_EIO, "dump: cannot create group %s in %s", group, d->tmp);
+        else H5Gclose(g);
+    } else if (ex < 0) st = YM_ERROR(YM_EIO, "dump: cannot look up %s in %s", group, d->tmp);
+    st = ym_status_agree(d->comm, st);
+    if (!st) st = ym_status_agree(d->comm, dump_field(d, group, f, comp, t));
     return st;
 }
 

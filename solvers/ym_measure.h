@@ -134,6 +134,12 @@ int ym_dump_create(ym_dump **out, const ym_gauge *u, const char *path, int overw
 /* Write E_clov(x) and q(x) of u at flow time t. Collective.
  * Errors: YM_EIO, those of the curvature functions. */
 int ym_dump_write(ym_dump *d, ym_measure *m, ym_gauge *u, double t);
+/* Write component comp of the site field f (on u's geometry) as dataset
+ * "group/t=<t>" (same shape and attributes as E_clover), creating the group
+ * on first use: e.g. the metric fields of the rym solver. Collective.
+ * Errors: YM_EINVAL (empty group name or one with '/', comp out of range,
+ * another geometry), YM_EIO. */
+int ym_dump_write_field(ym_dump *d, const char *group, ym_field *f, int comp, double t);
 /* Close; commit = 1 renames to the final path, 0 removes the temporary.
  * NULL-safe. Collective. */
 int ym_dump_close(ym_dump *d, int commit);

@@ -16,6 +16,7 @@ struct ym_solver {
     const ym_integrator_type *integrator;
     double apar[YM_ACTION_MAXPAR];
     double par[YM_SOLVER_MAXPAR];
+    char spar[YM_SOLVER_MAXSPAR][YM_SOLVER_STRMAX];
     double t;
     long steps;
     const ym_geom *geom;
@@ -94,8 +95,17 @@ static void gf_teardown(ym_solver *s)
 }
 
 static const ym_solver_type gradient_flow = {
-    "gradient-flow", "gradient flow V' = -dS(V) V of a registered action with a registered integrator",
-    sizeof(gf_state), 1, gf_params, gf_check, gf_setup, gf_step, gf_checkpoint, gf_restore, gf_teardown, NULL, NULL,
+    .name = "gradient-flow",
+    .description = "gradient flow V' = -dS(V) V of a registered action with a registered integrator",
+    .state_size = sizeof(gf_state),
+    .nparams = 1,
+    .params = gf_params,
+    .check = gf_check,
+    .setup = gf_setup,
+    .step = gf_step,
+    .checkpoint = gf_checkpoint,
+    .restore = gf_restore,
+    .teardown = gf_teardown,
 };
 
 /* ---------- registry ---------- */
@@ -110,10 +120,19 @@ static int do_register(const ym_solver_type *t)
         return YM_ERROR(YM_EINVAL, "solver register: type without name, description or step");
     if (t->nparams < 0 || t->nparams > YM_SOLVER_MAXPAR || (t->nparams > 0 && !t->params))
         return YM_ERROR(YM_EINVAL, "solver register: %s: bad parameter table", t->name);
+    if (t->nsparams < 0 || t->nsparams > YM_SOLVER_MAXSPAR || (t->nsparams > 0 && !t->sparams))
+        return YM_ERROR(YM_EINVAL, "solver register: %s: bad string parameter table", t->name);
+    for (int i = 0; i < t->nsparams; ++i)
+        if (!t->sparams[i].name || !t->sparams[i].def || strlen(t->sparams[i].def) >= YM_SOLVER_STRMAX)
+            return YM_ERROR(YM_EINVAL, "solver register: %s: bad string parameter %d", t->name, i);
+    if ((t->nobs < 0 || (t->nobs > 0 && (!t->obs_names || !t->observe))) ||
+        (t->ndens < 0 || (t->ndens > 0 && (!t->dens_names || !t->density))))
+        return YM_ERROR(YM_EINVAL, "solver register: %s: bad observable or density table", t->name);
     return ym_registry_add(&reg, t);
 }
 
 extern const ym_solver_type ym_solver_cooling, ym_solver_stout; /* ym_smooth_solvers.c */
+extern const ym_solver_type ym_solver_rym;                      /* ym_rym.c */
 
 static void ensure_builtin(void)
 {
@@ -122,6 +141,7 @@ static void ensure_builtin(void)
     do_register(&gradient_flow);
     do_register(&ym_solver_cooling);
     do_register(&ym_solver_stout);
+    do_register(&ym_solver_rym);
 }
 
 int ym_solver_register(const ym_solver_type *t)
@@ -146,6 +166,14 @@ int ym_solver_list(const ym_solver_type **types, int max)
 const char *ym_solver_type_name(const ym_solver_type *t) { return t ? t->name : NULL; }
 const char *ym_solver_type_description(const ym_solver_type *t) { return t ? t->description : NULL; }
 int ym_solver_type_nparams(const ym_solver_type *t) { return t ? t->nparams : 0; }
+int ym_solver_type_nsparams(const ym_solver_type *t) { return t ? t->nsparams : 0; }
+const char *ym_solver_type_sparam(const ym_solver_type *t, int i, const char **def, const char **description)
+{
+    if (!t || i < 0 || i >= t->nsparams) return NULL;
+    if (def) *def = t->sparams[i].def;
+    if (description) *description = t->sparams[i].description;
+    return t->sparams[i].name;
+}
 const char *ym_solver_type_param(const ym_solver_type *t, int i, double *def, const char **description)
 {
     if (!t || i < 0 || i >= t->nparams) return NULL;
@@ -174,6 +202,18 @@ static void resolve(const ym_solver_type *t, const ym_solver_opts *o, const ym_a
     for (int i = 0; i < t->nparams; ++i) par[i] = o->have_par ? o->par[i] : t->params[i].def;
 }
 
+/* The effective string parameters into spar (defaults unless have_spar). */
+static int resolve_spar(const ym_solver_type *t, const ym_solver_opts *o, char spar[][YM_SOLVER_STRMAX])
+{
+    for (int i = 0; i < t->nsparams; ++i) {
+        const char *v = o->have_spar ? o->spar[i] : t->sparams[i].def;
+        if (!memchr(v, 0, YM_SOLVER_STRMAX))
+            return YM_ERROR(YM_EINVAL, "%s: longer than %d characters", t->sparams[i].name, YM_SOLVER_STRMAX - 1);
+        snprintf(spar[i], YM_SOLVER_STRMAX, "%s", v);
+    }
+    return YM_OK;
+}
+
 int ym_solver_check(const ym_solver_type *t, const ym_solver_opts *o)
 {
     if (!t || !o) return YM_ERROR(YM_EINVAL, "solver: NULL type or options");
@@ -191,10 +231,16 @@ int ym_solver_check(const ym_solver_type *t, const ym_solver_opts *o)
     }
     for (int i = 0; i < t->nparams; ++i)
         if (!isfinite(par[i])) return YM_ERROR(YM_EINVAL, "%s: not finite", t->params[i].name);
+    static char spar[YM_SOLVER_MAXSPAR][YM_SOLVER_STRMAX];
+    int st = resolve_spar(t, o, spar);
+    if (st) return st;
     if (t->check) {
-        ym_solver_opts r = *o;
+        static ym_solver_opts r; /* 4 kB of strings: off the stack */
+        r = *o;
         r.action = a;
         r.integrator = it;
+        memcpy(r.spar, spar, sizeof spar);
+        r.have_spar = 1;
         return t->check(t, &r, par);
     }
     return YM_OK;
@@ -240,6 +286,9 @@ int ym_solver_create(ym_solver **out, const ym_solver_type *t, const ym_solver_o
     s->geom = g;
     s->comm = comm;
     resolve(t, opts, &s->action, &s->integrator, s->apar, s->par);
+    resolve_spar(t, opts, s->spar); /* checked above */
+    memcpy(s->opts.spar, s->spar, sizeof s->spar);
+    s->opts.have_spar = 1;
     s->opts.action = s->action;
     s->opts.integrator = s->integrator;
     memcpy(s->opts.action_par, s->apar, sizeof s->apar);
@@ -301,6 +350,10 @@ const char *ym_solver_type_time_unit(const ym_solver_type *t) { return t && t->t
 void *ym_solver_state_ptr(ym_solver *s) { return s->state; }
 const double *ym_solver_params(const ym_solver *s) { return s->par; }
 const double *ym_solver_action_params(const ym_solver *s) { return s->apar; }
+const char *ym_solver_sparam(const ym_solver *s, int i)
+{
+    return i >= 0 && i < s->type->nsparams ? s->spar[i] : "";
+}
 const ym_action_type *ym_solver_action(const ym_solver *s) { return s->action; }
 const ym_integrator_type *ym_solver_integrator(const ym_solver *s) { return s->integrator; }
 
@@ -329,4 +382,43 @@ int ym_solver_restore(ym_solver *s, const ym_solver_state *st)
     s->t = st->t;
     s->steps = st->steps;
     return YM_OK;
+}
+
+int ym_solver_save_files(ym_solver *s, const char *prefix)
+{
+    if (!s->type->save_files) return YM_OK;
+    return ym_status_agree(s->comm, s->type->save_files(s, prefix));
+}
+
+int ym_solver_load_files(ym_solver *s, const char *prefix)
+{
+    if (!s->type->load_files) return YM_OK;
+    return ym_status_agree(s->comm, s->type->load_files(s, prefix));
+}
+
+void ym_solver_remove_files(ym_solver *s, const char *prefix)
+{
+    if (s->type->remove_files) s->type->remove_files(s, prefix);
+}
+
+int ym_solver_type_nobs(const ym_solver_type *t) { return t ? t->nobs : 0; }
+const char *ym_solver_type_obs_name(const ym_solver_type *t, int i)
+{
+    return t && i >= 0 && i < t->nobs ? t->obs_names[i] : NULL;
+}
+int ym_solver_observe(ym_solver *s, ym_gauge *u, double *vals)
+{
+    if (!s->type->nobs) return YM_OK;
+    return ym_status_agree(s->comm, s->type->observe(s, u, vals));
+}
+int ym_solver_type_ndens(const ym_solver_type *t) { return t ? t->ndens : 0; }
+const char *ym_solver_type_dens_name(const ym_solver_type *t, int i)
+{
+    return t && i >= 0 && i < t->ndens ? t->dens_names[i] : NULL;
+}
+int ym_solver_density(ym_solver *s, ym_gauge *u, int i, ym_field **f, int *comp)
+{
+    if (i < 0 || i >= s->type->ndens)
+        return ym_status_agree(s->comm, YM_ERROR(YM_EINVAL, "solver %s: no density %d", s->type->name, i));
+    return ym_status_agree(s->comm, s->type->density(s, u, i, f, comp));
 }

@@ -21,6 +21,8 @@
  *   "stout"          one stout step (ym_smear.h) per step, parameter rho;
  *                    the time advances by rho (= an Euler step of the
  *                    Wilson flow), the last step shortened; wilson only.
+ *   "rym"            the Ricci–Yang–Mills flow (ym_rym.h): a metric field
+ *                    co-evolving with the links, both with Lüscher's RK3.
  */
 #ifndef YM_SOLVER_H
 #define YM_SOLVER_H
@@ -33,6 +35,9 @@
 #define YM_SOLVER_MAXREG 32
 /* Doubles a type may save in a checkpoint (ym_solver_type.checkpoint). */
 #define YM_SOLVER_MAXSAVE 16
+/* String parameters of a type (ym_solver_opts.spar) and their length. */
+#define YM_SOLVER_MAXSPAR 4
+#define YM_SOLVER_STRMAX 1024
 
 typedef struct ym_solver_type ym_solver_type;
 typedef struct ym_solver ym_solver;
@@ -46,6 +51,8 @@ typedef struct {
     double eps;                           /* step size (adaptive: initial), finite and > 0 */
     double par[YM_SOLVER_MAXPAR];         /* the type's own parameters, used when have_par */
     int have_par;                         /* 0: the type's defaults */
+    char spar[YM_SOLVER_MAXSPAR][YM_SOLVER_STRMAX]; /* the type's string parameters, used when have_spar */
+    int have_spar;                        /* 0: the type's defaults */
 } ym_solver_opts;
 
 /* Defaults: wilson, rk3, eps 0.01, type defaults. Local. */
@@ -69,6 +76,11 @@ const char *ym_solver_type_description(const ym_solver_type *t);
 int ym_solver_type_nparams(const ym_solver_type *t);
 /* Parameter i: name, default, description (NULL when out of range). Local. */
 const char *ym_solver_type_param(const ym_solver_type *t, int i, double *def, const char **description);
+
+/* String parameter i of a type: name, default, description (NULL when out
+ * of range). Local. */
+int ym_solver_type_nsparams(const ym_solver_type *t);
+const char *ym_solver_type_sparam(const ym_solver_type *t, int i, const char **def, const char **description);
 
 /* Check opts against type t before any work: eps, action parameters,
  * integrator usable by t, type parameters. Local. Errors: YM_EINVAL with a
@@ -116,5 +128,28 @@ typedef struct {
 } ym_solver_state;
 int ym_solver_save(const ym_solver *s, ym_solver_state *st);
 int ym_solver_restore(ym_solver *s, const ym_solver_state *st);
+
+/* Companion checkpoint files of types with large state (e.g. the metric of
+ * "rym"): write them / read them back, named from prefix. No-ops (YM_OK) for
+ * types without them. Collective. Errors: those of the type (YM_EIO, ...). */
+int ym_solver_save_files(ym_solver *s, const char *prefix);
+int ym_solver_load_files(ym_solver *s, const char *prefix);
+/* Remove the companion files of prefix (a superseded checkpoint); a no-op
+ * for types without them. Local (call on one rank). */
+void ym_solver_remove_files(ym_solver *s, const char *prefix);
+
+/* Extra observables of a type (0 for most): count and names. Local. */
+int ym_solver_type_nobs(const ym_solver_type *t);
+const char *ym_solver_type_obs_name(const ym_solver_type *t, int i);
+/* Fill vals[0 .. nobs-1] for the current state and u (same on every rank).
+ * Collective. Errors: those of the type. */
+int ym_solver_observe(ym_solver *s, ym_gauge *u, double *vals);
+/* Extra site fields of a type for dumps (0 for most): count and names. Local. */
+int ym_solver_type_ndens(const ym_solver_type *t);
+const char *ym_solver_type_dens_name(const ym_solver_type *t, int i);
+/* Field i: *f (owned by the solver, valid until the next call) holds it in
+ * component *comp at the interior sites. Collective. Errors: YM_EINVAL (i out
+ * of range), those of the type. */
+int ym_solver_density(ym_solver *s, ym_gauge *u, int i, ym_field **f, int *comp);
 
 #endif

@@ -74,8 +74,12 @@ static void ue_teardown(ym_solver *s)
 }
 
 static const ym_solver_type user_euler = {
-    "user-euler", "explicit Euler written outside the library", sizeof(ue_state), 0, NULL, NULL, ue_setup,
-    ue_step, NULL, NULL, ue_teardown, NULL, NULL,
+    .name = "user-euler",
+    .description = "explicit Euler written outside the library",
+    .state_size = sizeof(ue_state),
+    .setup = ue_setup,
+    .step = ue_step,
+    .teardown = ue_teardown,
 };
 
 static const double fakeA[1] = {0}, fakeB[1] = {1};

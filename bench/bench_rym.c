@@ -1,0 +1,134 @@
+/* bench_rym: seconds per step of the Ricci–Yang–Mills flow (solver "rym")
+ * against a Wilson RK3 step in the same run, and memory.
+ *
+ * For each SU(N) and lattice L^4 given, on all ranks of MPI_COMM_WORLD
+ * (periodic, halo depth 1), from a Haar-random field (seed 1) and a random
+ * SPD metric (random:1,0.2,0.5):
+ *   wilson  ym_flow_step(u, wilson, rk3, eps = 0.01)   (the gradient flow)
+ *   rym     ym_solver_step of the "rym" solver, eps = 0.01 (defaults:
+ *           hybrid action, Ricci–DeTurck, kappa = 1, metric flowing)
+ * one untimed warm-up step each, then repetitions of
+ *   MPI_Barrier; t0 = MPI_Wtime(); step; t = max over ranks of MPI_Wtime() - t0
+ * until their sum reaches --min-time seconds (at least 2); the MEDIAN is
+ * reported. Memory per rank: link_mb (the gauge field with its halo),
+ * rym_extra_mb (the solver's fields: metric, its RHS and accumulator (3 x
+ * 10 doubles per stored site), force (1 link field), the link
+ * accumulator (4 N^2 doubles per interior site), the hybrid workspace (2 x
+ * 6 planes x 2N^2 doubles per stored site)), and the process's peak RSS
+ * (getrusage) after the runs.
+ * Output: CSV to stdout (rank 0): N,L,ranks,wilson_s,rym_s,ratio,link_mb,rym_extra_mb,extra_over_links,peak_rss_mb.
+ * Usage: bench_rym [--N 2,3] [--dims 8,12,16] [--min-time 2]
+ */
+#include "ymflow.h"
+#include "ym_solver_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median seconds of fn over repetitions (every rank calls; collective). */
+typedef int (*step_fn)(void *ctx);
+static double time_median(step_fn fn, void *ctx, double min_time)
+{
+    double ts[1000], sum = 0;
+    int n = 0;
+    while ((sum < min_time || n < 2) && n < 1000) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        double t0 = MPI_Wtime();
+        if (fn(ctx)) return -1;
+        double t = MPI_Wtime() - t0;
+        MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+        ts[n++] = t;
+        sum += t;
+    }
+    qsort(ts, (size_t)n, sizeof ts[0], cmp);
+    return n % 2 ? ts[n / 2] : 0.5 * (ts[n / 2 - 1] + ts[n / 2]);
+}
+
+typedef struct {
+    ym_gauge *u;
+    ym_flow_work *w;
+    ym_solver *s;
+} ctx_t;
+
+static int wilson_step(void *c)
+{
+    ctx_t *x = c;
+    return ym_flow_step(x->u, ym_action_find("wilson"), NULL, ym_integrator_find("rk3"), 0.01, x->w);
+}
+static int rym_step(void *c)
+{
+    ctx_t *x = c;
+    double dt;
+    return ym_solver_step(x->s, x->u, 1e9, &dt);
+}
+
+static int parse_list(const char *s, int *v, int max)
+{
+    int n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *t = strtok(buf, ","); t && n < max; t = strtok(NULL, ",")) v[n++] = atoi(t);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    ym_init();
+    int rank, np;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &np);
+    int Ns[4] = {2, 3}, nN = 2, Ls[8] = {8, 12, 16}, nL = 3;
+    double min_time = 2;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--N")) nN = parse_list(argv[i + 1], Ns, 4);
+        else if (!strcmp(argv[i], "--dims")) nL = parse_list(argv[i + 1], Ls, 8);
+        else if (!strcmp(argv[i], "--min-time")) min_time = atof(argv[i + 1]);
+    }
+    if (rank == 0) printf("N,L,ranks,wilson_s,rym_s,ratio,link_mb,rym_extra_mb,extra_over_links,peak_rss_mb\n");
+    for (int a = 0; a < nN; ++a)
+        for (int b = 0; b < nL; ++b) {
+            int N = Ns[a], L[4] = {Ls[b], Ls[b], Ls[b], Ls[b]}, pd[4] = {0, 0, 0, 0};
+            ym_grid *grid = NULL;
+            ym_geom *geom = NULL;
+            ctx_t c = {0};
+            int st = ym_grid_create(&grid, MPI_COMM_WORLD, L, pd, 1);
+            if (!st) st = ym_geom_create(&geom, grid, 1, NULL);
+            if (!st) st = ym_gauge_create(&c.u, geom, N);
+            if (!st) st = ym_gauge_set_random(c.u, 1);
+            if (!st) st = ym_flow_work_create(&c.w, c.u);
+            static ym_solver_opts o;
+            ym_solver_opts_default(&o);
+            o.have_spar = 1;
+            snprintf(o.spar[0], sizeof o.spar[0], "random:1,0.2,0.5");
+            if (!st) st = ym_solver_create(&c.s, ym_solver_find("rym"), &o, c.u);
+            if (!st) st = wilson_step(&c) || rym_step(&c); /* warm-up */
+            double tw = st ? -1 : time_median(wilson_step, &c, min_time);
+            double tr = st ? -1 : time_median(rym_step, &c, min_time);
+            if (st && rank == 0) fprintf(stderr, "bench_rym: %s\n", ym_errmsg());
+            double ns = geom ? ym_geom_nsites(geom) : 0, ni = geom ? ym_geom_ninterior(geom) : 0;
+            double link = ns * 4 * 2 * N * N * 8 / 1e6;
+            double extra = (ns * (3 * 10 + 4 * 2 * N * N + 2 * 6 * 2 * N * N) + ni * 4 * N * N) * 8 / 1e6;
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            if (rank == 0)
+                printf("%d,%d,%d,%.6g,%.6g,%.3g,%.3g,%.3g,%.3g,%.1f\n", N, Ls[b], np, tw, tr, tr / tw, link, extra,
+                       extra / link, ru.ru_maxrss / 1024.0);
+            fflush(stdout);
+            ym_solver_free(c.s);
+            ym_flow_work_free(c.w);
+            ym_gauge_free(c.u);
+            ym_geom_free(geom);
+            ym_grid_free(grid);
+        }
+    MPI_Finalize();
+    return 0;
+}
