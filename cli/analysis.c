@@ -1,6 +1,7 @@
 /* Instanton analysis along a flow, shared by clusters and pipeline (see
  * analysis.h). */
 #include "analysis.h"
+#include "ym_sum.h"
 
 #include "cli.h"
 #include "ym_curv.h"
@@ -38,6 +39,8 @@ int ana_table(ana_par *p, ym_param *t)
     t[n++] = (ym_param){"flow", "integrator", YM_PARAM_STRING, p->integrator, .size = sizeof p->integrator,
                         .help = "integrator"};
     t[n++] = (ym_param){"flow", "eps", YM_PARAM_DOUBLE, &p->eps, .min = 1e-8, .max = 10, .help = "step size"};
+    t[n++] = (ym_param){"flow", "metric", YM_PARAM_STRING, p->metric, .size = sizeof p->metric,
+                        .help = "metric start of a solver with a metric (rym): flat|diag:a,b,c,d|random:SEED,AMP|file:F.h5"};
     t[n++] = (ym_param){"flow", "tmax", YM_PARAM_DOUBLE, &p->tmax, .min = -1, .max = 1e6,
                         .help = "final flow time (-1: the command's default)"};
     t[n++] = (ym_param){"flow", "times", YM_PARAM_STRING, p->times, .size = sizeof p->times,
@@ -68,7 +71,7 @@ static const char *const ana_flags[][2] = {
     {"solver", "flow.solver"},       {"action", "flow.action"},     {"integrator", "flow.integrator"},
     {"eps", "flow.eps"},             {"tmax", "flow.tmax"},         {"times", "flow.times"},
     {"density", "density.kind"},     {"lambda", "clusters.value"},  {"rho-min", "finder.rho_min"},
-    {"duality-tol", "finder.duality_tol"},
+    {"duality-tol", "finder.duality_tol"}, {"metric", "flow.metric"},
 };
 
 const char *ana_flag(const char *key)
@@ -82,6 +85,9 @@ const char *ana_help =
     "Flow and analysis (card sections [flow] [density] [finder] [clusters]):\n"
     "  --solver NAME --action NAME --integrator NAME --eps E\n"
     "                         the smoother (default gradient-flow, wilson, rk3, 0.02)\n"
+    "  --metric M             metric start of a solver with a metric (--solver rym): flat |\n"
+    "                         diag:a,b,c,d | random:SEED,AMP | file:F.h5; its clusters get a\n"
+    "                         metric_volume column (the sum of sqrt(det g) over their sites)\n"
     "  --tmax T               final flow time; --times T1,T2,... also analyse at these times,\n"
     "                         objects tracked from one time to the next\n"
     "  --density KIND         clover (default) | 3loop | 5loop | 5li field strength for s(x), q(x)\n"
@@ -123,8 +129,45 @@ static int mode_of(const char *th)
                                                                                      : YM_CLUSTER_LAMBDA;
 }
 
+/* Per cluster, the sum of the solver's sqrt(det g) over its sites (labels
+ * as ym_cluster_find fills them); nothing for solvers without a metric. The
+ * accumulators are added in rank order, so the column is the same on every
+ * process grid. */
+static int metric_volumes(ym_solver *sv, ym_gauge *u, ana_time *tm)
+{
+    const ym_solver_type *ty = ym_solver_get_type(sv);
+    int id = -1;
+    for (int i = 0; i < ym_solver_type_ndens(ty); ++i)
+        if (!strcmp(ym_solver_type_dens_name(ty, i), "sqrtg")) id = i;
+    if (id < 0) return YM_OK;
+    ym_field *f = NULL;
+    int comp = 0;
+    int st = ym_solver_density(sv, u, id, &f, &comp);
+    if (st) return st;
+    const ym_geom *g = ym_gauge_geom(u);
+    ym_sum *acc = calloc((size_t)tm->ncl + 1, sizeof *acc);
+    tm->mvol = calloc((size_t)tm->ncl + 1, sizeof *tm->mvol);
+    st = (acc && tm->mvol) ? YM_OK : YM_ERROR(YM_ENOMEM, "metric volumes: out of memory");
+    const int *in = ym_geom_interior(g);
+    for (int i = 0; !st && i < ym_geom_ninterior(g); ++i) {
+        double lab = ym_field_site(tm->labels, in[i])[0];
+        if (lab < 0) continue;
+        int lo = 0, hi = tm->ncl - 1; /* the table is sorted by label */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if ((double)tm->cl[mid].label < lab) lo = mid + 1;
+            else hi = mid;
+        }
+        if (tm->ncl && (double)tm->cl[lo].label == lab) ym_sum_add(&acc[lo], ym_field_site(f, in[i])[comp]);
+    }
+    st = ym_status_agree(ym_grid_comm(ym_geom_grid(g)), st);
+    if (!st) st = ym_sum_allreduce_n(acc, tm->ncl, ym_grid_comm(ym_geom_grid(g)), tm->mvol);
+    free(acc);
+    return st;
+}
+
 /* Analyse u at flow time t into tm (fields allocated here). */
-static int analyse(ym_gauge *u, ym_field *mask, const ana_par *p, double t, ana_time *tm)
+static int analyse(ym_gauge *u, ym_solver *sv, ym_field *mask, const ana_par *p, double t, ana_time *tm)
 {
     const ym_geom *g = ym_gauge_geom(u);
     memset(tm, 0, sizeof *tm);
@@ -146,6 +189,7 @@ static int analyse(ym_gauge *u, ym_field *mask, const ana_par *p, double t, ana_
     if (!st)
         st = ym_cluster_find(tm->q, tm->s, mask, mode_of(p->threshold), p->value, tm->labels, &tm->cl, &tm->ncl,
                              &tm->qcut);
+    if (!st) st = metric_volumes(sv, u, tm);
     if (!st) {
         tm->obj_track = malloc((size_t)(tm->nobj + 1) * sizeof *tm->obj_track);
         tm->cl_track = malloc((size_t)(tm->ncl + 1) * sizeof *tm->cl_track);
@@ -208,6 +252,20 @@ int ana_run(ym_gauge *u, ym_field *mask, const ana_par *p, double tmax, int keep
     so.eps = p->eps;
     if (!st && !(so.action = ym_action_find(p->action))) st = YM_EINVAL;
     if (!st && !(so.integrator = ym_integrator_find(p->integrator))) st = YM_EINVAL;
+    if (!st && p->metric[0]) {
+        int k = -1, nsp = ym_solver_type_nsparams(stype);
+        for (int i = 0; i < nsp && i < YM_SOLVER_MAXSPAR; ++i) {
+            const char *def = NULL, *nm = ym_solver_type_sparam(stype, i, &def, NULL);
+            snprintf(so.spar[i], sizeof so.spar[i], "%s", def ? def : "");
+            if (!strcmp(nm, "metric")) k = i;
+        }
+        if (k < 0) st = YM_ERROR(YM_EINVAL, "metric: the solver %s has no metric (use --solver rym)", p->solver);
+        else if (strlen(p->metric) >= sizeof so.spar[k]) st = YM_ERROR(YM_EINVAL, "metric: too long");
+        else {
+            snprintf(so.spar[k], sizeof so.spar[k], "%s", p->metric);
+            so.have_spar = 1;
+        }
+    }
     if (!st) st = ym_solver_check(stype, &so);
     ym_solver *s = NULL;
     if (!st) st = ym_solver_create(&s, stype, &so, u);
@@ -216,7 +274,7 @@ int ana_run(ym_gauge *u, ym_field *mask, const ana_par *p, double tmax, int keep
     int tty = progress && rank == 0 && isatty(2);
     for (int k = 0; !st && k < nt; ++k) {
         if (times[k] > ym_solver_time(s)) st = ym_solver_advance(s, u, times[k]);
-        if (!st) st = analyse(u, mask, p, times[k] * ym_solver_time_scale(s), &r->tm[k]);
+        if (!st) st = analyse(u, s, mask, p, times[k] * ym_solver_time_scale(s), &r->tm[k]);
         r->ntimes = k + 1;
         if (!st) st = track(u, k ? &r->tm[k - 1] : NULL, &r->tm[k], r);
         if (k) drop_fields(&r->tm[k - 1]);
@@ -238,6 +296,7 @@ void ana_result_free(ana_result *r)
         free(r->tm[k].cl);
         free(r->tm[k].obj_track);
         free(r->tm[k].cl_track);
+        free(r->tm[k].mvol);
     }
     memset(r, 0, sizeof *r);
 }
@@ -283,16 +342,19 @@ void ana_tsv_candidates(cli_buf *b, const ana_result *r)
 void ana_tsv_clusters(cli_buf *b, const ana_result *r)
 {
     cli_buf_printf(b, "label\tsign\tcharge\taction_over_8pi2\tvolume\tx\ty\tz\tt\textent_x\textent_y\textent_z\t"
-                      "extent_t\tq_peak\tpeak_site\tpercolates\tflow_time\ttrack\n");
+                      "extent_t\tq_peak\tpeak_site\tpercolates\tflow_time\ttrack%s\n",
+                   r->ntimes && r->tm[0].mvol ? "\tmetric_volume" : "");
     for (int k = 0; k < r->ntimes; ++k)
         for (int i = 0; i < r->tm[k].ncl; ++i) {
             const ym_cluster *c = &r->tm[k].cl[i];
             cli_buf_printf(b, "%lld\t%d\t%.17g\t%.17g\t%lld\t%.17g\t%.17g\t%.17g\t%.17g\t%d\t%d\t%d\t%d\t%.17g\t%lld\t%d\t"
-                              "%.17g\t%d\n",
+                              "%.17g\t%d",
                            (long long)c->label, c->sign, c->charge, c->action_over_8pi2, (long long)c->volume,
                            c->center[0], c->center[1], c->center[2], c->center[3], c->extent[0], c->extent[1],
                            c->extent[2], c->extent[3], c->q_peak, (long long)c->peak_site, c->percolates, r->tm[k].t,
                            r->tm[k].cl_track[i]);
+            if (r->tm[0].mvol) cli_buf_printf(b, "\t%.17g", r->tm[k].mvol ? r->tm[k].mvol[i] : NAN);
+            cli_buf_printf(b, "\n");
         }
 }
 

@@ -21,6 +21,7 @@
 typedef struct {
     /* [flow] */
     char solver[64], action[64], integrator[64];
+    char metric[ANA_STR]; /* the solver's string parameter "metric" ("" = its default) */
     double eps, tmax; /* tmax < 0: the command's default */
     char times[ANA_STR];
     /* [density] */
@@ -54,6 +55,8 @@ typedef struct {
     int ncl;
     int *cl_track;
     double qcut;
+    double *mvol;        /* per cluster: sum of sqrt(det g) over its sites, for solvers
+                            with a metric (density "sqrtg"); NULL otherwise */
     ym_field *q, *s, *labels; /* kept only for the last time (and while tracking) */
 } ana_time;
 
@@ -78,7 +81,7 @@ void ana_result_free(ana_result *r);
  *              (accepted objects)
  *  candidates: every candidate with its cut reason
  *  clusters:   label sign charge action_over_8pi2 volume x y z t extent_x .. extent_t q_peak
- *              peak_site percolates flow_time track
+ *              peak_site percolates flow_time track [metric_volume: solvers with a metric]
  *  flow:       flow_time Q action_over_8pi2 t2E instantons anti_instantons candidates clusters qcut */
 void ana_tsv_instantons(cli_buf *b, const ana_result *r);
 void ana_tsv_candidates(cli_buf *b, const ana_result *r);

@@ -9,6 +9,10 @@
 # uninterrupted run, on 1 and 2 ranks, and both agree; --metric with another
 # solver, a malformed --metric and a step beyond the stability limit are
 # refused with one line naming the parameter / the flow time and site.
+# ymflow clusters --solver rym: at t = 0 on a flat metric each cluster's
+# metric_volume (the sum of sqrt(det g) over its sites) equals its site count
+# exactly; after a flow on a random metric the table is byte-identical on 1
+# and 2 ranks (grid 1x1x1x2); --metric with a solver without a metric is refused.
 : "${top_builddir:=.}"
 : "${MPIRUN:=mpirun}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
@@ -80,5 +84,23 @@ ok $(( rc == 0 )) "eps 0.1 beyond the stability limit 0.9*2.51*0.5/16 = 0.0706 s
 [ "$(grep -c . "$T/err")" = 1 ] && grep -q 't = 0.*site (.*stability limit\|stability limit.*site (' "$T/err"
 ok $? "one line naming the flow time and the site: $(head -1 "$T/err")"
 [ ! -e m.csv ]; ok $? "no CSV from a refused run"
+
+# clusters with the rym solver: the metric volume of each cluster
+CL="--N 2 --dims 4x4x4x6 --start random:5"
+run 0 flow $CL --tmax 0 --config-out cfg.ildg --out z.csv; ok $rc "a configuration to analyse (rc $rc)"
+run 0 clusters cfg.ildg --solver rym --tmax 0 --out k0
+ok $rc "clusters --solver rym runs (rc $rc: $(head -c 200 "$T/err"))"
+head -1 k0_clusters.tsv | tr '\t' '\n' | tail -1 | grep -qx metric_volume; ok $? "the cluster table ends with metric_volume"
+awk -F'\t' 'NR > 1 { n++; if ($5 != $NF) bad++ } END { exit !(n > 0 && !bad) }' k0_clusters.tsv
+ok $? "flat metric at t = 0: metric_volume = volume for all $(($(grep -c . k0_clusters.tsv) - 1)) clusters"
+run 0 clusters cfg.ildg --solver rym --metric random:4,0.3,0.4 --eps 0.02 --tmax 0.04 --out k1
+ok $rc "clusters --solver rym --metric random:4,0.3,0.4 runs (rc $rc)"
+awk -F'\t' 'NR > 1 { n++; if (!($NF > 0) || $NF == $5) bad++ } END { exit !(n > 0 && !bad) }' k1_clusters.tsv
+ok $? "random metric: every metric_volume is positive and differs from the site count"
+run 2 clusters cfg.ildg --solver rym --metric random:4,0.3,0.4 --eps 0.02 --tmax 0.04 --grid 1x1x1x2 --out k2
+ok $rc "the same on 2 ranks (rc $rc)"
+cmp -s k1_clusters.tsv k2_clusters.tsv; ok $? "cluster table with metric volumes byte-identical on 1 and 2 ranks"
+run 0 clusters cfg.ildg --metric flat --out k3; ok $(( rc != 2 )) "clusters --metric without a metric solver refused (rc $rc)"
+grep -q 'metric' "$T/err"; ok $? "the refusal names metric: $(grep '^ymflow' "$T/err" | head -1)"
 echo "1..$n"
 [ "$fails" = 0 ]
