@@ -383,6 +383,23 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         return YM_OK;                                                                               \
     }
 
+/* Scratch of the loop kernel, kept per thread between calls: a flow calls
+ * the force three times a step, and fresh pages for L2, S2 and Sigma
+ * (about 2.4 times the links at 16^4, halo depth 2) cost more than the
+ * loops themselves. Grown when a larger lattice needs it; the process's
+ * exit releases it. */
+static _Thread_local void *scratch_p;
+static _Thread_local size_t scratch_n;
+static void *loop_scratch(size_t bytes)
+{
+    if (bytes > scratch_n) {
+        free(scratch_p);
+        scratch_p = malloc(bytes);
+        scratch_n = scratch_p ? bytes : 0;
+    }
+    return scratch_p;
+}
+
 /* Rectangle and 2x2 actions (periodic, N = 2, 3): every loop computed once
  * and its staples scattered to the links it contains, instead of each link
  * recomputing the loops through it. A 1x2 loop is a plaquette in which one
@@ -431,15 +448,14 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const int *up[4], *dn[4];                                                                   \
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m), dn[m] = ym_geom_dn(g, m);             \
         const int two = wt[1] != 0 || wt[2] != 0 || wt[3] != 0;                                     \
-        int *inv = malloc(sizeof(int) * (size_t)ns);                                                \
-        double *sg = calloc((size_t)nin * 4 * S, sizeof(double));                                   \
-        double *l2 = two ? malloc((size_t)ns * 4 * S * sizeof(double)) : NULL;                      \
-        double *s2 = two ? calloc((size_t)ns * 4 * S, sizeof(double)) : NULL;                       \
-        if (!inv || !sg || (two && (!l2 || !s2))) {                                                 \
-            free(inv), free(sg), free(l2), free(s2);                                                \
-            return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)",                       \
-                            ((size_t)(nin + (two ? 2 * ns : 0)) * 4 * S * sizeof(double)) >> 20);   \
-        }                                                                                           \
+        const size_t nsg = (size_t)nin * 4 * S, n2 = two ? (size_t)ns * 4 * S : 0;                \
+        double *sg = loop_scratch((nsg + 2 * n2) * sizeof(double) + sizeof(int) * (size_t)ns);    \
+        if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)",                  \
+                                 ((nsg + 2 * n2) * sizeof(double)) >> 20);                          \
+        double *l2 = sg + nsg, *s2 = l2 + n2;                                                       \
+        int *inv = (int *)(s2 + n2);                                                                \
+        memset(sg, 0, nsg * sizeof(double));                                                        \
+        memset(s2, 0, n2 * sizeof(double));                                                         \
         for (int i = 0; i < ns; ++i) inv[i] = -1;                                                   \
         for (int i = 0; i < nin; ++i) inv[in[i]] = i;                                               \
         /* the staple sum of a link (interior only) and of a two-link side                        \
@@ -512,7 +528,6 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 else negproj##NN(zd + ((size_t)xs * 4 + mu) * S, om);                               \
             }                                                                                       \
         }                                                                                           \
-        free(inv), free(sg), free(l2), free(s2);                                                    \
         return YM_OK;                                                                               \
     }
 
