@@ -438,6 +438,28 @@ static void *loop_scratch(size_t bytes)
             if (tb) dna##NN(tb, p, a);                                                              \
         }                                                                                           \
     }                                                                                               \
+    /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a     \
+     * loop touching an interior link can use them (y outside the interior  \
+     * in at most one direction besides d), into ring slot k mod 3 */       \
+    static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, int R, int k)         \
+    {                                                                                               \
+        enum { S = 2 * NN * NN };                                                                   \
+        const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
+        int x[4];                                                                                   \
+        x[3] = k;                                                                                   \
+        for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                                \
+            for (x[1] = -dep; x[1] < l[1] + dep; ++x[1])                                            \
+                for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                      \
+                    unsigned out = 0;                                                               \
+                    for (int m = 0; m < 4; ++m) out |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u;   \
+                    const int c = ym_geom_index(g, x);                                              \
+                    for (int d = 0; d < 4; ++d) {                                                   \
+                        unsigned o = out & ~(1u << d);                                              \
+                        if (x[d] + 1 < l[d] + dep && !(o & (o - 1)))                                \
+                            nn##NN(L2(c, d), L(c, d), L(ym_geom_up(g, d)[c], d));                   \
+                    }                                                                               \
+                }                                                                                   \
+    }                                                                                               \
     YM_HOT static int loops_scatter##NN(const ym_geom *g, const double *ud, double *zd, double *kd, double A, \
                                  const double wt[4])                                                \
     {                                                                                               \
@@ -445,98 +467,97 @@ static void *loop_scratch(size_t bytes)
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
         const int ns = ym_geom_nsites(g), nin = ym_geom_ninterior(g);                               \
         const int *in = ym_geom_interior(g);                                                        \
-        const int *up[4], *dn[4];                                                                   \
-        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m), dn[m] = ym_geom_dn(g, m);             \
+        const int *up[4];                                                                           \
+        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         const int two = wt[1] != 0 || wt[2] != 0 || wt[3] != 0;                                     \
-        const size_t nsg = (size_t)nin * 4 * S, n2 = two ? (size_t)ns * 4 * S : 0;                \
-        double *sg = loop_scratch((nsg + 2 * n2) * sizeof(double) + sizeof(int) * (size_t)ns);    \
-        if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)",                  \
-                                 ((nsg + 2 * n2) * sizeof(double)) >> 20);                          \
-        double *l2 = sg + nsg, *s2 = l2 + n2;                                                       \
-        int *inv = (int *)(s2 + n2);                                                                \
-        memset(sg, 0, nsg * sizeof(double));                                                        \
-        memset(s2, 0, n2 * sizeof(double));                                                         \
+        const int ss = (l[0] + 2 * dep) * (l[1] + 2 * dep) * (l[2] + 2 * dep), R = 3 * ss;          \
+        const size_t nr = (size_t)R * 4 * S;                                                        \
+        double *sg = loop_scratch(3 * nr * sizeof(double) + sizeof(int) * (size_t)ns);              \
+        if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", (3 * nr * sizeof(double)) >> 20); \
+        double *l2 = sg + nr, *s2 = l2 + nr;                                                        \
+        int *inv = (int *)(s2 + nr);                                                                \
         for (int i = 0; i < ns; ++i) inv[i] = -1;                                                   \
         for (int i = 0; i < nin; ++i) inv[in[i]] = i;                                               \
-        /* the staple sum of a link (interior only) and of a two-link side                        \
-         * (when it or its second link is interior) */                                              \
+        memset(sg, 0, nr * sizeof(double));                                                         \
+        if (two) memset(s2, 0, nr * sizeof(double));                                                \
+        for (int k = -dep; two && k < 2 - dep; ++k) loops_l2##NN(g, ud, l2, R, k);                  \
         int x[4];                                                                                   \
-        for (int pass = two ? 0 : 1; pass < 2; ++pass)                                              \
-            for (x[3] = -dep; x[3] < l[3] + dep; ++x[3])                                            \
-                for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                        \
-                    for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                  \
-                        int r[4] = {-dep, x[1], x[2], x[3]};                                        \
-                        const int base = ym_geom_index(g, r) + dep;                                 \
-                        unsigned orow = 0;                                                          \
-                        for (int m = 1; m < 4; ++m) orow |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u; \
-                        for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                              \
-                            const int c = base + x[0];                                              \
-                            const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);     \
-                            if (pass == 0) { /* the two-link products */                            \
-                                for (int d = 0; d < 4; ++d) {                                       \
-                                    unsigned o = out & ~(1u << d);                                  \
-                                    if (x[d] + 1 < l[d] + dep && !(o & (o - 1)))                    \
-                                        nn##NN(L2(c, d), L(c, d), L(up[d][c], d));                  \
+        for (x[3] = -dep; x[3] < l[3]; ++x[3]) {                                                    \
+            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, R, x[3] + 2);                \
+            for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                            \
+                for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                      \
+                    int r[4] = {-dep, x[1], x[2], x[3]};                                            \
+                    const int base = ym_geom_index(g, r) + dep;                                     \
+                    unsigned orow = 0;                                                              \
+                    for (int m = 1; m < 4; ++m) orow |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u;  \
+                    for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                  \
+                        const int c = base + x[0];                                                  \
+                        const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);         \
+                        for (int mu = 0; mu < 3; ++mu)                                              \
+                            for (int nu = mu + 1; nu < 4; ++nu) {                                   \
+                                if (out & ~((1u << mu) | (1u << nu))) continue;                     \
+                                const int fm = l[mu] + dep - x[mu], fn = l[nu] + dep - x[nu];       \
+                                if (fm < 2 || fn < 2) continue;                                     \
+                                const int cm = up[mu][c], cn = up[nu][c];                           \
+                                if (wt[0] != 0) {                                                   \
+                                    double *ta = T1(c, mu), *tb = T1(cm, nu), *tc = T1(cn, mu), *td = T1(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L(c, mu), L(cm, nu), L(cn, mu), L(c, nu), wt[0], ta, tb, tc, td); \
                                 }                                                                   \
-                                continue;                                                           \
+                                if (wt[2] != 0 && fm > 2) { /* 2 along mu */                        \
+                                    const int cmm = up[mu][cm];                                     \
+                                    double *ta = T2(c, mu), *tb = T1(cmm, nu), *tc = T2(cn, mu), *td = T1(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L2(c, mu), L(cmm, nu), L2(cn, mu), L(c, nu), wt[2], ta, tb, tc, td); \
+                                }                                                                   \
+                                if (wt[1] != 0 && fn > 2) { /* 2 along nu */                        \
+                                    const int cnn = up[nu][cn];                                     \
+                                    double *ta = T1(c, mu), *tb = T2(cm, nu), *tc = T1(cnn, mu), *td = T2(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L(c, mu), L2(cm, nu), L(cnn, mu), L2(c, nu), wt[1], ta, tb, tc, td); \
+                                }                                                                   \
+                                if (wt[3] != 0 && fm > 2 && fn > 2) { /* 2x2 */                     \
+                                    const int cmm = up[mu][cm], cnn = up[nu][cn];                   \
+                                    double *ta = T2(c, mu), *tb = T2(cmm, nu), *tc = T2(cnn, mu), *td = T2(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L2(c, mu), L2(cmm, nu), L2(cnn, mu), L2(c, nu), wt[3], ta, tb, tc, td); \
+                                }                                                                   \
                             }                                                                       \
-                            for (int mu = 0; mu < 3; ++mu)                                          \
-                                for (int nu = mu + 1; nu < 4; ++nu) {                               \
-                                    if (out & ~((1u << mu) | (1u << nu))) continue;                 \
-                                    const int fm = l[mu] + dep - x[mu], fn = l[nu] + dep - x[nu];   \
-                                    if (fm < 2 || fn < 2) continue;                                 \
-                                    const int cm = up[mu][c], cn = up[nu][c];                       \
-                                    if (wt[0] != 0) {                                               \
-                                        double *ta = T1(c, mu), *tb = T1(cm, nu), *tc = T1(cn, mu), *td = T1(c, nu); \
-                                        if (ta || tb || tc || td)                                   \
-                                            loop4##NN(L(c, mu), L(cm, nu), L(cn, mu), L(c, nu), wt[0], ta, tb, tc, td); \
-                                    }                                                               \
-                                    if (wt[2] != 0 && fm > 2) { /* 2 along mu */                    \
-                                        const int cmm = up[mu][cm];                                 \
-                                        double *ta = T2(c, mu), *tb = T1(cmm, nu), *tc = T2(cn, mu), *td = T1(c, nu); \
-                                        if (ta || tb || tc || td)                                   \
-                                            loop4##NN(L2(c, mu), L(cmm, nu), L2(cn, mu), L(c, nu), wt[2], ta, tb, tc, td); \
-                                    }                                                               \
-                                    if (wt[1] != 0 && fn > 2) { /* 2 along nu */                    \
-                                        const int cnn = up[nu][cn];                                 \
-                                        double *ta = T1(c, mu), *tb = T2(cm, nu), *tc = T1(cnn, mu), *td = T2(c, nu); \
-                                        if (ta || tb || tc || td)                                   \
-                                            loop4##NN(L(c, mu), L2(cm, nu), L(cnn, mu), L2(c, nu), wt[1], ta, tb, tc, td); \
-                                    }                                                               \
-                                    if (wt[3] != 0 && fm > 2 && fn > 2) { /* 2x2 */                 \
-                                        const int cmm = up[mu][cm], cnn = up[nu][cn];               \
-                                        double *ta = T2(c, mu), *tb = T2(cmm, nu), *tc = T2(cnn, mu), *td = T2(c, nu); \
-                                        if (ta || tb || tc || td)                                   \
-                                            loop4##NN(L2(c, mu), L2(cmm, nu), L2(cnn, mu), L2(c, nu), wt[3], ta, tb, tc, td); \
-                                    }                                                               \
-                                }                                                                   \
-                        }                                                                           \
                     }                                                                               \
-        /* hand the two-link sums to their links, Omega = U Sigma, the force */                    \
-        for (int i = 0; i < nin; ++i) {                                                             \
-            const int xs = in[i];                                                                   \
-            for (int mu = 0; mu < 4; ++mu) {                                                        \
-                double sm[S], om[S];                                                                \
-                memcpy(sm, SG(i, mu), sizeof sm);                                                   \
-                if (two) {                                                                          \
-                    const int xu = up[mu][xs], xd = dn[mu][xs];                                     \
-                    nna##NN(sm, L(xu, mu), S2(xs, mu));                                             \
-                    nna##NN(sm, S2(xd, mu), L(xd, mu));                                             \
                 }                                                                                   \
-                nn##NN(om, L(xs, mu), sm);                                                          \
-                if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);                    \
-                else negproj##NN(zd + ((size_t)xs * 4 + mu) * S, om);                               \
+            /* slab x3 of S2 is complete (loops start at or below a side): hand                    \
+             * it to the links, U_mu(y) += U_mu(y+mu) S2, U_mu(y+mu) += S2 U_mu(y) */               \
+            const int b3 = ((x[3] + dep) * (l[2] + 2 * dep)) * (l[1] + 2 * dep) * (l[0] + 2 * dep); \
+            for (int y = b3; two && y < b3 + ss; ++y)                                               \
+                for (int mu = 0; mu < 4; ++mu) {                                                    \
+                    const int yu = up[mu][y];                                                       \
+                    if (inv[y] >= 0) nna##NN(SG(y, mu), L(yu, mu), S2(y, mu));                      \
+                    if (yu >= 0 && inv[yu] >= 0) nna##NN(SG(yu, mu), S2(y, mu), L(y, mu));          \
+                    memset(S2(y, mu), 0, S * sizeof(double)); /* the slot's next slab */            \
+                }                                                                                   \
+            /* slab x3 of Sigma is complete too: Omega = U Sigma, the force */                     \
+            for (int y = b3; x[3] >= 0 && y < b3 + ss; ++y) {                                       \
+                const int i = inv[y];                                                               \
+                if (i < 0) continue;                                                                \
+                for (int mu = 0; mu < 4; ++mu) {                                                    \
+                    double om[S];                                                                   \
+                    nn##NN(om, L(y, mu), SG(y, mu));                                                \
+                    if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);                \
+                    else negproj##NN(zd + ((size_t)y * 4 + mu) * S, om);                            \
+                }                                                                                   \
             }                                                                                       \
+            memset(SG(b3, 0), 0, (size_t)ss * 4 * S * sizeof(double));                              \
         }                                                                                           \
         return YM_OK;                                                                               \
     }
 
 #define L(site, m) (ud + ((size_t)(site) * 4 + (size_t)(m)) * S)
 #define RB(p, off, m) ((p) + ((size_t)(off) * 4 + (size_t)(m)) * S)
-#define SG(i, m) (sg + ((size_t)(i) * 4 + (size_t)(m)) * S)
-#define S2(site, m) (s2 + ((size_t)(site) * 4 + (size_t)(m)) * S)
-#define L2(site, m) (l2 + ((size_t)(site) * 4 + (size_t)(m)) * S)
-#define T1(site, m) (inv[site] >= 0 ? SG(inv[site], m) : NULL)
+/* ring slots: site k ss + o of the stored block lives at (k mod 3) ss + o */
+#define SG(site, m) (sg + ((size_t)((site) % R) * 4 + (size_t)(m)) * S)
+#define S2(site, m) (s2 + ((size_t)((site) % R) * 4 + (size_t)(m)) * S)
+#define L2(site, m) (l2 + ((size_t)((site) % R) * 4 + (size_t)(m)) * S)
+#define T1(site, m) (inv[site] >= 0 ? SG(site, m) : NULL)
 #define T2(site, m) (inv[site] >= 0 || (up[m][site] >= 0 && inv[up[m][site]] >= 0) ? S2(site, m) : NULL)
 FK_DEFINE(2)
 FK_DEFINE(3)
