@@ -420,7 +420,7 @@ static void *loop_scratch(size_t bytes)
  * its terms in the same order (corner position relative to it, plane,
  * shape) on every process grid. */
 #define FK_LOOPS(NN)                                                                                \
-    FK_INLINE void loop4##NN(const double *a, const double *b, const double *c, const double *d, double w, \
+    YM_HOT __attribute__((noinline)) static void loop4##NN(const double *a, const double *b, const double *c, const double *d, double w, \
                              double *ta, double *tb, double *tc, double *td)                        \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
@@ -441,7 +441,7 @@ static void *loop_scratch(size_t bytes)
     /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a     \
      * loop touching an interior link can use them (y outside the interior  \
      * in at most one direction besides d), into ring slot k mod 3 */       \
-    static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k) \
+    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k)  \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
@@ -536,12 +536,12 @@ static void *loop_scratch(size_t bytes)
              * it to the links, U_mu(y) += U_mu(y+mu) S2, U_mu(y+mu) += S2 U_mu(y) */               \
             const int b3 = ((x[3] + dep) * (l[2] + 2 * dep)) * (l[1] + 2 * dep) * (l[0] + 2 * dep); \
             for (int y = b3; two && y < b3 + ss; ++y)                                               \
-                for (int mu = 0; mu < 4; ++mu) {                                                    \
+                for (int mu = 0; need[y] && mu < 4; ++mu) {                                         \
                     const int yu = up[mu][y];                                                       \
                     if (inv[y] >= 0) nna##NN(SG(y, mu), L(yu, mu), S2(y, mu));                      \
                     if (yu >= 0 && inv[yu] >= 0) nna##NN(SG(yu, mu), S2(y, mu), L(y, mu));          \
-                    memset(S2(y, mu), 0, S * sizeof(double)); /* the slot's next slab */            \
                 }                                                                                   \
+            if (two) memset(S2(b3, 0), 0, (size_t)ss * 4 * S * sizeof(double)); /* the slot's next slab */ \
             /* slab x3 of Sigma is complete too: Omega = U Sigma, the force */                     \
             for (int y = b3; x[3] >= 0 && y < b3 + ss; ++y) {                                       \
                 const int i = inv[y];                                                               \
