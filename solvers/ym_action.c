@@ -2,6 +2,7 @@
  * family, over-improved 2x2). */
 #include "ym_action.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,6 +465,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const int two = wt[1] != 0 || wt[2] != 0 || wt[3] != 0;                                     \
         const int ss = (l[0] + 2 * dep) * (l[1] + 2 * dep) * (l[2] + 2 * dep), R = 3 * ss;          \
         const size_t nr = (size_t)R * 4 * S;                                                        \
+        if (nr > INT_MAX) /* ring offsets are ints */                                               \
+            return YM_ERROR(YM_EINVAL, "loop force: local block too large (%d sites per x3-slab)", ss); \
         double *sg = malloc(3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns);    \
         if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", (3 * nr * sizeof(double)) >> 20); \
         double *l2 = sg + nr, *s2 = l2 + nr;                                                        \
