@@ -29,6 +29,9 @@
  *   Rectangle (Symanzik) force per link: 6 plaquette staples (12M),
  *     18 rectangle staples of 4 products (72M), 22 adds + 2 scales of the
  *     two sums + 1 add (50N^2), Omega (1M), P: 85M + 52N^2 + N.
+ *   Over-improved force per link: 6 plaquette staples (12M), 12 2x2
+ *     staples of 6 products (72M), Omega (1M), 20 adds/scales (40N^2),
+ *     P: 85M + 40N^2 + N.
  *   Force per site: 4 x per link.
  *   RK3 stage per link: K = A K + Z (4N^2), X = eps B K (2N^2),
  *     exp(X) (nominal M + 6N^2 + 50), exp(X) U (1M): 2M + 12N^2 + 50.
@@ -36,6 +39,10 @@
  *   Measurement per site: plaquette 96N^3, clover 576N^3 - 84N^2,
  *     densities E and q 36N^2 (as bench_curv).
  *
+ * cpu_vs_wilson: cpu_sec over that of the "wilson" row of the same N,
+ * lattice, measurement mode and kernel measured earlier in the same run
+ * (list wilson first; empty otherwise), i.e. the cost of an improved
+ * action in Wilson steps.
  * Output: CSV with a header line, one row per case, to stdout and (with
  * --out) to FILE; rank 0 writes. Memory: link_field_mb is the gauge field
  * with its halo, work_mb what the flow workspace holds
@@ -248,6 +255,7 @@ static double flops_force(const char *act, int N)
 {
     double M = 8.0 * N * N * N - 2.0 * N * N, N2 = (double)N * N;
     if (!strcmp(act, "wilson")) return 4 * (13 * M + 12 * N2 + N);
+    if (!strcmp(act, "overimproved")) return 4 * (85 * M + 40 * N2 + N);
     return 4 * (85 * M + 52 * N2 + N); /* rectangle family */
 }
 
@@ -282,12 +290,13 @@ int main(int argc, char **argv)
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     const char *hdr = "ranks,N,dims,action,measure,kernel,reps,sec,best_sec,cpu_sec,us_per_site,cpu_us_per_site,flops_per_site,gflops,"
-                      "link_field_mb,work_mb,max_rss_mb\n";
+                      "link_field_mb,work_mb,max_rss_mb,cpu_vs_wilson\n";
     if (rank0) {
         fputs(hdr, stdout);
         if (out) fputs(hdr, out);
     }
     int st = 0;
+    static double wil_cpu[MAX_LIST][MAX_LIST][3];
     for (int in = 0; in < o.nN && !st; ++in)
         for (int id = 0; id < o.ndims && !st; ++id)
             for (int ia = 0; ia < o.nact && !st; ++ia) {
@@ -333,11 +342,13 @@ int main(int argc, char **argv)
                     }
                     struct rusage ru;
                     getrusage(RUSAGE_SELF, &ru);
-                    char line[512];
-                    snprintf(line, sizeof line, "%d,%d,%dx%dx%dx%d,%s,%d,%s,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
+                    char line[512], ratio[32] = "";
+                    if (!strcmp(a->name, "wilson")) wil_cpu[in][id][kk] = cpu;
+                    else if (wil_cpu[in][id][kk] > 0) snprintf(ratio, sizeof ratio, "%.3g", cpu / wil_cpu[in][id][kk]);
+                    snprintf(line, sizeof line, "%d,%d,%dx%dx%dx%d,%s,%d,%s,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%s\n",
                              size, N, L[0], L[1], L[2], L[3], a->name, k < 0 ? 0 : c.measure, kern, reps, med, best,
                              cpu, 1e6 * med / V, 1e6 * cpu * size / V, fl, fl * V / med / 1e9, lmb, wmb,
-                             ru.ru_maxrss / 1024.0);
+                             ru.ru_maxrss / 1024.0, ratio);
                     if (rank0 && !st) {
                         fputs(line, stdout);
                         fflush(stdout);

@@ -2,11 +2,13 @@
  * family, over-improved 2x2). */
 #include "ym_action.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ym_action_impl.h"
 #include "ym_hot.h"
 #include "ym_registry.h"
 #include "ym_status.h"
@@ -123,23 +125,19 @@ int ym_loop_action_value(const ym_loop_set *ls, ym_gauge *u, double *s)
 /* ---- staple kernels for N = 2, 3 on periodic geometries ----
  *
  * Omega_mu(x) = U_mu(x) Sigma with Sigma the weighted sum of the staples
- * (the loop read from U_mu(x) onwards, without U_mu(x)). Per (nu, sign) the
- * plaquette staple and the three 1x2 staples share products:
- *   a  = U_nu(x+mu) U_mu(x+nu)^+                  (sign +; mirrored for -)
- *   plaquette = a U_nu(x)^+,
- *   wide (link first) = U_mu(x+mu) U_nu(x+2mu) [U_mu(x+nu) U_mu(x+mu+nu)]^+ U_nu(x)^+,
- *   tall = [U_nu(x+mu) U_nu(x+mu+nu)] [U_nu(x+nu) U_mu(x+2nu)]^+ U_nu(x)^+,
- *   wide (link second) = a [U_nu(x-mu) U_mu(x-mu+nu)]^+ U_mu(x-mu),
- * and the three staples that end in U_nu(x)^+ are summed (weighted) before
- * that last product: 11 products per (nu, sign) instead of 14, 2 for Wilson.
- * Every link's force is computed from its own staples in a fixed order, so
- * the result does not depend on the process grid. */
+ * (the loop read from U_mu(x) onwards, without U_mu(x)). Both kernels
+ * (FK_WILSON, FK_LOOPS) form each loop once and add its staples to the
+ * links it contains; they are described where they are defined. A link
+ * receives its terms in an order that does not depend on the process grid,
+ * so neither does the result. */
 
 #if defined(__GNUC__)
 #define FK_INLINE static inline __attribute__((always_inline))
+#define FK_NOINLINE __attribute__((noinline)) /* one copy of a loop's 6 products: less code to fetch */
 #define FK_UNROLL _Pragma("GCC unroll 27")
 #else
 #define FK_INLINE static inline
+#define FK_NOINLINE
 #define FK_UNROLL
 #endif
 
@@ -196,7 +194,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     FK_PROD(NN, nd##NN, i * NN + k, FK_LB_D, 0)                                                    \
     FK_PROD(NN, dn##NN, k * NN + i, FK_LB_C, 0)                                                    \
     FK_PROD(NN, nda##NN, i * NN + k, FK_LB_D, 1)                                                   \
-    FK_PROD(NN, dna##NN, k * NN + i, FK_LB_C, 1)
+    FK_PROD(NN, dna##NN, k * NN + i, FK_LB_C, 1)                                                   \
+    FK_PROD(NN, nna##NN, i * NN + k, FK_LB_N, 1)
 #else
 #define FK_PRODUCTS(NN) FK_PRODUCTS_PLAIN(NN)                                                       \
     FK_INLINE void nda##NN(double *restrict c, const double *restrict a, const double *restrict b) \
@@ -209,6 +208,12 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     {                                                                                               \
         double t[2 * NN * NN];                                                                      \
         dn##NN(t, a, b);                                                                            \
+        for (int i = 0; i < 2 * NN * NN; ++i) c[i] += t[i];                                         \
+    }                                                                                               \
+    FK_INLINE void nna##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+    {                                                                                               \
+        double t[2 * NN * NN];                                                                      \
+        nn##NN(t, a, b);                                                                            \
         for (int i = 0; i < 2 * NN * NN; ++i) c[i] += t[i];                                         \
     }
 #define FK_PRODUCTS_PLAIN(NN)                                                                       \
@@ -258,20 +263,6 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
 
 #define FK_DEFINE(NN)                                                                               \
     FK_PRODUCTS(NN)                                                                                 \
-    /* c += s a */                                                                                  \
-    FK_INLINE void axpy##NN(double *restrict c, double s, const double *restrict a)                \
-    {                                                                                               \
-        FK_UNROLL for (int i = 0; i < 2 * NN * NN; ++i) c[i] += s * a[i];                           \
-    }                                                                                               \
-    /* c += s a^+ */                                                                                \
-    FK_INLINE void axpyd##NN(double *restrict c, double s, const double *restrict a)               \
-    {                                                                                               \
-        FK_UNROLL for (int i = 0; i < NN; ++i) FK_UNROLL for (int j = 0; j < NN; ++j)               \
-        {                                                                                           \
-            c[2 * (i * NN + j)] += s * a[2 * (j * NN + i)];                                         \
-            c[2 * (i * NN + j) + 1] -= s * a[2 * (j * NN + i) + 1];                                 \
-        }                                                                                           \
-    }                                                                                               \
     /* z = -P(om) = -(om - om^+)/2 + i Im tr(om)/N */                                               \
     FK_INLINE void negproj##NN(double *restrict z, const double *restrict om)                      \
     {                                                                                               \
@@ -301,84 +292,6 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         }                                                                                           \
         if (A == 0.0) { FK_UNROLL for (int i = 0; i < NN * NN; ++i) k[i] = v[i]; }                 \
         else { FK_UNROLL for (int i = 0; i < NN * NN; ++i) k[i] = A * k[i] + v[i]; }                \
-    }                                                                                               \
-    YM_HOT static void force_fast##NN(const double *ud, const int *const *up, const int *const *dn, int x, \
-                               const double wt[3], int rect, double *restrict zx, double *restrict kx, \
-                               double A)                                                            \
-    {                                                                                               \
-        enum { S = 2 * NN * NN };                                                                   \
-        double sig[S], a[S], b[S], c[S], d[S], r[S], t[S], t2[S], om[S];                           \
-        _Pragma("GCC unroll 1") for (int mu = 0; mu < 4; ++mu)                                      \
-        {                                                                                           \
-            for (int i = 0; i < S; ++i) sig[i] = 0;                                                 \
-            const int xm = up[mu][x], xmm = up[mu][xm], xb = dn[mu][x];                             \
-            _Pragma("GCC unroll 1") for (int nu = 0; nu < 4; ++nu)                                  \
-            {                                                                                       \
-                if (nu == mu) continue;                                                             \
-                /* sign + */                                                                        \
-                {                                                                                   \
-                    const int xn = up[nu][x], xmn = up[nu][xm];                                     \
-                    nd##NN(a, L(xm, nu), L(xn, mu));                                                \
-                    if (!rect) {                                                                    \
-                        nd##NN(t, a, L(x, nu));                                                     \
-                        axpy##NN(sig, wt[0], t);                                                    \
-                    } else {                                                                        \
-                        for (int i = 0; i < S; ++i) r[i] = wt[0] * a[i];                            \
-                        /* wide, link first */                                                      \
-                        nn##NN(c, L(xm, mu), L(xmm, nu));                                           \
-                        nn##NN(d, L(xn, mu), L(xmn, mu));                                           \
-                        nd##NN(t, c, d);                                                            \
-                        axpy##NN(r, wt[2], t);                                                      \
-                        /* tall */                                                                  \
-                        nn##NN(c, L(xm, nu), L(xmn, nu));                                           \
-                        nn##NN(d, L(xn, nu), L(up[nu][xn], mu));                                    \
-                        nd##NN(t, c, d);                                                            \
-                        axpy##NN(r, wt[1], t);                                                      \
-                        nd##NN(t, r, L(x, nu));                                                     \
-                        axpy##NN(sig, 1.0, t);                                                      \
-                        /* wide, link second */                                                     \
-                        nn##NN(b, L(xb, nu), L(up[nu][xb], mu));                                    \
-                        nd##NN(t, a, b);                                                            \
-                        nn##NN(t2, t, L(xb, mu));                                                   \
-                        axpy##NN(sig, wt[2], t2);                                                   \
-                    }                                                                               \
-                }                                                                                   \
-                /* sign - */                                                                        \
-                {                                                                                   \
-                    const int xd = dn[nu][x], xmd = dn[nu][xm];                                     \
-                    nn##NN(b, L(xd, mu), L(xmd, nu)); /* a = b^+ */                                 \
-                    if (!rect) {                                                                    \
-                        dn##NN(t, b, L(xd, nu));                                                    \
-                        axpy##NN(sig, wt[0], t);                                                    \
-                    } else {                                                                        \
-                        for (int i = 0; i < S; ++i) r[i] = 0;                                       \
-                        axpyd##NN(r, wt[0], b);                                                     \
-                        /* wide, link first */                                                      \
-                        nd##NN(c, L(xm, mu), L(dn[nu][xmm], nu));                                   \
-                        nn##NN(d, L(xd, mu), L(xmd, mu));                                           \
-                        nd##NN(t, c, d);                                                            \
-                        axpy##NN(r, wt[2], t);                                                      \
-                        /* tall */                                                                  \
-                        const int xdd = dn[nu][xd];                                                 \
-                        nn##NN(c, L(dn[nu][xmd], nu), L(xmd, nu));                                  \
-                        dn##NN(d, L(xdd, mu), L(xdd, nu));                                          \
-                        dn##NN(t, c, d);                                                            \
-                        axpy##NN(r, wt[1], t);                                                      \
-                        nn##NN(t, r, L(xd, nu));                                                    \
-                        axpy##NN(sig, 1.0, t);                                                      \
-                        /* wide, link second */                                                     \
-                        const int xbd = dn[nu][xb];                                                 \
-                        dn##NN(d, L(xbd, mu), L(xbd, nu));                                          \
-                        dn##NN(t, b, d);                                                            \
-                        nn##NN(t2, t, L(xb, mu));                                                   \
-                        axpy##NN(sig, wt[2], t2);                                                   \
-                    }                                                                               \
-                }                                                                                   \
-            }                                                                                       \
-            nn##NN(om, L(x, mu), sig);                                                              \
-            if (kx) negpack##NN(kx + (size_t)mu * NN * NN, om, A);                                  \
-            else negproj##NN(zx + (size_t)mu * S, om);                                              \
-        }                                                                                           \
     }
 
 /* Wilson action, every staple computed once: per plaquette at corner x in
@@ -473,36 +386,217 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         return YM_OK;                                                                               \
     }
 
+/* Rectangle and 2x2 actions (periodic, N = 2, 3): every loop computed once
+ * and its staples scattered to the links it contains, instead of each link
+ * recomputing the loops through it. A 1x2 loop is a plaquette in which one
+ * side is the two-link product L2_mu(y) = U_mu(y) U_mu(y+mu), a 2x2 loop one
+ * with two such sides; so every loop, written a b c^+ d^+ with a, c along
+ * one direction and b, d along the other, costs at most 6 products
+ *   p1 = w a b, p2 = w d c:  a += b p2^+, b += p2^+ a, c += p1^+ d, d += c p1^+
+ * (the staples, read from each link onwards). The staple sums S2_mu(y) of
+ * the two-link sides are shared by all loops through L2_mu(y) and handed
+ * to its links only at the end: U_mu(y) gets U_mu(y+mu) S2, U_mu(y+mu)
+ * gets S2 U_mu(y) (2 products per site and direction). Per site: 36
+ * products for the plaquettes, 72 for the rectangles (or 36 for the 2x2
+ * loops), ~9 for L2 (also at halo sites), 8 to hand S2 over, 4 for Omega,
+ * plus partial loops at halo corners: 134 for the rectangle actions and 98
+ * for the over-improved one (counted at 16^4), against 268 and ~700 link
+ * by link.
+ * Corners run over the stored block in storage order (halo corners when a
+ * loop reaches an interior link; only the staples of interior links and of
+ * two-link sides touching one are formed), so every interior link receives
+ * its terms in the same order (corner position relative to it, plane,
+ * shape) on every process grid.
+ * Memory: L2, S2 and Sigma live in rings of three x3-slabs (a loop spans
+ * at most three), so the force needs no field-sized scratch: 9 slabs, 41 MB
+ * at 16^4 (depth 2), 0.45 of the links. Once the corners of slab x3 are
+ * done, S2 of slab x3 is complete and handed over, then Sigma of slab x3
+ * is complete and the force of its links is written. */
+#define FK_LOOPS(NN)                                                                                \
+    YM_HOT FK_NOINLINE static void loop4##NN(const double *a, const double *b, const double *c, const double *d, double w, \
+                             double *ta, double *tb, double *tc, double *td)                        \
+    {                                                                                               \
+        enum { S = 2 * NN * NN };                                                                   \
+        double p[S];                                                                                \
+        if (tc || td) {                                                                             \
+            nn##NN(p, a, b);                                                                        \
+            FK_UNROLL for (int i = 0; i < S; ++i) p[i] *= w;                                        \
+            if (tc) dna##NN(tc, p, d);                                                              \
+            if (td) nda##NN(td, c, p);                                                              \
+        }                                                                                           \
+        if (ta || tb) {                                                                             \
+            nn##NN(p, d, c);                                                                        \
+            FK_UNROLL for (int i = 0; i < S; ++i) p[i] *= w;                                        \
+            if (ta) nda##NN(ta, b, p);                                                              \
+            if (tb) dna##NN(tb, p, a);                                                              \
+        }                                                                                           \
+    }                                                                                               \
+    /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a     \
+     * loop touching an interior link can use them (y outside the interior  \
+     * in at most one direction besides d), into ring slot k mod 3 */       \
+    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k)  \
+    {                                                                                               \
+        enum { S = 2 * NN * NN };                                                                   \
+        const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
+        int x[4];                                                                                   \
+        x[3] = k;                                                                                   \
+        for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                                \
+            for (x[1] = -dep; x[1] < l[1] + dep; ++x[1])                                            \
+                for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                      \
+                    unsigned out = 0;                                                               \
+                    for (int m = 0; m < 4; ++m) out |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u;   \
+                    const int c = ym_geom_index(g, x);                                              \
+                    for (int d = 0; d < 4; ++d) {                                                   \
+                        unsigned o = out & ~(1u << d);                                              \
+                        if (x[d] + 1 < l[d] + dep && !(o & (o - 1)))                                \
+                            nn##NN(L2(c, d), L(c, d), L(ym_geom_up(g, d)[c], d));                   \
+                    }                                                                               \
+                }                                                                                   \
+    }                                                                                               \
+    YM_HOT static int loops_scatter##NN(const ym_geom *g, const double *ud, double *zd, double *kd, double A, \
+                                 const double wt[4])                                                \
+    {                                                                                               \
+        enum { S = 2 * NN * NN };                                                                   \
+        const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
+        const int ns = ym_geom_nsites(g), nin = ym_geom_ninterior(g);                               \
+        const int *in = ym_geom_interior(g);                                                        \
+        const int *up[4];                                                                           \
+        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
+        const int two = wt[1] != 0 || wt[2] != 0 || wt[3] != 0;                                     \
+        const int ss = (l[0] + 2 * dep) * (l[1] + 2 * dep) * (l[2] + 2 * dep), R = 3 * ss;          \
+        const size_t nr = (size_t)R * 4 * S;                                                        \
+        if (nr > INT_MAX) /* ring offsets are ints */                                               \
+            return YM_ERROR(YM_EINVAL, "loop force: local block too large (%d sites per x3-slab)", ss); \
+        double *sg = malloc(3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns);    \
+        if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", (3 * nr * sizeof(double)) >> 20); \
+        double *l2 = sg + nr, *s2 = l2 + nr;                                                        \
+        int *inv = (int *)(s2 + nr), *rix = inv + ns;                                               \
+        /* need[y] bit m: the two-link side L2_m(y) touches an interior link */                    \
+        unsigned char *need = (unsigned char *)(rix + ns);                                          \
+        for (int i = 0; i < ns; ++i) inv[i] = -1, rix[i] = (i % R) * 4 * S;                        \
+        for (int i = 0; i < nin; ++i) inv[in[i]] = i;                                               \
+        for (int i = 0; i < ns; ++i) {                                                              \
+            need[i] = 0;                                                                            \
+            for (int m = 0; m < 4; ++m)                                                             \
+                if (inv[i] >= 0 || (up[m][i] >= 0 && inv[up[m][i]] >= 0)) need[i] |= (unsigned char)(1u << m); \
+        }                                                                                           \
+        memset(sg, 0, nr * sizeof(double));                                                         \
+        if (two) memset(s2, 0, nr * sizeof(double));                                                \
+        for (int k = -dep; two && k < 2 - dep; ++k) loops_l2##NN(g, ud, l2, rix, k);                \
+        int x[4];                                                                                   \
+        for (x[3] = -dep; x[3] < l[3]; ++x[3]) {                                                    \
+            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, rix, x[3] + 2);              \
+            for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                            \
+                for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                      \
+                    int r[4] = {-dep, x[1], x[2], x[3]};                                            \
+                    const int base = ym_geom_index(g, r) + dep;                                     \
+                    unsigned orow = 0;                                                              \
+                    for (int m = 1; m < 4; ++m) orow |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u;  \
+                    for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                  \
+                        const int c = base + x[0];                                                  \
+                        const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);         \
+                        for (int mu = 0; mu < 3; ++mu)                                              \
+                            for (int nu = mu + 1; nu < 4; ++nu) {                                   \
+                                if (out & ~((1u << mu) | (1u << nu))) continue;                     \
+                                const int fm = l[mu] + dep - x[mu], fn = l[nu] + dep - x[nu];       \
+                                if (fm < 2 || fn < 2) continue;                                     \
+                                const int cm = up[mu][c], cn = up[nu][c];                           \
+                                if (wt[0] != 0) {                                                   \
+                                    double *ta = T1(c, mu), *tb = T1(cm, nu), *tc = T1(cn, mu), *td = T1(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L(c, mu), L(cm, nu), L(cn, mu), L(c, nu), wt[0], ta, tb, tc, td); \
+                                }                                                                   \
+                                if (wt[2] != 0 && fm > 2) { /* 2 along mu */                        \
+                                    const int cmm = up[mu][cm];                                     \
+                                    double *ta = T2(c, mu), *tb = T1(cmm, nu), *tc = T2(cn, mu), *td = T1(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L2(c, mu), L(cmm, nu), L2(cn, mu), L(c, nu), wt[2], ta, tb, tc, td); \
+                                }                                                                   \
+                                if (wt[1] != 0 && fn > 2) { /* 2 along nu */                        \
+                                    const int cnn = up[nu][cn];                                     \
+                                    double *ta = T1(c, mu), *tb = T2(cm, nu), *tc = T1(cnn, mu), *td = T2(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L(c, mu), L2(cm, nu), L(cnn, mu), L2(c, nu), wt[1], ta, tb, tc, td); \
+                                }                                                                   \
+                                if (wt[3] != 0 && fm > 2 && fn > 2) { /* 2x2 */                     \
+                                    const int cmm = up[mu][cm], cnn = up[nu][cn];                   \
+                                    double *ta = T2(c, mu), *tb = T2(cmm, nu), *tc = T2(cnn, mu), *td = T2(c, nu); \
+                                    if (ta || tb || tc || td)                                       \
+                                        loop4##NN(L2(c, mu), L2(cmm, nu), L2(cnn, mu), L2(c, nu), wt[3], ta, tb, tc, td); \
+                                }                                                                   \
+                            }                                                                       \
+                    }                                                                               \
+                }                                                                                   \
+            /* slab x3 of S2 is complete (loops start at or below a side): hand                    \
+             * it to the links, U_mu(y) += U_mu(y+mu) S2, U_mu(y+mu) += S2 U_mu(y) */               \
+            const int b3 = ((x[3] + dep) * (l[2] + 2 * dep)) * (l[1] + 2 * dep) * (l[0] + 2 * dep); \
+            for (int y = b3; two && y < b3 + ss; ++y)                                               \
+                for (int mu = 0; need[y] && mu < 4; ++mu) {                                         \
+                    const int yu = up[mu][y];                                                       \
+                    if (inv[y] >= 0) nna##NN(SG(y, mu), L(yu, mu), S2(y, mu));                      \
+                    if (yu >= 0 && inv[yu] >= 0) nna##NN(SG(yu, mu), S2(y, mu), L(y, mu));          \
+                }                                                                                   \
+            if (two) memset(S2(b3, 0), 0, (size_t)ss * 4 * S * sizeof(double)); /* the slot's next slab */ \
+            /* slab x3 of Sigma is complete too: Omega = U Sigma, the force */                     \
+            for (int y = b3; x[3] >= 0 && y < b3 + ss; ++y) {                                       \
+                const int i = inv[y];                                                               \
+                if (i < 0) continue;                                                                \
+                for (int mu = 0; mu < 4; ++mu) {                                                    \
+                    double om[S];                                                                   \
+                    nn##NN(om, L(y, mu), SG(y, mu));                                                \
+                    if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);                \
+                    else negproj##NN(zd + ((size_t)y * 4 + mu) * S, om);                            \
+                }                                                                                   \
+            }                                                                                       \
+            memset(SG(b3, 0), 0, (size_t)ss * 4 * S * sizeof(double));                              \
+        }                                                                                           \
+        free(sg);                                                                                   \
+        return YM_OK;                                                                               \
+    }
+
 #define L(site, m) (ud + ((size_t)(site) * 4 + (size_t)(m)) * S)
 #define RB(p, off, m) ((p) + ((size_t)(off) * 4 + (size_t)(m)) * S)
+/* ring slots: site k ss + o of the stored block lives at (k mod 3) ss + o,
+ * rix[site] = its offset (a table: a division per access costs as much as
+ * a third of a product) */
+#define SG(site, m) (sg + rix[site] + (size_t)(m) * S)
+#define S2(site, m) (s2 + rix[site] + (size_t)(m) * S)
+#define L2(site, m) (l2 + rix[site] + (size_t)(m) * S)
+#define T1(site, m) (inv[site] >= 0 ? SG(site, m) : NULL)
+#define T2(site, m) ((need[site] >> (m)) & 1u ? S2(site, m) : NULL)
 FK_DEFINE(2)
 FK_DEFINE(3)
 FK_WILSON(2)
 FK_WILSON(3)
+FK_LOOPS(2)
+FK_LOOPS(3)
 #undef L
 #undef RB
+#undef SG
+#undef S2
+#undef L2
+#undef T1
+#undef T2
 
-/* Fast-path shapes: 1x1 (weight wt[0]), 1x2 (wt[1]), 2x1 (wt[2]), each at
- * most once; N = 2, 3; open boundaries for the plaquette alone (the
- * rectangle kernel assumes every link exists). Returns 1 if it applies. */
-static int fast_weights(const ym_loop_set *ls, const ym_gauge *u, double wt[3], int *rect)
+/* Fast-path shapes: 1x1 (weight wt[0]), 1x2 (wt[1]), 2x1 (wt[2]), 2x2
+ * (wt[3]), each at most once; N = 2, 3; open boundaries for the plaquette
+ * alone (the loop kernel assumes every link exists). Returns 1 if it
+ * applies. */
+static int fast_weights(const ym_loop_set *ls, const ym_gauge *u, double wt[4], int *rect)
 {
     int N = ym_gauge_N(u), open = 0;
     const ym_geom *g = ym_gauge_geom(u);
     if (N != 2 && N != 3) return 0;
     for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;
-    int seen[3] = {0, 0, 0};
-    wt[0] = wt[1] = wt[2] = 0;
+    int seen[4] = {0, 0, 0, 0};
+    wt[0] = wt[1] = wt[2] = wt[3] = 0;
     for (int k = 0; k < ls->nloop; ++k) {
-        int a = ls->ext_mu[k], b = ls->ext_nu[k], s;
-        if (a == 1 && b == 1) s = 0;
-        else if (a == 1 && b == 2) s = 1;
-        else if (a == 2 && b == 1) s = 2;
-        else return 0;
+        int a = ls->ext_mu[k], b = ls->ext_nu[k];
+        int s = 2 * (a - 1) + (b - 1);
         if (seen[s]++) return 0;
         wt[s] = ls->w[k];
     }
-    *rect = seen[1] || seen[2];
+    *rect = seen[1] || seen[2] || seen[3];
     return !(open && *rect);
 }
 
@@ -516,7 +610,7 @@ static void pack_acc(int N, double *kx, const ym_cplx *z, double A)
 
 /* The force into z (full matrices, k == NULL) or k <- A k + pack(Z) (k in
  * the compact layout of ym_action_type.force_acc, z == NULL). */
-static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A, double *k)
+static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A, double *k, int generic)
 {
     int st = loop_prepare(ls, u);
     if (st) return st;
@@ -525,20 +619,12 @@ static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A,
     int nin = ym_geom_ninterior(g), N = ym_gauge_N(u);
     size_t nn = (size_t)N * N;
     double *zd = z ? ym_field_data(z) : NULL;
-    double wt[3];
+    double wt[4];
     int rect;
-    if (fast_weights(ls, u, wt, &rect)) {
-        const int *up[4], *dn[4];
-        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m), dn[m] = ym_geom_dn(g, m);
+    if (!generic && fast_weights(ls, u, wt, &rect)) {
         const double *ud = ym_field_data(ym_gauge_field(u));
-        size_t ns = 8 * nn;
         if (!rect) return N == 2 ? wilson_scatter2(g, ud, zd, k, A, wt[0]) : wilson_scatter3(g, ud, zd, k, A, wt[0]);
-        for (int i = 0; i < nin; ++i) {
-            double *zx = zd ? zd + (size_t)in[i] * ns : NULL, *kx = k ? k + (size_t)i * 4 * nn : NULL;
-            if (N == 2) force_fast2(ud, up, dn, in[i], wt, rect, zx, kx, A);
-            else force_fast3(ud, up, dn, in[i], wt, rect, zx, kx, A);
-        }
-        return YM_OK;
+        return N == 2 ? loops_scatter2(g, ud, zd, k, A, wt) : loops_scatter3(g, ud, zd, k, A, wt);
     }
     walker w;
     walker_init(&w, u);
@@ -568,11 +654,16 @@ static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A,
     return YM_OK;
 }
 
-int ym_loop_action_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z) { return loop_force(ls, u, z, 0.0, NULL); }
+int ym_loop_action_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z) { return loop_force(ls, u, z, 0.0, NULL, 0); }
 
 int ym_loop_action_force_acc(const ym_loop_set *ls, ym_gauge *u, double A, double *k)
 {
-    return loop_force(ls, u, NULL, A, k);
+    return loop_force(ls, u, NULL, A, k, 0);
+}
+
+int ym_loop_action_force_generic(const ym_loop_set *ls, ym_gauge *u, ym_field *z)
+{
+    return loop_force(ls, u, z, 0.0, NULL, 1);
 }
 
 /* ---- built-in types ---- */

@@ -7,3 +7,8 @@ tests_test_flow_LDADD = libymflow.la
 TESTS += tests/test_action tests/test_flow \
 	tests/mpi/action-np1.mpi tests/mpi/action-np2.mpi tests/mpi/action-np4-zt.mpi tests/mpi/action-np4-xt.mpi \
 	tests/mpi/flow-np2.mpi tests/mpi/flow-np4.mpi
+# The loop-force kernels against the generic path (solvers/ym_action_impl.h).
+check_PROGRAMS += tests/test_loopforce
+tests_test_loopforce_SOURCES = tests/test_loopforce.c tests/tap.h tests/common.h
+tests_test_loopforce_LDADD = libymflow.la
+TESTS += tests/test_loopforce
