@@ -15,7 +15,8 @@
 #   THERM  thermalisation sweeps (hot start)                      default 100
 # environment:
 #   YMFLOW      the ymflow binary (default: ymflow on PATH); e.g. _b/ymflow
-#   OUT         output folder (default su2-vacuum-out; replaced)
+#   OUT         output folder (default su2-vacuum-out; replaced if an earlier
+#               run.sh made it, else refused when not empty)
 #   OR          overrelaxation sweeps per heatbath sweep (default 4)
 #   SEED        chain seed (default 1)
 #   ASQRTSIGMA  a sqrt(sigma) at beta 2.4 (default 0.266, see README.md)
@@ -43,8 +44,14 @@ if [ "$NP" != 1 ]; then
     RUN="mpirun --oversubscribe -n $NP"
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
-rm -rf "$OUT"
+# OUT is replaced only when an earlier run of this script made it (marker
+# file), so that a mistyped OUT cannot delete someone's folder.
+if [ -e "$OUT" ] && [ -n "$(ls -A "$OUT" 2>/dev/null)" ]; then
+    if [ -e "$OUT/.su2-vacuum" ]; then rm -rf "$OUT"
+    else echo "run.sh: $OUT exists and was not made by run.sh; choose another OUT" >&2; exit 1; fi
+fi
 mkdir -p "$OUT"
+: >"$OUT/.su2-vacuum"
 start=$(date +%s)
 $RUN "$Y" generate --N 2 --beta 2.4 --dims "$L" --start hot --therm "$THERM" --every "$EVERY" \
     --count "$COUNT" --or "$OR" --seed "$SEED" --out "$OUT/gen" >"$OUT/generate.log"
