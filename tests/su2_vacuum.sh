@@ -29,7 +29,11 @@ ok $rc "run.sh 8 3 3 10 20 exits 0 (rc $rc: $(head -c 300 "$T/err"))"
 ok $? "summary.tsv columns: quantity value err unit"
 [ "$(head -1 "$T/o/rho_hist.tsv")" = "$(printf 'rho_lo_fm\trho_hi_fm\trho_lo_a\trho_hi_a\tcount\tdensity_fm-5')" ]
 ok $? "rho_hist.tsv columns: rho_lo_fm rho_hi_fm rho_lo_a rho_hi_a count density_fm-5"
-get() { awk -F'\t' -v k="$1" -v c="${2:-2}" '$1 == k { print $c; f = 1 } END { if (!f) print "missing" }' "$T/o/summary.tsv"; }
+get() {
+    if [ -f "$T/o/summary.tsv" ]; then
+        awk -F'\t' -v k="$1" -v c="${2:-2}" '$1 == k { print $c; f = 1 } END { if (!f) print "missing" }' "$T/o/summary.tsv"
+    else echo missing; fi
+}
 for q in lattice_spacing cooling_sweeps plaquette plaquette_tau_int configurations instantons_per_config \
     anti_instantons_per_config instanton_density mean_rho mean_nn_distance Q2 chi_top chi_top_quarter \
     chi_top_rounded_Q chi_top_quarter_rounded_Q rho_histogram_peak; do
