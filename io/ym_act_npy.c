@@ -60,6 +60,8 @@ static int parse_header(const char *path, const char *h, npy_hdr *o)
         d++;
     else
         bo = '=';
+    if (!*d) /* the header ends inside descr: reading on would leave the buffer */
+        return YM_ERROR(YM_EFORMAT, "%s: NPY descr is malformed", path);
     o->kind = *d++;
     char *end;
     long size = strtol(d, &end, 10);

@@ -8,25 +8,10 @@
 # ranks; a planted BPST instanton is found at its centre with sign +1;
 # reruns with the same seed are identical; bad input is refused with exit 2
 # and one line, and existing outputs are never replaced without --force.
-: "${top_builddir:=.}"
-: "${top_srcdir:=.}"
-: "${MPIRUN:=mpirun}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-Y="$top_builddir/ymflow"
-case "$Y" in /*) ;; *) Y="$PWD/$Y" ;; esac
+RUN_TIMEOUT=600
+. "${top_srcdir:-${srcdir:-.}}/tests/lib.sh"
 EDF="$top_srcdir/data/ecog-8x8-grid/sub-pat01_ses-test_acq-ecog_ieeg.edf"
 case "$EDF" in /*) ;; *) EDF="$PWD/$EDF" ;; esac
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
-    np=$1; shift
-    if [ "$np" = 0 ]; then timeout 600 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
-    else timeout 600 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
-}
-key() { sed -n "s/^$1: //p" "$T/out"; }
 oneline() { [ "$(wc -l <"$T/err")" -eq 1 ]; }
 
 # ---- embed ----

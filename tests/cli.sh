@@ -5,21 +5,7 @@
 # (each run has a timeout); the -o / info round trip reproduces the numbers;
 # a corrupted or truncated file is refused with exit 2; outputs are never
 # half-written or silently overwritten.
-: "${top_builddir:=.}"
-: "${MPIRUN:=mpirun}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-Y="$top_builddir/ymflow"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
-    np=$1; shift
-    if [ "$np" = 0 ]; then timeout 300 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
-    else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
-}
-key() { sed -n "s/^$1: //p" "$T/out"; }
+. "${top_srcdir:-${srcdir:-.}}/tests/lib.sh"
 
 run 0 --help; ok $(( rc != 0 )) "--help exits 0"
 grep -q instanton "$T/out"; ok $? "--help lists instanton"

@@ -9,22 +9,7 @@
 # selected observables equal the same columns of the full set; a positional is
 # a run card or a configuration by its content (ambiguous and unrecognisable
 # files refused naming both readings); solvers prints human-facing numbers.
-: "${top_builddir:=.}"
-: "${MPIRUN:=mpirun}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-Y="$top_builddir/ymflow"
-case "$Y" in /*) ;; *) Y="$PWD/$Y" ;; esac
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
-    np=$1; shift
-    if [ "$np" = 0 ]; then timeout 300 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
-    else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
-}
-key() { sed -n "s/^$1: //p" "$T/out"; }
+. "${top_srcdir:-${srcdir:-.}}/tests/lib.sh"
 SMALL="--dims 4x4x4x6 --N 2 --start random:5 --integrator rk3 --eps 0.05 --tmax 0.5"
 
 run 0 flow --help; ok $(( rc != 0 )) "flow --help exits 0"

@@ -9,21 +9,7 @@
 # file in the list, mixed lattices, a pattern matching nothing exit 2 with one
 # line naming the file, as does a run card's single output (output.config);
 # a run card applies to every member; --help documents the options.
-: "${top_builddir:=.}"
-: "${MPIRUN:=mpirun}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-Y="$top_builddir/ymflow"
-case "$Y" in /*) ;; *) Y="$PWD/$Y" ;; esac
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
-    np=$1; shift
-    if [ "$np" = 0 ]; then timeout 300 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
-    else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
-}
+. "${top_srcdir:-${srcdir:-.}}/tests/lib.sh"
 close() { # close A B: same comments and header, numbers within 1e-12
     [ "$(grep '^#' "$1" | grep -v '^# configuration')" = "$(grep '^#' "$2" | grep -v '^# configuration')" ] || return 1
     grep -v '^#' "$1" >"$T/c1"; grep -v '^#' "$2" >"$T/c2"

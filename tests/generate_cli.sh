@@ -8,21 +8,7 @@
 # a run card equals the flags; bad parameters exit 2 with one line naming
 # them and no output; outputs are not overwritten without --force; a resume
 # with other parameters is refused.
-: "${top_builddir:=.}"
-: "${MPIRUN:=mpirun}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-Y="$top_builddir/ymflow"
-case "$Y" in /*) ;; *) Y="$PWD/$Y" ;; esac
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
-    np=$1; shift
-    if [ "$np" = 0 ]; then timeout 300 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
-    else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
-}
+. "${top_srcdir:-${srcdir:-.}}/tests/lib.sh"
 same() { # same PREFIX1 PREFIX2: CSV and every configuration byte-identical
     cmp -s "$1.csv" "$2.csv" || return 1
     for i in 0001 0002 0003; do cmp -s "$1.$i.ildg" "$2.$i.ildg" || return 1; done

@@ -41,3 +41,4 @@ TESTS += tests/test_su tests/test_gauge_inv tests/test_start tests/test_bpst \
 	tests/mpi/consistency-np4-zt.mpi tests/mpi/consistency-np4-xy.mpi tests/mpi/consistency-np4-t.mpi \
 	tests/mpi/gauge-inv-np2.mpi tests/mpi/start-np2.mpi
 EXTRA_DIST += tests/solvers.mk tests/formats.mk solvers/local.mk tests/mpirun.sh tests/lsan.supp tests/README.md $(filter %.mpi %.sh,$(TESTS))
+EXTRA_DIST += tests/lib.sh

@@ -13,21 +13,7 @@
 # metric_volume (the sum of sqrt(det g) over its sites) equals its site count
 # exactly; after a flow on a random metric the table is byte-identical on 1
 # and 2 ranks (grid 1x1x1x2); --metric with a solver without a metric is refused.
-: "${top_builddir:=.}"
-: "${MPIRUN:=mpirun}"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-Y="$top_builddir/ymflow"
-case "$Y" in /*) ;; *) Y="$PWD/$Y" ;; esac
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-run() { # run NP ARGS...: stdout to $T/out, stderr to $T/err, exit code in $rc
-    np=$1; shift
-    if [ "$np" = 0 ]; then timeout 300 "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?
-    else timeout 300 "$MPIRUN" --oversubscribe -n "$np" "$Y" "$@" >"$T/out" 2>"$T/err"; rc=$?; fi
-}
+. "${top_srcdir:-${srcdir:-.}}/tests/lib.sh"
 SMALL="--solver rym --dims 4x4x4x6 --N 2 --start random:5 --eps 0.02 --metric random:4,0.3,0.4"
 
 cd "$T"

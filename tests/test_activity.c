@@ -169,6 +169,18 @@ static void test_npy(void)
     fputc(0, f);
     fclose(f);
     tap_ok(refused(ym_activity_read_npy(&r, q, 10), q), "NPY: a trailing byte refused (size != shape)");
+    {
+        /* a header that ends just inside the descr string (found by the
+         * fuzzer: the dtype parse read past the header's end) */
+        static const char hd[] = "{'fortran_order': False, 'shape': (3,), 'descr': '";
+        FILE *g = fopen(q, "wb");
+        unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(sizeof hd - 1), 0};
+        fwrite(pre, 1, sizeof pre, g);
+        fwrite(hd, 1, sizeof hd - 1, g);
+        for (int k = 0; k < 64; ++k) fputc(0x20, g);
+        fclose(g);
+        tap_ok(refused(ym_activity_read_npy(&r, q, 10), q), "NPY: a header ending inside descr refused");
+    }
     tap_ok(refused(ym_activity_read_npy(&r, p, -5), p), "NPY: negative rate refused");
     tap_ok(refused(ym_activity_read_npy(&r, p, NAN), p), "NPY: NaN rate refused");
     tap_ok(refused(ym_activity_read_npy(&r, p, 0), p), "NPY: missing rate refused");
