@@ -22,6 +22,10 @@
  *           a large null space, RYM.md §2 F)
  *   metric_flow 1: the metric flows (default); 0: it stays frozen (the link
  *           flow on a fixed background)
+ *   drag    1: the DeTurck drag of the links, V_mu(x) += W^nu(x) F_nu,mu(x)
+ *           (W the DeTurck vector from the metric's jet, F the clover field
+ *           strength at x; RYM.md §3, an open question, see solvers/README.md);
+ *           needs deturck = 1; 0: off (default)
  * String parameter (ym_solver_opts.spar[0]):
  *   metric  the metric start, "flat" | "diag:a,b,c,d" | "random:SEED,AMP[,LMIN]"
  *           | "file:PATH" (ym_metric_set_start; default "flat")
@@ -39,7 +43,7 @@
 #include "ym_solver.h"
 
 /* Parameter indices of the "rym" type. */
-enum { YM_RYM_KAPPA = 0, YM_RYM_DETURCK, YM_RYM_CLOVER, YM_RYM_METRIC_FLOW, YM_RYM_NPAR };
+enum { YM_RYM_KAPPA = 0, YM_RYM_DETURCK, YM_RYM_CLOVER, YM_RYM_METRIC_FLOW, YM_RYM_DRAG, YM_RYM_NPAR };
 
 /* The metric field of a "rym" solver (read or modify it between steps,
  * e.g. a start no string describes; call ym_field_halo_update after

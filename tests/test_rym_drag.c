@@ -1,0 +1,300 @@
+/* The DeTurck drag of the links in the "rym" solver (parameter drag,
+ * V_mu(x) += W^nu(x) F_nu,mu(x); RYM.md §3, an open question).
+ * Oracles:
+ *  - flat metric (W = 0 exactly): a constant metric has an exactly zero jet,
+ *    so with kappa = 0 (the metric then stays constant) or a frozen metric
+ *    the flow with drag on is bit-identical to drag off: g = delta and
+ *    g = diag(1.3, 0.9, 1.1, 0.8), random SU(2) links, 10 steps;
+ *  - T4 with the drag: 10 coupled steps (kappa = 1, random non-diagonal
+ *    metric) from U and from a random gauge transform U^Lambda give the same
+ *    metric and Lambda U_A = U_B (1e-12), and the same gauge-invariant
+ *    observables (solver observables incl. S_hybrid, plaquette; 1e-12
+ *    relative), periodic and open in t;
+ *  - not a no-op, and the formula: one step h = 1e-4 from random links on a
+ *    frozen random metric, log(U_on U_off^dagger)/h equals
+ *    W^nu F_nu,mu at the start to O(h) (max deviation <= 1e-3 of max |W F|,
+ *    W from the metric's jet, F from ym_curv_clover), and the two flows
+ *    differ after 10 steps; drag without deturck is refused;
+ *  - with --mpi (grid from --grid): 6 coupled steps with the drag, random
+ *    links and metric, periodic and open in t, give the metric, the links and
+ *    the observables of one rank alone (1e-12 relative). */
+#include "common.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "ym_curv.h"
+#include "ym_metric.h"
+#include "ym_ricci.h"
+#include "ym_rym.h"
+
+static int make_solver(ym_solver **s, ym_gauge *u, double eps, const char *metric, double kappa, int mflow, int drag,
+                       int deturck)
+{
+    const ym_solver_type *t = ym_solver_find("rym");
+    if (!t) return YM_EINVAL;
+    static ym_solver_opts o;
+    ym_solver_opts_default(&o);
+    o.eps = eps;
+    o.have_par = 1;
+    o.par[YM_RYM_KAPPA] = kappa;
+    o.par[YM_RYM_DETURCK] = deturck;
+    o.par[YM_RYM_CLOVER] = 0;
+    o.par[YM_RYM_METRIC_FLOW] = mflow;
+    o.par[YM_RYM_DRAG] = drag;
+    o.have_spar = 1;
+    snprintf(o.spar[0], sizeof o.spar[0], "%s", metric);
+    return ym_solver_create(s, t, &o, u);
+}
+
+/* max |a - b| over the interior of two fields of the same shape and layout. */
+static double field_maxdiff(ym_field *a, ym_field *b)
+{
+    const ym_geom *g = ym_field_geom(a);
+    const int *in = ym_geom_interior(g);
+    size_t nc = ym_field_ncomp(a);
+    double m = 0;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i) {
+        const double *x = ym_field_site(a, in[i]), *y = ym_field_site(b, in[i]);
+        for (size_t c = 0; c < nc; ++c) m = fmax(m, fabs(x[c] - y[c]));
+    }
+    return m;
+}
+
+/* Flow the same random links with drag off and on; max |difference| of the
+ * links and of the metrics after nsteps. */
+static int on_off(const char *metric, double kappa, int mflow, int nsteps, double *du, double *dg)
+{
+    const int L[4] = {4, 4, 4, 4};
+    test_lat a, b;
+    ym_solver *sa = NULL, *sb = NULL;
+    int st = test_lat_create(&a, MPI_COMM_SELF, L, NULL, 1, NULL, 2);
+    if (!st) st = test_lat_create(&b, MPI_COMM_SELF, L, NULL, 1, NULL, 2);
+    if (!st) st = ym_gauge_set_random(a.u, 17);
+    if (!st) st = ym_gauge_set_random(b.u, 17);
+    if (!st) st = make_solver(&sa, a.u, 0.01, metric, kappa, mflow, 0, 1);
+    if (!st) st = make_solver(&sb, b.u, 0.01, metric, kappa, mflow, 1, 1);
+    if (!st) st = ym_solver_advance(sa, a.u, 0.01 * nsteps);
+    if (!st) st = ym_solver_advance(sb, b.u, 0.01 * nsteps);
+    *du = st ? 1 : field_maxdiff(ym_gauge_field(a.u), ym_gauge_field(b.u));
+    *dg = st ? 1 : field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
+    if (st) tap_diag("%s: %s", metric, ym_errmsg());
+    ym_solver_free(sa);
+    ym_solver_free(sb);
+    test_lat_free(&a);
+    test_lat_free(&b);
+    return st;
+}
+
+static void test_flat(void)
+{
+    double du, dg;
+    int st = on_off("flat", 0, 1, 10, &du, &dg);
+    tap_ok(!st && du == 0 && dg == 0, "g = delta, kappa = 0: drag on = drag off bit for bit after 10 steps");
+    st = on_off("diag:1.3,0.9,1.1,0.8", 0, 1, 10, &du, &dg);
+    tap_ok(!st && du == 0 && dg == 0, "g = diag, kappa = 0: drag on = drag off bit for bit after 10 steps");
+    st = on_off("diag:1.3,0.9,1.1,0.8", 1, 0, 10, &du, &dg);
+    tap_ok(!st && du == 0 && dg == 0, "g = diag frozen, kappa = 1: drag on = drag off bit for bit after 10 steps");
+    st = on_off("random:5,0.3,0.4", 1, 1, 10, &du, &dg);
+    tap_ok(!st && du > 1e-4 && dg > 0,
+           "random metric: the drag changes the flow (10 steps: |dU| = %.2e, |dg| = %.2e)", du, dg);
+}
+
+/* One step h from random links on a frozen random metric: the drag's
+ * contribution to the link velocity, log(U_on U_off^dagger)/h, against
+ * W^nu F_nu,mu at the start. */
+static void test_formula(void)
+{
+    const int L[4] = {4, 4, 4, 4}, N = 2, nn = 4;
+    const double h = 1e-4;
+    test_lat a, b;
+    ym_solver *sa = NULL, *sb = NULL;
+    ym_field *F = NULL;
+    ym_ricci *r = NULL;
+    int st = test_lat_create(&a, MPI_COMM_SELF, L, NULL, 1, NULL, N);
+    if (!st) st = test_lat_create(&b, MPI_COMM_SELF, L, NULL, 1, NULL, N);
+    if (!st) st = ym_gauge_set_random(a.u, 23);
+    if (!st) st = ym_gauge_set_random(b.u, 23);
+    if (!st) st = make_solver(&sa, a.u, h, "random:8,0.3,0.4", 1, 0, 0, 1);
+    if (!st) st = make_solver(&sb, b.u, h, "random:8,0.3,0.4", 1, 0, 1, 1);
+    if (!st) st = ym_field_create(&F, a.geom, 6 * 2 * nn);
+    if (!st) st = ym_curv_clover(a.u, F);
+    if (!st) st = ym_ricci_create(&r, a.geom, 1);
+    if (!st) st = ym_field_halo_update(ym_rym_metric(sa));
+    double dev = 0, mx = 0;
+    int nbad = 0;
+    if (!st) {
+        /* the expected drag D_mu(x) = W^nu F_nu,mu, before the step */
+        const int *in = ym_geom_interior(a.geom);
+        int n = ym_geom_ninterior(a.geom);
+        ym_cplx *D = calloc((size_t)n * 4 * nn, sizeof *D);
+        for (int i = 0; i < n && D; ++i) {
+            ym_ricci_jet jet;
+            ym_ricci_geo geo;
+            ym_ricci_jet_at(r, ym_rym_metric(sa), in[i], &jet);
+            if (!ym_ricci_eval(&jet, &geo)) ++nbad;
+            const ym_cplx *f = (const ym_cplx *)ym_field_site(F, in[i]);
+            for (int mu = 0; mu < 4; ++mu)
+                for (int nu = 0; nu < 4; ++nu) {
+                    if (nu == mu) continue;
+                    int p = 0, sgn = nu < mu ? 1 : -1; /* F_nu,mu = +-F of plane (min, max) */
+                    while (!((ym_plane_mu[p] == (nu < mu ? nu : mu)) && ym_plane_nu[p] == (nu < mu ? mu : nu))) ++p;
+                    ym_su_axpy(N, D + ((size_t)i * 4 + (size_t)mu) * nn, sgn * geo.W[nu], f + p * nn);
+                }
+        }
+        st = D ? ym_solver_advance(sa, a.u, h) : YM_ENOMEM;
+        if (!st) st = ym_solver_advance(sb, b.u, h);
+        for (int i = 0; i < n && !st; ++i)
+            for (int mu = 0; mu < 4; ++mu) {
+                ym_cplx m[4], lg[4];
+                const ym_cplx *d = D + ((size_t)i * 4 + (size_t)mu) * nn;
+                ym_su_mul_nd(N, m, ym_gauge_link_at(ym_field_data(ym_gauge_field(b.u)), N, in[i], mu),
+                             ym_gauge_link_at(ym_field_data(ym_gauge_field(a.u)), N, in[i], mu));
+                if (ym_su_log(N, lg, m)) ++nbad;
+                for (int c = 0; c < nn; ++c) {
+                    dev = fmax(dev, cabs(lg[c] / h - d[c]));
+                    mx = fmax(mx, cabs(d[c]));
+                }
+            }
+        free(D);
+    }
+    tap_ok(!st && !nbad && mx > 1e-2 && dev <= 1e-3 * mx,
+           "one step h = 1e-4, frozen random metric: log(U_on U_off^+)/h = W^nu F_nu,mu to %.1e (max |W F| = %.2e)",
+           dev, mx);
+    ym_ricci_free(r);
+    ym_field_free(F);
+    ym_solver_free(sa);
+    ym_solver_free(sb);
+    test_lat_free(&a);
+    test_lat_free(&b);
+    sa = NULL;
+    st = test_lat_create(&a, MPI_COMM_SELF, L, NULL, 1, NULL, N);
+    int e = st ? st : make_solver(&sa, a.u, 0.01, "random:8,0.3,0.4", 1, 1, 1, 0);
+    tap_ok(e == YM_EINVAL && strstr(ym_errmsg(), "deturck"), "drag=1 with deturck=0 is refused: %s", ym_errmsg());
+    ym_error_clear();
+    ym_solver_free(sa);
+    test_lat_free(&a);
+}
+
+/* Relative difference of the solver observables and the plaquette. */
+static double obs_diff(ym_solver *sa, ym_gauge *ua, ym_solver *sb, ym_gauge *ub, int *st)
+{
+    double va[32], vb[32], w = 0;
+    ym_plaquette pa, pb;
+    if (!*st) *st = ym_solver_observe(sa, ua, va);
+    if (!*st) *st = ym_solver_observe(sb, ub, vb);
+    if (!*st) *st = ym_gauge_plaquette(ua, &pa);
+    if (!*st) *st = ym_gauge_plaquette(ub, &pb);
+    if (*st) return 1;
+    for (int i = 0; i < ym_solver_type_nobs(ym_solver_get_type(sa)); ++i) w = fmax(w, tap_reldiff(va[i], vb[i]));
+    return fmax(w, tap_reldiff(pa.total, pb.total));
+}
+
+/* T4 with the drag: 10 coupled steps from U and from U^Lambda. */
+static void test_gauge_covariance(void)
+{
+    const int L[4] = {4, 4, 4, 4}, open_t[4] = {0, 0, 0, 1};
+    for (int b = 0; b < 2; ++b) {
+        test_lat t;
+        ym_solver *sa = NULL, *sb = NULL;
+        ym_gauge *w = NULL;
+        ym_field *lam = NULL;
+        int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, b ? open_t : NULL, 2);
+        if (!st) st = ym_gauge_set_random(t.u, 31);
+        if (!st) st = ym_gauge_create(&w, t.geom, 2);
+        if (!st) st = ym_gauge_copy(w, t.u);
+        if (!st) st = ym_gauge_random_transform(&lam, w, 6);
+        if (!st) st = ym_gauge_transform(w, lam);
+        if (!st) st = make_solver(&sa, t.u, 0.01, "random:4,0.3,0.4", 1, 1, 1, 1);
+        if (!st) st = make_solver(&sb, w, 0.01, "random:4,0.3,0.4", 1, 1, 1, 1);
+        if (!st) st = ym_solver_advance(sa, t.u, 0.1);
+        if (!st) st = ym_solver_advance(sb, w, 0.1);
+        double dobs = obs_diff(sa, t.u, sb, w, &st);
+        if (!st) st = ym_gauge_transform(t.u, lam); /* Lambda U_A, to compare with U_B */
+        double du = st ? 1 : field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
+        double dg = st ? 1 : field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
+        tap_ok(!st && du <= 1e-12 && dg <= 1e-12 && dobs <= 1e-12 && ym_solver_steps(sa) == 10,
+               "T4 with drag, %s: 10 steps from U and U^Lambda: |dg| = %.1e, |Lambda U_A - U_B| = %.1e, observables "
+               "rel %.1e (<= 1e-12)%s%s",
+               b ? "open in t" : "periodic", dg, du, dobs, st ? ": " : "", st ? ym_errmsg() : "");
+        ym_field_free(lam);
+        ym_gauge_free(w);
+        ym_solver_free(sa);
+        ym_solver_free(sb);
+        test_lat_free(&t);
+    }
+}
+
+static double dist_maxrel(ym_field *a, ym_field *self)
+{
+    const ym_geom *ga = ym_field_geom(a), *gs = ym_field_geom(self);
+    const int *in = ym_geom_interior(ga);
+    size_t nc = ym_field_ncomp(a);
+    double m = 0, sc = 0;
+    for (int i = 0; i < ym_geom_ninterior(ga); ++i) {
+        int x[4];
+        ym_geom_global_coords(ga, in[i], x);
+        const double *p = ym_field_site(a, in[i]), *q = ym_field_site(self, ym_geom_index(gs, x));
+        for (size_t c = 0; c < nc; ++c) {
+            m = fmax(m, fabs(p[c] - q[c]));
+            sc = fmax(sc, fabs(q[c]));
+        }
+    }
+    return sc > 0 ? m / sc : m;
+}
+
+static void test_mpi(int argc, char **argv)
+{
+    int pd[4], one[4] = {1, 1, 1, 1};
+    test_grid_arg(argc, argv, pd);
+    const int L[4] = {4, 4, 6, 6}, open_t[4] = {0, 0, 0, 1};
+    for (int b = 0; b < 2; ++b) {
+        test_lat t, s1;
+        ym_solver *a = NULL, *c = NULL;
+        int st = test_lat_create(&t, MPI_COMM_WORLD, L, pd, 1, b ? open_t : NULL, 2);
+        if (!st) st = test_lat_create(&s1, MPI_COMM_SELF, L, one, 1, b ? open_t : NULL, 2);
+        if (!st) st = ym_gauge_set_random(t.u, 21);
+        if (!st) st = ym_gauge_set_random(s1.u, 21);
+        if (!st) st = make_solver(&a, t.u, 0.02, "random:9,0.3,0.4", 1, 1, 1, 1);
+        if (!st) st = make_solver(&c, s1.u, 0.02, "random:9,0.3,0.4", 1, 1, 1, 1);
+        if (!st) st = ym_solver_advance(a, t.u, 0.12);
+        if (!st) st = ym_solver_advance(c, s1.u, 0.12);
+        double va[32], vc[32], worst = 0;
+        if (!st) st = ym_solver_observe(a, t.u, va);
+        if (!st) st = ym_solver_observe(c, s1.u, vc);
+        if (!st) {
+            worst = fmax(dist_maxrel(ym_rym_metric(a), ym_rym_metric(c)),
+                         dist_maxrel(ym_gauge_field(t.u), ym_gauge_field(s1.u)));
+            for (int i = 0; i < ym_solver_type_nobs(ym_solver_get_type(a)); ++i)
+                worst = fmax(worst, tap_reldiff(va[i], vc[i]));
+        }
+        MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+        st = ym_status_agree(MPI_COMM_WORLD, st);
+        tap_ok(!st && worst <= 1e-12, "drag, %s: 6 coupled steps on the process grid = one rank (rel %.1e)%s%s",
+               b ? "open in t" : "periodic", worst, st ? ": " : "", st ? ym_errmsg() : "");
+        ym_solver_free(a);
+        ym_solver_free(c);
+        test_lat_free(&t);
+        test_lat_free(&s1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    tap_init();
+    ym_init();
+    int mpi = 0;
+    for (int i = 1; i < argc; ++i)
+        if (!strcmp(argv[i], "--mpi")) mpi = 1;
+    if (mpi) test_mpi(argc, argv);
+    else {
+        test_flat();
+        test_formula();
+        test_gauge_covariance();
+    }
+    int rc = tap_done();
+    MPI_Finalize();
+    return rc;
+}
