@@ -1,5 +1,7 @@
 /* Metric-weighted clover and hybrid gauge actions and their exact forces. */
 #include "ym_hybrid.h"
+#include "ym_hybrid_impl.h"
+#include "ym_hot.h"
 #include "ym_curv.h"
 #include "ym_metric.h"
 #include "ym_status.h"
@@ -183,64 +185,97 @@ static int insertions(ym_hybrid *h, ym_field *g)
     return st ? st : ym_field_halo_update(h->ins);
 }
 
-/* out = a b c d (4 factors). */
-/* Sum over the 4 corners of the loop W0 W1 W2 W3 of the product with the
- * corner's insertion matrix M[c] placed at the corner. The loop is read from
- * the link whose derivative is taken. Forward occurrence (the link is W0,
- * corners c0 = start, c1 after W0, ...): M[1..3] after W0..W2 and M[0] after
- * W3. Backward occurrence (the link is W3 = U^dagger, read from U's base
- * c0): M[j] before W_j, j = 0..3. */
-static void loop_with_insertions(int N, ym_cplx *out, const ym_cplx *W[4], const ym_cplx *M[4], int forward)
+/* The force's per-link work is compiled for N = 2 and N = 3 as constants
+ * (unrolled, matrices kept in registers, no calls or copies through memory)
+ * and once for run-time N (N = 1, 4 .. YM_NMAX; also reachable for N = 2, 3
+ * through ym_hybrid_force_generic, which the tests compare with). The
+ * products keep the arithmetic of ym_su_mul_nn (same terms, same order), so
+ * the paths differ only by FMA contraction in the YM_HOT clone. */
+#if defined(__GNUC__)
+#define HY_INLINE static inline __attribute__((always_inline))
+#define HY_NOINLINE __attribute__((noinline))
+#else
+#define HY_INLINE static inline
+#define HY_NOINLINE
+#endif
+
+/* c = a b, or a b^dagger (db); the sums of ym_su_mul_nn / _nd. */
+HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int db)
 {
-    int nn = N * N;
-    ym_cplx t[YM_NMAX * YM_NMAX], a[YM_NMAX * YM_NMAX];
-    ym_su_zero(N, out);
-    for (int j = forward ? 1 : 0; j < (forward ? 5 : 4); ++j) {
-        /* a = W0..W_{j-1} M[j mod 4] W_j..W3 */
-        if (j == 0) ym_su_copy(N, a, M[0]);
-        else {
-            ym_su_copy(N, a, W[0]);
-            for (int k = 1; k < j; ++k) {
-                ym_su_mul_nn(N, t, a, W[k]);
-                ym_su_copy(N, a, t);
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            double re = 0.0, im = 0.0;
+            for (int k = 0; k < n; ++k) {
+                ym_cplx x = a[i * n + k], y = db ? b[j * n + k] : b[k * n + j];
+                double rr = creal(x) * creal(y), ii = cimag(x) * cimag(y);
+                double ri = creal(x) * cimag(y), ir = cimag(x) * creal(y);
+                re += db ? rr + ii : rr - ii;
+                im += db ? ir - ri : ri + ir;
             }
-            ym_su_mul_nn(N, t, a, M[j % 4]);
-            ym_su_copy(N, a, t);
+            c[i * n + j] = CMPLX(re, im);
         }
-        for (int k = j; k < 4; ++k) {
-            ym_su_mul_nn(N, t, a, W[k]);
-            ym_su_copy(N, a, t);
-        }
-        for (int k = 0; k < nn; ++k) out[k] += a[k];
-    }
 }
 
-int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
+HY_INLINE void hy_dagger(int n, ym_cplx *restrict b, const ym_cplx *restrict a)
 {
-    MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
-    int N = h->N, nn = N * N;
-    int st = check(h, u, g);
-    if (!st && (ym_field_geom(z) != h->g || ym_field_ncomp(z) != 4 * 2 * (size_t)nn))
-        st = YM_ERROR(YM_EINVAL, "metric action: the force field has the wrong shape");
-    st = ym_status_agree(comm, st);
-    if (!st) st = ym_curv_clover(u, h->F);
-    if (!st) st = insertions(h, g);
-    if (st) return st;
-    const ym_geom *G = h->g;
-    double *d = ym_field_data(ym_gauge_field(u));
-    const int *in = ym_geom_interior(G);
-    for (int i = 0; i < ym_geom_ninterior(G); ++i) {
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) b[j * n + i] = conj(a[i * n + j]);
+}
+
+HY_INLINE void hy_copy(int n, ym_cplx *restrict b, const ym_cplx *restrict a)
+{
+    for (int i = 0; i < n * n; ++i) b[i] = a[i];
+}
+
+/* Sum over the 4 corners of the loop W0 W1 W2 W3 of the product with the
+ * corner's insertion matrix M[c] placed at the corner, added to out (sign
+ * +1) or subtracted (-1). The loop is read from the link whose derivative is
+ * taken. Forward occurrence (the link is W0, corners c0 = start, c1 after
+ * W0, ...): M[1..3] after W0..W2 and M[0] after W3. Backward occurrence (the
+ * link is W3 = U^dagger, read from U's base c0): M[j] before W_j, j = 0..3.
+ * Each term is the left-to-right product W0..W_{j-1} M W_j..W3; the prefixes
+ * W0..W_{j-1} are shared between the terms (the same products, computed once). */
+HY_INLINE void hy_loop(int n, ym_cplx *out, const ym_cplx *W[4], const ym_cplx *M[4], int forward, int sign)
+{
+    ym_cplx P[YM_NMAX * YM_NMAX], A[YM_NMAX * YM_NMAX], B[YM_NMAX * YM_NMAX], S[YM_NMAX * YM_NMAX];
+    for (int k = 0; k < n * n; ++k) S[k] = 0.0;
+    for (int j = forward ? 1 : 0; j < (forward ? 5 : 4); ++j) {
+        /* A = W0..W_{j-1} M[j mod 4] W_j..W3 */
+        if (j == 0) hy_copy(n, A, M[0]);
+        else {
+            if (j == 1) hy_copy(n, P, W[0]);
+            else {
+                hy_mul(n, B, P, W[j - 1], 0);
+                hy_copy(n, P, B);
+            }
+            hy_mul(n, A, P, M[j % 4], 0);
+        }
+        for (int k = j; k < 4; ++k) {
+            hy_mul(n, B, A, W[k], 0);
+            hy_copy(n, A, B);
+        }
+        for (int k = 0; k < n * n; ++k) S[k] += A[k];
+    }
+    for (int k = 0; k < n * n; ++k) out[k] += sign * S[k];
+}
+
+/* The force on the links of the interior sites in[lo..hi). */
+HY_INLINE void hy_force_sites(int n, const ym_geom *G, const double *d, const double *ins, size_t ins_stride,
+                              double *zd, const int *in, int lo, int hi)
+{
+    int nn = n * n;
+    for (int i = lo; i < hi; ++i) {
         int y = in[i];
         unsigned fy = ym_geom_flags(G, y);
         for (int mu = 0; mu < 4; ++mu) {
-            ym_cplx om[YM_NMAX * YM_NMAX], term[YM_NMAX * YM_NMAX];
-            ym_cplx *Z = ym_gauge_link_at(ym_field_data(z), N, y, mu);
-            ym_su_zero(N, om);
+            ym_cplx om[YM_NMAX * YM_NMAX];
+            ym_cplx *Z = ym_gauge_link_at(zd, n, y, mu);
+            for (int k = 0; k < nn; ++k) om[k] = 0.0;
             if (!(fy & YM_GEOM_LINK(mu))) {
-                ym_su_zero(N, Z);
+                for (int k = 0; k < nn; ++k) Z[k] = 0.0;
                 continue;
             }
-            const ym_cplx *U = ym_gauge_link_at(d, N, y, mu);
+            const ym_cplx *U = ym_gauge_link_at((double *)d, n, y, mu);
             for (int nu = 0; nu < 4; ++nu) {
                 if (nu == mu) continue;
                 int p = plane_of(mu, nu);
@@ -253,19 +288,18 @@ int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
                     int c1 = ym_geom_up(G, mu)[y], c3 = ym_geom_up(G, nu)[y], c2 = ym_geom_up(G, nu)[c1];
                     int cs[4] = {y, c1, c2, c3};
                     ym_cplx W2[YM_NMAX * YM_NMAX], W3[YM_NMAX * YM_NMAX];
-                    ym_su_dagger(N, W2, ym_gauge_link_at(d, N, c3, mu));
-                    ym_su_dagger(N, W3, ym_gauge_link_at(d, N, y, nu));
-                    const ym_cplx *W[4] = {U, ym_gauge_link_at(d, N, c1, nu), W2, W3};
+                    hy_dagger(n, W2, ym_gauge_link_at((double *)d, n, c3, mu));
+                    hy_dagger(n, W3, ym_gauge_link_at((double *)d, n, y, nu));
+                    const ym_cplx *W[4] = {U, ym_gauge_link_at((double *)d, n, c1, nu), W2, W3};
                     const ym_cplx *M[4];
                     for (int j = 0; j < 4; ++j) {
-                        const ym_cplx *m = (const ym_cplx *)ym_field_site(h->ins, cs[j]) + p * nn;
+                        const ym_cplx *m = (const ym_cplx *)(ins + (size_t)cs[j] * ins_stride) + p * nn;
                         if (flip) {
-                            ym_su_dagger(N, Md[j], m);
+                            hy_dagger(n, Md[j], m);
                             M[j] = Md[j];
                         } else M[j] = m;
                     }
-                    loop_with_insertions(N, term, W, M, 1);
-                    for (int k = 0; k < nn; ++k) om[k] += term[k];
+                    hy_loop(n, om, W, M, 1, 1);
                 }
                 /* Plaquette B at y-nu: y -> y-nu -> y-nu+mu -> y+mu, then U^dagger back to y. */
                 if (fy & YM_GEOM_DOWN(nu)) {
@@ -274,28 +308,79 @@ int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
                         int b1 = ym_geom_up(G, mu)[b0], c2 = ym_geom_up(G, mu)[y];
                         int cs[4] = {y, b0, b1, c2};
                         ym_cplx Y1[YM_NMAX * YM_NMAX], Ud[YM_NMAX * YM_NMAX];
-                        ym_su_dagger(N, Y1, ym_gauge_link_at(d, N, b0, nu));
-                        ym_su_dagger(N, Ud, U);
-                        const ym_cplx *W[4] = {Y1, ym_gauge_link_at(d, N, b0, mu), ym_gauge_link_at(d, N, b1, nu), Ud};
+                        hy_dagger(n, Y1, ym_gauge_link_at((double *)d, n, b0, nu));
+                        hy_dagger(n, Ud, U);
+                        const ym_cplx *W[4] = {Y1, ym_gauge_link_at((double *)d, n, b0, mu),
+                                               ym_gauge_link_at((double *)d, n, b1, nu), Ud};
                         const ym_cplx *M[4];
                         for (int j = 0; j < 4; ++j) {
-                            const ym_cplx *m = (const ym_cplx *)ym_field_site(h->ins, cs[j]) + p * nn;
+                            const ym_cplx *m = (const ym_cplx *)(ins + (size_t)cs[j] * ins_stride) + p * nn;
                             if (flip) {
-                                ym_su_dagger(N, Md[j], m);
+                                hy_dagger(n, Md[j], m);
                                 M[j] = Md[j];
                             } else M[j] = m;
                         }
-                        loop_with_insertions(N, term, W, M, 0);
-                        for (int k = 0; k < nn; ++k) om[k] -= term[k];
+                        hy_loop(n, om, W, M, 0, -1);
                     }
                 }
             }
             /* Z = 1/2 P(Omega) */
-            ym_su_proj(N, Z, om);
+            ym_su_proj(n, Z, om);
             for (int k = 0; k < nn; ++k) Z[k] *= 0.5;
         }
     }
+}
+
+static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
+                             const int *in, int lo, int hi)
+{
+    hy_force_sites(2, G, d, ins, st, zd, in, lo, hi);
+}
+
+static YM_HOT void hy_force3(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
+                             const int *in, int lo, int hi)
+{
+    hy_force_sites(3, G, d, ins, st, zd, in, lo, hi);
+}
+
+static HY_NOINLINE void hy_force_any(int N, const ym_geom *G, const double *d, const double *ins, size_t st,
+                                     double *zd, const int *in, int lo, int hi)
+{
+    hy_force_sites(N, G, d, ins, st, zd, in, lo, hi);
+}
+
+static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z, int generic)
+{
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
+    int N = h->N, nn = N * N;
+    int st = check(h, u, g);
+    if (!st && (ym_field_geom(z) != h->g || ym_field_ncomp(z) != 4 * 2 * (size_t)nn))
+        st = YM_ERROR(YM_EINVAL, "metric action: the force field has the wrong shape");
+    st = ym_status_agree(comm, st);
+    if (!st) st = ym_curv_clover(u, h->F);
+    if (!st) st = insertions(h, g);
+    if (st) return st;
+    const ym_geom *G = h->g;
+    const double *d = ym_field_data(ym_gauge_field(u));
+    const double *ins = ym_field_data(h->ins);
+    size_t stride = ym_field_ncomp(h->ins);
+    double *zd = ym_field_data(z);
+    const int *in = ym_geom_interior(G);
+    int n = ym_geom_ninterior(G);
+    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, 0, n);
+    else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, 0, n);
+    else hy_force_any(N, G, d, ins, stride, zd, in, 0, n);
     return YM_OK;
+}
+
+int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
+{
+    return force(h, u, g, z, 0);
+}
+
+int ym_hybrid_force_generic(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
+{
+    return force(h, u, g, z, 1);
 }
 
 int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K)
