@@ -188,9 +188,9 @@ static int insertions(ym_hybrid *h, ym_field *g)
 /* The force's per-link work is compiled for N = 2 and N = 3 as constants
  * (unrolled, matrices kept in registers, no calls or copies through memory)
  * and once for run-time N (N = 1, 4 .. YM_NMAX; also reachable for N = 2, 3
- * through ym_hybrid_force_generic, which the tests compare with). The
- * products keep the arithmetic of ym_su_mul_nn (same terms, same order), so
- * the paths differ only by FMA contraction in the YM_HOT clone. */
+ * through ym_hybrid_force_generic, which the tests compare with). Both use
+ * the same nesting of products (hy_loop) and the sums of ym_su_mul_nn, so
+ * they differ only by FMA contraction in the YM_HOT clone. */
 #if defined(__GNUC__)
 #define HY_INLINE static inline __attribute__((always_inline))
 #define HY_NOINLINE __attribute__((noinline))
@@ -222,39 +222,48 @@ HY_INLINE void hy_dagger(int n, ym_cplx *restrict b, const ym_cplx *restrict a)
         for (int j = 0; j < n; ++j) b[j * n + i] = conj(a[i * n + j]);
 }
 
-HY_INLINE void hy_copy(int n, ym_cplx *restrict b, const ym_cplx *restrict a)
+/* c += a b (the sum formed first, then added). */
+HY_INLINE void hy_mula(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b)
 {
-    for (int i = 0; i < n * n; ++i) b[i] = a[i];
+    ym_cplx t[YM_NMAX * YM_NMAX];
+    hy_mul(n, t, a, b, 0);
+    for (int k = 0; k < n * n; ++k) c[k] += t[k];
 }
 
 /* Sum over the 4 corners of the loop W0 W1 W2 W3 of the product with the
  * corner's insertion matrix M[c] placed at the corner, added to out (sign
  * +1) or subtracted (-1). The loop is read from the link whose derivative is
  * taken. Forward occurrence (the link is W0, corners c0 = start, c1 after
- * W0, ...): M[1..3] after W0..W2 and M[0] after W3. Backward occurrence (the
- * link is W3 = U^dagger, read from U's base c0): M[j] before W_j, j = 0..3.
- * Each term is the left-to-right product W0..W_{j-1} M W_j..W3; the prefixes
- * W0..W_{j-1} are shared between the terms (the same products, computed once). */
+ * W0, ...): M[1..3] after W0..W2 and M[0] after W3, nested from the right,
+ *   W0 [M1 W1W2W3 + W1 (M2 W2W3 + W2 (M3 W3 + W3 M0))].
+ * Backward occurrence (the link is W3 = U^dagger, read from U's base c0):
+ * M[j] before W_j, j = 0..3, nested from the left,
+ *   [((M0 W0 + W0 M1) W1 + W0W1 M2) W2 + W0W1W2 M3] W3.
+ * 9 products instead of the 16 of the four terms one by one; the sums are
+ * the same up to rounding (reassociation). */
 HY_INLINE void hy_loop(int n, ym_cplx *out, const ym_cplx *W[4], const ym_cplx *M[4], int forward, int sign)
 {
-    ym_cplx P[YM_NMAX * YM_NMAX], A[YM_NMAX * YM_NMAX], B[YM_NMAX * YM_NMAX], S[YM_NMAX * YM_NMAX];
-    for (int k = 0; k < n * n; ++k) S[k] = 0.0;
-    for (int j = forward ? 1 : 0; j < (forward ? 5 : 4); ++j) {
-        /* A = W0..W_{j-1} M[j mod 4] W_j..W3 */
-        if (j == 0) hy_copy(n, A, M[0]);
-        else {
-            if (j == 1) hy_copy(n, P, W[0]);
-            else {
-                hy_mul(n, B, P, W[j - 1], 0);
-                hy_copy(n, P, B);
-            }
-            hy_mul(n, A, P, M[j % 4], 0);
-        }
-        for (int k = j; k < 4; ++k) {
-            hy_mul(n, B, A, W[k], 0);
-            hy_copy(n, A, B);
-        }
-        for (int k = 0; k < n * n; ++k) S[k] += A[k];
+    ym_cplx R[YM_NMAX * YM_NMAX], Q[YM_NMAX * YM_NMAX], T[YM_NMAX * YM_NMAX], S[YM_NMAX * YM_NMAX];
+    if (forward) {
+        hy_mul(n, R, M[3], W[3], 0); /* R = M3 W3 + W3 M0 */
+        hy_mula(n, R, W[3], M[0]);
+        hy_mul(n, Q, W[2], W[3], 0); /* Q = W2 W3 */
+        hy_mul(n, T, M[2], Q, 0);    /* T = M2 Q + W2 R */
+        hy_mula(n, T, W[2], R);
+        hy_mul(n, R, W[1], Q, 0); /* R = W1 W2 W3 */
+        hy_mul(n, Q, M[1], R, 0); /* Q = M1 R + W1 T */
+        hy_mula(n, Q, W[1], T);
+        hy_mul(n, S, W[0], Q, 0);
+    } else {
+        hy_mul(n, R, M[0], W[0], 0); /* R = M0 W0 + W0 M1 */
+        hy_mula(n, R, W[0], M[1]);
+        hy_mul(n, Q, W[0], W[1], 0); /* Q = W0 W1 */
+        hy_mul(n, T, R, W[1], 0);    /* T = R W1 + Q M2 */
+        hy_mula(n, T, Q, M[2]);
+        hy_mul(n, R, Q, W[2], 0); /* R = W0 W1 W2 */
+        hy_mul(n, Q, T, W[2], 0); /* Q = T W2 + R M3 */
+        hy_mula(n, Q, R, M[3]);
+        hy_mul(n, S, Q, W[3], 0);
     }
     for (int k = 0; k < n * n; ++k) out[k] += sign * S[k];
 }
