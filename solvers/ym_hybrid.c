@@ -154,10 +154,44 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
     return st ? st : ym_sum_allreduce(&acc, comm, s);
 }
 
+#if defined(__GNUC__)
+#define HY_INLINE static inline __attribute__((always_inline))
+#define HY_NOINLINE __attribute__((noinline))
+#else
+#define HY_INLINE static inline
+#define HY_NOINLINE
+#endif
+
+/* The six insertion matrices of site x (n a constant for N = 2, 3). Real
+ * weights times F: the same roundings as ym_su_axpy with a real scalar. */
+HY_INLINE void site_insertions(int n, const ym_geom *g, int kind, int x, const double K[6][6], const ym_cplx *F,
+                               ym_cplx *M)
+{
+    int nn = n * n;
+    for (int p = 0; p < 6; ++p) {
+        ym_cplx *Mp = M + p * nn;
+        double re[YM_NMAX * YM_NMAX], im[YM_NMAX * YM_NMAX];
+        for (int k = 0; k < nn; ++k) re[k] = im[k] = 0.0;
+        if (clover_ok(g, x, p))
+            for (int q = 0; q < 6; ++q) {
+                if (kind == YM_HYBRID && q == p) continue;
+                double c = -0.5 * K[p][q];
+                const ym_cplx *Fq = F + q * nn;
+                for (int k = 0; k < nn; ++k) {
+                    re[k] += c * creal(Fq[k]);
+                    im[k] += c * cimag(Fq[k]);
+                }
+            }
+        if (kind == YM_HYBRID)
+            for (int k = 0; k < n; ++k) re[k * n + k] -= 0.5 * K[p][p];
+        for (int k = 0; k < nn; ++k) Mp[k] = CMPLX(re[k], im[k]);
+    }
+}
+
 /* Insertion matrices at the interior sites, then their halo. */
 static int insertions(ym_hybrid *h, ym_field *g)
 {
-    int N = h->N, nn = N * N;
+    int N = h->N;
     const int *in = ym_geom_interior(h->g);
     int st = YM_OK;
     for (int i = 0; i < ym_geom_ninterior(h->g); ++i) {
@@ -169,16 +203,10 @@ static int insertions(ym_hybrid *h, ym_field *g)
         }
         const ym_cplx *F = (const ym_cplx *)ym_field_site(h->F, x);
         ym_cplx *M = (ym_cplx *)ym_field_site(h->ins, x);
-        for (int p = 0; p < 6; ++p) {
-            ym_cplx *Mp = M + p * nn;
-            ym_su_zero(N, Mp);
-            if (clover_ok(h->g, x, p))
-                for (int q = 0; q < 6; ++q) {
-                    if (h->kind == YM_HYBRID && q == p) continue;
-                    ym_su_axpy(N, Mp, -0.5 * K[p][q], F + q * nn);
-                }
-            if (h->kind == YM_HYBRID)
-                for (int k = 0; k < N; ++k) Mp[k * N + k] -= 0.5 * K[p][p];
+        switch (N) {
+        case 2: site_insertions(2, h->g, h->kind, x, K, F, M); break;
+        case 3: site_insertions(3, h->g, h->kind, x, K, F, M); break;
+        default: site_insertions(N, h->g, h->kind, x, K, F, M); break;
         }
     }
     st = ym_status_agree(ym_grid_comm(ym_geom_grid(h->g)), st);
@@ -191,14 +219,6 @@ static int insertions(ym_hybrid *h, ym_field *g)
  * through ym_hybrid_force_generic, which the tests compare with). Both use
  * the same nesting of products (hy_loop) and the sums of ym_su_mul_nn, so
  * they differ only by FMA contraction in the YM_HOT clone. */
-#if defined(__GNUC__)
-#define HY_INLINE static inline __attribute__((always_inline))
-#define HY_NOINLINE __attribute__((noinline))
-#else
-#define HY_INLINE static inline
-#define HY_NOINLINE
-#endif
-
 /* c = a b, or a b^dagger (db); the sums of ym_su_mul_nn / _nd. */
 HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int db)
 {
