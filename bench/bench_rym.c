@@ -10,15 +10,18 @@
  * one untimed warm-up step each, then repetitions of
  *   MPI_Barrier; t0 = MPI_Wtime(); step; t = max over ranks of MPI_Wtime() - t0
  * until their sum reaches --min-time seconds (at least 2); the MEDIAN is
- * reported. Memory per rank: link_mb (the gauge field with its halo),
+ * reported. --cpu 1 times the process CPU time (CLOCK_PROCESS_CPUTIME_ID,
+ * max over ranks) instead of wall time: on a shared machine it does not
+ * count the time other processes hold the core. Memory per rank: link_mb (the gauge field with its halo),
  * rym_extra_mb (the solver's fields: metric, its RHS and accumulator (3 x
  * 10 doubles per stored site), force (1 link field), the link
  * accumulator (4 N^2 doubles per interior site), the hybrid workspace (2 x
  * 6 planes x 2N^2 doubles per stored site)), and the process's peak RSS
  * (getrusage) after the runs.
  * Output: CSV to stdout (rank 0): N,L,ranks,wilson_s,rym_s,ratio,link_mb,rym_extra_mb,extra_over_links,peak_rss_mb.
- * Usage: bench_rym [--N 2,3] [--dims 8,12,16] [--min-time 2]
+ * Usage: bench_rym [--N 2,3] [--dims 8,12,16] [--min-time 2] [--cpu 0|1]
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ymflow.h"
 #include "ym_solver_impl.h"
 
@@ -26,11 +29,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+static int use_cpu;
+
+static double now(void)
+{
+    if (!use_cpu) return MPI_Wtime();
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* Median seconds of fn over repetitions (every rank calls; collective). */
@@ -41,9 +55,9 @@ static double time_median(step_fn fn, void *ctx, double min_time)
     int n = 0;
     while ((sum < min_time || n < 2) && n < 1000) {
         MPI_Barrier(MPI_COMM_WORLD);
-        double t0 = MPI_Wtime();
+        double t0 = now();
         if (fn(ctx)) return -1;
-        double t = MPI_Wtime() - t0;
+        double t = now() - t0;
         MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
         ts[n++] = t;
         sum += t;
@@ -92,6 +106,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--N")) nN = parse_list(argv[i + 1], Ns, 4);
         else if (!strcmp(argv[i], "--dims")) nL = parse_list(argv[i + 1], Ls, 8);
         else if (!strcmp(argv[i], "--min-time")) min_time = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--cpu")) use_cpu = atoi(argv[i + 1]) != 0;
     }
     if (rank == 0) printf("N,L,ranks,wilson_s,rym_s,ratio,link_mb,rym_extra_mb,extra_over_links,peak_rss_mb\n");
     for (int a = 0; a < nN; ++a)

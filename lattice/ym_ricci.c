@@ -2,6 +2,7 @@
 #include "ym_ricci.h"
 #include "ym_metric.h"
 #include "ym_status.h"
+#include "ym_hot.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -137,7 +138,7 @@ void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet
     }
 }
 
-int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
+YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
 {
     double gi[4][4], det;
     if (!ym_metric_spd(j->g, gi, &det)) return 0;

@@ -9,5 +9,5 @@ ymflowinclude_HEADERS += solvers/ym_preproc.h solvers/ym_surrogate.h
 # Activity embedding: layouts and the Procrustes connection.
 libymflow_la_SOURCES += solvers/ym_layout.c solvers/ym_embed.c solvers/ym_procrustes.c
 ymflowinclude_HEADERS += solvers/ym_layout.h solvers/ym_embed.h
-libymflow_la_SOURCES += solvers/ym_hybrid.c solvers/ym_rym.c
+libymflow_la_SOURCES += solvers/ym_hybrid.c solvers/ym_hybrid_impl.h solvers/ym_rym.c
 ymflowinclude_HEADERS += solvers/ym_hybrid.h solvers/ym_rym.h

@@ -233,6 +233,43 @@ static int with_time(int st, double t)
     return YM_ERROR(st, "rym: t = %.17g: %s", t, msg);
 }
 
+#if defined(__GNUC__)
+#define RYM_INLINE static inline __attribute__((always_inline))
+#else
+#define RYM_INLINE static inline
+#endif
+
+/* kl_mu <- a kl_mu + pack(V_mu), V_mu = sum_nu (g_mu,nu / sqrt g) Z_nu, for
+ * the four links of a site (first: kl_mu = pack(V_mu)). Real weights: the
+ * same roundings as ym_su_axpy, ym_su_ah_pack on a zeroed V; n is a constant
+ * for N = 2, 3. */
+RYM_INLINE void site_velocity(int n, double m[4][4], double isg, const ym_cplx *zn[4], double a, int first,
+                              double *kl)
+{
+    int nn = n * n;
+    for (int mu = 0; mu < 4; ++mu, kl += nn) {
+        double w[4];
+        for (int nu = 0; nu < 4; ++nu) w[nu] = m[mu][nu] * isg;
+        double pk[YM_NMAX * YM_NMAX];
+        for (int i = 0; i < n; ++i) {
+            double s = 0.0;
+            for (int nu = 0; nu < 4; ++nu) s += w[nu] * cimag(zn[nu][i * n + i]);
+            pk[i] = s;
+        }
+        double *o = pk + n;
+        for (int i = 0; i < n; ++i)
+            for (int j = i + 1; j < n; ++j, o += 2) {
+                double re = 0.0, im = 0.0;
+                for (int nu = 0; nu < 4; ++nu) {
+                    re += w[nu] * creal(zn[nu][i * n + j]);
+                    im += w[nu] * cimag(zn[nu][i * n + j]);
+                }
+                o[0] = re, o[1] = im;
+            }
+        for (int c = 0; c < nn; ++c) kl[c] = (first ? 0.0 : a * kl[c]) + pk[c];
+    }
+}
+
 static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
 {
     rym_state *r = ym_solver_state_ptr(s);
@@ -278,17 +315,29 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
                 break;
             }
             double isg = 1 / sqrt(det);
-            ym_cplx zn[4][YM_NMAX * YM_NMAX];
-            for (int nu = 0; nu < 4; ++nu)
-                memcpy(zn[nu], ym_gauge_link_at(ym_field_data(r->Z), N, in[i], nu), sizeof(ym_cplx) * (size_t)nn);
-            for (int mu = 0; mu < 4; ++mu) {
-                ym_cplx v[YM_NMAX * YM_NMAX];
-                double pk[YM_NMAX * YM_NMAX], *kl = r->klink + ((size_t)4 * (size_t)i + (size_t)mu) * (size_t)nn;
-                ym_su_zero(N, v);
-                for (int nu = 0; nu < 4; ++nu) ym_su_axpy(N, v, m[mu][nu] * isg, zn[nu]);
-                if (r->drag) add_drag(r, in[i], r->W + 4 * (size_t)i, mu, v);
-                ym_su_ah_pack(N, pk, v);
-                for (int c = 0; c < nn; ++c) kl[c] = (k == 0 ? 0.0 : A[k] * kl[c]) + pk[c];
+            if (r->drag) {
+                /* the drag adds W^nu F_nu,mu before packing: the general path */
+                ym_cplx zc[4][YM_NMAX * YM_NMAX];
+                for (int nu = 0; nu < 4; ++nu)
+                    memcpy(zc[nu], ym_gauge_link_at(ym_field_data(r->Z), N, in[i], nu), sizeof(ym_cplx) * (size_t)nn);
+                for (int mu = 0; mu < 4; ++mu) {
+                    ym_cplx v[YM_NMAX * YM_NMAX];
+                    double pk[YM_NMAX * YM_NMAX], *kl = r->klink + ((size_t)4 * (size_t)i + (size_t)mu) * (size_t)nn;
+                    ym_su_zero(N, v);
+                    for (int nu = 0; nu < 4; ++nu) ym_su_axpy(N, v, m[mu][nu] * isg, zc[nu]);
+                    add_drag(r, in[i], r->W + 4 * (size_t)i, mu, v);
+                    ym_su_ah_pack(N, pk, v);
+                    for (int c = 0; c < nn; ++c) kl[c] = (k == 0 ? 0.0 : A[k] * kl[c]) + pk[c];
+                }
+            } else {
+                const ym_cplx *zn[4];
+                for (int nu = 0; nu < 4; ++nu) zn[nu] = ym_gauge_link_at(ym_field_data(r->Z), N, in[i], nu);
+                double *kl = r->klink + (size_t)4 * (size_t)i * (size_t)nn;
+                switch (N) {
+                case 2: site_velocity(2, m, isg, zn, k ? A[k] : 0.0, k == 0, kl); break;
+                case 3: site_velocity(3, m, isg, zn, k ? A[k] : 0.0, k == 0, kl); break;
+                default: site_velocity(N, m, isg, zn, k ? A[k] : 0.0, k == 0, kl); break;
+                }
             }
             if (r->metric_flow) {
                 double *a = ym_field_site(r->accg, in[i]), *kg = ym_field_site(r->Kg, in[i]),

@@ -13,3 +13,7 @@ check_PROGRAMS += tests/test_hybrid
 tests_test_hybrid_SOURCES = tests/test_hybrid.c tests/tap.h tests/common.h
 tests_test_hybrid_LDADD = libymflow.la
 TESTS += tests/test_hybrid tests/mpi/hybrid-np2.mpi tests/mpi/hybrid-np4.mpi
+check_PROGRAMS += tests/test_hybrid_fast
+tests_test_hybrid_fast_SOURCES = tests/test_hybrid_fast.c tests/tap.h tests/common.h
+tests_test_hybrid_fast_LDADD = libymflow.la
+TESTS += tests/test_hybrid_fast
