@@ -2,6 +2,7 @@
 #ifndef YM_TESTS_COMMON_H
 #define YM_TESTS_COMMON_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,20 @@ static inline void test_lat_free(test_lat *t)
     ym_gauge_free(t->u);
     ym_geom_free(t->geom);
     ym_grid_free(t->grid);
+}
+
+/* max |a - b| over the interior of two fields of the same shape and layout. */
+static inline double test_field_maxdiff(ym_field *a, ym_field *b)
+{
+    const ym_geom *g = ym_field_geom(a);
+    const int *in = ym_geom_interior(g);
+    size_t nc = ym_field_ncomp(a);
+    double m = 0;
+    for (int i = 0; i < ym_geom_ninterior(g); ++i) {
+        const double *x = ym_field_site(a, in[i]), *y = ym_field_site(b, in[i]);
+        for (size_t c = 0; c < nc; ++c) m = fmax(m, fabs(x[c] - y[c]));
+    }
+    return m;
 }
 
 /* Reference data folder (YM_REFERENCE_DIR, default ../shared/reference). */

@@ -54,39 +54,15 @@
 #include "ym_measure.h"
 #include "ym_metric.h"
 #include "ym_rym.h"
+#include "rym_common.h"
 #include "ym_solver_impl.h"
 
 static int make_solver(ym_solver **s, ym_gauge *u, double eps, const char *metric, double kappa, int deturck,
                        int clover, int mflow)
 {
-    const ym_solver_type *t = ym_solver_find("rym");
-    if (!t) return YM_EINVAL;
-    static ym_solver_opts o;
-    ym_solver_opts_default(&o);
-    o.eps = eps;
-    o.have_par = 1;
-    o.par[YM_RYM_KAPPA] = kappa;
-    o.par[YM_RYM_DETURCK] = deturck;
-    o.par[YM_RYM_CLOVER] = clover;
-    o.par[YM_RYM_METRIC_FLOW] = mflow;
-    o.have_spar = 1;
-    snprintf(o.spar[0], sizeof o.spar[0], "%s", metric);
-    return ym_solver_create(s, t, &o, u);
+    return rym_test_solver(s, u, eps, metric, kappa, deturck, clover, mflow, 0);
 }
 
-/* max |a - b| over the interior of two fields of the same shape. */
-static double field_maxdiff(ym_field *a, ym_field *b)
-{
-    const ym_geom *g = ym_field_geom(a);
-    const int *in = ym_geom_interior(g);
-    size_t nc = ym_field_ncomp(a);
-    double m = 0;
-    for (int i = 0; i < ym_geom_ninterior(g); ++i) {
-        const double *x = ym_field_site(a, in[i]), *y = ym_field_site(b, in[i]);
-        for (size_t c = 0; c < nc; ++c) m = fmax(m, fabs(x[c] - y[c]));
-    }
-    return m;
-}
 
 /* Quantised abelian flux in the 0-1 plane (RYM.md oracle C), the library's start. */
 static int set_flux(ym_gauge *u, int n) { return ym_gauge_set_flux(u, 0, 1, n); }
@@ -111,8 +87,8 @@ static void test_fixed_point(void)
             if (!st) st = ym_metric_create(&f, t.geom);
             if (!st) {
                 ym_gauge_set_unit(w);
-                du = field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
-                dg = field_maxdiff(ym_rym_metric(s), f);
+                du = test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
+                dg = test_field_maxdiff(ym_rym_metric(s), f);
             }
             ym_gauge_free(w);
             ym_field_free(f);
@@ -167,7 +143,7 @@ static int flux_run(const int L[4], int n, double tmax, double dt, int deturck, 
                 if (c != 0 && c != 4) *drift_g = fmax(*drift_g, fabs(g[c] - fixed[c]));
         }
     }
-    if (!st) *drift_u = field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(u0));
+    if (!st) *drift_u = test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(u0));
     if (st) tap_diag("flux run: %s", ym_errmsg());
     ym_solver_free(s);
     ym_gauge_free(u0);
@@ -284,11 +260,11 @@ static void test_null_space(void)
         ym_plaquette p = {0};
         if (kind == 0) {
             if (!st) st = ym_solver_advance(s, t.u, 0.1);
-            double du = st ? 1 : field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(u0)), dg = 1;
+            double du = st ? 1 : test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(u0)), dg = 1;
             if (!st) {
                 ym_field *f = NULL;
                 st = ym_metric_create(&f, t.geom);
-                if (!st) dg = field_maxdiff(ym_rym_metric(s), f);
+                if (!st) dg = test_field_maxdiff(ym_rym_metric(s), f);
                 ym_field_free(f);
             }
             if (!st) st = ym_gauge_plaquette(t.u, &p);
@@ -364,8 +340,8 @@ static void test_resume(void)
     if (!st) st = ym_solver_load_files(r, prefix);
     if (!st) st = ym_solver_restore(r, &ss);
     if (!st) st = ym_solver_advance(r, w, 0.14);
-    double du = st ? 1 : field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
-    double dg = st ? 1 : field_maxdiff(ym_rym_metric(s), ym_rym_metric(r));
+    double du = st ? 1 : test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
+    double dg = st ? 1 : test_field_maxdiff(ym_rym_metric(s), ym_rym_metric(r));
     tap_ok(!st && du == 0 && dg == 0 && ym_solver_steps(r) == ym_solver_steps(s),
            "checkpoint companion file: resumed run bit-identical (links %g, metric %g, steps %ld)%s%s", du, dg,
            r ? ym_solver_steps(r) : 0L, st ? ": " : "", st ? ym_errmsg() : "");
@@ -398,8 +374,8 @@ static void test_gauge_covariance(void)
         if (!st) st = ym_solver_advance(sa, t.u, 0.2);
         if (!st) st = ym_solver_advance(sb, w, 0.2);
         if (!st) st = ym_gauge_transform(t.u, lam); /* Lambda U_A, to compare with U_B */
-        double du = st ? 1 : field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
-        double dg = st ? 1 : field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
+        double du = st ? 1 : test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
+        double dg = st ? 1 : test_field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
         tap_ok(!st && du <= 1e-12 && dg <= 1e-12 && ym_solver_steps(sa) == 20,
                "T4 %s: 20 coupled steps from U and U^Lambda: |dg| = %.1e, |Lambda U_A - U_B| = %.1e (<= 1e-12)%s%s",
                b ? "open in t" : "periodic", dg, du, st ? ": " : "", st ? ym_errmsg() : "");

@@ -28,39 +28,14 @@
 #include "ym_metric.h"
 #include "ym_ricci.h"
 #include "ym_rym.h"
+#include "rym_common.h"
 
 static int make_solver(ym_solver **s, ym_gauge *u, double eps, const char *metric, double kappa, int mflow, int drag,
                        int deturck)
 {
-    const ym_solver_type *t = ym_solver_find("rym");
-    if (!t) return YM_EINVAL;
-    static ym_solver_opts o;
-    ym_solver_opts_default(&o);
-    o.eps = eps;
-    o.have_par = 1;
-    o.par[YM_RYM_KAPPA] = kappa;
-    o.par[YM_RYM_DETURCK] = deturck;
-    o.par[YM_RYM_CLOVER] = 0;
-    o.par[YM_RYM_METRIC_FLOW] = mflow;
-    o.par[YM_RYM_DRAG] = drag;
-    o.have_spar = 1;
-    snprintf(o.spar[0], sizeof o.spar[0], "%s", metric);
-    return ym_solver_create(s, t, &o, u);
+    return rym_test_solver(s, u, eps, metric, kappa, deturck, 0, mflow, drag);
 }
 
-/* max |a - b| over the interior of two fields of the same shape and layout. */
-static double field_maxdiff(ym_field *a, ym_field *b)
-{
-    const ym_geom *g = ym_field_geom(a);
-    const int *in = ym_geom_interior(g);
-    size_t nc = ym_field_ncomp(a);
-    double m = 0;
-    for (int i = 0; i < ym_geom_ninterior(g); ++i) {
-        const double *x = ym_field_site(a, in[i]), *y = ym_field_site(b, in[i]);
-        for (size_t c = 0; c < nc; ++c) m = fmax(m, fabs(x[c] - y[c]));
-    }
-    return m;
-}
 
 /* Flow the same random links with drag off and on; max |difference| of the
  * links and of the metrics after nsteps. */
@@ -77,8 +52,8 @@ static int on_off(const char *metric, double kappa, int mflow, int nsteps, doubl
     if (!st) st = make_solver(&sb, b.u, 0.01, metric, kappa, mflow, 1, 1);
     if (!st) st = ym_solver_advance(sa, a.u, 0.01 * nsteps);
     if (!st) st = ym_solver_advance(sb, b.u, 0.01 * nsteps);
-    *du = st ? 1 : field_maxdiff(ym_gauge_field(a.u), ym_gauge_field(b.u));
-    *dg = st ? 1 : field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
+    *du = st ? 1 : test_field_maxdiff(ym_gauge_field(a.u), ym_gauge_field(b.u));
+    *dg = st ? 1 : test_field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
     if (st) tap_diag("%s: %s", metric, ym_errmsg());
     ym_solver_free(sa);
     ym_solver_free(sb);
@@ -212,8 +187,8 @@ static void test_gauge_covariance(void)
         if (!st) st = ym_solver_advance(sb, w, 0.1);
         double dobs = obs_diff(sa, t.u, sb, w, &st);
         if (!st) st = ym_gauge_transform(t.u, lam); /* Lambda U_A, to compare with U_B */
-        double du = st ? 1 : field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
-        double dg = st ? 1 : field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
+        double du = st ? 1 : test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
+        double dg = st ? 1 : test_field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
         tap_ok(!st && du <= 1e-12 && dg <= 1e-12 && dobs <= 1e-12 && ym_solver_steps(sa) == 10,
                "T4 with drag, %s: 10 steps from U and U^Lambda: |dg| = %.1e, |Lambda U_A - U_B| = %.1e, observables "
                "rel %.1e (<= 1e-12)%s%s",
