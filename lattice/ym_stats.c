@@ -4,6 +4,7 @@
  * paper's UWerr so results can be compared with that reference code.
  */
 #include "ym_stats.h"
+#include "ym_sum.h"
 #include "ym_status.h"
 
 #include <math.h>
@@ -16,17 +17,13 @@ static int check_finite(const double *x, size_t n)
     return YM_OK;
 }
 
-/* Compensated sums: the series may be long and of one sign (plaquettes),
- * where a plain sum loses digits. */
+/* Compensated: the series may be long and of one sign (plaquettes), where a
+ * plain sum loses digits. */
 static double mean_of(const double *x, size_t n)
 {
-    double s = 0.0, c = 0.0;
-    for (size_t i = 0; i < n; ++i) {
-        double t = s + x[i];
-        c += (fabs(s) >= fabs(x[i])) ? (s - t) + x[i] : (x[i] - t) + s;
-        s = t;
-    }
-    return (s + c) / (double)n;
+    ym_sum a = YM_SUM_INIT;
+    for (size_t i = 0; i < n; ++i) ym_sum_add(&a, x[i]);
+    return ym_sum_value(&a) / (double)n;
 }
 
 int ym_stats_jackknife(const double *x, size_t n, size_t bin, ym_stats_est *out)
@@ -150,7 +147,11 @@ int ym_stats_gamma(const double *x, size_t n, double stau, ym_stats_est *out)
             break;
         }
     }
-    if (w == 0) w = tcomp; /* no window found within n/2: use all lags (error then unreliable) */
+    /* The loop always stops by t = floor(n/2): there tau/sqrt(t n) >= sqrt(2) tau/n,
+     * and with u = n/(2 tau), e^u > sqrt(2) u for every u > 0 (e^u/u >= e), so
+     * exp(-t/tau) < tau/sqrt(t n) whatever tau the data give. No series reaches
+     * the line below; it only keeps w defined. */
+    if (w == 0) w = tcomp;
     double cf = g[0];
     for (size_t t = 1; t <= w; ++t) cf += 2.0 * g[t];
     /* bias correction of Gamma for the subtracted sample mean (Wolff eq. 49) */
