@@ -6,3 +6,5 @@ tests_test_heatbath_SOURCES = tests/test_heatbath.c tests/tap.h tests/common.h
 tests_test_heatbath_LDADD = libymflow.la
 TESTS += tests/test_heatbath tests/generate_cli.sh tests/mpi/heatbath-np2.mpi tests/mpi/heatbath-np4.mpi tests/mpi/heatbath-np4-xy.mpi
 EXTRA_DIST += tests/generate.mk validation/README.md validation/generate_plaquette.sh
+TESTS += tests/validation_short.sh
+EXTRA_DIST += tests/validation_short.sh VALIDATION.md

@@ -6,7 +6,14 @@ MPI_LOG_DRIVER = $(LOG_DRIVER)
 MPI_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/mpirun.sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
+# Long physics checks skip themselves under the sanitizers (minutes there).
+if SANITIZERS
+YM_SANITIZED_FLAG = 1
+else
+YM_SANITIZED_FLAG = 0
+endif
 AM_TESTS_ENVIRONMENT = \
+	YM_SANITIZED=$(YM_SANITIZED_FLAG); export YM_SANITIZED; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	MPIRUN='$(MPIRUN)'; export MPIRUN; \

@@ -1,4 +1,4 @@
-# Long validations outside make check (results in validation/README.md).
+# Long validations outside make check (results in VALIDATION.md).
 noinst_PROGRAMS += validation/rym_metric
 validation_rym_metric_SOURCES = validation/rym_metric.c
 validation_rym_metric_LDADD = libymflow.la

@@ -1,5 +1,5 @@
 /* Big-lattice versions of the metric-only RYM oracles (outside make check;
- * results recorded in validation/README.md).
+ * results recorded in VALIDATION.md).
  *  T5: DeTurck Fourier modes on the full 8^4 lattice (no reduced extents),
  *      ratio per component vs the RK3 symbol, off-mode residual;
  *  T6: random 1e-8 noise on 8^4 (every momentum at once), 150 steps, at the
