@@ -299,15 +299,7 @@ void act_free(act_ctx *c)
 
 void act_metadata(cli_buf *b, const ym_param *t, int n, const act_ctx *c)
 {
-    char *mem = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&mem, &len);
-    if (f) {
-        ym_card_write(f, t, n, "");
-        fclose(f);
-        cli_buf_printf(b, "%s", mem ? mem : "");
-    }
-    free(mem);
+    cli_buf_card(b, t, n, "");
     cli_buf_printf(b, "[lattice]\ndims = %dx%dx%dx%d\n", c->L[0], c->L[1], c->L[2], c->L[3]);
     cli_buf_printf(b, "boundary = %s,%s,%s,%s\n", c->bc[0] ? "open" : "periodic", c->bc[1] ? "open" : "periodic",
                    c->bc[2] ? "open" : "periodic", c->bc[3] ? "open" : "periodic");

@@ -128,3 +128,44 @@ int cli_mkdir_p(MPI_Comm comm, const char *dir)
     }
     return ym_status_agree(comm, st);
 }
+
+void cli_buf_card(cli_buf *b, const ym_param *t, int n, const char *prefix)
+{
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&mem, &len);
+    if (!f) {
+        b->oom = 1;
+        return;
+    }
+    if (ym_card_write(f, t, n, prefix)) b->oom = 1;
+    fclose(f);
+    cli_buf_printf(b, "%s", mem ? mem : "");
+    free(mem);
+}
+
+void cli_buf_card_lines(cli_buf *b, const ym_param *t, int n)
+{
+    cli_buf ini = {0};
+    char sec[256] = "";
+    cli_buf_card(&ini, t, n, "");
+    if (ini.oom) b->oom = 1;
+    for (char *p = ini.s, *e; p && *p; p = *e ? e + 1 : e) {
+        e = p + strcspn(p, "\n");
+        int l = (int)(e - p);
+        if (l >= 2 && p[0] == '[' && p[l - 1] == ']') snprintf(sec, sizeof sec, "%.*s", l - 2, p + 1);
+        else if (l) cli_buf_printf(b, "%s.%.*s\n", sec, l, p);
+    }
+    free(ini.s);
+}
+
+int cli_param_same(const ym_param *a, const ym_param *b)
+{
+    cli_buf x = {0}, y = {0};
+    cli_buf_card(&x, a, 1, "");
+    cli_buf_card(&y, b, 1, "");
+    int same = !x.oom && !y.oom && x.s && y.s && !strcmp(x.s, y.s);
+    free(x.s);
+    free(y.s);
+    return same;
+}

@@ -7,6 +7,8 @@
 #include <mpi.h>
 #include <stddef.h>
 
+#include "ym_card.h"
+
 typedef struct {
     char *s;
     size_t n, cap;
@@ -22,6 +24,15 @@ void cli_buf_printf(cli_buf *b, const char *fmt, ...)
 /* Append s as a JSON string literal (quotes and escapes included). */
 void cli_buf_json_string(cli_buf *b, const char *s);
 void cli_buf_free(cli_buf *b);
+/* Append the card text of a parameter table (ym_card_write: prefix "" reads
+ * back as a run card, "# " comments it out for a CSV header). */
+void cli_buf_card(cli_buf *b, const ym_param *t, int n, const char *prefix);
+/* Append the table as "section.key = value" lines: the metadata written into
+ * configuration files (NERSC headers have no sections). */
+void cli_buf_card_lines(cli_buf *b, const ym_param *t, int n);
+/* 1 if two entries of parameter tables have the same card text (how a resume
+ * compares its parameters with the checkpoint's); 0 also when out of memory. */
+int cli_param_same(const ym_param *a, const ym_param *b);
 
 /* Rank 0 writes text to path atomically; an existing path is refused unless
  * overwrite. Collective (status agreed). Errors: YM_EIO, YM_ENOMEM. */

@@ -304,38 +304,6 @@ static int write_text_atomic(MPI_Comm comm, const char *path, int overwrite, con
     return cli_write_text(comm, path, overwrite, &view);
 }
 
-static void sb_card(sbuf *b, const ym_param *t, int n, const char *prefix)
-{
-    char *mem = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&mem, &len);
-    if (!f) {
-        b->oom = 1;
-        return;
-    }
-    ym_card_write(f, t, n, prefix);
-    fclose(f);
-    sb_printf(b, "%s", mem ? mem : "");
-    free(mem);
-}
-
-/* The same parameters as "section.key = value" lines: the metadata written
- * into configuration files (NERSC headers have no sections). */
-static void sb_card_lines(sbuf *b, const ym_param *t, int n)
-{
-    sbuf ini = {0};
-    char sec[256] = "";
-    sb_card(&ini, t, n, "");
-    if (ini.oom) b->oom = 1;
-    for (char *p = ini.s, *e; p && *p; p = *e ? e + 1 : e) {
-        e = p + strcspn(p, "\n");
-        int l = (int)(e - p);
-        if (l >= 2 && p[0] == '[' && p[l - 1] == ']') snprintf(sec, sizeof sec, "%.*s", l - 2, p + 1);
-        else if (l) sb_printf(b, "%s.%.*s\n", sec, l, p);
-    }
-    free(ini.s);
-}
-
 static int parse_times(const char *s, const char *what, double *times, int *n)
 {
     char buf[STR];
@@ -389,7 +357,7 @@ static int ckpt_write(MPI_Comm comm, const char *prefix, ym_gauge *u, ym_solver 
     snprintf(cpre, sizeof cpre, "%s.%ld", prefix, ss.steps);
     if (!st) st = ym_solver_save_files(s, cpre);
     sbuf b = {0};
-    sb_card(&b, tab, ntab, "");
+    cli_buf_card(&b, tab, ntab, "");
     snprintf(path, sizeof path, "%s.card", prefix);
     if (!st) st = write_text_atomic(comm, path, 1, b.s ? b.s : "");
     b.n = 0;
@@ -485,17 +453,7 @@ static int ckpt_check_params(MPI_Comm comm, const char *prefix, const ym_param *
         if (i >= n || i >= on)
             return YM_ERROR(YM_EINVAL, "resume: %s.%s differs from the checkpoint %s", (i < n ? tab : oe)[i].section,
                             (i < n ? tab : oe)[i].key, path);
-        char *a = NULL, *b = NULL;
-        size_t la = 0, lb = 0;
-        FILE *fa = open_memstream(&a, &la), *fb = open_memstream(&b, &lb);
-        if (fa) ym_card_write(fa, &tab[i], 1, "");
-        if (fb) ym_card_write(fb, &oe[i], 1, "");
-        if (fa) fclose(fa);
-        if (fb) fclose(fb);
-        int differ = !a || !b || strcmp(a, b) != 0;
-        free(a);
-        free(b);
-        if (differ)
+        if (!cli_param_same(&tab[i], &oe[i]))
             return YM_ERROR(YM_EINVAL, "resume: %s.%s differs from the checkpoint %s", tab[i].section, tab[i].key, path);
     }
     return YM_OK;
@@ -824,7 +782,7 @@ int cmd_flow(int argc, char **argv)
                           "checkpoints)", dtimes[0], ym_solver_time(s));
         if (!st) {
             sbuf pb = {0};
-            sb_card(&pb, eff, neff, "");
+            cli_buf_card(&pb, eff, neff, "");
             st = ym_dump_create(&dump, u, p.dump, force, pb.s ? pb.s : "");
             free(pb.s);
         }
@@ -916,7 +874,7 @@ int cmd_flow(int argc, char **argv)
                      YM_MEASURE_BIT(YM_M_QCLOV) | YM_MEASURE_BIT(YM_M_EMAX))))
             sb_printf(&b, "# t0 and w0 are nan: no E_clover observable was selected\n");
         sb_printf(&b, "# effective parameters:\n");
-        sb_card(&b, eff, neff, "# ");
+        cli_buf_card(&b, eff, neff, "# ");
         if (tunit)
             sb_printf(&b, "# t is the matched flow time %.17g * %s; column %s counts them\n", tscale, tunit, tunit);
         /* the selected columns in their canonical order, t first */
@@ -950,7 +908,7 @@ int cmd_flow(int argc, char **argv)
     if (!st && *p.config_out) {
         /* the configuration records the parameters that produced it */
         sbuf mb = {0};
-        sb_card_lines(&mb, eff, neff);
+        cli_buf_card_lines(&mb, eff, neff);
         if (mb.oom) st = YM_ERROR(YM_ENOMEM, "out of memory");
         else st = ym_ildg_write_ex(u, p.config_out, 64, force, mb.s, NULL);
         free(mb.s);

@@ -116,38 +116,6 @@ static void chain_table(const ym_param *tab, ym_param *c)
     for (int i = 0; i < NCHAIN; ++i) c[i] = tab[chain_keys[i]];
 }
 
-/* The card text of a table (prefix "" reads back; "# " for the CSV). */
-static void buf_card(cli_buf *b, const ym_param *t, int n, const char *prefix)
-{
-    char *mem = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&mem, &len);
-    if (!f) {
-        b->oom = 1;
-        return;
-    }
-    if (ym_card_write(f, t, n, prefix)) b->oom = 1;
-    fclose(f);
-    cli_buf_printf(b, "%s", mem ? mem : "");
-    free(mem);
-}
-
-/* "section.key = value" lines: the metadata of the configurations. */
-static void buf_card_lines(cli_buf *b, const ym_param *t, int n)
-{
-    cli_buf ini = {0};
-    char sec[256] = "";
-    buf_card(&ini, t, n, "");
-    if (ini.oom) b->oom = 1;
-    for (char *p = ini.s, *e; p && *p; p = *e ? e + 1 : e) {
-        e = p + strcspn(p, "\n");
-        int l = (int)(e - p);
-        if (l >= 2 && p[0] == '[' && p[l - 1] == ']') snprintf(sec, sizeof sec, "%.*s", l - 2, p + 1);
-        else if (l) cli_buf_printf(b, "%s.%.*s\n", sec, l, p);
-    }
-    free(ini.s);
-}
-
 /* The checkpoint's card must give the same parameters. Collective. */
 static int check_params(MPI_Comm comm, const char *path, const ym_param *tab)
 {
@@ -158,13 +126,7 @@ static int check_params(MPI_Comm comm, const char *path, const ym_param *tab)
     if (st) return st;
     for (int k = 0; k < NCHAIN; ++k) {
         int i = chain_keys[k];
-        cli_buf a = {0}, b = {0};
-        buf_card(&a, &tab[i], 1, "");
-        buf_card(&b, &ot[i], 1, "");
-        int differ = a.oom || b.oom || !a.s || !b.s || strcmp(a.s, b.s);
-        free(a.s);
-        free(b.s);
-        if (differ)
+        if (!cli_param_same(&tab[i], &ot[i]))
             return YM_ERROR(YM_EINVAL, "resume: %s.%s differs from the checkpoint %s", tab[i].section, tab[i].key, path);
     }
     return YM_OK;
@@ -233,7 +195,7 @@ static int ckpt_write(outputs *o, ym_gauge *u, ym_heatbath *h, const ym_param *t
     ym_heatbath_stream_id(h, id, sizeof id);
     if (!st) st = ym_sitestate_write(ym_gauge_geom(u), rng, 1, id, s, sb);
     cli_buf b = {0};
-    buf_card(&b, tab, NPAR, "");
+    cli_buf_card(&b, tab, NPAR, "");
     snprintf(path, sizeof path, "%s.card", o->ckpt);
     if (!st) st = b.oom ? YM_ERROR(YM_ENOMEM, "checkpoint: out of memory") : cli_write_text(o->comm, path, 1, &b);
     b.n = 0;
@@ -457,7 +419,7 @@ int cmd_generate(int argc, char **argv)
             cli_buf_printf(&b, "# effective parameters:\n");
             ym_param ct[NCHAIN];
             chain_table(tab, ct);
-            buf_card(&b, ct, NCHAIN, "# ");
+            cli_buf_card(&b, ct, NCHAIN, "# ");
             cli_buf_printf(&b, "sweep,plaquette,plaquette_spatial,plaquette_temporal,polyakov_re,polyakov_im,rejected,"
                                "proposal_rejection_rate\n");
             if (b.oom || fwrite(b.s, 1, b.n, o.f) != b.n) st = YM_ERROR(YM_EIO, "%s: write failed", o.part);
@@ -488,7 +450,7 @@ int cmd_generate(int argc, char **argv)
             ym_param ct[NCHAIN];
             chain_table(tab, ct);
             meta.n = 0;
-            buf_card_lines(&meta, ct, NCHAIN);
+            cli_buf_card_lines(&meta, ct, NCHAIN);
             cli_buf_printf(&meta, "chain.sweep = %ld\nchain.config = %d\nchain.plaquette = %.17g\n", s, conf, plaq);
             cli_buf_printf(&meta, "generator.program = ymflow %s generate\n", ym_version());
             cli_buf_printf(&meta, "generator.update = 1 Cabibbo-Marinari heatbath sweep (Kennedy-Pendleton, Creutz below "

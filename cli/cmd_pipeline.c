@@ -532,15 +532,11 @@ int cmd_pipeline(int argc, char **argv)
                                "\"(1 + #surrogates with at least as many accepted instantons) / (1 + #surrogates)\",\n",
                            p_count);
         cli_buf_printf(js, "  \"Parameters\": ");
-        char *mem = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&mem, &len);
-        if (f) {
-            ym_card_write(f, tab, ntab, "");
-            fclose(f);
-        }
-        cli_buf_json_string(js, mem ? mem : "");
-        free(mem);
+        cli_buf card = {0};
+        cli_buf_card(&card, tab, ntab, "");
+        if (card.oom) js->oom = 1;
+        cli_buf_json_string(js, card.s ? card.s : "");
+        cli_buf_free(&card);
         cli_buf_printf(js, "\n}\n");
     }
     int order[] = {F_EVENTS, F_JSON, F_OBJ, F_CAND, F_CL, F_FLOW, F_SCAN, F_SURR};
