@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ym_cool.h"
+#include "ym_su.h"
 #include "ym_rng.h"
 #include "ym_status.h"
 
@@ -18,7 +18,6 @@ struct ym_heatbath {
     unsigned char *states;  /* one slot per interior site, interior order */
     int *slot;              /* storage index -> interior index (-1 in the halo) */
     int *list[4][2], nlist[4][2]; /* links U_mu(x) of the field by direction and parity */
-    ym_loop_set ls;
 };
 
 void ym_heatbath_defaults(ym_heatbath_params *p)
@@ -68,7 +67,6 @@ int ym_heatbath_create(ym_heatbath **out, ym_gauge *u, const ym_heatbath_params 
         h->p = *p;
         h->g = g;
         h->N = ym_gauge_N(u);
-        ym_cool_loops_wilson(&h->ls);
         h->gsz = gsl_rng_ranlxd2->size;
         h->sz = (h->gsz + 15) / 16 * 16;
         h->states = calloc((size_t)nin, h->sz);
@@ -254,6 +252,53 @@ int ym_heatbath_set_hot(ym_heatbath *h, ym_gauge *u)
     return ym_gauge_halo_update(u);
 }
 
+/* The Wilson staple sum of U_mu(x), the same number as ym_cool_staple with
+ * ym_cool_loops_wilson, bit for bit: the same products in the same order and
+ * the same missing-link rules (open boundaries), without the walker's unit
+ * start (its first product is a multiplication by 1), copies and index
+ * bookkeeping; the first two factors of a lower staple are one a^dagger
+ * b^dagger product, which rounds as the walker's a^dagger, then b^dagger.
+ * Only zeros may differ in sign in a staple, and those vanish in the sum,
+ * which starts from +0 as the walker's does. */
+static void wilson_staple(ym_gauge *u, const ym_geom *g, int x, int mu, ym_cplx *A)
+{
+    int N = ym_gauge_N(u), xp = ym_geom_up(g, mu)[x];
+    ym_cplx t[YM_NMAX * YM_NMAX], l[YM_NMAX * YM_NMAX];
+    ym_su_zero(N, A);
+    if (xp < 0) return;
+    const int *dnm = ym_geom_dn(g, mu);
+    for (int nu = 0; nu < 4; ++nu) {
+        if (nu == mu) continue;
+        const int *upn = ym_geom_up(g, nu), *dnn = ym_geom_dn(g, nu);
+        const unsigned lm = YM_GEOM_LINK(mu), ln = YM_GEOM_LINK(nu);
+        /* lower: U_nu(x+mu-nu)^dagger U_mu(x-nu)^dagger U_nu(x-nu) */
+        int y1 = dnn[xp];
+        if (y1 >= 0 && (ym_geom_flags(g, y1) & ln)) {
+            int y2 = dnm[y1];
+            if (y2 >= 0 && (ym_geom_flags(g, y2) & lm) && (ym_geom_flags(g, y2) & ln) && upn[y2] >= 0) {
+                ym_su_mul_dd(N, t, ym_gauge_link(u, y1, nu), ym_gauge_link(u, y2, mu));
+                ym_su_mul_nn(N, l, t, ym_gauge_link(u, y2, nu));
+                for (int i = 0; i < N * N; ++i) A[i] += l[i];
+            }
+        }
+        /* upper: U_nu(x+mu) U_mu(x+nu)^dagger U_nu(x)^dagger */
+        if (ym_geom_flags(g, xp) & ln) {
+            int z1 = upn[xp];
+            if (z1 >= 0) {
+                int z2 = dnm[z1];
+                if (z2 >= 0 && (ym_geom_flags(g, z2) & lm)) {
+                    int z3 = dnn[z2];
+                    if (z3 >= 0 && (ym_geom_flags(g, z3) & ln)) {
+                        ym_su_mul_nd(N, t, ym_gauge_link(u, xp, nu), ym_gauge_link(u, z2, mu));
+                        ym_su_mul_nd(N, l, t, ym_gauge_link(u, z3, nu));
+                        for (int i = 0; i < N * N; ++i) A[i] += l[i];
+                    }
+                }
+            }
+        }
+    }
+}
+
 /* One sweep: heatbath (hb = 1) or overrelaxation, checkerboard by direction and parity. */
 static int sweep(ym_heatbath *h, ym_gauge *u, int hb, ym_heatbath_counts *c)
 {
@@ -268,7 +313,7 @@ static int sweep(ym_heatbath *h, ym_gauge *u, int hb, ym_heatbath_counts *c)
             const int *lst = h->list[mu][par];
             for (int k = 0; k < h->nlist[mu][par]; ++k) {
                 int x = lst[k];
-                ym_cool_staple(u, &h->ls, x, mu, A);
+                wilson_staple(u, h->g, x, mu, A);
                 if (hb) ym_heatbath_link(h, u, x, mu, A, &loc);
                 else ym_heatbath_or_link(h->N, ym_gauge_link(u, x, mu), A);
             }

@@ -1,8 +1,9 @@
 /* Quenched SU(N) Monte Carlo: Cabibbo-Marinari heatbath and microcanonical
  * overrelaxation for the Wilson plaquette action
  *     S = beta sum_p (1 - (1/N) Re tr U_p),
- * so that a link with staple sum A (ym_cool_staple, Re tr of its plaquettes
- * = Re tr(U A)) has the weight exp((beta/N) Re tr(U A)).
+ * so that a link with staple sum A (bitwise ym_cool_staple's with the Wilson
+ * loop set, from a dedicated kernel; Re tr of its plaquettes = Re tr(U A))
+ * has the weight exp((beta/N) Re tr(U A)).
  *
  * Heatbath: U <- G U for each SU(2) subgroup (rows i < j, all N(N-1)/2 in
  * order), G drawn from exp((beta/N) Re tr(G M)), M = U A: with the 2x2 block
