@@ -553,7 +553,9 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                         if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);            \
                         else negproj##NN(zd + ((size_t)y * 4 + mu) * S, om);                        \
                     }                                                                               \
-                memset(SG(y, 0), 0, 8 * S * sizeof(double)); /* Sigma and S2 of y */                \
+                /* clear only what was written (halo sites mostly hold nothing) */                \
+                if (i >= 0) memset(SG(y, 0), 0, 4 * S * sizeof(double));                            \
+                if (need[y]) memset(S2(y, 0), 0, 4 * S * sizeof(double));                           \
             }                                                                                       \
         }                                                                                           \
         free(buf);                                                                                  \
