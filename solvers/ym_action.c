@@ -434,7 +434,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a     \
      * loop touching an interior link can use them (y outside the interior  \
      * in at most one direction besides d), into ring slot k mod 3 */       \
-    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *buf, const int *rix, int k)  \
+    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k)   \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
@@ -470,26 +470,27 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         const int two = wt[1] != 0 || wt[2] != 0 || wt[3] != 0;                                     \
         const int ss = (l[0] + 2 * dep) * (l[1] + 2 * dep) * (l[2] + 2 * dep), R = 3 * ss;          \
-        const size_t nr = (size_t)R * 12 * S;                                                       \
+        const size_t nr = (size_t)R * 4 * S;                                                        \
         if (nr > INT_MAX) /* ring offsets are ints */                                               \
             return YM_ERROR(YM_EINVAL, "loop force: local block too large (%d sites per x3-slab)", ss); \
         /* calloc: the sums start at zero without a pass over fresh pages */                         \
-        double *buf = calloc(nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns, 1);         \
-        if (!buf) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", (nr * sizeof(double)) >> 20); \
-        int *inv = (int *)(buf + nr), *rix = inv + ns;                                              \
+        double *sg = calloc(3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns, 1);     \
+        if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", (3 * nr * sizeof(double)) >> 20); \
+        double *l2 = sg + nr, *s2 = l2 + nr;                                                        \
+        int *inv = (int *)(s2 + nr), *rix = inv + ns;                                               \
         /* need[y] bit m: the two-link side L2_m(y) touches an interior link */                    \
         unsigned char *need = (unsigned char *)(rix + ns);                                          \
-        for (int i = 0; i < ns; ++i) inv[i] = -1, rix[i] = (i % R) * 12 * S;                       \
+        for (int i = 0; i < ns; ++i) inv[i] = -1, rix[i] = (i % R) * 4 * S;                        \
         for (int i = 0; i < nin; ++i) inv[in[i]] = i;                                               \
         for (int i = 0; i < ns; ++i) {                                                              \
             need[i] = 0;                                                                            \
             for (int m = 0; m < 4; ++m)                                                             \
                 if (inv[i] >= 0 || (up[m][i] >= 0 && inv[up[m][i]] >= 0)) need[i] |= (unsigned char)(1u << m); \
         }                                                                                           \
-        for (int k = -dep; two && k < 2 - dep; ++k) loops_l2##NN(g, ud, buf, rix, k);               \
+        for (int k = -dep; two && k < 2 - dep; ++k) loops_l2##NN(g, ud, l2, rix, k);                \
         int x[4];                                                                                   \
         for (x[3] = -dep; x[3] < l[3]; ++x[3]) {                                                    \
-            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, buf, rix, x[3] + 2);             \
+            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, rix, x[3] + 2);             \
             for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                            \
                 for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                      \
                     int r[4] = {-dep, x[1], x[2], x[3]};                                            \
@@ -558,7 +559,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 if (need[y]) memset(S2(y, 0), 0, 4 * S * sizeof(double));                           \
             }                                                                                       \
         }                                                                                           \
-        free(buf);                                                                                  \
+        free(sg);                                                                                   \
         return YM_OK;                                                                               \
     }
 
@@ -567,9 +568,9 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
 /* ring slots: site k ss + o of the stored block lives at (k mod 3) ss + o,
  * rix[site] = its offset (a table: a division per access costs as much as
  * a third of a product) */
-#define SG(site, m) (buf + rix[site] + (size_t)(m) * S)
-#define S2(site, m) (buf + rix[site] + (size_t)(4 + (m)) * S)
-#define L2(site, m) (buf + rix[site] + (size_t)(8 + (m)) * S)
+#define SG(site, m) (sg + rix[site] + (size_t)(m) * S)
+#define S2(site, m) (s2 + rix[site] + (size_t)(m) * S)
+#define L2(site, m) (l2 + rix[site] + (size_t)(m) * S)
 #define T1(site, m) (inv[site] >= 0 ? SG(site, m) : NULL)
 #define T2(site, m) ((need[site] >> (m)) & 1u ? S2(site, m) : NULL)
 FK_DEFINE(2)
