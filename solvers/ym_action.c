@@ -434,24 +434,30 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a     \
      * loop touching an interior link can use them (y outside the interior  \
      * in at most one direction besides d), into ring slot k mod 3 */       \
-    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k)  \
+    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k)   \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
+        const int *up[4];                                                                           \
+        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         int x[4];                                                                                   \
         x[3] = k;                                                                                   \
         for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                                \
-            for (x[1] = -dep; x[1] < l[1] + dep; ++x[1])                                            \
+            for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                          \
+                int r[4] = {-dep, x[1], x[2], x[3]};                                                \
+                const int base = ym_geom_index(g, r) + dep;                                         \
+                unsigned orow = 0;                                                                  \
+                for (int m = 1; m < 4; ++m) orow |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u;      \
                 for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                      \
-                    unsigned out = 0;                                                               \
-                    for (int m = 0; m < 4; ++m) out |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u;   \
-                    const int c = ym_geom_index(g, x);                                              \
+                    const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);             \
+                    const int c = base + x[0];                                                      \
                     for (int d = 0; d < 4; ++d) {                                                   \
                         unsigned o = out & ~(1u << d);                                              \
                         if (x[d] + 1 < l[d] + dep && !(o & (o - 1)))                                \
-                            nn##NN(L2(c, d), L(c, d), L(ym_geom_up(g, d)[c], d));                   \
+                            nn##NN(L2(c, d), L(c, d), L(up[d][c], d));                              \
                     }                                                                               \
                 }                                                                                   \
+            }                                                                                       \
     }                                                                                               \
     YM_HOT static int loops_scatter##NN(const ym_geom *g, const double *ud, double *zd, double *kd, double A, \
                                  const double wt[4])                                                \
@@ -467,7 +473,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const size_t nr = (size_t)R * 4 * S;                                                        \
         if (nr > INT_MAX) /* ring offsets are ints */                                               \
             return YM_ERROR(YM_EINVAL, "loop force: local block too large (%d sites per x3-slab)", ss); \
-        double *sg = malloc(3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns);    \
+        /* calloc: the sums start at zero without a pass over fresh pages */                         \
+        double *sg = calloc(3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns, 1);     \
         if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", (3 * nr * sizeof(double)) >> 20); \
         double *l2 = sg + nr, *s2 = l2 + nr;                                                        \
         int *inv = (int *)(s2 + nr), *rix = inv + ns;                                               \
@@ -480,12 +487,10 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
             for (int m = 0; m < 4; ++m)                                                             \
                 if (inv[i] >= 0 || (up[m][i] >= 0 && inv[up[m][i]] >= 0)) need[i] |= (unsigned char)(1u << m); \
         }                                                                                           \
-        memset(sg, 0, nr * sizeof(double));                                                         \
-        if (two) memset(s2, 0, nr * sizeof(double));                                                \
         for (int k = -dep; two && k < 2 - dep; ++k) loops_l2##NN(g, ud, l2, rix, k);                \
         int x[4];                                                                                   \
         for (x[3] = -dep; x[3] < l[3]; ++x[3]) {                                                    \
-            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, rix, x[3] + 2);              \
+            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, rix, x[3] + 2);             \
             for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                            \
                 for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                      \
                     int r[4] = {-dep, x[1], x[2], x[3]};                                            \
@@ -527,28 +532,32 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                             }                                                                       \
                     }                                                                               \
                 }                                                                                   \
-            /* slab x3 of S2 is complete (loops start at or below a side): hand                    \
-             * it to the links, U_mu(y) += U_mu(y+mu) S2, U_mu(y+mu) += S2 U_mu(y) */               \
+            /* slab x3 of S2 is complete (loops start at or below a side) and so      \
+             * are the loop terms of Sigma. One pass in storage order hands S2 to the  \
+             * links, U_mu(y) += U_mu(y+mu) S2, U_mu(y+mu) += S2 U_mu(y), and finishes \
+             * Sigma of y (its hand-overs come from y - e_mu, earlier in the pass or   \
+             * the last slab) into the force, Omega = U Sigma, while y's sums are in  \
+             * cache; then it clears them for the slot's next slab. The terms arrive \
+             * in the same order as in separate passes. */                              \
             const int b3 = ((x[3] + dep) * (l[2] + 2 * dep)) * (l[1] + 2 * dep) * (l[0] + 2 * dep); \
-            for (int y = b3; two && y < b3 + ss; ++y)                                               \
-                for (int mu = 0; need[y] && mu < 4; ++mu) {                                         \
+            for (int y = b3; y < b3 + ss; ++y) {                                                    \
+                for (int mu = 0; two && need[y] && mu < 4; ++mu) {                                  \
                     const int yu = up[mu][y];                                                       \
                     if (inv[y] >= 0) nna##NN(SG(y, mu), L(yu, mu), S2(y, mu));                      \
                     if (yu >= 0 && inv[yu] >= 0) nna##NN(SG(yu, mu), S2(y, mu), L(y, mu));          \
                 }                                                                                   \
-            if (two) memset(S2(b3, 0), 0, (size_t)ss * 4 * S * sizeof(double)); /* the slot's next slab */ \
-            /* slab x3 of Sigma is complete too: Omega = U Sigma, the force */                     \
-            for (int y = b3; x[3] >= 0 && y < b3 + ss; ++y) {                                       \
                 const int i = inv[y];                                                               \
-                if (i < 0) continue;                                                                \
-                for (int mu = 0; mu < 4; ++mu) {                                                    \
-                    double om[S];                                                                   \
-                    nn##NN(om, L(y, mu), SG(y, mu));                                                \
-                    if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);                \
-                    else negproj##NN(zd + ((size_t)y * 4 + mu) * S, om);                            \
-                }                                                                                   \
+                if (x[3] >= 0 && i >= 0)                                                            \
+                    for (int mu = 0; mu < 4; ++mu) {                                                \
+                        double om[S];                                                               \
+                        nn##NN(om, L(y, mu), SG(y, mu));                                            \
+                        if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);            \
+                        else negproj##NN(zd + ((size_t)y * 4 + mu) * S, om);                        \
+                    }                                                                               \
+                /* clear only what was written (halo sites mostly hold nothing) */                \
+                if (i >= 0) memset(SG(y, 0), 0, 4 * S * sizeof(double));                            \
+                if (need[y]) memset(S2(y, 0), 0, 4 * S * sizeof(double));                           \
             }                                                                                       \
-            memset(SG(b3, 0), 0, (size_t)ss * 4 * S * sizeof(double));                              \
         }                                                                                           \
         free(sg);                                                                                   \
         return YM_OK;                                                                               \
