@@ -151,84 +151,86 @@ YMI_INLINE void dens_n(int n, const ym_cplx *fx, double *e, double *qq)
     }
 }
 
-/* Half-loops of the slice t (local t = -1 .. l[3]-1) at the sites some
+/* Half-loops of row x2 of slice t (local t = -1 .. l[3]-1) at the sites some
  * interior clover uses: coordinates -1 .. l-1, a -1 only in directions of
  * the plane, so a plane's half-loops cover its interior plus one layer. */
-YMI_INLINE void clov_half(int n, const clov_ctx *c, int t)
+YMI_INLINE void clov_half(int n, const clov_ctx *c, int t, int x2)
 {
     const int d = c->depth;
-    for (int x2 = -1; x2 < c->l[2]; ++x2)
-        for (int x1 = -1; x1 < c->l[1]; ++x1) {
-            int y0 = (((t + d) * c->ext[2] + x2 + d) * c->ext[1] + x1 + d) * c->ext[0] + d - 1;
-            for (int x0 = -1; x0 < c->l[0]; ++x0) {
-                int y = y0 + x0 + 1;
-                unsigned neg = (x0 < 0) | (x1 < 0) << 1 | (x2 < 0) << 2 | (t < 0) << 3;
-                for (int pl = 0; pl < 6; ++pl) {
-                    int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl];
-                    if (neg & ~((1u << mu) | (1u << nu))) continue;
-                    ymi_mul(n, hl_at(c, y, t, pl, 0), ym_gauge_link_at(c->d, n, y, mu),
-                            ym_gauge_link_at(c->d, n, c->up[mu][y], nu), 0, 0);
-                    ymi_mul(n, hl_at(c, y, t, pl, 1), ym_gauge_link_at(c->d, n, y, nu),
-                            ym_gauge_link_at(c->d, n, c->up[nu][y], mu), 0, 0);
-                }
+    for (int x1 = -1; x1 < c->l[1]; ++x1) {
+        int y0 = (((t + d) * c->ext[2] + x2 + d) * c->ext[1] + x1 + d) * c->ext[0] + d - 1;
+        for (int x0 = -1; x0 < c->l[0]; ++x0) {
+            int y = y0 + x0 + 1;
+            unsigned neg = (x0 < 0) | (x1 < 0) << 1 | (x2 < 0) << 2 | (t < 0) << 3;
+            for (int pl = 0; pl < 6; ++pl) {
+                int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl];
+                if (neg & ~((1u << mu) | (1u << nu))) continue;
+                ymi_mul(n, hl_at(c, y, t, pl, 0), ym_gauge_link_at(c->d, n, y, mu),
+                        ym_gauge_link_at(c->d, n, c->up[mu][y], nu), 0, 0);
+                ymi_mul(n, hl_at(c, y, t, pl, 1), ym_gauge_link_at(c->d, n, y, nu),
+                        ym_gauge_link_at(c->d, n, c->up[nu][y], mu), 0, 0);
             }
         }
+    }
 }
 
 /* Clover planes (P(Q)/4), densities and plaquettes of the interior sites
- * of slice t, from the half-loops of slices t and t-1. */
-YMI_INLINE void clov_sites(int n, const clov_ctx *c, int t)
+ * of row x2 of slice t, from the half-loops of rows x2, x2-1 of slice t and
+ * of slice t-1. */
+YMI_INLINE void clov_sites(int n, const clov_ctx *c, int t, int x2)
 {
     const int d = c->depth, nn = n * n;
     ym_cplx fl[6 * YM_NMAX * YM_NMAX], q[YM_NMAX * YM_NMAX], a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX];
-    for (int x2 = 0; x2 < c->l[2]; ++x2)
-        for (int x1 = 0; x1 < c->l[1]; ++x1) {
-            int x00 = (((t + d) * c->ext[2] + x2 + d) * c->ext[1] + x1 + d) * c->ext[0] + d;
-            for (int x0 = 0; x0 < c->l[0]; ++x0) {
-                int x = x00 + x0;
-                unsigned f = ym_geom_flags(c->g, x);
-                ym_cplx *fx = c->F ? (ym_cplx *)ym_field_site(c->F, x) : fl;
-                for (int pl = 0; pl < 6; ++pl) {
-                    int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl], tn = t - (nu == 3);
-                    ym_cplx *fp = fx + pl * nn;
-                    const ym_cplx *Ax = hl_at(c, x, t, pl, 0), *Bx = hl_at(c, x, t, pl, 1);
-                    if (c->pacc && ym_geom_plaq_ok(f, mu, nu)) {
-                        ym_sum_add(&c->pacc[nu == 3], ymi_retr_nd(n, Ax, Bx));
-                        ym_sum_add(&c->pacc[2 + (nu == 3)], 1.0);
-                    }
-                    if (!ym_geom_clover_ok(f, mu, nu)) {
-                        for (int k = 0; k < nn; ++k) fp[k] = 0;
-                        continue;
-                    }
-                    int xm = c->dn[mu][x], xn = c->dn[nu][x], xmn = c->dn[nu][xm];
-                    /* leaf 1 */
-                    ymi_mul(n, q, Ax, Bx, 0, 1);
-                    /* leaf 2 */
-                    ymi_mul(n, a, ym_gauge_link_at(c->d, n, x, nu), hl_at(c, xm, t, pl, 1), 0, 1);
-                    ymi_mul(n, b, a, ym_gauge_link_at(c->d, n, xm, mu), 0, 0);
-                    ymi_add(n, q, b);
-                    /* leaf 3 */
-                    ymi_mul(n, b, hl_at(c, xmn, tn, pl, 1), hl_at(c, xmn, tn, pl, 0), 1, 0);
-                    ymi_add(n, q, b);
-                    /* leaf 4 */
-                    ymi_mul(n, a, ym_gauge_link_at(c->d, n, xn, nu), hl_at(c, xn, tn, pl, 0), 1, 0);
-                    ymi_mul(n, b, a, ym_gauge_link_at(c->d, n, x, mu), 0, 1);
-                    ymi_add(n, q, b);
-                    /* (1/8)(Q - Q^+) made traceless = P(Q)/4 */
-                    ymi_proj_scaled(n, fp, q, 0.25);
+    for (int x1 = 0; x1 < c->l[1]; ++x1) {
+        int x00 = (((t + d) * c->ext[2] + x2 + d) * c->ext[1] + x1 + d) * c->ext[0] + d;
+        for (int x0 = 0; x0 < c->l[0]; ++x0) {
+            int x = x00 + x0;
+            unsigned f = ym_geom_flags(c->g, x);
+            ym_cplx *fx = c->F ? (ym_cplx *)ym_field_site(c->F, x) : fl;
+            for (int pl = 0; pl < 6; ++pl) {
+                int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl], tn = t - (nu == 3);
+                ym_cplx *fp = fx + pl * nn;
+                const ym_cplx *Ax = hl_at(c, x, t, pl, 0), *Bx = hl_at(c, x, t, pl, 1);
+                if (c->pacc && ym_geom_plaq_ok(f, mu, nu)) {
+                    ym_sum_add(&c->pacc[nu == 3], ymi_retr_nd(n, Ax, Bx));
+                    ym_sum_add(&c->pacc[2 + (nu == 3)], 1.0);
                 }
-                if (c->E || c->q)
-                    dens_n(n, fx, c->E ? ym_field_site(c->E, x) : NULL, c->q ? ym_field_site(c->q, x) : NULL);
+                if (!ym_geom_clover_ok(f, mu, nu)) {
+                    for (int k = 0; k < nn; ++k) fp[k] = 0;
+                    continue;
+                }
+                int xm = c->dn[mu][x], xn = c->dn[nu][x], xmn = c->dn[nu][xm];
+                /* leaf 1 */
+                ymi_mul(n, q, Ax, Bx, 0, 1);
+                /* leaf 2 */
+                ymi_mul(n, a, ym_gauge_link_at(c->d, n, x, nu), hl_at(c, xm, t, pl, 1), 0, 1);
+                ymi_mul(n, b, a, ym_gauge_link_at(c->d, n, xm, mu), 0, 0);
+                ymi_add(n, q, b);
+                /* leaf 3 */
+                ymi_mul(n, b, hl_at(c, xmn, tn, pl, 1), hl_at(c, xmn, tn, pl, 0), 1, 0);
+                ymi_add(n, q, b);
+                /* leaf 4 */
+                ymi_mul(n, a, ym_gauge_link_at(c->d, n, xn, nu), hl_at(c, xn, tn, pl, 0), 1, 0);
+                ymi_mul(n, b, a, ym_gauge_link_at(c->d, n, x, mu), 0, 1);
+                ymi_add(n, q, b);
+                /* (1/8)(Q - Q^+) made traceless = P(Q)/4 */
+                ymi_proj_scaled(n, fp, q, 0.25);
             }
+            if (c->E || c->q)
+                dens_n(n, fx, c->E ? ym_field_site(c->E, x) : NULL, c->q ? ym_field_site(c->q, x) : NULL);
         }
+    }
 }
 
 YMI_INLINE void clov_all(int n, const clov_ctx *c)
 {
-    for (int t = -1; t < c->l[3]; ++t) {
-        clov_half(n, c, t);
-        if (t >= 0) clov_sites(n, c, t);
-    }
+    /* row by row, so that a row's half-loops are still in cache when its
+     * sites read them */
+    for (int t = -1; t < c->l[3]; ++t)
+        for (int x2 = -1; x2 < c->l[2]; ++x2) {
+            clov_half(n, c, t, x2);
+            if (t >= 0 && x2 >= 0) clov_sites(n, c, t, x2);
+        }
 }
 
 static YM_HOT void clov_all2(const clov_ctx *c) { clov_all(2, c); }
