@@ -42,10 +42,17 @@ int ym_curv_clover(ym_gauge *u, ym_field *F);
  * E or q may be NULL. Local. */
 int ym_curv_densities(const ym_gauge *u, ym_field *F, ym_field *E, ym_field *q);
 /* E_clov(x) and q(x) (1 double per site each; either may be NULL) straight
- * from the links, site by site, without a clover field: the same numbers as
- * ym_curv_clover + ym_curv_densities in a sixth of the memory. Collective
- * (updates u's halo). Errors: YM_EINVAL (wrong field shape). */
+ * from the links, without a clover field: the same numbers as
+ * ym_curv_clover + ym_curv_densities, with scratch for two time slices
+ * only. Collective (updates u's halo). Errors: YM_EINVAL (wrong field
+ * shape), YM_ENOMEM. */
 int ym_curv_clover_densities(ym_gauge *u, ym_field *E, ym_field *q);
+/* ym_curv_clover_densities (E, q, either may be NULL) and ym_gauge_plaquette
+ * (p, may be NULL) in one pass over the links: the plaquette is read off the
+ * first clover leaf's half-loops, so it agrees with ym_gauge_plaquette to
+ * rounding (the same sums, products compiled with FMA in the hot clone).
+ * Collective. Errors: YM_EINVAL (wrong field shape), YM_ENOMEM. */
+int ym_curv_clover_plaquette(ym_gauge *u, ym_field *E, ym_field *q, ym_plaquette *p);
 /* Totals sum_x E_clov(x) and Q = sum_x q(x) (either pointer may be NULL). */
 int ym_curv_clover_totals(ym_gauge *u, double *E_total, double *Q);
 /* Polyakov loop <(1/N) tr prod_t U_3(x, t)> over the spatial sites.

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "ym_curv.h"
+#include "ym_hot.h"
 #include "ym_status.h"
+#include "ym_su_inline.h"
 #include "ym_sum.h"
 
 const int ym_qimp_m[5] = {1, 2, 1, 1, 3}, ym_qimp_n[5] = {1, 2, 2, 3, 3};
@@ -17,73 +19,140 @@ const long ym_qimp_num[3][5] = {
 };
 const long ym_qimp_den[3] = {180, 180, 180};
 
-/* Link access for loop walks over the stored block. */
+/* The m x n leaves are built from straight Wilson lines
+ * W^k_mu(y) = U_mu(y) U_mu(y+mu) .. U_mu(y+(k-1)mu), k = 1, 2, 3, made once
+ * per stored site (k = 2, 3; k = 1 is the link), so that each leaf is three
+ * products of four lines instead of 2(m+n) link products. With
+ * a = half-loop along one way round and b along the other, the four leaves
+ * at x of F^(m x n)_mu,nu (m along mu) are
+ *   (-,-) [W^n_nu(x-m mu-n nu) W^m_mu(x-m mu)]^+ [W^m_mu(x-m mu-n nu) W^n_nu(x-n nu)]
+ *   (-,+) [W^n_nu(x) W^m_mu(x-m mu+n nu)^+] [W^n_nu(x-m mu)^+ W^m_mu(x-m mu)]
+ *   (+,-) [W^n_nu(x-n nu)^+ W^m_mu(x-n nu)] [W^n_nu(x+m mu-n nu) W^m_mu(x)^+]
+ *   (+,+) [W^m_mu(x) W^n_nu(x+m mu)] [W^n_nu(x) W^m_mu(x+n nu)]^+
+ * the same closed paths as the link-by-link walk, so F agrees with it to
+ * rounding. Neighbours are fixed index strides: every site a valid leaf
+ * touches lies inside the depth-3 stored block. */
 typedef struct {
-    int N;
+    int N, nn;
     const ym_geom *g;
-    const int *up[4], *dn[4];
-    const double *d;
+    double *d;
+    ym_cplx *w;   /* per stored site and direction: W^2, W^3 */
+    int str[4];   /* index stride of +mu */
 } lines;
 
-static void lines_build(lines *l, ym_gauge *u)
+static inline const ym_cplx *line_at(const lines *l, int n, int k, int mu, int y)
+{
+    if (k == 1) return ym_gauge_link_at(l->d, n, y, mu);
+    return l->w + (((size_t)y * 4 + (size_t)mu) * 2 + (size_t)(k - 2)) * (size_t)l->nn;
+}
+
+/* Does every leaf of every shape at x exist? With open boundaries a
+ * direction's links exist or not by its own coordinate, and the leaves use
+ * U_mu(x + k mu (+ shifts along other directions)) for k = -3 .. 2. */
+static int site_complete(const lines *l, int x)
+{
+    for (int mu = 0; mu < 4; ++mu)
+        for (int k = -3; k <= 2; ++k)
+            if (!(ym_geom_flags(l->g, x + k * l->str[mu]) & YM_GEOM_LINK(mu))) return 0;
+    return 1;
+}
+
+/* Raw clover (1/8)(C - C^dagger), traceless, of the m x n leaves. */
+YMI_INLINE void clover_mn(int n, const lines *l, int x, int mu, int nu, int m, int k, ym_cplx *F)
+{
+    const int sm = m * l->str[mu], sk = k * l->str[nu], nn = n * n;
+    ym_cplx C[YM_NMAX * YM_NMAX], a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX];
+#define WM(y) line_at(l, n, m, mu, (y))
+#define WK(y) line_at(l, n, k, nu, (y))
+    /* (-,-) */
+    ymi_mul(n, a, WK(x - sm - sk), WM(x - sm), 0, 0);
+    ymi_mul(n, b, WM(x - sm - sk), WK(x - sk), 0, 0);
+    ymi_mul(n, C, a, b, 1, 0);
+    /* (-,+) */
+    ymi_mul(n, a, WK(x), WM(x - sm + sk), 0, 1);
+    ymi_mul(n, b, WK(x - sm), WM(x - sm), 1, 0);
+    ymi_mul(n, c, a, b, 0, 0);
+    ymi_add(n, C, c);
+    /* (+,-) */
+    ymi_mul(n, a, WK(x - sk), WM(x - sk), 1, 0);
+    ymi_mul(n, b, WK(x + sm - sk), WM(x), 0, 1);
+    ymi_mul(n, c, a, b, 0, 0);
+    ymi_add(n, C, c);
+    /* (+,+) */
+    ymi_mul(n, a, WM(x), WK(x + sm), 0, 0);
+    ymi_mul(n, b, WK(x), WM(x + sk), 0, 0);
+    ymi_mul(n, c, a, b, 0, 1);
+    ymi_add(n, C, c);
+#undef WM
+#undef WK
+    ymi_proj_scaled(n, F, C, 0.25); /* (C - C^dagger)/2 traceless, / 4 */
+    (void)nn;
+}
+
+/* F^(m,n) of the five shapes, averaged over orientations, in every plane. */
+YMI_INLINE void site_F(int n, const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX])
+{
+    ym_cplx G[YM_NMAX * YM_NMAX];
+    for (int i = 0; i < 5; ++i) {
+        int m = ym_qimp_m[i], k = ym_qimp_n[i];
+        for (int p = 0; p < 6; ++p) {
+            int mu = ym_plane_mu[p], nu = ym_plane_nu[p];
+            clover_mn(n, l, x, mu, nu, m, k, F[i][p]);
+            if (m != k) {
+                clover_mn(n, l, x, mu, nu, k, m, G);
+                for (int j = 0; j < n * n; ++j) F[i][p][j] = 0.5 * (F[i][p][j] + G[j]);
+            }
+        }
+    }
+}
+
+static YM_HOT void site_F2(const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX]) { site_F(2, l, x, F); }
+static YM_HOT void site_F3(const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX]) { site_F(3, l, x, F); }
+static YMI_NOINLINE void site_F_any(const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX])
+{
+    site_F(l->N, l, x, F);
+}
+
+/* W^2, W^3 at every stored site whose line stays in the block. */
+YMI_INLINE void lines_fill(int n, lines *l)
+{
+    const int ns = ym_geom_nsites(l->g);
+    for (int mu = 0; mu < 4; ++mu) {
+        const int *up = ym_geom_up(l->g, mu);
+        for (int y = 0; y < ns; ++y) {
+            int y1 = up[y], y2 = y1 >= 0 ? up[y1] : -1;
+            if (y1 < 0) continue;
+            ym_cplx *w2 = l->w + (((size_t)y * 4 + (size_t)mu) * 2) * (size_t)l->nn;
+            ymi_mul(n, w2, ym_gauge_link_at(l->d, n, y, mu), ym_gauge_link_at(l->d, n, y1, mu), 0, 0);
+            if (y2 >= 0) ymi_mul(n, w2 + l->nn, w2, ym_gauge_link_at(l->d, n, y2, mu), 0, 0);
+        }
+    }
+}
+
+static YM_HOT void lines_fill2(lines *l) { lines_fill(2, l); }
+static YM_HOT void lines_fill3(lines *l) { lines_fill(3, l); }
+static YMI_NOINLINE void lines_fill_any(lines *l) { lines_fill(l->N, l); }
+
+/* Lines of u (depth 3, halo up to date); the caller frees l->w. */
+static int lines_build(lines *l, ym_gauge *u)
 {
     const ym_geom *g = ym_gauge_geom(u);
     l->N = ym_gauge_N(u);
+    l->nn = l->N * l->N;
     l->g = g;
     l->d = ym_field_data(ym_gauge_field(u));
-    for (int m = 0; m < 4; ++m) {
-        l->up[m] = ym_geom_up(g, m);
-        l->dn[m] = ym_geom_dn(g, m);
+    const int *e = ym_geom_ext(g);
+    l->str[0] = 1;
+    for (int m = 1; m < 4; ++m) l->str[m] = l->str[m - 1] * e[m - 1];
+    /* calloc: the lines that would leave the block stay 0 and are never used */
+    l->w = calloc((size_t)ym_geom_nsites(g) * 8 * (size_t)l->nn, sizeof(ym_cplx));
+    if (!l->w) return YM_ERROR(YM_ENOMEM, "improved charge: out of memory for the Wilson lines");
+    switch (l->N) {
+    case 2: lines_fill2(l); break;
+    case 3: lines_fill3(l); break;
+    default: lines_fill_any(l); break;
     }
-}
-
-/* out = out * T(x -> x + k mu), k != 0, link by link; returns the end
- * site, or -1 when a link is missing or outside the stored block. */
-static int step(const lines *l, ym_cplx *out, int x, int mu, int k)
-{
-    ym_cplx t[YM_NMAX * YM_NMAX];
-    int N = l->N;
-    for (; k > 0; --k) {
-        if (x < 0 || !(ym_geom_flags(l->g, x) & YM_GEOM_LINK(mu))) return -1;
-        ym_su_mul_nn(N, t, out, ym_gauge_link_at((double *)l->d, N, x, mu));
-        ym_su_copy(N, out, t);
-        x = l->up[mu][x];
-    }
-    for (; k < 0; ++k) {
-        if (x < 0) return -1;
-        x = l->dn[mu][x];
-        if (x < 0 || !(ym_geom_flags(l->g, x) & YM_GEOM_LINK(mu))) return -1;
-        ym_su_mul_nd(N, t, out, ym_gauge_link_at((double *)l->d, N, x, mu));
-        ym_su_copy(N, out, t);
-    }
-    return x;
-}
-
-/* Raw clover (1/8)(C - C^dagger), traceless, of m x n leaves (m along mu).
- * Returns 0 if a leaf is missing. */
-static int clover_mn(const lines *l, int x, int mu, int nu, int m, int n, ym_cplx *F)
-{
-    int N = l->N;
-    size_t nn = (size_t)N * N;
-    ym_cplx C[YM_NMAX * YM_NMAX], lf[YM_NMAX * YM_NMAX];
-    ym_su_zero(N, C);
-    for (int sm = -1; sm <= 1; sm += 2)
-        for (int sn = -1; sn <= 1; sn += 2) {
-            int d1 = mu, k1 = sm * m, d2 = nu, k2 = sn * n;
-            if (sm * sn < 0) { /* go along nu first to keep the orientation */
-                d1 = nu, k1 = sn * n, d2 = mu, k2 = sm * m;
-            }
-            ym_su_unit(N, lf);
-            int y = step(l, lf, x, d1, k1);
-            if (y >= 0) y = step(l, lf, y, d2, k2);
-            if (y >= 0) y = step(l, lf, y, d1, -k1);
-            if (y >= 0) y = step(l, lf, y, d2, -k2);
-            if (y < 0) return 0;
-            for (size_t j = 0; j < nn; ++j) C[j] += lf[j];
-        }
-    ym_su_proj(N, F, C); /* (C - C^dagger)/2 traceless */
-    for (size_t j = 0; j < nn; ++j) F[j] *= 0.25;
-    return 1;
+    return YM_OK;
 }
 
 /* q and s at site x from six plane field strengths F[pl]. */
@@ -97,23 +166,6 @@ static void dens(int N, ym_cplx F[6][YM_NMAX * YM_NMAX], double *q, double *s)
     *q = -t / (4 * M_PI * M_PI);
 }
 
-/* F^(m,n) averaged over orientations in every plane; 0 if missing. */
-static int clover_sym(const lines *l, int x, int m, int n, ym_cplx F[6][YM_NMAX * YM_NMAX])
-{
-    int N = l->N;
-    size_t nn = (size_t)N * N;
-    ym_cplx G[YM_NMAX * YM_NMAX];
-    for (int p = 0; p < 6; ++p) {
-        int mu = ym_plane_mu[p], nu = ym_plane_nu[p];
-        if (!clover_mn(l, x, mu, nu, m, n, F[p])) return 0;
-        if (m != n) {
-            if (!clover_mn(l, x, mu, nu, n, m, G)) return 0;
-            for (size_t j = 0; j < nn; ++j) F[p][j] = 0.5 * (F[p][j] + G[j]);
-        }
-    }
-    return 1;
-}
-
 /* q and s of all three schemes at site x; 0 if a loop is missing. */
 static int site_dens(const lines *l, int x, double q[3], double s[3])
 {
@@ -121,8 +173,12 @@ static int site_dens(const lines *l, int x, double q[3], double s[3])
     size_t nn = (size_t)N * N;
     ym_cplx F[5][6][YM_NMAX * YM_NMAX], Fi[6][YM_NMAX * YM_NMAX];
     for (int k = 0; k < 3; ++k) q[k] = s[k] = 0;
-    for (int i = 0; i < 5; ++i)
-        if (!clover_sym(l, x, ym_qimp_m[i], ym_qimp_n[i], F[i])) return 0; /* all loops must exist */
+    if (!site_complete(l, x)) return 0; /* all loops must exist */
+    switch (N) {
+    case 2: site_F2(l, x, F); break;
+    case 3: site_F3(l, x, F); break;
+    default: site_F_any(l, x, F); break;
+    }
     for (int sc = 0; sc < 3; ++sc) {
         double den = (double)ym_qimp_den[sc];
         if (sc == YM_QIMP_5LI) {
@@ -178,10 +234,10 @@ static int improved(ym_gauge *u, ym_field *q[3], ym_field *s[3])
     } else {
         st = ym_gauge_halo_update(u);
     }
+    lines l = {.w = NULL};
+    if (!st) st = lines_build(&l, w);
     st = ym_status_agree(comm, st);
     if (!st) {
-        lines l;
-        lines_build(&l, w);
         const ym_geom *gw = ym_gauge_geom(w);
         const int *iw = ym_geom_interior(gw), *iu = ym_geom_interior(g);
         for (int i = 0; i < ym_geom_ninterior(gw); ++i) {
@@ -193,6 +249,7 @@ static int improved(ym_gauge *u, ym_field *q[3], ym_field *s[3])
             }
         }
     }
+    free(l.w);
     ym_gauge_free(u3);
     ym_geom_free(g3);
     return st;

@@ -179,7 +179,8 @@ int ym_measure_row_columns(ym_measure *m, ym_gauge *u, double t, unsigned mask, 
     for (int c = 0; c < YM_MEASURE_NCOL; ++c) row[c] = NAN;
     row[YM_M_T] = t;
     int st = YM_OK;
-    if (want_plaq) {
+    /* with the clover wanted, its pass gives the plaquette as well */
+    if (want_plaq && !want_clov) {
         ym_plaquette p;
         st = ym_gauge_plaquette(u, &p);
         if (!st) {
@@ -200,7 +201,13 @@ int ym_measure_row_columns(ym_measure *m, ym_gauge *u, double t, unsigned mask, 
     double ec = 0;
     if (!st && want_clov) {
         double Q = 0, emax = 0;
-        st = ym_measure_densities(m, u, NULL, NULL);
+        ym_plaquette p;
+        st = ym_curv_clover_plaquette(u, m->E, m->q, want_plaq ? &p : NULL);
+        if (!st && want_plaq) {
+            row[YM_M_PLAQ] = p.total;
+            row[YM_M_PLAQ_S] = p.spatial;
+            row[YM_M_PLAQ_T] = p.temporal;
+        }
         if (!st) st = ym_field_sum(m->E, 0, &ec);
         if (!st) st = ym_field_sum(m->q, 0, &Q);
         if (!st) st = ym_field_maxabs(m->E, 0, &emax);

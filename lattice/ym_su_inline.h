@@ -1,0 +1,90 @@
+/* Private (not installed): SU(N) products and traces forced inline, for
+ * the measurement kernels (clover, improved loops) compiled for N = 2 and
+ * N = 3 as constants inside YM_HOT functions. They form the same sums in
+ * the same order as ym_su_mul_* / ym_su_proj, so a kernel instantiated
+ * with a literal N differs from the run-time-N path only by FMA
+ * contraction in the x86-64-v3 clone; with a run-time N they are plain
+ * loops (the N = 1, 4 .. YM_NMAX path). */
+#ifndef YM_SU_INLINE_H
+#define YM_SU_INLINE_H
+
+#include "ym_su.h"
+
+#if defined(__GNUC__)
+#define YMI_INLINE static inline __attribute__((always_inline))
+#define YMI_NOINLINE __attribute__((noinline))
+#else
+#define YMI_INLINE static inline
+#define YMI_NOINLINE
+#endif
+
+/* c = op(a) op(b), op = dagger where da / db is set (literal flags). */
+YMI_INLINE void ymi_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int da,
+                        int db)
+{
+#pragma GCC unroll 3
+    for (int i = 0; i < n; ++i) {
+#pragma GCC unroll 3
+        for (int j = 0; j < n; ++j) {
+            double re = 0.0, im = 0.0;
+#pragma GCC unroll 3
+            for (int k = 0; k < n; ++k) {
+                ym_cplx x = da ? a[k * n + i] : a[i * n + k];
+                ym_cplx y = db ? b[j * n + k] : b[k * n + j];
+                double rr = creal(x) * creal(y), ii = cimag(x) * cimag(y);
+                double ri = creal(x) * cimag(y), ir = cimag(x) * creal(y);
+                re += da == db ? rr - ii : rr + ii;
+                if (da && db) im -= ri + ir;
+                else if (da) im += ri - ir;
+                else if (db) im += ir - ri;
+                else im += ri + ir;
+            }
+            c[i * n + j] = CMPLX(re, im);
+        }
+    }
+}
+
+/* c += a (elementwise). */
+YMI_INLINE void ymi_add(int n, ym_cplx *restrict c, const ym_cplx *restrict a)
+{
+    for (int k = 0; k < n * n; ++k) c[k] += a[k];
+}
+
+/* Re tr(a b^dagger) = sum_ij Re(a_ij conj(b_ij)), summed in storage order. */
+YMI_INLINE double ymi_retr_nd(int n, const ym_cplx *a, const ym_cplx *b)
+{
+    const double *x = (const double *)a, *y = (const double *)b;
+    double s = 0;
+    for (int k = 0; k < 2 * n * n; ++k) s += x[k] * y[k];
+    return s;
+}
+
+/* Re tr(a b), in the order of ym_su_retr_nn. */
+YMI_INLINE double ymi_retr_nn(int n, const ym_cplx *a, const ym_cplx *b)
+{
+    double re = 0.0;
+    for (int i = 0; i < n; ++i)
+        for (int k = 0; k < n; ++k) re += creal(a[i * n + k]) * creal(b[k * n + i]) - cimag(a[i * n + k]) * cimag(b[k * n + i]);
+    return re;
+}
+
+/* out = s * (traceless anti-Hermitian part of m), as ym_su_proj then a scaling
+ * by s; out may alias m. */
+YMI_INLINE void ymi_proj_scaled(int n, ym_cplx *out, const ym_cplx *m, double s)
+{
+    double imtr = 0.0;
+    for (int i = 0; i < n; ++i) imtr += cimag(m[i * n + i]);
+    imtr /= n;
+    for (int i = 0; i < n; ++i) {
+        for (int j = i + 1; j < n; ++j) {
+            ym_cplx mij = m[i * n + j], mji = m[j * n + i];
+            double re = 0.5 * (creal(mij) - creal(mji));
+            double im = 0.5 * (cimag(mij) + cimag(mji));
+            out[i * n + j] = CMPLX(re * s, im * s);
+            out[j * n + i] = CMPLX(-re * s, im * s);
+        }
+        out[i * n + i] = CMPLX(0.0, (cimag(m[i * n + i]) - imtr) * s);
+    }
+}
+
+#endif
