@@ -11,11 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The insertion matrix of a plane is M = A + c 1 with A traceless
+ * anti-Hermitian (a real combination of the clover F's) and c real (the
+ * hybrid's plaquette weight): it is stored as the N^2 reals of
+ * ym_su_ah_pack(A) followed by c, INS_NC(N) reals per plane. The clover F
+ * itself is not stored: each site's six planes are formed where they are
+ * used (insertions, source and value at that site). */
+#define INS_NC(n) ((n) * (n) + 1)
+
 struct ym_hybrid {
     int kind, N;
     const ym_geom *g;
-    ym_field *F;   /* clover F, 6 planes */
-    ym_field *ins; /* insertion matrices per plane, interior + halo */
+    ym_field *ins; /* packed insertion matrices per plane, interior + halo */
 };
 
 static int plane_of(int mu, int nu)
@@ -41,9 +48,7 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
     h->kind = kind;
     h->N = ym_gauge_N(u);
     h->g = g;
-    size_t nc = 6 * 2 * (size_t)h->N * (size_t)h->N;
-    int st = ym_field_create(&h->F, g, nc);
-    if (!st) st = ym_field_create(&h->ins, g, nc);
+    int st = ym_field_create(&h->ins, g, 6 * (size_t)INS_NC(h->N));
     if (st) {
         ym_hybrid_free(h);
         return st;
@@ -55,24 +60,19 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
 void ym_hybrid_free(ym_hybrid *h)
 {
     if (!h) return;
-    ym_field_free(h->F);
     ym_field_free(h->ins);
     free(h);
 }
 
-/* K_PP'(x) for the six planes from g(x); 0 if g is not SPD. */
-static int weights(const double *gc, double K[6][6])
+/* K_PP'(x) for the six planes from g^-1(x) and det g(x). */
+static void weights_of(const double gi[4][4], double det, double K[6][6])
 {
-    double m[4][4], gi[4][4], det;
-    ym_metric_unpack(gc, m);
-    if (!ym_metric_spd(m, gi, &det)) return 0;
     double sg = sqrt(det);
     for (int p = 0; p < 6; ++p)
         for (int q = 0; q < 6; ++q) {
             int mu = ym_plane_mu[p], nu = ym_plane_nu[p], a = ym_plane_mu[q], b = ym_plane_nu[q];
             K[p][q] = sg * (gi[mu][a] * gi[nu][b] - gi[mu][b] * gi[nu][a]);
         }
-    return 1;
 }
 
 static int check(ym_hybrid *h, ym_gauge *u, ym_field *g)
@@ -121,11 +121,114 @@ static int clover_ok(const ym_geom *g, int x, int p)
     return ym_geom_clover_ok(ym_geom_flags(g, x), ym_plane_mu[p], ym_plane_nu[p]);
 }
 
+#if defined(__GNUC__)
+#define HY_INLINE static inline __attribute__((always_inline))
+#define HY_NOINLINE __attribute__((noinline))
+#else
+#define HY_INLINE static inline
+#define HY_NOINLINE
+#endif
+
+/* c = op(a) op(b), op = dagger when da/db is set: the sums of ym_su_mul_*
+ * (n a constant for N = 2, 3 after inlining). */
+HY_INLINE void hy_mulx(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int da,
+                       int db)
+{
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            double re = 0.0, im = 0.0;
+            for (int k = 0; k < n; ++k) {
+                ym_cplx x = da ? a[k * n + i] : a[i * n + k];
+                ym_cplx y = db ? b[j * n + k] : b[k * n + j];
+                double rr = creal(x) * creal(y), ii = cimag(x) * cimag(y);
+                double ri = creal(x) * cimag(y), ir = cimag(x) * creal(y);
+                re += da == db ? rr - ii : rr + ii;
+                if (da && db) im -= ri + ir;
+                else if (da) im += ri - ir;
+                else if (db) im += ir - ri;
+                else im += ri + ir;
+            }
+            c[i * n + j] = CMPLX(re, im);
+        }
+}
+
+/* c = a b, or a b^dagger (db). */
+HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int db)
+{
+    hy_mulx(n, c, a, b, 0, db);
+}
+
+/* The six clover planes of site x, F_p = P(Q_p)/4 (RYM.md §1.2), 0 where a
+ * leaf leaves the lattice; the leaves and their sums in the order of
+ * ym_curv_clover, so F is the same to rounding. */
+HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cplx *F)
+{
+    int nn = n * n;
+    unsigned f = ym_geom_flags(G, x);
+#define L(s, m) ((const ym_cplx *)ym_gauge_link_at((double *)d, n, (s), (m)))
+    for (int p = 0; p < 6; ++p) {
+        int mu = ym_plane_mu[p], nu = ym_plane_nu[p];
+        ym_cplx *fp = F + p * nn;
+        if (!ym_geom_clover_ok(f, mu, nu)) {
+            for (int k = 0; k < nn; ++k) fp[k] = 0.0;
+            continue;
+        }
+        const int *upm = ym_geom_up(G, mu), *upn = ym_geom_up(G, nu);
+        const int *dnm = ym_geom_dn(G, mu), *dnn = ym_geom_dn(G, nu);
+        int xpm = upm[x], xpn = upn[x], xmm = dnm[x], xmn = dnn[x];
+        int xmm_pn = upn[xmm], xmm_mn = dnn[xmm], xpm_mn = dnn[xpm];
+        ym_cplx a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX], q[YM_NMAX * YM_NMAX];
+        /* U_mu(x) U_nu(x+mu) U_mu(x+nu)^+ U_nu(x)^+ */
+        hy_mulx(n, a, L(x, mu), L(xpm, nu), 0, 0);
+        hy_mulx(n, b, L(x, nu), L(xpn, mu), 0, 0);
+        hy_mulx(n, q, a, b, 0, 1);
+        /* U_nu(x) U_mu(x-mu+nu)^+ U_nu(x-mu)^+ U_mu(x-mu) */
+        hy_mulx(n, a, L(x, nu), L(xmm_pn, mu), 0, 1);
+        hy_mulx(n, b, L(xmm, nu), L(xmm, mu), 1, 0);
+        hy_mulx(n, c, a, b, 0, 0);
+        for (int k = 0; k < nn; ++k) q[k] += c[k];
+        /* U_mu(x-mu)^+ U_nu(x-mu-nu)^+ U_mu(x-mu-nu) U_nu(x-nu) */
+        hy_mulx(n, a, L(xmm_mn, nu), L(xmm, mu), 0, 0);
+        hy_mulx(n, b, L(xmm_mn, mu), L(xmn, nu), 0, 0);
+        hy_mulx(n, c, a, b, 1, 0);
+        for (int k = 0; k < nn; ++k) q[k] += c[k];
+        /* U_nu(x-nu)^+ U_mu(x-nu) U_nu(x+mu-nu) U_mu(x)^+ */
+        hy_mulx(n, a, L(xmn, nu), L(xmn, mu), 1, 0);
+        hy_mulx(n, b, L(xpm_mn, nu), L(x, mu), 0, 1);
+        hy_mulx(n, c, a, b, 0, 0);
+        for (int k = 0; k < nn; ++k) q[k] += c[k];
+        /* (1/8)(Q - Q^+) made traceless = P(Q)/4, as ym_su_proj */
+        double imtr = 0.0;
+        for (int i = 0; i < n; ++i) imtr += cimag(q[i * n + i]);
+        imtr /= n;
+        for (int i = 0; i < n; ++i) {
+            for (int j = i + 1; j < n; ++j) {
+                ym_cplx mij = q[i * n + j], mji = q[j * n + i];
+                double re = 0.5 * (creal(mij) - creal(mji));
+                double im = 0.5 * (cimag(mij) + cimag(mji));
+                fp[i * n + j] = CMPLX(re, im) * 0.25;
+                fp[j * n + i] = CMPLX(-re, im) * 0.25;
+            }
+            fp[i * n + i] = CMPLX(0.0, cimag(q[i * n + i]) - imtr) * 0.25;
+        }
+    }
+#undef L
+}
+
+/* Re tr(a b) (the sum of ym_su_retr_nn). */
+HY_INLINE double hy_retr(int n, const ym_cplx *a, const ym_cplx *b)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; ++i)
+        for (int k = 0; k < n; ++k) s += creal(a[i * n + k]) * creal(b[k * n + i]) - cimag(a[i * n + k]) * cimag(b[k * n + i]);
+    return s;
+}
+
 int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
     int st = ym_status_agree(comm, check(h, u, g));
-    if (!st) st = ym_curv_clover(u, h->F); /* updates u's halo */
+    if (!st) st = ym_gauge_halo_update(u);
     if (st) return st;
     int N = h->N, nn = N * N;
     double *d = ym_field_data(ym_gauge_field(u));
@@ -133,12 +236,15 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
     ym_sum acc = YM_SUM_INIT;
     for (int i = 0; i < ym_geom_ninterior(h->g); ++i) {
         int x = in[i];
-        double K[6][6];
-        if (!weights(ym_field_site(g, x), K)) {
+        double K[6][6], m[4][4], gi[4][4], det;
+        ym_metric_unpack(ym_field_site(g, x), m);
+        if (!ym_metric_spd(m, gi, &det)) {
             st = not_spd(h->g, x);
             break;
         }
-        const ym_cplx *F = (const ym_cplx *)ym_field_site(h->F, x);
+        weights_of(gi, det, K);
+        ym_cplx F[6 * YM_NMAX * YM_NMAX];
+        hy_clover(N, d, h->g, x, F);
         double sx = 0;
         for (int p = 0; p < 6; ++p)
             for (int q = 0; q < 6; ++q) {
@@ -154,63 +260,115 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
     return st ? st : ym_sum_allreduce(&acc, comm, s);
 }
 
-#if defined(__GNUC__)
-#define HY_INLINE static inline __attribute__((always_inline))
-#define HY_NOINLINE __attribute__((noinline))
-#else
-#define HY_INLINE static inline
-#define HY_NOINLINE
-#endif
-
-/* The six insertion matrices of site x (n a constant for N = 2, 3). Real
- * weights times F: the same roundings as ym_su_axpy with a real scalar. */
-HY_INLINE void site_insertions(int n, const ym_geom *g, int kind, int x, const double K[6][6], const ym_cplx *F,
-                               ym_cplx *M)
+/* One site's share of the force and source, from one clover evaluation:
+ * the six packed insertion matrices (ins != NULL) and K += kappa F^2
+ * (ksrc != NULL). Returns 0 if g is not SPD at x. The insertions are real
+ * weights times F, summed as ym_su_axpy with a real scalar would; the
+ * source's sums are those of the separate ym_hybrid_source before. */
+HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x, const double *gc, double *ins,
+                      double kappa, double *ksrc)
 {
     int nn = n * n;
-    for (int p = 0; p < 6; ++p) {
-        ym_cplx *Mp = M + p * nn;
-        double re[YM_NMAX * YM_NMAX], im[YM_NMAX * YM_NMAX];
-        for (int k = 0; k < nn; ++k) re[k] = im[k] = 0.0;
-        if (clover_ok(g, x, p))
-            for (int q = 0; q < 6; ++q) {
-                if (kind == YM_HYBRID && q == p) continue;
-                double c = -0.5 * K[p][q];
-                const ym_cplx *Fq = F + q * nn;
-                for (int k = 0; k < nn; ++k) {
-                    re[k] += c * creal(Fq[k]);
-                    im[k] += c * cimag(Fq[k]);
+    double m[4][4], gi[4][4], det;
+    ym_metric_unpack(gc, m);
+    if (!ym_metric_spd(m, gi, &det)) return 0;
+    ym_cplx F[6 * YM_NMAX * YM_NMAX];
+    hy_clover(n, d, G, x, F);
+    if (ins) {
+        double K[6][6];
+        weights_of(gi, det, K);
+        for (int p = 0; p < 6; ++p) {
+            double re[YM_NMAX * YM_NMAX], im[YM_NMAX * YM_NMAX];
+            for (int k = 0; k < nn; ++k) re[k] = im[k] = 0.0;
+            if (clover_ok(G, x, p))
+                for (int q = 0; q < 6; ++q) {
+                    if (kind == YM_HYBRID && q == p) continue;
+                    double c = -0.5 * K[p][q];
+                    const ym_cplx *Fq = F + q * nn;
+                    for (int k = 0; k < nn; ++k) {
+                        re[k] += c * creal(Fq[k]);
+                        im[k] += c * cimag(Fq[k]);
+                    }
                 }
-            }
-        if (kind == YM_HYBRID)
-            for (int k = 0; k < n; ++k) re[k * n + k] -= 0.5 * K[p][p];
-        for (int k = 0; k < nn; ++k) Mp[k] = CMPLX(re[k], im[k]);
+            /* pack as ym_su_ah_pack: the diagonal's imaginary parts, then (i<j) re, im */
+            double *o = ins + p * INS_NC(n);
+            for (int i = 0; i < n; ++i) o[i] = im[i * n + i];
+            double *w = o + n;
+            for (int i = 0; i < n; ++i)
+                for (int j = i + 1; j < n; ++j, w += 2) {
+                    w[0] = re[i * n + j];
+                    w[1] = im[i * n + j];
+                }
+            o[nn] = kind == YM_HYBRID ? 0.0 - 0.5 * K[p][p] : 0.0;
+        }
     }
+    if (ksrc) {
+        /* t[a][b][c][e] = Re tr(F_ab F_ce) over ordered pairs, F_ba = -F_ab. */
+        double trp[6][6];
+        for (int p = 0; p < 6; ++p)
+            for (int q = p; q < 6; ++q) trp[p][q] = trp[q][p] = hy_retr(n, F + p * nn, F + q * nn);
+        for (int a = 0; a < 4; ++a)
+            for (int b = a; b < 4; ++b) {
+                double s = 0;
+                for (int c = 0; c < 4; ++c)
+                    for (int e = 0; e < 4; ++e) {
+                        if (c == a || e == b || gi[c][e] == 0) continue;
+                        int p = plane_of(a, c), q = plane_of(b, e);
+                        double sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);
+                        s += gi[c][e] * sg * trp[p][q];
+                    }
+                ksrc[ym_metric_comp(a, b)] += kappa * (-2.0) * s;
+            }
+    }
+    return 1;
 }
 
-/* Insertion matrices at the interior sites, then their halo. */
-static int insertions(ym_hybrid *h, ym_field *g)
+static YM_HOT int hy_sites2(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
+                            ym_field *K, const int *in, int n)
 {
-    int N = h->N;
+    for (int i = 0; i < n; ++i)
+        if (!hy_site(2, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
+                     K ? ym_field_site(K, in[i]) : NULL))
+            return in[i];
+    return -1;
+}
+
+static YM_HOT int hy_sites3(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
+                            ym_field *K, const int *in, int n)
+{
+    for (int i = 0; i < n; ++i)
+        if (!hy_site(3, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
+                     K ? ym_field_site(K, in[i]) : NULL))
+            return in[i];
+    return -1;
+}
+
+static HY_NOINLINE int hy_sites_any(int N, const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins,
+                                    double kappa, ym_field *K, const int *in, int n)
+{
+    for (int i = 0; i < n; ++i)
+        if (!hy_site(N, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
+                     K ? ym_field_site(K, in[i]) : NULL))
+            return in[i];
+    return -1;
+}
+
+/* Insertions (ins != NULL, then their halo) and/or the source (K != NULL)
+ * on the interior sites; updates u's halo first. Collective. */
+static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double kappa, ym_field *K)
+{
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
+    int st = ym_gauge_halo_update(u);
+    if (st) return st;
+    const double *d = ym_field_data(ym_gauge_field(u));
     const int *in = ym_geom_interior(h->g);
-    int st = YM_OK;
-    for (int i = 0; i < ym_geom_ninterior(h->g); ++i) {
-        int x = in[i];
-        double K[6][6];
-        if (!weights(ym_field_site(g, x), K)) {
-            st = not_spd(h->g, x);
-            break;
-        }
-        const ym_cplx *F = (const ym_cplx *)ym_field_site(h->F, x);
-        ym_cplx *M = (ym_cplx *)ym_field_site(h->ins, x);
-        switch (N) {
-        case 2: site_insertions(2, h->g, h->kind, x, K, F, M); break;
-        case 3: site_insertions(3, h->g, h->kind, x, K, F, M); break;
-        default: site_insertions(N, h->g, h->kind, x, K, F, M); break;
-        }
-    }
-    st = ym_status_agree(ym_grid_comm(ym_geom_grid(h->g)), st);
-    return st ? st : ym_field_halo_update(h->ins);
+    int n = ym_geom_ninterior(h->g), bad;
+    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, K, in, n);
+    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, K, in, n);
+    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, K, in, n);
+    st = ym_status_agree(comm, bad >= 0 ? not_spd(h->g, bad) : YM_OK);
+    if (!st && ins) st = ym_field_halo_update(ins);
+    return st;
 }
 
 /* The force's per-link work is compiled for N = 2 and N = 3 as constants
@@ -219,20 +377,18 @@ static int insertions(ym_hybrid *h, ym_field *g)
  * through ym_hybrid_force_generic, which the tests compare with). Both use
  * the same nesting of products (hy_loop) and the sums of ym_su_mul_nn, so
  * they differ only by FMA contraction in the YM_HOT clone. */
-/* c = a b, or a b^dagger (db); the sums of ym_su_mul_nn / _nd. */
-HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int db)
+
+/* The insertion matrix M = A + c 1 of a packed plane, or M^dagger = -A + c 1
+ * (dag). */
+HY_INLINE void hy_unpack(int n, ym_cplx *M, const double *k, int dag)
 {
+    double s = dag ? -1.0 : 1.0, c = k[n * n];
+    for (int i = 0; i < n; ++i) M[i * n + i] = CMPLX(c, s * k[i]);
+    const double *o = k + n;
     for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) {
-            double re = 0.0, im = 0.0;
-            for (int k = 0; k < n; ++k) {
-                ym_cplx x = a[i * n + k], y = db ? b[j * n + k] : b[k * n + j];
-                double rr = creal(x) * creal(y), ii = cimag(x) * cimag(y);
-                double ri = creal(x) * cimag(y), ir = cimag(x) * creal(y);
-                re += db ? rr + ii : rr - ii;
-                im += db ? ir - ri : ri + ir;
-            }
-            c[i * n + j] = CMPLX(re, im);
+        for (int j = i + 1; j < n; ++j, o += 2) {
+            M[i * n + j] = CMPLX(s * o[0], s * o[1]);
+            M[j * n + i] = CMPLX(-s * o[0], s * o[1]);
         }
 }
 
@@ -322,11 +478,8 @@ HY_INLINE void hy_force_sites(int n, const ym_geom *G, const double *d, const do
                     const ym_cplx *W[4] = {U, ym_gauge_link_at((double *)d, n, c1, nu), W2, W3};
                     const ym_cplx *M[4];
                     for (int j = 0; j < 4; ++j) {
-                        const ym_cplx *m = (const ym_cplx *)(ins + (size_t)cs[j] * ins_stride) + p * nn;
-                        if (flip) {
-                            hy_dagger(n, Md[j], m);
-                            M[j] = Md[j];
-                        } else M[j] = m;
+                        hy_unpack(n, Md[j], ins + (size_t)cs[j] * ins_stride + p * INS_NC(n), flip);
+                        M[j] = Md[j];
                     }
                     hy_loop(n, om, W, M, 1, 1);
                 }
@@ -343,11 +496,8 @@ HY_INLINE void hy_force_sites(int n, const ym_geom *G, const double *d, const do
                                                ym_gauge_link_at((double *)d, n, b1, nu), Ud};
                         const ym_cplx *M[4];
                         for (int j = 0; j < 4; ++j) {
-                            const ym_cplx *m = (const ym_cplx *)(ins + (size_t)cs[j] * ins_stride) + p * nn;
-                            if (flip) {
-                                hy_dagger(n, Md[j], m);
-                                M[j] = Md[j];
-                            } else M[j] = m;
+                            hy_unpack(n, Md[j], ins + (size_t)cs[j] * ins_stride + p * INS_NC(n), flip);
+                            M[j] = Md[j];
                         }
                         hy_loop(n, om, W, M, 0, -1);
                     }
@@ -378,16 +528,17 @@ static HY_NOINLINE void hy_force_any(int N, const ym_geom *G, const double *d, c
     hy_force_sites(N, G, d, ins, st, zd, in, lo, hi);
 }
 
-static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z, int generic)
+static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, ym_field *z, int generic)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
     int N = h->N, nn = N * N;
     int st = check(h, u, g);
     if (!st && (ym_field_geom(z) != h->g || ym_field_ncomp(z) != 4 * 2 * (size_t)nn))
         st = YM_ERROR(YM_EINVAL, "metric action: the force field has the wrong shape");
+    if (!st && K && (ym_field_geom(K) != h->g || ym_field_ncomp(K) != YM_METRIC_NCOMP))
+        st = YM_ERROR(YM_EINVAL, "metric source: the velocity is not a 10-component field on the gauge geometry");
     st = ym_status_agree(comm, st);
-    if (!st) st = ym_curv_clover(u, h->F);
-    if (!st) st = insertions(h, g);
+    if (!st) st = sites(h, u, g, h->ins, kappa, K);
     if (st) return st;
     const ym_geom *G = h->g;
     const double *d = ym_field_data(ym_gauge_field(u));
@@ -404,53 +555,27 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z, int generi
 
 int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
 {
-    return force(h, u, g, z, 0);
+    return force(h, u, g, 0.0, NULL, z, 0);
+}
+
+int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, ym_field *z)
+{
+    return force(h, u, g, kappa, kappa != 0 ? K : NULL, z, 0);
 }
 
 int ym_hybrid_force_generic(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
 {
-    return force(h, u, g, z, 1);
+    return force(h, u, g, 0.0, NULL, z, 1);
 }
 
 int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
-    int N = h->N, nn = N * N;
     int st = check(h, u, g);
     if (!st && (ym_field_geom(K) != h->g || ym_field_ncomp(K) != YM_METRIC_NCOMP))
         st = YM_ERROR(YM_EINVAL, "metric source: the velocity is not a 10-component field on the gauge geometry");
     st = ym_status_agree(comm, st);
-    if (!st) st = ym_curv_clover(u, h->F);
-    if (st) return st;
-    const int *in = ym_geom_interior(h->g);
-    for (int i = 0; i < ym_geom_ninterior(h->g) && !st; ++i) {
-        int x = in[i];
-        double m[4][4], gi[4][4];
-        ym_metric_unpack(ym_field_site(g, x), m);
-        if (!ym_metric_spd(m, gi, NULL)) {
-            st = not_spd(h->g, x);
-            break;
-        }
-        const ym_cplx *F = (const ym_cplx *)ym_field_site(h->F, x);
-        /* t[a][b][c][e] = Re tr(F_ab F_ce) over ordered pairs, F_ba = -F_ab. */
-        double trp[6][6];
-        for (int p = 0; p < 6; ++p)
-            for (int q = p; q < 6; ++q) trp[p][q] = trp[q][p] = ym_su_retr_nn(N, F + p * nn, F + q * nn);
-        double *k = ym_field_site(K, x);
-        for (int a = 0; a < 4; ++a)
-            for (int b = a; b < 4; ++b) {
-                double s = 0;
-                for (int c = 0; c < 4; ++c)
-                    for (int e = 0; e < 4; ++e) {
-                        if (c == a || e == b || gi[c][e] == 0) continue;
-                        int p = plane_of(a, c), q = plane_of(b, e);
-                        double sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);
-                        s += gi[c][e] * sg * trp[p][q];
-                    }
-                k[ym_metric_comp(a, b)] += kappa * (-2.0) * s;
-            }
-    }
-    return ym_status_agree(comm, st);
+    return st ? st : sites(h, u, g, NULL, kappa, K);
 }
 
 int ym_hybrid_velocity(ym_field *g, ym_field *z, int N, ym_field *v)

@@ -289,11 +289,8 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
     for (int k = 0; k < 3; ++k) {
         /* both right-hand sides at the same stage state */
         int st = YM_OK;
-        if (r->metric_flow) {
-            st = ym_ricci_rhs(r->r, r->g, r->Kg);
-            if (!st && r->kappa != 0) st = ym_hybrid_source(r->h, u, r->g, r->kappa, r->Kg);
-        }
-        if (!st) st = ym_hybrid_force(r->h, u, r->g, r->Z);
+        if (r->metric_flow) st = ym_ricci_rhs(r->r, r->g, r->Kg);
+        if (!st) st = ym_hybrid_force_source(r->h, u, r->g, r->metric_flow ? r->kappa : 0.0, r->Kg, r->Z);
         /* the drag reads F at the stage links and W from the stage metric's
          * jet (its halo: refreshed here too when the metric is frozen) */
         if (!st && r->drag) st = ym_curv_clover(u, r->F);
