@@ -144,6 +144,11 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     if (!ym_metric_spd(j->g, gi, &det)) return 0;
     memcpy(o->ginv, gi, sizeof gi);
     o->detg = det;
+    /* Every tensor below is symmetric in its last two indices: only the ten
+     * pairs i <= m are formed, and the second derivatives of Gamma^k_ij
+     * enter only through the contractions the Ricci tensor and dW need,
+     * never as the full 4x4x4x4 array. */
+    static const int pi[10] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3}, pm[10] = {0, 1, 2, 3, 1, 2, 3, 2, 3, 3};
     /* d_a g^kl = -g^kp (D_a g)_pq g^ql */
     double dgi[4][4][4];
     for (int a = 0; a < 4; ++a) {
@@ -154,85 +159,108 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
                 for (int p = 0; p < 4; ++p) s += gi[k][p] * j->dg[a][p][q];
                 t[k][q] = s;
             }
-        for (int k = 0; k < 4; ++k)
-            for (int l = 0; l < 4; ++l) {
-                double s = 0;
-                for (int q = 0; q < 4; ++q) s += t[k][q] * gi[q][l];
-                dgi[a][k][l] = -s;
-            }
+        for (int c = 0; c < 10; ++c) {
+            int k = pi[c], l = pm[c];
+            double s = 0;
+            for (int q = 0; q < 4; ++q) s += t[k][q] * gi[q][l];
+            dgi[a][k][l] = dgi[a][l][k] = -s;
+        }
     }
-    /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij}. */
+    /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij} */
     double gl[4][4][4], dgl[4][4][4][4];
     for (int l = 0; l < 4; ++l)
-        for (int i = 0; i < 4; ++i)
-            for (int k = 0; k < 4; ++k) {
-                gl[l][i][k] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
-                for (int a = 0; a < 4; ++a)
-                    dgl[a][l][i][k] = 0.5 * (j->ddg[a][i][l][k] + j->ddg[a][k][l][i] - j->ddg[a][l][i][k]);
-            }
-    /* Gamma^k_ij and d_a Gamma^k_ij */
+        for (int c = 0; c < 10; ++c) {
+            int i = pi[c], k = pm[c];
+            gl[l][i][k] = gl[l][k][i] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
+            for (int a = 0; a < 4; ++a)
+                dgl[a][l][i][k] = dgl[a][l][k][i] =
+                    0.5 * (j->ddg[a][i][l][k] + j->ddg[a][k][l][i] - j->ddg[a][l][i][k]);
+        }
+    /* Gamma^k_ij */
     double (*gam)[4][4] = o->gam;
-    double dgam[4][4][4][4];
     for (int k = 0; k < 4; ++k)
-        for (int i = 0; i < 4; ++i)
-            for (int m = 0; m < 4; ++m) {
-                double s = 0;
-                for (int l = 0; l < 4; ++l) s += gi[k][l] * gl[l][i][m];
-                gam[k][i][m] = s;
-                for (int a = 0; a < 4; ++a) {
-                    double t = 0;
-                    for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gl[l][i][m] + gi[k][l] * dgl[a][l][i][m];
-                    dgam[a][k][i][m] = t;
-                }
-            }
-    /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik */
-    double ric[4][4], trg[4];
+        for (int c = 0; c < 10; ++c) {
+            int i = pi[c], m = pm[c];
+            double s = 0;
+            for (int l = 0; l < 4; ++l) s += gi[k][l] * gl[l][i][m];
+            gam[k][i][m] = gam[k][m][i] = s;
+        }
+    /* Contractions of d_a Gamma^k_ij = (d_a g^kl) Gamma_{l,ij} + g^kl d_a Gamma_{l,ij}:
+     *   tr1_im = d_k Gamma^k_im = sum_l [(sum_k d_k g^kl) Gamma_{l,im} + sum_k g^kl d_k Gamma_{l,im}]
+     *   tr2_ai = d_a Gamma^k_ik = sum_kl [d_a g^kl Gamma_{l,ik} + g^kl d_a Gamma_{l,ik}]
+     *   gg_l = g^pq Gamma_{l,pq}, dgg_al = g^pq d_a Gamma_{l,pq}, so that
+     *   W^k = g^kl gg_l and d_a W^k = (d_a g^pq) Gamma^k_pq + (d_a g^kl) gg_l + g^kl dgg_al. */
+    double dtr[4], tr2[4][4], gg[4], dgg[4][4];
+    for (int l = 0; l < 4; ++l) {
+        double s = 0;
+        for (int k = 0; k < 4; ++k) s += dgi[k][k][l];
+        dtr[l] = s;
+    }
+    for (int a = 0; a < 4; ++a)
+        for (int i = 0; i < 4; ++i) {
+            double s = 0;
+            for (int k = 0; k < 4; ++k)
+                for (int l = 0; l < 4; ++l) s += dgi[a][k][l] * gl[l][i][k] + gi[k][l] * dgl[a][l][i][k];
+            tr2[a][i] = s;
+        }
+    for (int l = 0; l < 4; ++l) {
+        double s = 0;
+        for (int p = 0; p < 4; ++p)
+            for (int q = 0; q < 4; ++q) s += gi[p][q] * gl[l][p][q];
+        gg[l] = s;
+        for (int a = 0; a < 4; ++a) {
+            double t = 0;
+            for (int p = 0; p < 4; ++p)
+                for (int q = 0; q < 4; ++q) t += gi[p][q] * dgl[a][l][p][q];
+            dgg[a][l] = t;
+        }
+    }
+    /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik
+     * (symmetric in i, j as an identity; formed for i <= j) */
+    double trg[4];
     for (int p = 0; p < 4; ++p) {
         double s = 0;
         for (int k = 0; k < 4; ++k) s += gam[k][k][p];
         trg[p] = s;
     }
-    for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) {
-            double s = 0;
-            for (int k = 0; k < 4; ++k) {
-                s += dgam[k][k][i][m] - dgam[m][k][i][k];
-                s += trg[k] * gam[k][i][m];
-                for (int p = 0; p < 4; ++p) s -= gam[k][m][p] * gam[p][i][k];
-            }
-            ric[i][m] = s;
-        }
     double R = 0;
-    for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) {
-            o->ric[i][m] = 0.5 * (ric[i][m] + ric[m][i]);
-            R += gi[i][m] * o->ric[i][m];
+    for (int c = 0; c < 10; ++c) {
+        int i = pi[c], m = pm[c];
+        double s = 0;
+        for (int l = 0; l < 4; ++l) {
+            double t = dtr[l] * gl[l][i][m];
+            for (int k = 0; k < 4; ++k) t += gi[k][l] * dgl[k][l][i][m];
+            s += t;
         }
+        s -= 0.5 * (tr2[m][i] + tr2[i][m]);
+        for (int k = 0; k < 4; ++k) {
+            s += trg[k] * gam[k][i][m];
+            for (int p = 0; p < 4; ++p) s -= gam[k][m][p] * gam[p][i][k];
+        }
+        o->ric[i][m] = o->ric[m][i] = s;
+        R += (i == m ? 1.0 : 2.0) * gi[i][m] * s;
+    }
     o->R = R;
-    /* W^k = g^pq Gamma^k_pq, d_a W^k = (d_a g^pq) Gamma^k_pq + g^pq d_a Gamma^k_pq */
     double dW[4][4];
     for (int k = 0; k < 4; ++k) {
         double s = 0;
-        for (int p = 0; p < 4; ++p)
-            for (int q = 0; q < 4; ++q) s += gi[p][q] * gam[k][p][q];
+        for (int l = 0; l < 4; ++l) s += gi[k][l] * gg[l];
         o->W[k] = s;
         for (int a = 0; a < 4; ++a) {
             double t = 0;
             for (int p = 0; p < 4; ++p)
-                for (int q = 0; q < 4; ++q) t += dgi[a][p][q] * gam[k][p][q] + gi[p][q] * dgam[a][k][p][q];
+                for (int q = 0; q < 4; ++q) t += dgi[a][p][q] * gam[k][p][q];
+            for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gg[l] + gi[k][l] * dgg[a][l];
             dW[a][k] = t;
         }
     }
-    /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k */
-    double lw[4][4];
-    for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) {
-            double s = 0;
-            for (int k = 0; k < 4; ++k) s += o->W[k] * j->dg[k][i][m] + j->g[k][m] * dW[i][k] + j->g[i][k] * dW[m][k];
-            lw[i][m] = s;
-        }
-    for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) o->lwg[i][m] = 0.5 * (lw[i][m] + lw[m][i]);
+    /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k (symmetric; i <= j) */
+    for (int c = 0; c < 10; ++c) {
+        int i = pi[c], m = pm[c];
+        double s = 0;
+        for (int k = 0; k < 4; ++k) s += o->W[k] * j->dg[k][i][m] + j->g[k][m] * dW[i][k] + j->g[i][k] * dW[m][k];
+        o->lwg[i][m] = o->lwg[m][i] = s;
+    }
     return 1;
 }
 
