@@ -158,6 +158,34 @@ HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, con
     hy_mulx(n, c, a, b, 0, db);
 }
 
+/* SU(2) as quaternions: every matrix of the N = 2 force (links, their
+ * products and sums, the insertions A + c 1 with A in su(2)) lies in the real
+ * span of 1 and i sigma_k, i.e. is [[a, b], [-conj(b), conj(a)]], stored as
+ * its first row (a, b). A product then costs 4 complex products instead of
+ * 8. A link is read from its first row; it differs from the second by the
+ * rounding of the stored SU(2) matrix only. */
+typedef struct {
+    double ar, ai, br, bi;
+} hy_q;
+
+HY_INLINE hy_q hq_link(const double *u) { return (hy_q){u[0], u[1], u[2], u[3]}; }
+HY_INLINE hy_q hq_dag(hy_q x) { return (hy_q){x.ar, -x.ai, -x.br, -x.bi}; }
+HY_INLINE hy_q hq_add(hy_q x, hy_q y) { return (hy_q){x.ar + y.ar, x.ai + y.ai, x.br + y.br, x.bi + y.bi}; }
+/* (a, b)(c, d) = (a c - b conj(d), a d + b conj(c)) */
+HY_INLINE hy_q hq_mul(hy_q x, hy_q y)
+{
+    return (hy_q){x.ar * y.ar - x.ai * y.ai - (x.br * y.br + x.bi * y.bi),
+                  x.ar * y.ai + x.ai * y.ar - (x.bi * y.br - x.br * y.bi),
+                  x.ar * y.br - x.ai * y.bi + (x.br * y.ar + x.bi * y.ai),
+                  x.ar * y.bi + x.ai * y.br + (x.bi * y.ar - x.br * y.ai)};
+}
+/* A packed plane (ym_su_ah_pack of A, then c) as M = A + c 1, or M^dagger. */
+HY_INLINE hy_q hq_ins(const double *k, int dag)
+{
+    double s = dag ? -1.0 : 1.0;
+    return (hy_q){k[4], s * k[0], s * k[2], s * k[3]};
+}
+
 /* The six clover planes of site x, F_p = P(Q_p)/4 (RYM.md §1.2), 0 where a
  * leaf leaves the lattice; the leaves and their sums in the order of
  * ym_curv_clover, so F is the same to rounding. */
@@ -177,6 +205,19 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
         const int *dnm = ym_geom_dn(G, mu), *dnn = ym_geom_dn(G, nu);
         int xpm = upm[x], xpn = upn[x], xmm = dnm[x], xmn = dnn[x];
         int xmm_pn = upn[xmm], xmm_mn = dnn[xmm], xpm_mn = dnn[xpm];
+        if (n == 2) {
+            /* the same leaves in quaternions (hy_q) */
+#define QL(s, m) hq_link(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
+            hy_q q = hq_mul(hq_mul(QL(x, mu), QL(xpm, nu)), hq_dag(hq_mul(QL(x, nu), QL(xpn, mu))));
+            q = hq_add(q, hq_mul(hq_mul(QL(x, nu), hq_dag(QL(xmm_pn, mu))), hq_mul(hq_dag(QL(xmm, nu)), QL(xmm, mu))));
+            q = hq_add(q, hq_mul(hq_dag(hq_mul(QL(xmm_mn, nu), QL(xmm, mu))), hq_mul(QL(xmm_mn, mu), QL(xmn, nu))));
+            q = hq_add(q, hq_mul(hq_mul(hq_dag(QL(xmn, nu)), QL(xmn, mu)), hq_mul(QL(xpm_mn, nu), hq_dag(QL(x, mu)))));
+#undef QL
+            /* P(Q)/4 = 1/4 [[i Im a, b], [-conj(b), -i Im a]] */
+            fp[0] = CMPLX(0.0, 0.25 * q.ai), fp[1] = CMPLX(0.25 * q.br, 0.25 * q.bi);
+            fp[2] = CMPLX(-0.25 * q.br, 0.25 * q.bi), fp[3] = CMPLX(0.0, -0.25 * q.ai);
+            continue;
+        }
         ym_cplx a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX], q[YM_NMAX * YM_NMAX];
         /* U_mu(x) U_nu(x+mu) U_mu(x+nu)^+ U_nu(x)^+ */
         hy_mulx(n, a, L(x, mu), L(xpm, nu), 0, 0);
@@ -510,10 +551,69 @@ HY_INLINE void hy_force_sites(int n, const ym_geom *G, const double *d, const do
     }
 }
 
+/* hy_loop in quaternions (same nesting). */
+HY_INLINE hy_q hq_loop(const hy_q W[4], const hy_q M[4], int forward)
+{
+    if (forward) {
+        hy_q R = hq_add(hq_mul(M[3], W[3]), hq_mul(W[3], M[0]));
+        hy_q Q = hq_mul(W[2], W[3]);
+        hy_q T = hq_add(hq_mul(M[2], Q), hq_mul(W[2], R));
+        R = hq_mul(W[1], Q);
+        Q = hq_add(hq_mul(M[1], R), hq_mul(W[1], T));
+        return hq_mul(W[0], Q);
+    }
+    hy_q R = hq_add(hq_mul(M[0], W[0]), hq_mul(W[0], M[1]));
+    hy_q Q = hq_mul(W[0], W[1]);
+    hy_q T = hq_add(hq_mul(R, W[1]), hq_mul(Q, M[2]));
+    R = hq_mul(Q, W[2]);
+    Q = hq_add(hq_mul(T, W[2]), hq_mul(R, M[3]));
+    return hq_mul(Q, W[3]);
+}
+
+/* hy_force_sites for N = 2 in quaternions. */
 static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
                              const int *in, int lo, int hi)
 {
-    hy_force_sites(2, G, d, ins, st, zd, in, lo, hi);
+#define LK(s, m) hq_link(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
+    for (int i = lo; i < hi; ++i) {
+        int y = in[i];
+        unsigned fy = ym_geom_flags(G, y);
+        for (int mu = 0; mu < 4; ++mu) {
+            double *Z = zd + ((size_t)y * 4 + (size_t)mu) * 8;
+            if (!(fy & YM_GEOM_LINK(mu))) {
+                for (int k = 0; k < 8; ++k) Z[k] = 0.0;
+                continue;
+            }
+            hy_q om = {0.0, 0.0, 0.0, 0.0};
+            hy_q U = LK(y, mu);
+            for (int nu = 0; nu < 4; ++nu) {
+                if (nu == mu) continue;
+                int p = plane_of(mu, nu), flip = mu > nu;
+                if (ym_geom_plaq_ok(fy, mu, nu)) {
+                    int c1 = ym_geom_up(G, mu)[y], c3 = ym_geom_up(G, nu)[y], c2 = ym_geom_up(G, nu)[c1];
+                    int cs[4] = {y, c1, c2, c3};
+                    hy_q W[4] = {U, LK(c1, nu), hq_dag(LK(c3, mu)), hq_dag(LK(y, nu))}, M[4];
+                    for (int j = 0; j < 4; ++j) M[j] = hq_ins(ins + (size_t)cs[j] * st + p * INS_NC(2), flip);
+                    om = hq_add(om, hq_loop(W, M, 1));
+                }
+                if (fy & YM_GEOM_DOWN(nu)) {
+                    int b0 = ym_geom_dn(G, nu)[y];
+                    if (b0 >= 0 && ym_geom_plaq_ok(ym_geom_flags(G, b0), mu, nu)) {
+                        int b1 = ym_geom_up(G, mu)[b0], c2 = ym_geom_up(G, mu)[y];
+                        int cs[4] = {y, b0, b1, c2};
+                        hy_q W[4] = {hq_dag(LK(b0, nu)), LK(b0, mu), LK(b1, nu), hq_dag(U)}, M[4];
+                        for (int j = 0; j < 4; ++j) M[j] = hq_ins(ins + (size_t)cs[j] * st + p * INS_NC(2), flip);
+                        hy_q b = hq_loop(W, M, 0);
+                        om = (hy_q){om.ar - b.ar, om.ai - b.ai, om.br - b.br, om.bi - b.bi};
+                    }
+                }
+            }
+            /* Z = 1/2 P(Omega) = 1/2 [[i Im a, b], [-conj(b), -i Im a]] */
+            Z[0] = 0.0, Z[1] = 0.5 * om.ai, Z[2] = 0.5 * om.br, Z[3] = 0.5 * om.bi;
+            Z[4] = -0.5 * om.br, Z[5] = 0.5 * om.bi, Z[6] = 0.0, Z[7] = -0.5 * om.ai;
+        }
+    }
+#undef LK
 }
 
 static YM_HOT void hy_force3(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
