@@ -94,22 +94,37 @@ void ym_ricci_free(ym_ricci *r)
 
 void ym_ricci_set_deturck(ym_ricci *r, int deturck) { r->deturck = deturck ? 1 : 0; }
 
-void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet)
+/* The (i, j), i <= j, of the ten packed components (ym_metric_comp). */
+static const int pk_i[10] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3}, pk_j[10] = {0, 1, 2, 3, 1, 2, 3, 2, 3, 3};
+
+/* Store the packed components v into the symmetric 4x4 matrix m. */
+static inline void put_sym(double m[4][4], const double v[YM_METRIC_NCOMP])
+{
+    for (int c = 0; c < YM_METRIC_NCOMP; ++c) m[pk_i[c]][pk_j[c]] = m[pk_j[c]][pk_i[c]] = v[c];
+}
+
+YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet)
 {
     const ym_geom *g = r->g;
     const double *g0 = ym_field_site(gf, idx);
-    double d[4][YM_METRIC_NCOMP], dd[4][4][YM_METRIC_NCOMP];
-    int kind[4];
-    for (int a = 0; a < 4; ++a) kind[a] = stencil_kind(g, idx, a);
+    int kind[4], nb[4][2];
+    for (int a = 0; a < 4; ++a) {
+        kind[a] = stencil_kind(g, idx, a);
+        for (int p = 0; p < 2; ++p) nb[a][p] = shift(g, idx, a, st_off[kind[a]][p]);
+    }
+    put_sym(jet->g, g0);
     for (int a = 0; a < 4; ++a) {
         int k = kind[a];
-        const double *p0 = ym_field_site(gf, shift(g, idx, a, st_off[k][0]));
-        const double *p1 = ym_field_site(gf, shift(g, idx, a, st_off[k][1]));
+        const double *p0 = ym_field_site(gf, nb[a][0]);
+        const double *p1 = ym_field_site(gf, nb[a][1]);
+        double d1[YM_METRIC_NCOMP], d2[YM_METRIC_NCOMP];
         for (int c = 0; c < YM_METRIC_NCOMP; ++c) {
             double e0 = p0[c] - g0[c], e1 = p1[c] - g0[c];
-            d[a][c] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
-            dd[a][a][c] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
+            d1[c] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
+            d2[c] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
         }
+        put_sym(jet->dg[a], d1);
+        put_sym(jet->ddg[a][a], d2);
     }
     /* Mixed second differences: the a-stencil applied to the b-differences
      * (D_b g)(x + o a) - (D_b g)(x), each written as differences so that a
@@ -119,23 +134,18 @@ void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet
             int ka = kind[a], kb = kind[b];
             double acc[YM_METRIC_NCOMP] = {0};
             for (int p = 0; p < 2; ++p) {
-                int sa = shift(g, idx, a, st_off[ka][p]);
+                int sa = nb[a][p];
                 const double *ga = ym_field_site(gf, sa);
                 for (int q = 0; q < 2; ++q) {
                     const double *gab = ym_field_site(gf, shift(g, sa, b, st_off[kb][q]));
-                    const double *gb = ym_field_site(gf, shift(g, idx, b, st_off[kb][q]));
+                    const double *gb = ym_field_site(gf, nb[b][q]);
                     double w = st_d1[ka][p] * st_d1[kb][q];
                     for (int c = 0; c < YM_METRIC_NCOMP; ++c) acc[c] += w * ((gab[c] - ga[c]) - (gb[c] - g0[c]));
                 }
             }
-            memcpy(dd[a][b], acc, sizeof acc);
-            memcpy(dd[b][a], acc, sizeof acc);
+            put_sym(jet->ddg[a][b], acc);
+            put_sym(jet->ddg[b][a], acc);
         }
-    ym_metric_unpack(g0, jet->g);
-    for (int a = 0; a < 4; ++a) {
-        ym_metric_unpack(d[a], jet->dg[a]);
-        for (int b = 0; b < 4; ++b) ym_metric_unpack(dd[a][b], jet->ddg[a][b]);
-    }
 }
 
 YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
@@ -148,7 +158,6 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
      * pairs i <= m are formed, and the second derivatives of Gamma^k_ij
      * enter only through the contractions the Ricci tensor and dW need,
      * never as the full 4x4x4x4 array. */
-    static const int pi[10] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3}, pm[10] = {0, 1, 2, 3, 1, 2, 3, 2, 3, 3};
     /* d_a g^kl = -g^kp (D_a g)_pq g^ql */
     double dgi[4][4][4];
     for (int a = 0; a < 4; ++a) {
@@ -160,7 +169,7 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
                 t[k][q] = s;
             }
         for (int c = 0; c < 10; ++c) {
-            int k = pi[c], l = pm[c];
+            int k = pk_i[c], l = pk_j[c];
             double s = 0;
             for (int q = 0; q < 4; ++q) s += t[k][q] * gi[q][l];
             dgi[a][k][l] = dgi[a][l][k] = -s;
@@ -170,7 +179,7 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     double gl[4][4][4], dgl[4][4][4][4];
     for (int l = 0; l < 4; ++l)
         for (int c = 0; c < 10; ++c) {
-            int i = pi[c], k = pm[c];
+            int i = pk_i[c], k = pk_j[c];
             gl[l][i][k] = gl[l][k][i] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
             for (int a = 0; a < 4; ++a)
                 dgl[a][l][i][k] = dgl[a][l][k][i] =
@@ -180,7 +189,7 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     double (*gam)[4][4] = o->gam;
     for (int k = 0; k < 4; ++k)
         for (int c = 0; c < 10; ++c) {
-            int i = pi[c], m = pm[c];
+            int i = pk_i[c], m = pk_j[c];
             double s = 0;
             for (int l = 0; l < 4; ++l) s += gi[k][l] * gl[l][i][m];
             gam[k][i][m] = gam[k][m][i] = s;
@@ -225,7 +234,7 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     }
     double R = 0;
     for (int c = 0; c < 10; ++c) {
-        int i = pi[c], m = pm[c];
+        int i = pk_i[c], m = pk_j[c];
         double s = 0;
         for (int l = 0; l < 4; ++l) {
             double t = dtr[l] * gl[l][i][m];
@@ -256,7 +265,7 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     }
     /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k (symmetric; i <= j) */
     for (int c = 0; c < 10; ++c) {
-        int i = pi[c], m = pm[c];
+        int i = pk_i[c], m = pk_j[c];
         double s = 0;
         for (int k = 0; k < 4; ++k) s += o->W[k] * j->dg[k][i][m] + j->g[k][m] * dW[i][k] + j->g[i][k] * dW[m][k];
         o->lwg[i][m] = o->lwg[m][i] = s;
