@@ -22,7 +22,8 @@
 struct ym_hybrid {
     int kind, N;
     const ym_geom *g;
-    ym_field *ins; /* packed insertion matrices per plane, interior + halo */
+    ym_field *ins;        /* packed insertion matrices per plane, interior + halo */
+    unsigned char *inner; /* per stored site: 1 if interior (the force's scatter) */
 };
 
 static int plane_of(int mu, int nu)
@@ -49,6 +50,12 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
     h->N = ym_gauge_N(u);
     h->g = g;
     int st = ym_field_create(&h->ins, g, 6 * (size_t)INS_NC(h->N));
+    if (!st) {
+        h->inner = calloc((size_t)ym_geom_nsites(g) + 1, 1);
+        st = ym_status_agree(comm, h->inner ? YM_OK : YM_ERROR(YM_ENOMEM, "metric action: out of memory"));
+    }
+    if (!st)
+        for (int i = 0; i < ym_geom_ninterior(g); ++i) h->inner[ym_geom_interior(g)[i]] = 1;
     if (st) {
         ym_hybrid_free(h);
         return st;
@@ -61,6 +68,7 @@ void ym_hybrid_free(ym_hybrid *h)
 {
     if (!h) return;
     ym_field_free(h->ins);
+    free(h->inner);
     free(h);
 }
 
@@ -616,10 +624,136 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
 #undef LK
 }
 
-static YM_HOT void hy_force3(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
-                             const int *in, int lo, int hi)
+/* c += s a, s real. */
+HY_INLINE void hy_axpy(int n, ym_cplx *c, double s, const ym_cplx *a)
 {
-    hy_force_sites(3, G, d, ins, st, zd, in, lo, hi);
+    for (int k = 0; k < n * n; ++k) c[k] += s * a[k];
+}
+
+/* The force by plaquettes (N = 3): each plaquette at an interior site y, in
+ * its (a < b) orientation W0 = U_a(y), W1 = U_b(y+a), W2 = U_a(y+b)^+,
+ * W3 = U_b(y)^+ with insertions M0..M3 at its corners, is formed once and
+ * gives all four of its links their Omega (RYM.md §1.2):
+ *   forward W0:  E0 = W0 [M1 W1W2W3 + W1 (M2 W2W3 + W2 (M3 W3 + W3 M0))]  (hy_loop)
+ *   backward W3: -S0, S0 = E0 - P0 M0 + M0 P0   (M0 moved to the front; P0 = W0W1W2W3)
+ *   forward W1:  E1 = W0^+ E0 W0 - M1 P1 + P1 M1, P1 = W1W2W3 W0
+ *   backward W2: -S3, S3 = W3 S0 W3^+ + M3 P3 - P3 M3, P3 = W3 P0 W3^+
+ * (the cyclic shifts of the dressed loop; W^+ W = 1 up to the links'
+ * rounding), 23 products per plaquette instead of 4 x 9 by links. Omega is
+ * summed in z (interior links), then projected, Z = 1/2 P(Omega). A
+ * plaquette based in the halo (at y - a or y - b) reaches one interior link,
+ * y's: that one term is formed as the per-link path does. The sums differ
+ * from the per-link path (ym_hybrid_force_generic) by rounding only. */
+HY_INLINE void hy_scatter_sites(int n, const ym_geom *G, const double *d, const double *ins, size_t ins_stride,
+                                double *zd, const int *in, int nin, const unsigned char *inner)
+{
+    int nn = n * n;
+    typedef ym_cplx mat[YM_NMAX * YM_NMAX];
+#define LK(s, m) ((const ym_cplx *)ym_gauge_link_at((double *)d, n, (s), (m)))
+#define OM(s, m) ((ym_cplx *)ym_gauge_link_at(zd, n, (s), (m)))
+#define INS(s) (ins + (size_t)(s) * ins_stride + p * INS_NC(n))
+    for (int i = 0; i < nin; ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            ym_cplx *o = OM(in[i], mu);
+            for (int k = 0; k < nn; ++k) o[k] = 0.0;
+        }
+    for (int i = 0; i < nin; ++i) {
+        int y = in[i];
+        unsigned fy = ym_geom_flags(G, y);
+        for (int p = 0; p < 6; ++p) {
+            int a = ym_plane_mu[p], b = ym_plane_nu[p];
+            if (ym_geom_plaq_ok(fy, a, b)) {
+                int c1 = ym_geom_up(G, a)[y], c3 = ym_geom_up(G, b)[y], c2 = ym_geom_up(G, b)[c1];
+                mat W2, W3, M0, M1, M2, M3, R, Q, T, R3, E0, P0, S0, X, Y;
+                const ym_cplx *W0 = LK(y, a), *W1 = LK(c1, b);
+                hy_dagger(n, W2, LK(c3, a));
+                hy_dagger(n, W3, LK(y, b));
+                hy_unpack(n, M0, INS(y), 0);
+                hy_unpack(n, M1, INS(c1), 0);
+                hy_unpack(n, M2, INS(c2), 0);
+                hy_unpack(n, M3, INS(c3), 0);
+                hy_mul(n, R, M3, W3, 0); /* R = M3 W3 + W3 M0 */
+                hy_mula(n, R, W3, M0);
+                hy_mul(n, Q, W2, W3, 0); /* Q = W2 W3 */
+                hy_mul(n, T, M2, Q, 0);  /* T = M2 Q + W2 R */
+                hy_mula(n, T, W2, R);
+                hy_mul(n, R3, W1, Q, 0); /* R3 = W1 W2 W3 */
+                hy_mul(n, Q, M1, R3, 0); /* Q = M1 R3 + W1 T */
+                hy_mula(n, Q, W1, T);
+                hy_mul(n, E0, W0, Q, 0);
+                hy_mul(n, P0, W0, R3, 0);
+                hy_axpy(n, OM(y, a), 1.0, E0);
+                /* S0 = E0 - P0 M0 + M0 P0 */
+                hy_mul(n, X, P0, M0, 0);
+                hy_mul(n, Y, M0, P0, 0);
+                for (int k = 0; k < nn; ++k) S0[k] = E0[k] - X[k] + Y[k];
+                hy_axpy(n, OM(y, b), -1.0, S0);
+                if (inner[c1]) {
+                    mat P1, E1;
+                    hy_mul(n, P1, R3, W0, 0);
+                    hy_mulx(n, X, W0, E0, 1, 0);
+                    hy_mul(n, E1, X, W0, 0);
+                    hy_mul(n, X, M1, P1, 0);
+                    hy_mul(n, Y, P1, M1, 0);
+                    ym_cplx *o = OM(c1, b);
+                    for (int k = 0; k < nn; ++k) o[k] += E1[k] - X[k] + Y[k];
+                }
+                if (inner[c3]) {
+                    mat P3, S3;
+                    hy_mul(n, X, W3, P0, 0);
+                    hy_mulx(n, P3, X, W3, 0, 1);
+                    hy_mul(n, X, W3, S0, 0);
+                    hy_mulx(n, S3, X, W3, 0, 1);
+                    hy_mul(n, X, M3, P3, 0);
+                    hy_mul(n, Y, P3, M3, 0);
+                    ym_cplx *o = OM(c3, a);
+                    for (int k = 0; k < nn; ++k) o[k] -= S3[k] + X[k] - Y[k];
+                }
+            }
+            /* plaquettes based in the halo: the per-link path's backward term */
+            for (int s = 0; s < 2; ++s) {
+                int mu = s ? b : a, nu = s ? a : b; /* the link U_mu(y), the plaquette at y - nu */
+                if (!(fy & YM_GEOM_DOWN(nu))) continue;
+                int b0 = ym_geom_dn(G, nu)[y];
+                if (b0 < 0 || inner[b0] || !ym_geom_plaq_ok(ym_geom_flags(G, b0), mu, nu)) continue;
+                int b1 = ym_geom_up(G, mu)[b0], c2 = ym_geom_up(G, mu)[y];
+                int cs[4] = {y, b0, b1, c2};
+                mat Y1, Ud, Md[4];
+                hy_dagger(n, Y1, LK(b0, nu));
+                hy_dagger(n, Ud, LK(y, mu));
+                const ym_cplx *W[4] = {Y1, LK(b0, mu), LK(b1, nu), Ud}, *M[4];
+                for (int j = 0; j < 4; ++j) {
+                    hy_unpack(n, Md[j], INS(cs[j]), s);
+                    M[j] = Md[j];
+                }
+                hy_loop(n, OM(y, mu), W, M, 0, -1);
+            }
+        }
+    }
+    for (int i = 0; i < nin; ++i) {
+        int y = in[i];
+        unsigned fy = ym_geom_flags(G, y);
+        for (int mu = 0; mu < 4; ++mu) {
+            ym_cplx *Z = OM(y, mu);
+            if (!(fy & YM_GEOM_LINK(mu))) {
+                for (int k = 0; k < nn; ++k) Z[k] = 0.0;
+                continue;
+            }
+            mat om;
+            memcpy(om, Z, sizeof(ym_cplx) * (size_t)nn);
+            ym_su_proj(n, Z, om);
+            for (int k = 0; k < nn; ++k) Z[k] *= 0.5;
+        }
+    }
+#undef LK
+#undef OM
+#undef INS
+}
+
+static YM_HOT void hy_force3(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
+                             const int *in, int nin, const unsigned char *inner)
+{
+    hy_scatter_sites(3, G, d, ins, st, zd, in, nin, inner);
 }
 
 static HY_NOINLINE void hy_force_any(int N, const ym_geom *G, const double *d, const double *ins, size_t st,
@@ -648,7 +782,7 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field 
     const int *in = ym_geom_interior(G);
     int n = ym_geom_ninterior(G);
     if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, 0, n);
-    else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, 0, n);
+    else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, n, h->inner);
     else hy_force_any(N, G, d, ins, stride, zd, in, 0, n);
     return YM_OK;
 }
