@@ -578,51 +578,81 @@ HY_INLINE hy_q hq_loop(const hy_q W[4], const hy_q M[4], int forward)
     return hq_mul(Q, W[3]);
 }
 
-/* hy_force_sites for N = 2 in quaternions. */
+HY_INLINE hy_q hq_sub(hy_q x, hy_q y) { return (hy_q){x.ar - y.ar, x.ai - y.ai, x.br - y.br, x.bi - y.bi}; }
+HY_INLINE void hq_acc(double *o, double s, hy_q x)
+{
+    o[0] += s * x.ar, o[1] += s * x.ai, o[2] += s * x.br, o[3] += s * x.bi;
+}
+
+/* hy_scatter_sites for N = 2 in quaternions; Omega is summed as a
+ * quaternion in the first four reals of each link of z. */
 static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
-                             const int *in, int lo, int hi)
+                             const int *in, int nin, const unsigned char *inner)
 {
 #define LK(s, m) hq_link(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
-    for (int i = lo; i < hi; ++i) {
+#define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
+#define INS(s) (ins + (size_t)(s) * st + p * INS_NC(2))
+    for (int i = 0; i < nin; ++i)
+        for (int k = 0; k < 32; ++k) zd[(size_t)in[i] * 32 + (size_t)k] = 0.0;
+    for (int i = 0; i < nin; ++i) {
+        int y = in[i];
+        unsigned fy = ym_geom_flags(G, y);
+        for (int p = 0; p < 6; ++p) {
+            int a = ym_plane_mu[p], b = ym_plane_nu[p];
+            if (ym_geom_plaq_ok(fy, a, b)) {
+                int c1 = ym_geom_up(G, a)[y], c3 = ym_geom_up(G, b)[y], c2 = ym_geom_up(G, b)[c1];
+                hy_q W0 = LK(y, a), W1 = LK(c1, b), W2 = hq_dag(LK(c3, a)), W3 = hq_dag(LK(y, b));
+                hy_q M0 = hq_ins(INS(y), 0), M1 = hq_ins(INS(c1), 0), M2 = hq_ins(INS(c2), 0), M3 = hq_ins(INS(c3), 0);
+                hy_q R = hq_add(hq_mul(M3, W3), hq_mul(W3, M0));
+                hy_q Q = hq_mul(W2, W3);
+                hy_q T = hq_add(hq_mul(M2, Q), hq_mul(W2, R));
+                hy_q R3 = hq_mul(W1, Q);
+                hy_q E0 = hq_mul(W0, hq_add(hq_mul(M1, R3), hq_mul(W1, T)));
+                hy_q P0 = hq_mul(W0, R3);
+                hq_acc(OM(y, a), 1.0, E0);
+                hy_q S0 = hq_add(hq_sub(E0, hq_mul(P0, M0)), hq_mul(M0, P0));
+                hq_acc(OM(y, b), -1.0, S0);
+                if (inner[c1]) {
+                    hy_q P1 = hq_mul(R3, W0);
+                    hy_q E1 = hq_mul(hq_mul(hq_dag(W0), E0), W0);
+                    hq_acc(OM(c1, b), 1.0, hq_add(hq_sub(E1, hq_mul(M1, P1)), hq_mul(P1, M1)));
+                }
+                if (inner[c3]) {
+                    hy_q W3d = hq_dag(W3);
+                    hy_q P3 = hq_mul(hq_mul(W3, P0), W3d);
+                    hy_q S3 = hq_mul(hq_mul(W3, S0), W3d);
+                    hq_acc(OM(c3, a), -1.0, hq_sub(hq_add(S3, hq_mul(M3, P3)), hq_mul(P3, M3)));
+                }
+            }
+            for (int s = 0; s < 2; ++s) {
+                int mu = s ? b : a, nu = s ? a : b; /* the link U_mu(y), the plaquette at y - nu */
+                if (!(fy & YM_GEOM_DOWN(nu))) continue;
+                int b0 = ym_geom_dn(G, nu)[y];
+                if (b0 < 0 || inner[b0] || !ym_geom_plaq_ok(ym_geom_flags(G, b0), mu, nu)) continue;
+                int b1 = ym_geom_up(G, mu)[b0], c2 = ym_geom_up(G, mu)[y];
+                hy_q W[4] = {hq_dag(LK(b0, nu)), LK(b0, mu), LK(b1, nu), hq_dag(LK(y, mu))};
+                hy_q M[4] = {hq_ins(INS(y), s), hq_ins(INS(b0), s), hq_ins(INS(b1), s), hq_ins(INS(c2), s)};
+                hq_acc(OM(y, mu), -1.0, hq_loop(W, M, 0));
+            }
+        }
+    }
+    for (int i = 0; i < nin; ++i) {
         int y = in[i];
         unsigned fy = ym_geom_flags(G, y);
         for (int mu = 0; mu < 4; ++mu) {
-            double *Z = zd + ((size_t)y * 4 + (size_t)mu) * 8;
-            if (!(fy & YM_GEOM_LINK(mu))) {
-                for (int k = 0; k < 8; ++k) Z[k] = 0.0;
-                continue;
-            }
-            hy_q om = {0.0, 0.0, 0.0, 0.0};
-            hy_q U = LK(y, mu);
-            for (int nu = 0; nu < 4; ++nu) {
-                if (nu == mu) continue;
-                int p = plane_of(mu, nu), flip = mu > nu;
-                if (ym_geom_plaq_ok(fy, mu, nu)) {
-                    int c1 = ym_geom_up(G, mu)[y], c3 = ym_geom_up(G, nu)[y], c2 = ym_geom_up(G, nu)[c1];
-                    int cs[4] = {y, c1, c2, c3};
-                    hy_q W[4] = {U, LK(c1, nu), hq_dag(LK(c3, mu)), hq_dag(LK(y, nu))}, M[4];
-                    for (int j = 0; j < 4; ++j) M[j] = hq_ins(ins + (size_t)cs[j] * st + p * INS_NC(2), flip);
-                    om = hq_add(om, hq_loop(W, M, 1));
-                }
-                if (fy & YM_GEOM_DOWN(nu)) {
-                    int b0 = ym_geom_dn(G, nu)[y];
-                    if (b0 >= 0 && ym_geom_plaq_ok(ym_geom_flags(G, b0), mu, nu)) {
-                        int b1 = ym_geom_up(G, mu)[b0], c2 = ym_geom_up(G, mu)[y];
-                        int cs[4] = {y, b0, b1, c2};
-                        hy_q W[4] = {hq_dag(LK(b0, nu)), LK(b0, mu), LK(b1, nu), hq_dag(U)}, M[4];
-                        for (int j = 0; j < 4; ++j) M[j] = hq_ins(ins + (size_t)cs[j] * st + p * INS_NC(2), flip);
-                        hy_q b = hq_loop(W, M, 0);
-                        om = (hy_q){om.ar - b.ar, om.ai - b.ai, om.br - b.br, om.bi - b.bi};
-                    }
-                }
-            }
+            double *Z = OM(y, mu);
+            hy_q om = {Z[0], Z[1], Z[2], Z[3]};
+            if (!(fy & YM_GEOM_LINK(mu))) om = (hy_q){0.0, 0.0, 0.0, 0.0};
             /* Z = 1/2 P(Omega) = 1/2 [[i Im a, b], [-conj(b), -i Im a]] */
             Z[0] = 0.0, Z[1] = 0.5 * om.ai, Z[2] = 0.5 * om.br, Z[3] = 0.5 * om.bi;
             Z[4] = -0.5 * om.br, Z[5] = 0.5 * om.bi, Z[6] = 0.0, Z[7] = -0.5 * om.ai;
         }
     }
 #undef LK
+#undef OM
+#undef INS
 }
+
 
 /* c += s a, s real. */
 HY_INLINE void hy_axpy(int n, ym_cplx *c, double s, const ym_cplx *a)
@@ -781,7 +811,7 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field 
     double *zd = ym_field_data(z);
     const int *in = ym_geom_interior(G);
     int n = ym_geom_ninterior(G);
-    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, 0, n);
+    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, n, h->inner);
     else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, n, h->inner);
     else hy_force_any(N, G, d, ins, stride, zd, in, 0, n);
     return YM_OK;
