@@ -148,32 +148,40 @@ YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_j
         }
 }
 
+/* sum_pq x[p][q] y[p][q] with four independent partial sums (a short
+ * dependency chain; the loop over q vectorises). */
+static inline double dot16(const double x[4][4], const double y[4][4])
+{
+    double s[4] = {0, 0, 0, 0};
+    for (int p = 0; p < 4; ++p)
+        for (int q = 0; q < 4; ++q) s[q] += x[p][q] * y[p][q];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
 {
     double gi[4][4], det;
     if (!ym_metric_spd(j->g, gi, &det)) return 0;
     memcpy(o->ginv, gi, sizeof gi);
     o->detg = det;
-    /* Every tensor below is symmetric in its last two indices: only the ten
-     * pairs i <= m are formed, and the second derivatives of Gamma^k_ij
-     * enter only through the contractions the Ricci tensor and dW need,
-     * never as the full 4x4x4x4 array. */
+    /* The sums run with the summed index outermost and the free indices
+     * innermost (independent accumulators, contiguous: they vectorise), and
+     * the second derivatives of Gamma^k_ij enter only through the
+     * contractions the Ricci tensor and dW need, never as the full
+     * 4x4x4x4 array. */
     /* d_a g^kl = -g^kp (D_a g)_pq g^ql */
     double dgi[4][4][4];
     for (int a = 0; a < 4; ++a) {
-        double t[4][4];
+        double t[4][4] = {{0}};
         for (int k = 0; k < 4; ++k)
-            for (int q = 0; q < 4; ++q) {
-                double s = 0;
-                for (int p = 0; p < 4; ++p) s += gi[k][p] * j->dg[a][p][q];
-                t[k][q] = s;
-            }
-        for (int c = 0; c < 10; ++c) {
-            int k = pk_i[c], l = pk_j[c];
-            double s = 0;
-            for (int q = 0; q < 4; ++q) s += t[k][q] * gi[q][l];
-            dgi[a][k][l] = dgi[a][l][k] = -s;
-        }
+            for (int p = 0; p < 4; ++p)
+                for (int q = 0; q < 4; ++q) t[k][q] += gi[k][p] * j->dg[a][p][q];
+        double u[4][4] = {{0}};
+        for (int k = 0; k < 4; ++k)
+            for (int q = 0; q < 4; ++q)
+                for (int l = 0; l < 4; ++l) u[k][l] += t[k][q] * gi[q][l];
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 4; ++l) dgi[a][k][l] = -u[k][l];
     }
     /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij} */
     double gl[4][4][4], dgl[4][4][4][4];
@@ -187,65 +195,53 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
         }
     /* Gamma^k_ij */
     double (*gam)[4][4] = o->gam;
-    for (int k = 0; k < 4; ++k)
-        for (int c = 0; c < 10; ++c) {
-            int i = pk_i[c], m = pk_j[c];
-            double s = 0;
-            for (int l = 0; l < 4; ++l) s += gi[k][l] * gl[l][i][m];
-            gam[k][i][m] = gam[k][m][i] = s;
-        }
+    for (int k = 0; k < 4; ++k) {
+        double s[16] = {0};
+        for (int l = 0; l < 4; ++l)
+            for (int c = 0; c < 16; ++c) s[c] += gi[k][l] * (&gl[l][0][0])[c];
+        memcpy(gam[k], s, sizeof s);
+    }
     /* Contractions of d_a Gamma^k_ij = (d_a g^kl) Gamma_{l,ij} + g^kl d_a Gamma_{l,ij}:
-     *   tr1_im = d_k Gamma^k_im = sum_l [(sum_k d_k g^kl) Gamma_{l,im} + sum_k g^kl d_k Gamma_{l,im}]
+     *   tr1_ij = d_k Gamma^k_ij = sum_l [(sum_k d_k g^kl) Gamma_{l,ij} + sum_k g^kl d_k Gamma_{l,ij}]
      *   tr2_ai = d_a Gamma^k_ik = sum_kl [d_a g^kl Gamma_{l,ik} + g^kl d_a Gamma_{l,ik}]
      *   gg_l = g^pq Gamma_{l,pq}, dgg_al = g^pq d_a Gamma_{l,pq}, so that
      *   W^k = g^kl gg_l and d_a W^k = (d_a g^pq) Gamma^k_pq + (d_a g^kl) gg_l + g^kl dgg_al. */
-    double dtr[4], tr2[4][4], gg[4], dgg[4][4];
+    double dtr[4] = {0}, tr1[16] = {0}, tr2[4][4], gg[4], dgg[4][4];
+    for (int k = 0; k < 4; ++k)
+        for (int l = 0; l < 4; ++l) dtr[l] += dgi[k][k][l];
     for (int l = 0; l < 4; ++l) {
-        double s = 0;
-        for (int k = 0; k < 4; ++k) s += dgi[k][k][l];
-        dtr[l] = s;
+        for (int c = 0; c < 16; ++c) tr1[c] += dtr[l] * (&gl[l][0][0])[c];
+        for (int k = 0; k < 4; ++k)
+            for (int c = 0; c < 16; ++c) tr1[c] += gi[k][l] * (&dgl[k][l][0][0])[c];
     }
-    for (int a = 0; a < 4; ++a)
-        for (int i = 0; i < 4; ++i) {
-            double s = 0;
-            for (int k = 0; k < 4; ++k)
-                for (int l = 0; l < 4; ++l) s += dgi[a][k][l] * gl[l][i][k] + gi[k][l] * dgl[a][l][i][k];
-            tr2[a][i] = s;
-        }
+    for (int a = 0; a < 4; ++a) {
+        double s[4] = {0, 0, 0, 0};
+        for (int k = 0; k < 4; ++k)
+            for (int l = 0; l < 4; ++l)
+                for (int i = 0; i < 4; ++i) s[i] += dgi[a][k][l] * gl[l][i][k] + gi[k][l] * dgl[a][l][i][k];
+        for (int i = 0; i < 4; ++i) tr2[a][i] = s[i];
+    }
     for (int l = 0; l < 4; ++l) {
-        double s = 0;
-        for (int p = 0; p < 4; ++p)
-            for (int q = 0; q < 4; ++q) s += gi[p][q] * gl[l][p][q];
-        gg[l] = s;
-        for (int a = 0; a < 4; ++a) {
-            double t = 0;
-            for (int p = 0; p < 4; ++p)
-                for (int q = 0; q < 4; ++q) t += gi[p][q] * dgl[a][l][p][q];
-            dgg[a][l] = t;
-        }
+        gg[l] = dot16(gi, gl[l]);
+        for (int a = 0; a < 4; ++a) dgg[a][l] = dot16(gi, dgl[a][l]);
     }
     /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik
      * (symmetric in i, j as an identity; formed for i <= j) */
-    double trg[4];
-    for (int p = 0; p < 4; ++p) {
-        double s = 0;
-        for (int k = 0; k < 4; ++k) s += gam[k][k][p];
-        trg[p] = s;
-    }
+    double trg[4] = {0};
+    for (int k = 0; k < 4; ++k)
+        for (int p = 0; p < 4; ++p) trg[p] += gam[k][k][p];
+    double quad[16] = {0};
+    for (int k = 0; k < 4; ++k)
+        for (int c = 0; c < 16; ++c) quad[c] += trg[k] * (&gam[k][0][0])[c];
+    /* Gamma^k_jp Gamma^p_ik summed over k, p: for fixed (k, p), an outer product in (i, j) */
+    for (int k = 0; k < 4; ++k)
+        for (int p = 0; p < 4; ++p)
+            for (int i = 0; i < 4; ++i)
+                for (int m = 0; m < 4; ++m) quad[4 * i + m] -= gam[k][m][p] * gam[p][i][k];
     double R = 0;
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
-        double s = 0;
-        for (int l = 0; l < 4; ++l) {
-            double t = dtr[l] * gl[l][i][m];
-            for (int k = 0; k < 4; ++k) t += gi[k][l] * dgl[k][l][i][m];
-            s += t;
-        }
-        s -= 0.5 * (tr2[m][i] + tr2[i][m]);
-        for (int k = 0; k < 4; ++k) {
-            s += trg[k] * gam[k][i][m];
-            for (int p = 0; p < 4; ++p) s -= gam[k][m][p] * gam[p][i][k];
-        }
+        double s = tr1[4 * i + m] - 0.5 * (tr2[m][i] + tr2[i][m]) + 0.5 * (quad[4 * i + m] + quad[4 * m + i]);
         o->ric[i][m] = o->ric[m][i] = s;
         R += (i == m ? 1.0 : 2.0) * gi[i][m] * s;
     }
@@ -256,19 +252,21 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
         for (int l = 0; l < 4; ++l) s += gi[k][l] * gg[l];
         o->W[k] = s;
         for (int a = 0; a < 4; ++a) {
-            double t = 0;
-            for (int p = 0; p < 4; ++p)
-                for (int q = 0; q < 4; ++q) t += dgi[a][p][q] * gam[k][p][q];
+            double t = dot16(dgi[a], gam[k]);
             for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gg[l] + gi[k][l] * dgg[a][l];
             dW[a][k] = t;
         }
     }
     /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k (symmetric; i <= j) */
+    double lw[16] = {0};
+    for (int k = 0; k < 4; ++k)
+        for (int c = 0; c < 16; ++c) lw[c] += o->W[k] * (&j->dg[k][0][0])[c];
+    for (int i = 0; i < 4; ++i)
+        for (int k = 0; k < 4; ++k)
+            for (int m = 0; m < 4; ++m) lw[4 * i + m] += dW[i][k] * j->g[k][m] + j->g[i][k] * dW[m][k];
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
-        double s = 0;
-        for (int k = 0; k < 4; ++k) s += o->W[k] * j->dg[k][i][m] + j->g[k][m] * dW[i][k] + j->g[i][k] * dW[m][k];
-        o->lwg[i][m] = o->lwg[m][i] = s;
+        o->lwg[i][m] = o->lwg[m][i] = 0.5 * (lw[4 * i + m] + lw[4 * m + i]);
     }
     return 1;
 }
