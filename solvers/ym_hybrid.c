@@ -23,13 +23,32 @@ struct ym_hybrid {
     int kind, N;
     const ym_geom *g;
     ym_field *ins;        /* packed insertion matrices per plane, interior + halo */
-    unsigned char *inner; /* per stored site: 1 if interior (the force's scatter) */
+    unsigned char *inner; /* per stored site: 1 if interior (the force by plaquettes) */
+    int *hb[6], nhb[6];   /* per plane: plaquette sites in the lower halo that reach interior links */
+    double *T;            /* per stored site: two terms handed from a plaquette to the links above it */
 };
 
 static int plane_of(int mu, int nu)
 {
     static const int p[4][4] = {{-1, 0, 1, 2}, {0, -1, 3, 4}, {1, 3, -1, 5}, {2, 4, 5, -1}};
     return p[mu][nu];
+}
+
+/* Does the plaquette at y - e_c (plane a, b; c = a or b) exist? Its site, or -1. */
+static inline int below(const ym_geom *G, int y, unsigned fy, int c, int a, int b)
+{
+    if (!(fy & YM_GEOM_DOWN(c))) return -1;
+    int x = ym_geom_dn(G, c)[y];
+    return x >= 0 && ym_geom_plaq_ok(ym_geom_flags(G, x), a, b) ? x : -1;
+}
+
+/* The far corner x + a + b of the plaquette at x, reached through a site
+ * whose neighbour tables are those the per-link path uses (an interior
+ * site, or x + b for a plaquette based below an interior x + b). */
+static inline int plaq_c2(const ym_geom *G, const unsigned char *inner, int x, int a, int b)
+{
+    int c1 = ym_geom_up(G, a)[x];
+    return inner[x] || inner[c1] ? ym_geom_up(G, b)[c1] : ym_geom_up(G, a)[ym_geom_up(G, b)[x]];
 }
 
 int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
@@ -56,6 +75,26 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
     }
     if (!st)
         for (int i = 0; i < ym_geom_ninterior(g); ++i) h->inner[ym_geom_interior(g)[i]] = 1;
+    if (!st && (h->N == 2 || h->N == 3)) {
+        /* the N = 2, 3 force by plaquettes: its halo plaquettes and buffer */
+        int ok = 1, nin = ym_geom_ninterior(g);
+        const int *in = ym_geom_interior(g);
+        size_t ts = h->N == 2 ? 8 : 4 * (size_t)h->N * (size_t)h->N;
+        h->T = malloc(sizeof(double) * ts * ((size_t)ym_geom_nsites(g) + 1));
+        ok = h->T != NULL;
+        for (int p = 0; p < 6 && ok; ++p) {
+            int a = ym_plane_mu[p], b = ym_plane_nu[p];
+            h->hb[p] = malloc(sizeof(int) * (2 * (size_t)nin + 1));
+            if (!(ok = h->hb[p] != NULL)) break;
+            for (int i = 0; i < nin; ++i) {
+                int y = in[i], x;
+                unsigned fy = ym_geom_flags(g, y);
+                if ((x = below(g, y, fy, a, a, b)) >= 0 && !h->inner[x]) h->hb[p][h->nhb[p]++] = x;
+                if ((x = below(g, y, fy, b, a, b)) >= 0 && !h->inner[x]) h->hb[p][h->nhb[p]++] = x;
+            }
+        }
+        st = ym_status_agree(comm, ok ? YM_OK : YM_ERROR(YM_ENOMEM, "metric action: out of memory"));
+    }
     if (st) {
         ym_hybrid_free(h);
         return st;
@@ -69,6 +108,8 @@ void ym_hybrid_free(ym_hybrid *h)
     if (!h) return;
     ym_field_free(h->ins);
     free(h->inner);
+    free(h->T);
+    for (int p = 0; p < 6; ++p) free(h->hb[p]);
     free(h);
 }
 
@@ -311,16 +352,18 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
 
 /* One site's share of the force and source, from one clover evaluation:
  * the six packed insertion matrices (ins != NULL) and K += kappa F^2
- * (ksrc != NULL). Returns 0 if g is not SPD at x. The insertions are real
+ * (ksrc != NULL), and 1/sqrt(det g) (isg != NULL). Returns 0 if g is not
+ * SPD at x. The insertions are real
  * weights times F, summed as ym_su_axpy with a real scalar would; the
  * source's sums are those of the separate ym_hybrid_source before. */
 HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x, const double *gc, double *ins,
-                      double kappa, double *ksrc)
+                      double kappa, double *ksrc, double *isg)
 {
     int nn = n * n;
     double m[4][4], gi[4][4], det;
     ym_metric_unpack(gc, m);
     if (!ym_metric_spd(m, gi, &det)) return 0;
+    if (isg) *isg = 1 / sqrt(det);
     ym_cplx F[6 * YM_NMAX * YM_NMAX];
     hy_clover(n, d, G, x, F);
     if (ins) {
@@ -373,38 +416,38 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
 }
 
 static YM_HOT int hy_sites2(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            ym_field *K, const int *in, int n)
+                            ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(2, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     K ? ym_field_site(K, in[i]) : NULL))
+                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
 static YM_HOT int hy_sites3(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            ym_field *K, const int *in, int n)
+                            ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(3, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     K ? ym_field_site(K, in[i]) : NULL))
+                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
 static HY_NOINLINE int hy_sites_any(int N, const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins,
-                                    double kappa, ym_field *K, const int *in, int n)
+                                    double kappa, ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(N, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     K ? ym_field_site(K, in[i]) : NULL))
+                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
 /* Insertions (ins != NULL, then their halo) and/or the source (K != NULL)
  * on the interior sites; updates u's halo first. Collective. */
-static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double kappa, ym_field *K)
+static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double kappa, ym_field *K, double *isg)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
     int st = ym_gauge_halo_update(u);
@@ -412,9 +455,9 @@ static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double k
     const double *d = ym_field_data(ym_gauge_field(u));
     const int *in = ym_geom_interior(h->g);
     int n = ym_geom_ninterior(h->g), bad;
-    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, K, in, n);
-    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, K, in, n);
-    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, K, in, n);
+    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
+    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
+    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
     st = ym_status_agree(comm, bad >= 0 ? not_spd(h->g, bad) : YM_OK);
     if (!st && ins) st = ym_field_halo_update(ins);
     return st;
@@ -583,56 +626,78 @@ HY_INLINE void hq_acc(double *o, double s, hy_q x)
 {
     o[0] += s * x.ar, o[1] += s * x.ai, o[2] += s * x.br, o[3] += s * x.bi;
 }
+HY_INLINE void hq_put(double *o, hy_q x) { o[0] = x.ar, o[1] = x.ai, o[2] = x.br, o[3] = x.bi; }
 
-/* hy_scatter_sites for N = 2 in quaternions; Omega is summed as a
- * quaternion in the first four reals of each link of z. */
-static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
-                             const int *in, int nin, const unsigned char *inner)
+/* hy_plaq in quaternions; Omega is summed as a quaternion in the first
+ * four reals of each link of z, T1 and T3 hold 4 reals each. */
+HY_INLINE void hq_plaq(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
+                       const unsigned char *inner, int x, int p, int c2, double *T1, double *T3)
 {
+    int a = ym_plane_mu[p], b = ym_plane_nu[p];
 #define LK(s, m) hq_link(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
 #define INS(s) (ins + (size_t)(s) * st + p * INS_NC(2))
+    int c1 = ym_geom_up(G, a)[x], c3 = ym_geom_up(G, b)[x];
+    hy_q W0 = LK(x, a), W1 = LK(c1, b), W2 = hq_dag(LK(c3, a)), W3 = hq_dag(LK(x, b));
+    hy_q M0 = hq_ins(INS(x), 0), M1 = hq_ins(INS(c1), 0), M2 = hq_ins(INS(c2), 0), M3 = hq_ins(INS(c3), 0);
+    hy_q R = hq_add(hq_mul(M3, W3), hq_mul(W3, M0));
+    hy_q Q = hq_mul(W2, W3);
+    hy_q T = hq_add(hq_mul(M2, Q), hq_mul(W2, R));
+    hy_q R3 = hq_mul(W1, Q);
+    hy_q E0 = hq_mul(W0, hq_add(hq_mul(M1, R3), hq_mul(W1, T)));
+    hy_q P0 = hq_mul(W0, R3);
+    hy_q S0 = hq_add(hq_sub(E0, hq_mul(P0, M0)), hq_mul(M0, P0));
+    if (inner[x]) {
+        hq_acc(OM(x, a), 1.0, E0);
+        hq_acc(OM(x, b), -1.0, S0);
+    }
+    if (inner[c1]) {
+        hy_q P1 = hq_mul(R3, W0);
+        hy_q E1 = hq_mul(hq_mul(hq_dag(W0), E0), W0);
+        hq_put(T1, hq_add(hq_sub(E1, hq_mul(M1, P1)), hq_mul(P1, M1)));
+    }
+    if (inner[c3]) {
+        hy_q W3d = hq_dag(W3);
+        hy_q P3 = hq_mul(hq_mul(W3, P0), W3d);
+        hy_q S3 = hq_mul(hq_mul(W3, S0), W3d);
+        hq_put(T3, hq_sub(hq_add(S3, hq_mul(M3, P3)), hq_mul(P3, M3)));
+    }
+#undef LK
+#undef OM
+#undef INS
+}
+
+/* hy_scatter_sites for N = 2 in quaternions. */
+static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
+                             const int *in, int nin, const unsigned char *inner, const int *const *hb,
+                             const int *nhb, double *T)
+{
+#define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
     for (int i = 0; i < nin; ++i)
         for (int k = 0; k < 32; ++k) zd[(size_t)in[i] * 32 + (size_t)k] = 0.0;
-    for (int i = 0; i < nin; ++i) {
-        int y = in[i];
-        unsigned fy = ym_geom_flags(G, y);
-        for (int p = 0; p < 6; ++p) {
-            int a = ym_plane_mu[p], b = ym_plane_nu[p];
-            if (ym_geom_plaq_ok(fy, a, b)) {
-                int c1 = ym_geom_up(G, a)[y], c3 = ym_geom_up(G, b)[y], c2 = ym_geom_up(G, b)[c1];
-                hy_q W0 = LK(y, a), W1 = LK(c1, b), W2 = hq_dag(LK(c3, a)), W3 = hq_dag(LK(y, b));
-                hy_q M0 = hq_ins(INS(y), 0), M1 = hq_ins(INS(c1), 0), M2 = hq_ins(INS(c2), 0), M3 = hq_ins(INS(c3), 0);
-                hy_q R = hq_add(hq_mul(M3, W3), hq_mul(W3, M0));
-                hy_q Q = hq_mul(W2, W3);
-                hy_q T = hq_add(hq_mul(M2, Q), hq_mul(W2, R));
-                hy_q R3 = hq_mul(W1, Q);
-                hy_q E0 = hq_mul(W0, hq_add(hq_mul(M1, R3), hq_mul(W1, T)));
-                hy_q P0 = hq_mul(W0, R3);
-                hq_acc(OM(y, a), 1.0, E0);
-                hy_q S0 = hq_add(hq_sub(E0, hq_mul(P0, M0)), hq_mul(M0, P0));
-                hq_acc(OM(y, b), -1.0, S0);
-                if (inner[c1]) {
-                    hy_q P1 = hq_mul(R3, W0);
-                    hy_q E1 = hq_mul(hq_mul(hq_dag(W0), E0), W0);
-                    hq_acc(OM(c1, b), 1.0, hq_add(hq_sub(E1, hq_mul(M1, P1)), hq_mul(P1, M1)));
-                }
-                if (inner[c3]) {
-                    hy_q W3d = hq_dag(W3);
-                    hy_q P3 = hq_mul(hq_mul(W3, P0), W3d);
-                    hy_q S3 = hq_mul(hq_mul(W3, S0), W3d);
-                    hq_acc(OM(c3, a), -1.0, hq_sub(hq_add(S3, hq_mul(M3, P3)), hq_mul(P3, M3)));
-                }
+    for (int p = 0; p < 6; ++p) {
+        int a = ym_plane_mu[p], b = ym_plane_nu[p];
+        for (int i = 0; i < nin; ++i) {
+            int x = in[i];
+            if (ym_geom_plaq_ok(ym_geom_flags(G, x), a, b))
+                hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + (size_t)x * 8,
+                        T + (size_t)x * 8 + 4);
+        }
+        for (int i = 0; i < nhb[p]; ++i) {
+            int x = hb[p][i];
+            hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + (size_t)x * 8,
+                    T + (size_t)x * 8 + 4);
+        }
+        for (int i = 0; i < nin; ++i) {
+            int y = in[i], x;
+            unsigned fy = ym_geom_flags(G, y);
+            if ((x = below(G, y, fy, a, a, b)) >= 0) {
+                const double *t = T + (size_t)x * 8;
+                hq_acc(OM(y, b), 1.0, (hy_q){t[0], t[1], t[2], t[3]});
             }
-            for (int s = 0; s < 2; ++s) {
-                int mu = s ? b : a, nu = s ? a : b; /* the link U_mu(y), the plaquette at y - nu */
-                if (!(fy & YM_GEOM_DOWN(nu))) continue;
-                int b0 = ym_geom_dn(G, nu)[y];
-                if (b0 < 0 || inner[b0] || !ym_geom_plaq_ok(ym_geom_flags(G, b0), mu, nu)) continue;
-                int b1 = ym_geom_up(G, mu)[b0], c2 = ym_geom_up(G, mu)[y];
-                hy_q W[4] = {hq_dag(LK(b0, nu)), LK(b0, mu), LK(b1, nu), hq_dag(LK(y, mu))};
-                hy_q M[4] = {hq_ins(INS(y), s), hq_ins(INS(b0), s), hq_ins(INS(b1), s), hq_ins(INS(c2), s)};
-                hq_acc(OM(y, mu), -1.0, hq_loop(W, M, 0));
+            if ((x = below(G, y, fy, b, a, b)) >= 0) {
+                const double *t = T + (size_t)x * 8 + 4;
+                hq_acc(OM(y, a), -1.0, (hy_q){t[0], t[1], t[2], t[3]});
             }
         }
     }
@@ -648,11 +713,8 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
             Z[4] = -0.5 * om.br, Z[5] = 0.5 * om.bi, Z[6] = 0.0, Z[7] = -0.5 * om.ai;
         }
     }
-#undef LK
 #undef OM
-#undef INS
 }
-
 
 /* c += s a, s real. */
 HY_INLINE void hy_axpy(int n, ym_cplx *c, double s, const ym_cplx *a)
@@ -660,104 +722,113 @@ HY_INLINE void hy_axpy(int n, ym_cplx *c, double s, const ym_cplx *a)
     for (int k = 0; k < n * n; ++k) c[k] += s * a[k];
 }
 
-/* The force by plaquettes (N = 3): each plaquette at an interior site y, in
- * its (a < b) orientation W0 = U_a(y), W1 = U_b(y+a), W2 = U_a(y+b)^+,
- * W3 = U_b(y)^+ with insertions M0..M3 at its corners, is formed once and
- * gives all four of its links their Omega (RYM.md §1.2):
- *   forward W0:  E0 = W0 [M1 W1W2W3 + W1 (M2 W2W3 + W2 (M3 W3 + W3 M0))]  (hy_loop)
+/* The force by plaquettes: each plaquette at a site x, in its (a < b)
+ * orientation W0 = U_a(x), W1 = U_b(x+a), W2 = U_a(x+b)^+, W3 = U_b(x)^+
+ * with insertions M0..M3 at its corners, is formed once and gives all four
+ * of its links their Omega (RYM.md §1.2):
+ *   forward W0:  E0 = W0 [M1 W1W2W3 + W1 (M2 W2W3 + W2 (M3 W3 + W3 M0))]  (as hy_loop)
  *   backward W3: -S0, S0 = E0 - P0 M0 + M0 P0   (M0 moved to the front; P0 = W0W1W2W3)
  *   forward W1:  E1 = W0^+ E0 W0 - M1 P1 + P1 M1, P1 = W1W2W3 W0
  *   backward W2: -S3, S3 = W3 S0 W3^+ + M3 P3 - P3 M3, P3 = W3 P0 W3^+
  * (the cyclic shifts of the dressed loop; W^+ W = 1 up to the links'
- * rounding), 23 products per plaquette instead of 4 x 9 by links. Omega is
- * summed in z (interior links), then projected, Z = 1/2 P(Omega). A
- * plaquette based in the halo (at y - a or y - b) reaches one interior link,
- * y's: that one term is formed as the per-link path does. The sums differ
- * from the per-link path (ym_hybrid_force_generic) by rounding only. */
-HY_INLINE void hy_scatter_sites(int n, const ym_geom *G, const double *d, const double *ins, size_t ins_stride,
-                                double *zd, const int *in, int nin, const unsigned char *inner)
+ * rounding): 23 products per plaquette instead of 4 x 9 by links.
+ * Results must not depend on the process grid, so every plaquette is
+ * formed by the same arithmetic wherever it lies (those based in the lower
+ * halo too, for the interior links they reach), and every link receives its
+ * terms in one order: plane by plane, first the terms of the plaquette at
+ * its own base site (E0, S0: pass 1), then that of the plaquette below it
+ * (E1, S3, kept per base site in T1, T3: pass 2). Omega is summed in z,
+ * then projected, Z = 1/2 P(Omega). */
+HY_INLINE void hy_plaq(int n, const ym_geom *G, const double *d, const double *ins, size_t ins_stride, double *zd,
+                       const unsigned char *inner, int x, int p, int c2, double *T1, double *T3)
 {
-    int nn = n * n;
+    int nn = n * n, a = ym_plane_mu[p], b = ym_plane_nu[p];
     typedef ym_cplx mat[YM_NMAX * YM_NMAX];
 #define LK(s, m) ((const ym_cplx *)ym_gauge_link_at((double *)d, n, (s), (m)))
 #define OM(s, m) ((ym_cplx *)ym_gauge_link_at(zd, n, (s), (m)))
 #define INS(s) (ins + (size_t)(s) * ins_stride + p * INS_NC(n))
+    int c1 = ym_geom_up(G, a)[x], c3 = ym_geom_up(G, b)[x];
+    mat W2, W3, M0, M1, M2, M3, R, Q, T, R3, E0, P0, S0, X, Y;
+    const ym_cplx *W0 = LK(x, a), *W1 = LK(c1, b);
+    hy_dagger(n, W2, LK(c3, a));
+    hy_dagger(n, W3, LK(x, b));
+    hy_unpack(n, M0, INS(x), 0);
+    hy_unpack(n, M1, INS(c1), 0);
+    hy_unpack(n, M2, INS(c2), 0);
+    hy_unpack(n, M3, INS(c3), 0);
+    hy_mul(n, R, M3, W3, 0); /* R = M3 W3 + W3 M0 */
+    hy_mula(n, R, W3, M0);
+    hy_mul(n, Q, W2, W3, 0); /* Q = W2 W3 */
+    hy_mul(n, T, M2, Q, 0);  /* T = M2 Q + W2 R */
+    hy_mula(n, T, W2, R);
+    hy_mul(n, R3, W1, Q, 0); /* R3 = W1 W2 W3 */
+    hy_mul(n, Q, M1, R3, 0); /* Q = M1 R3 + W1 T */
+    hy_mula(n, Q, W1, T);
+    hy_mul(n, E0, W0, Q, 0);
+    hy_mul(n, P0, W0, R3, 0);
+    /* S0 = E0 - P0 M0 + M0 P0 */
+    hy_mul(n, X, P0, M0, 0);
+    hy_mul(n, Y, M0, P0, 0);
+    for (int k = 0; k < nn; ++k) S0[k] = E0[k] - X[k] + Y[k];
+    if (inner[x]) {
+        hy_axpy(n, OM(x, a), 1.0, E0);
+        hy_axpy(n, OM(x, b), -1.0, S0);
+    }
+    if (inner[c1]) {
+        mat P1, E1;
+        hy_mul(n, P1, R3, W0, 0);
+        hy_mulx(n, X, W0, E0, 1, 0);
+        hy_mul(n, E1, X, W0, 0);
+        hy_mul(n, X, M1, P1, 0);
+        hy_mul(n, Y, P1, M1, 0);
+        ym_cplx *o = (ym_cplx *)T1;
+        for (int k = 0; k < nn; ++k) o[k] = E1[k] - X[k] + Y[k];
+    }
+    if (inner[c3]) {
+        mat P3, S3;
+        hy_mul(n, X, W3, P0, 0);
+        hy_mulx(n, P3, X, W3, 0, 1);
+        hy_mul(n, X, W3, S0, 0);
+        hy_mulx(n, S3, X, W3, 0, 1);
+        hy_mul(n, X, M3, P3, 0);
+        hy_mul(n, Y, P3, M3, 0);
+        ym_cplx *o = (ym_cplx *)T3;
+        for (int k = 0; k < nn; ++k) o[k] = S3[k] + X[k] - Y[k];
+    }
+#undef LK
+#undef OM
+#undef INS
+}
+
+HY_INLINE void hy_scatter_sites(int n, const ym_geom *G, const double *d, const double *ins, size_t ins_stride,
+                                double *zd, const int *in, int nin, const unsigned char *inner, const int *const *hb,
+                                const int *nhb, double *T)
+{
+    int nn = n * n;
+    size_t ts = 4 * (size_t)nn; /* T1 then T3, complex, per stored site */
+#define OM(s, m) ((ym_cplx *)ym_gauge_link_at(zd, n, (s), (m)))
     for (int i = 0; i < nin; ++i)
         for (int mu = 0; mu < 4; ++mu) {
             ym_cplx *o = OM(in[i], mu);
             for (int k = 0; k < nn; ++k) o[k] = 0.0;
         }
-    for (int i = 0; i < nin; ++i) {
-        int y = in[i];
-        unsigned fy = ym_geom_flags(G, y);
-        for (int p = 0; p < 6; ++p) {
-            int a = ym_plane_mu[p], b = ym_plane_nu[p];
-            if (ym_geom_plaq_ok(fy, a, b)) {
-                int c1 = ym_geom_up(G, a)[y], c3 = ym_geom_up(G, b)[y], c2 = ym_geom_up(G, b)[c1];
-                mat W2, W3, M0, M1, M2, M3, R, Q, T, R3, E0, P0, S0, X, Y;
-                const ym_cplx *W0 = LK(y, a), *W1 = LK(c1, b);
-                hy_dagger(n, W2, LK(c3, a));
-                hy_dagger(n, W3, LK(y, b));
-                hy_unpack(n, M0, INS(y), 0);
-                hy_unpack(n, M1, INS(c1), 0);
-                hy_unpack(n, M2, INS(c2), 0);
-                hy_unpack(n, M3, INS(c3), 0);
-                hy_mul(n, R, M3, W3, 0); /* R = M3 W3 + W3 M0 */
-                hy_mula(n, R, W3, M0);
-                hy_mul(n, Q, W2, W3, 0); /* Q = W2 W3 */
-                hy_mul(n, T, M2, Q, 0);  /* T = M2 Q + W2 R */
-                hy_mula(n, T, W2, R);
-                hy_mul(n, R3, W1, Q, 0); /* R3 = W1 W2 W3 */
-                hy_mul(n, Q, M1, R3, 0); /* Q = M1 R3 + W1 T */
-                hy_mula(n, Q, W1, T);
-                hy_mul(n, E0, W0, Q, 0);
-                hy_mul(n, P0, W0, R3, 0);
-                hy_axpy(n, OM(y, a), 1.0, E0);
-                /* S0 = E0 - P0 M0 + M0 P0 */
-                hy_mul(n, X, P0, M0, 0);
-                hy_mul(n, Y, M0, P0, 0);
-                for (int k = 0; k < nn; ++k) S0[k] = E0[k] - X[k] + Y[k];
-                hy_axpy(n, OM(y, b), -1.0, S0);
-                if (inner[c1]) {
-                    mat P1, E1;
-                    hy_mul(n, P1, R3, W0, 0);
-                    hy_mulx(n, X, W0, E0, 1, 0);
-                    hy_mul(n, E1, X, W0, 0);
-                    hy_mul(n, X, M1, P1, 0);
-                    hy_mul(n, Y, P1, M1, 0);
-                    ym_cplx *o = OM(c1, b);
-                    for (int k = 0; k < nn; ++k) o[k] += E1[k] - X[k] + Y[k];
-                }
-                if (inner[c3]) {
-                    mat P3, S3;
-                    hy_mul(n, X, W3, P0, 0);
-                    hy_mulx(n, P3, X, W3, 0, 1);
-                    hy_mul(n, X, W3, S0, 0);
-                    hy_mulx(n, S3, X, W3, 0, 1);
-                    hy_mul(n, X, M3, P3, 0);
-                    hy_mul(n, Y, P3, M3, 0);
-                    ym_cplx *o = OM(c3, a);
-                    for (int k = 0; k < nn; ++k) o[k] -= S3[k] + X[k] - Y[k];
-                }
-            }
-            /* plaquettes based in the halo: the per-link path's backward term */
-            for (int s = 0; s < 2; ++s) {
-                int mu = s ? b : a, nu = s ? a : b; /* the link U_mu(y), the plaquette at y - nu */
-                if (!(fy & YM_GEOM_DOWN(nu))) continue;
-                int b0 = ym_geom_dn(G, nu)[y];
-                if (b0 < 0 || inner[b0] || !ym_geom_plaq_ok(ym_geom_flags(G, b0), mu, nu)) continue;
-                int b1 = ym_geom_up(G, mu)[b0], c2 = ym_geom_up(G, mu)[y];
-                int cs[4] = {y, b0, b1, c2};
-                mat Y1, Ud, Md[4];
-                hy_dagger(n, Y1, LK(b0, nu));
-                hy_dagger(n, Ud, LK(y, mu));
-                const ym_cplx *W[4] = {Y1, LK(b0, mu), LK(b1, nu), Ud}, *M[4];
-                for (int j = 0; j < 4; ++j) {
-                    hy_unpack(n, Md[j], INS(cs[j]), s);
-                    M[j] = Md[j];
-                }
-                hy_loop(n, OM(y, mu), W, M, 0, -1);
-            }
+    for (int p = 0; p < 6; ++p) {
+        int a = ym_plane_mu[p], b = ym_plane_nu[p];
+        for (int i = 0; i < nin; ++i) {
+            int x = in[i];
+            if (ym_geom_plaq_ok(ym_geom_flags(G, x), a, b))
+                hy_plaq(n, G, d, ins, ins_stride, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + (size_t)x * ts, T + (size_t)x * ts + 2 * nn);
+        }
+        for (int i = 0; i < nhb[p]; ++i) {
+            int x = hb[p][i];
+            hy_plaq(n, G, d, ins, ins_stride, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + (size_t)x * ts, T + (size_t)x * ts + 2 * nn);
+        }
+        for (int i = 0; i < nin; ++i) {
+            int y = in[i], x;
+            unsigned fy = ym_geom_flags(G, y);
+            if ((x = below(G, y, fy, a, a, b)) >= 0) hy_axpy(n, OM(y, b), 1.0, (const ym_cplx *)(T + (size_t)x * ts));
+            if ((x = below(G, y, fy, b, a, b)) >= 0)
+                hy_axpy(n, OM(y, a), -1.0, (const ym_cplx *)(T + (size_t)x * ts + 2 * nn));
         }
     }
     for (int i = 0; i < nin; ++i) {
@@ -769,21 +840,20 @@ HY_INLINE void hy_scatter_sites(int n, const ym_geom *G, const double *d, const 
                 for (int k = 0; k < nn; ++k) Z[k] = 0.0;
                 continue;
             }
-            mat om;
+            ym_cplx om[YM_NMAX * YM_NMAX];
             memcpy(om, Z, sizeof(ym_cplx) * (size_t)nn);
             ym_su_proj(n, Z, om);
             for (int k = 0; k < nn; ++k) Z[k] *= 0.5;
         }
     }
-#undef LK
 #undef OM
-#undef INS
 }
 
 static YM_HOT void hy_force3(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
-                             const int *in, int nin, const unsigned char *inner)
+                             const int *in, int nin, const unsigned char *inner, const int *const *hb,
+                             const int *nhb, double *T)
 {
-    hy_scatter_sites(3, G, d, ins, st, zd, in, nin, inner);
+    hy_scatter_sites(3, G, d, ins, st, zd, in, nin, inner, hb, nhb, T);
 }
 
 static HY_NOINLINE void hy_force_any(int N, const ym_geom *G, const double *d, const double *ins, size_t st,
@@ -792,7 +862,8 @@ static HY_NOINLINE void hy_force_any(int N, const ym_geom *G, const double *d, c
     hy_force_sites(N, G, d, ins, st, zd, in, lo, hi);
 }
 
-static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, ym_field *z, int generic)
+static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, double *isg, ym_field *z,
+                 int generic)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
     int N = h->N, nn = N * N;
@@ -802,7 +873,7 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field 
     if (!st && K && (ym_field_geom(K) != h->g || ym_field_ncomp(K) != YM_METRIC_NCOMP))
         st = YM_ERROR(YM_EINVAL, "metric source: the velocity is not a 10-component field on the gauge geometry");
     st = ym_status_agree(comm, st);
-    if (!st) st = sites(h, u, g, h->ins, kappa, K);
+    if (!st) st = sites(h, u, g, h->ins, kappa, K, isg);
     if (st) return st;
     const ym_geom *G = h->g;
     const double *d = ym_field_data(ym_gauge_field(u));
@@ -811,25 +882,26 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field 
     double *zd = ym_field_data(z);
     const int *in = ym_geom_interior(G);
     int n = ym_geom_ninterior(G);
-    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, n, h->inner);
-    else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, n, h->inner);
+    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T);
+    else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T);
     else hy_force_any(N, G, d, ins, stride, zd, in, 0, n);
     return YM_OK;
 }
 
 int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
 {
-    return force(h, u, g, 0.0, NULL, z, 0);
+    return force(h, u, g, 0.0, NULL, NULL, z, 0);
 }
 
-int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, ym_field *z)
+int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, double *isg,
+                           ym_field *z)
 {
-    return force(h, u, g, kappa, kappa != 0 ? K : NULL, z, 0);
+    return force(h, u, g, kappa, kappa != 0 ? K : NULL, isg, z, 0);
 }
 
 int ym_hybrid_force_generic(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
 {
-    return force(h, u, g, 0.0, NULL, z, 1);
+    return force(h, u, g, 0.0, NULL, NULL, z, 1);
 }
 
 int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K)
@@ -839,7 +911,7 @@ int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_fi
     if (!st && (ym_field_geom(K) != h->g || ym_field_ncomp(K) != YM_METRIC_NCOMP))
         st = YM_ERROR(YM_EINVAL, "metric source: the velocity is not a 10-component field on the gauge geometry");
     st = ym_status_agree(comm, st);
-    return st ? st : sites(h, u, g, NULL, kappa, K);
+    return st ? st : sites(h, u, g, NULL, kappa, K, NULL);
 }
 
 int ym_hybrid_velocity(ym_field *g, ym_field *z, int N, ym_field *v)

@@ -59,8 +59,10 @@ int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_fi
 /* ym_hybrid_force and, when kappa != 0, ym_hybrid_source(h, u, g, kappa, K)
  * in one pass: each site's clover planes and metric inverse are formed once
  * for both (the rym solver's stage). Same results as the two calls (the
- * source before the force). Collective. Errors: as the two. */
-int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, ym_field *z);
+ * source before the force). isg, if not NULL, receives 1/sqrt(det g) at the
+ * i-th interior site (ym_geom_interior order). Collective. Errors: as the two. */
+int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, double *isg,
+                           ym_field *z);
 
 /* Link velocity with the full metric mixing, V_mu(x) = sum_nu
  * (g_mu,nu(x)/sqrt g(x)) Z_nu(x) (RYM.md §1.2: -sum_nu (g_mu,nu/sqrt g) grad_nu S),
