@@ -92,6 +92,8 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
                 if ((x = below(g, y, fy, a, a, b)) >= 0 && !h->inner[x]) h->hb[p][h->nhb[p]++] = x;
                 if ((x = below(g, y, fy, b, a, b)) >= 0 && !h->inner[x]) h->hb[p][h->nhb[p]++] = x;
             }
+            int *t = realloc(h->hb[p], sizeof(int) * ((size_t)h->nhb[p] + 1)); /* the lower faces only */
+            if (t) h->hb[p] = t;
         }
         st = ym_status_agree(comm, ok ? YM_OK : YM_ERROR(YM_ENOMEM, "metric action: out of memory"));
     }
