@@ -15,9 +15,13 @@
  * count the time other processes hold the core. Memory per rank: link_mb (the gauge field with its halo),
  * rym_extra_mb (the solver's fields: metric, its RHS and accumulator (3 x
  * 10 doubles per stored site), force (1 link field), the link
- * accumulator (4 N^2 doubles per interior site), the hybrid workspace (2 x
- * 6 planes x 2N^2 doubles per stored site)), and the process's peak RSS
- * (getrusage) after the runs.
+ * accumulator (4 N^2 doubles per interior site), the hybrid workspace (the
+ * packed insertions, 6 planes x (N^2 + 1) doubles, the force's buffer
+ * of two terms per site, 8 (N = 2) or 4N^2 doubles, and an interior map
+ * of 1 byte per stored site; plus 1/sqrt(det g) per interior site; up to
+ * commit c387c2a it was the clover field and the
+ * insertions, 2 x 6 planes x 2N^2 doubles per stored site)), and the
+ * process's peak RSS (getrusage) after the runs.
  * Output: CSV to stdout (rank 0): N,L,ranks,wilson_s,rym_s,ratio,link_mb,rym_extra_mb,extra_over_links,peak_rss_mb.
  * Usage: bench_rym [--N 2,3] [--dims 8,12,16] [--min-time 2] [--cpu 0|1]
  */
@@ -131,7 +135,8 @@ int main(int argc, char **argv)
             if (st && rank == 0) fprintf(stderr, "bench_rym: %s\n", ym_errmsg());
             double ns = geom ? ym_geom_nsites(geom) : 0, ni = geom ? ym_geom_ninterior(geom) : 0;
             double link = ns * 4 * 2 * N * N * 8 / 1e6;
-            double extra = (ns * (3 * 10 + 4 * 2 * N * N + 2 * 6 * 2 * N * N) + ni * 4 * N * N) * 8 / 1e6;
+            double tb = N == 2 ? 8 : N == 3 ? 4 * N * N : 0; /* the force's buffer (N = 2, 3 only) */
+            double extra = ((ns * (3 * 10 + 4 * 2 * N * N + 6 * (N * N + 1) + tb) + ni * (4 * N * N + 1)) * 8 + ns) / 1e6;
             struct rusage ru;
             getrusage(RUSAGE_SELF, &ru);
             if (rank == 0)

@@ -68,11 +68,12 @@ static int eigen_range(const double m[4][4], gsl_eigen_symm_workspace *w, double
 
 int ym_metric_eigen(const double m[4][4], double *lmin, double *lmax)
 {
-    gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(4);
-    if (!w) return YM_ERROR(YM_ENOMEM, "metric: out of memory");
-    int st = eigen_range(m, w, lmin, lmax);
-    gsl_eigen_symm_free(w);
-    return st;
+    /* The workspace struct is public (gsl_eigen.h) and holds two arrays of
+     * the matrix size (gsl_eigen_symm_alloc): on the stack, it spares the
+     * per-site malloc of the rym solver's per-step monitor. */
+    double wd[4], wsd[4];
+    gsl_eigen_symm_workspace w = {4, wd, wsd};
+    return eigen_range(m, &w, lmin, lmax);
 }
 
 static MPI_Comm comm_of(ym_field *g) { return ym_grid_comm(ym_geom_grid(ym_field_geom(g))); }

@@ -94,22 +94,37 @@ void ym_ricci_free(ym_ricci *r)
 
 void ym_ricci_set_deturck(ym_ricci *r, int deturck) { r->deturck = deturck ? 1 : 0; }
 
-void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet)
+/* The (i, j), i <= j, of the ten packed components (ym_metric_comp). */
+static const int pk_i[10] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3}, pk_j[10] = {0, 1, 2, 3, 1, 2, 3, 2, 3, 3};
+
+/* Store the packed components v into the symmetric 4x4 matrix m. */
+static inline void put_sym(double m[4][4], const double v[YM_METRIC_NCOMP])
+{
+    for (int c = 0; c < YM_METRIC_NCOMP; ++c) m[pk_i[c]][pk_j[c]] = m[pk_j[c]][pk_i[c]] = v[c];
+}
+
+YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet)
 {
     const ym_geom *g = r->g;
     const double *g0 = ym_field_site(gf, idx);
-    double d[4][YM_METRIC_NCOMP], dd[4][4][YM_METRIC_NCOMP];
-    int kind[4];
-    for (int a = 0; a < 4; ++a) kind[a] = stencil_kind(g, idx, a);
+    int kind[4], nb[4][2];
+    for (int a = 0; a < 4; ++a) {
+        kind[a] = stencil_kind(g, idx, a);
+        for (int p = 0; p < 2; ++p) nb[a][p] = shift(g, idx, a, st_off[kind[a]][p]);
+    }
+    put_sym(jet->g, g0);
     for (int a = 0; a < 4; ++a) {
         int k = kind[a];
-        const double *p0 = ym_field_site(gf, shift(g, idx, a, st_off[k][0]));
-        const double *p1 = ym_field_site(gf, shift(g, idx, a, st_off[k][1]));
+        const double *p0 = ym_field_site(gf, nb[a][0]);
+        const double *p1 = ym_field_site(gf, nb[a][1]);
+        double d1[YM_METRIC_NCOMP], d2[YM_METRIC_NCOMP];
         for (int c = 0; c < YM_METRIC_NCOMP; ++c) {
             double e0 = p0[c] - g0[c], e1 = p1[c] - g0[c];
-            d[a][c] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
-            dd[a][a][c] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
+            d1[c] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
+            d2[c] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
         }
+        put_sym(jet->dg[a], d1);
+        put_sym(jet->ddg[a][a], d2);
     }
     /* Mixed second differences: the a-stencil applied to the b-differences
      * (D_b g)(x + o a) - (D_b g)(x), each written as differences so that a
@@ -119,23 +134,30 @@ void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet
             int ka = kind[a], kb = kind[b];
             double acc[YM_METRIC_NCOMP] = {0};
             for (int p = 0; p < 2; ++p) {
-                int sa = shift(g, idx, a, st_off[ka][p]);
+                int sa = nb[a][p];
                 const double *ga = ym_field_site(gf, sa);
                 for (int q = 0; q < 2; ++q) {
                     const double *gab = ym_field_site(gf, shift(g, sa, b, st_off[kb][q]));
-                    const double *gb = ym_field_site(gf, shift(g, idx, b, st_off[kb][q]));
+                    const double *gb = ym_field_site(gf, nb[b][q]);
                     double w = st_d1[ka][p] * st_d1[kb][q];
                     for (int c = 0; c < YM_METRIC_NCOMP; ++c) acc[c] += w * ((gab[c] - ga[c]) - (gb[c] - g0[c]));
                 }
             }
-            memcpy(dd[a][b], acc, sizeof acc);
-            memcpy(dd[b][a], acc, sizeof acc);
+            put_sym(jet->ddg[a][b], acc);
+            put_sym(jet->ddg[b][a], acc);
         }
-    ym_metric_unpack(g0, jet->g);
-    for (int a = 0; a < 4; ++a) {
-        ym_metric_unpack(d[a], jet->dg[a]);
-        for (int b = 0; b < 4; ++b) ym_metric_unpack(dd[a][b], jet->ddg[a][b]);
-    }
+}
+
+/* sum_pq x[p][q] y[p][q] with four independent partial sums (a short
+ * dependency chain; the loop over q vectorises). */
+static inline double dot16(const double x[4][4], const double y[4][4])
+{
+    double s[4] = {0, 0, 0, 0};
+    #pragma GCC unroll 16
+    for (int p = 0; p < 4; ++p)
+        #pragma GCC unroll 16
+        for (int q = 0; q < 4; ++q) s[q] += x[p][q] * y[p][q];
+    return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
@@ -144,95 +166,157 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     if (!ym_metric_spd(j->g, gi, &det)) return 0;
     memcpy(o->ginv, gi, sizeof gi);
     o->detg = det;
+    /* The sums run with the summed index outermost and the free indices
+     * innermost (independent accumulators, contiguous: they vectorise), and
+     * the second derivatives of Gamma^k_ij enter only through the
+     * contractions the Ricci tensor and dW need, never as the full
+     * 4x4x4x4 array. */
     /* d_a g^kl = -g^kp (D_a g)_pq g^ql */
     double dgi[4][4][4];
+    #pragma GCC unroll 16
     for (int a = 0; a < 4; ++a) {
-        double t[4][4];
+        double t[4][4] = {{0}};
+        #pragma GCC unroll 16
         for (int k = 0; k < 4; ++k)
-            for (int q = 0; q < 4; ++q) {
-                double s = 0;
-                for (int p = 0; p < 4; ++p) s += gi[k][p] * j->dg[a][p][q];
-                t[k][q] = s;
-            }
+            #pragma GCC unroll 16
+            for (int p = 0; p < 4; ++p)
+                #pragma GCC unroll 16
+                for (int q = 0; q < 4; ++q) t[k][q] += gi[k][p] * j->dg[a][p][q];
+        double u[4][4] = {{0}};
+        #pragma GCC unroll 16
         for (int k = 0; k < 4; ++k)
-            for (int l = 0; l < 4; ++l) {
-                double s = 0;
-                for (int q = 0; q < 4; ++q) s += t[k][q] * gi[q][l];
-                dgi[a][k][l] = -s;
-            }
+            #pragma GCC unroll 16
+            for (int q = 0; q < 4; ++q)
+                #pragma GCC unroll 16
+                for (int l = 0; l < 4; ++l) u[k][l] += t[k][q] * gi[q][l];
+        #pragma GCC unroll 16
+        for (int k = 0; k < 4; ++k)
+            #pragma GCC unroll 16
+            for (int l = 0; l < 4; ++l) dgi[a][k][l] = -u[k][l];
     }
-    /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij}. */
+    /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij} */
     double gl[4][4][4], dgl[4][4][4][4];
+    #pragma GCC unroll 16
     for (int l = 0; l < 4; ++l)
-        for (int i = 0; i < 4; ++i)
-            for (int k = 0; k < 4; ++k) {
-                gl[l][i][k] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
-                for (int a = 0; a < 4; ++a)
-                    dgl[a][l][i][k] = 0.5 * (j->ddg[a][i][l][k] + j->ddg[a][k][l][i] - j->ddg[a][l][i][k]);
-            }
-    /* Gamma^k_ij and d_a Gamma^k_ij */
+        #pragma GCC unroll 16
+        for (int c = 0; c < 10; ++c) {
+            int i = pk_i[c], k = pk_j[c];
+            gl[l][i][k] = gl[l][k][i] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
+            #pragma GCC unroll 16
+            for (int a = 0; a < 4; ++a)
+                dgl[a][l][i][k] = dgl[a][l][k][i] =
+                    0.5 * (j->ddg[a][i][l][k] + j->ddg[a][k][l][i] - j->ddg[a][l][i][k]);
+        }
+    /* Gamma^k_ij */
     double (*gam)[4][4] = o->gam;
-    double dgam[4][4][4][4];
-    for (int k = 0; k < 4; ++k)
-        for (int i = 0; i < 4; ++i)
-            for (int m = 0; m < 4; ++m) {
-                double s = 0;
-                for (int l = 0; l < 4; ++l) s += gi[k][l] * gl[l][i][m];
-                gam[k][i][m] = s;
-                for (int a = 0; a < 4; ++a) {
-                    double t = 0;
-                    for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gl[l][i][m] + gi[k][l] * dgl[a][l][i][m];
-                    dgam[a][k][i][m] = t;
-                }
-            }
-    /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik */
-    double ric[4][4], trg[4];
-    for (int p = 0; p < 4; ++p) {
-        double s = 0;
-        for (int k = 0; k < 4; ++k) s += gam[k][k][p];
-        trg[p] = s;
+    #pragma GCC unroll 16
+    for (int k = 0; k < 4; ++k) {
+        double s[16] = {0};
+        #pragma GCC unroll 16
+        for (int l = 0; l < 4; ++l)
+            #pragma GCC unroll 16
+            for (int c = 0; c < 16; ++c) s[c] += gi[k][l] * (&gl[l][0][0])[c];
+        memcpy(gam[k], s, sizeof s);
     }
-    for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) {
-            double s = 0;
-            for (int k = 0; k < 4; ++k) {
-                s += dgam[k][k][i][m] - dgam[m][k][i][k];
-                s += trg[k] * gam[k][i][m];
-                for (int p = 0; p < 4; ++p) s -= gam[k][m][p] * gam[p][i][k];
-            }
-            ric[i][m] = s;
-        }
+    /* Contractions of d_a Gamma^k_ij = (d_a g^kl) Gamma_{l,ij} + g^kl d_a Gamma_{l,ij}:
+     *   tr1_ij = d_k Gamma^k_ij = sum_l [(sum_k d_k g^kl) Gamma_{l,ij} + sum_k g^kl d_k Gamma_{l,ij}]
+     *   tr2_ai = d_a Gamma^k_ik = sum_kl [d_a g^kl Gamma_{l,ik} + g^kl d_a Gamma_{l,ik}]
+     *   gg_l = g^pq Gamma_{l,pq}, dgg_al = g^pq d_a Gamma_{l,pq}, so that
+     *   W^k = g^kl gg_l and d_a W^k = (d_a g^pq) Gamma^k_pq + (d_a g^kl) gg_l + g^kl dgg_al. */
+    double dtr[4] = {0}, tr1[16] = {0}, tr2[4][4], gg[4], dgg[4][4];
+    #pragma GCC unroll 16
+    for (int k = 0; k < 4; ++k)
+        #pragma GCC unroll 16
+        for (int l = 0; l < 4; ++l) dtr[l] += dgi[k][k][l];
+    #pragma GCC unroll 16
+    for (int l = 0; l < 4; ++l) {
+        #pragma GCC unroll 16
+        for (int c = 0; c < 16; ++c) tr1[c] += dtr[l] * (&gl[l][0][0])[c];
+        #pragma GCC unroll 16
+        for (int k = 0; k < 4; ++k)
+            #pragma GCC unroll 16
+            for (int c = 0; c < 16; ++c) tr1[c] += gi[k][l] * (&dgl[k][l][0][0])[c];
+    }
+    #pragma GCC unroll 16
+    for (int a = 0; a < 4; ++a) {
+        double s[4] = {0, 0, 0, 0};
+        #pragma GCC unroll 16
+        for (int k = 0; k < 4; ++k)
+            #pragma GCC unroll 16
+            for (int l = 0; l < 4; ++l)
+                #pragma GCC unroll 16
+                for (int i = 0; i < 4; ++i) s[i] += dgi[a][k][l] * gl[l][i][k] + gi[k][l] * dgl[a][l][i][k];
+        #pragma GCC unroll 16
+        for (int i = 0; i < 4; ++i) tr2[a][i] = s[i];
+    }
+    #pragma GCC unroll 16
+    for (int l = 0; l < 4; ++l) {
+        gg[l] = dot16(gi, gl[l]);
+        #pragma GCC unroll 16
+        for (int a = 0; a < 4; ++a) dgg[a][l] = dot16(gi, dgl[a][l]);
+    }
+    /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik
+     * (symmetric in i, j as an identity; formed for i <= j) */
+    double trg[4] = {0};
+    #pragma GCC unroll 16
+    for (int k = 0; k < 4; ++k)
+        #pragma GCC unroll 16
+        for (int p = 0; p < 4; ++p) trg[p] += gam[k][k][p];
+    double quad[16] = {0};
+    #pragma GCC unroll 16
+    for (int k = 0; k < 4; ++k)
+        #pragma GCC unroll 16
+        for (int c = 0; c < 16; ++c) quad[c] += trg[k] * (&gam[k][0][0])[c];
+    /* Gamma^k_jp Gamma^p_ik summed over k, p: for fixed (k, p), an outer product in (i, j) */
+    #pragma GCC unroll 16
+    for (int k = 0; k < 4; ++k)
+        #pragma GCC unroll 16
+        for (int p = 0; p < 4; ++p)
+            #pragma GCC unroll 16
+            for (int i = 0; i < 4; ++i)
+                #pragma GCC unroll 16
+                for (int m = 0; m < 4; ++m) quad[4 * i + m] -= gam[k][m][p] * gam[p][i][k];
     double R = 0;
-    for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) {
-            o->ric[i][m] = 0.5 * (ric[i][m] + ric[m][i]);
-            R += gi[i][m] * o->ric[i][m];
-        }
+    #pragma GCC unroll 16
+    for (int c = 0; c < 10; ++c) {
+        int i = pk_i[c], m = pk_j[c];
+        double s = tr1[4 * i + m] - 0.5 * (tr2[m][i] + tr2[i][m]) + 0.5 * (quad[4 * i + m] + quad[4 * m + i]);
+        o->ric[i][m] = o->ric[m][i] = s;
+        R += (i == m ? 1.0 : 2.0) * gi[i][m] * s;
+    }
     o->R = R;
-    /* W^k = g^pq Gamma^k_pq, d_a W^k = (d_a g^pq) Gamma^k_pq + g^pq d_a Gamma^k_pq */
     double dW[4][4];
+    #pragma GCC unroll 16
     for (int k = 0; k < 4; ++k) {
         double s = 0;
-        for (int p = 0; p < 4; ++p)
-            for (int q = 0; q < 4; ++q) s += gi[p][q] * gam[k][p][q];
+        #pragma GCC unroll 16
+        for (int l = 0; l < 4; ++l) s += gi[k][l] * gg[l];
         o->W[k] = s;
+        #pragma GCC unroll 16
         for (int a = 0; a < 4; ++a) {
-            double t = 0;
-            for (int p = 0; p < 4; ++p)
-                for (int q = 0; q < 4; ++q) t += dgi[a][p][q] * gam[k][p][q] + gi[p][q] * dgam[a][k][p][q];
+            double t = dot16(dgi[a], gam[k]);
+            #pragma GCC unroll 16
+            for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gg[l] + gi[k][l] * dgg[a][l];
             dW[a][k] = t;
         }
     }
-    /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k */
-    double lw[4][4];
+    /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k (symmetric; i <= j) */
+    double lw[16] = {0};
+    #pragma GCC unroll 16
+    for (int k = 0; k < 4; ++k)
+        #pragma GCC unroll 16
+        for (int c = 0; c < 16; ++c) lw[c] += o->W[k] * (&j->dg[k][0][0])[c];
+    #pragma GCC unroll 16
     for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) {
-            double s = 0;
-            for (int k = 0; k < 4; ++k) s += o->W[k] * j->dg[k][i][m] + j->g[k][m] * dW[i][k] + j->g[i][k] * dW[m][k];
-            lw[i][m] = s;
-        }
-    for (int i = 0; i < 4; ++i)
-        for (int m = 0; m < 4; ++m) o->lwg[i][m] = 0.5 * (lw[i][m] + lw[m][i]);
+        #pragma GCC unroll 16
+        for (int k = 0; k < 4; ++k)
+            #pragma GCC unroll 16
+            for (int m = 0; m < 4; ++m) lw[4 * i + m] += dW[i][k] * j->g[k][m] + j->g[i][k] * dW[m][k];
+    #pragma GCC unroll 16
+    for (int c = 0; c < 10; ++c) {
+        int i = pk_i[c], m = pk_j[c];
+        o->lwg[i][m] = o->lwg[m][i] = 0.5 * (lw[4 * i + m] + lw[4 * m + i]);
+    }
     return 1;
 }
 

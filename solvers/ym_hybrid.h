@@ -32,8 +32,8 @@ enum { YM_HYBRID = 0, YM_HYBRID_CLOVER = 1 };
 
 typedef struct ym_hybrid ym_hybrid;
 
-/* Workspace for the actions on u's geometry and N (clover field, insertion
- * field). kind: YM_HYBRID or YM_HYBRID_CLOVER. Collective. Errors:
+/* Workspace for the actions on u's geometry and N (the insertion matrices,
+ * N^2 + 1 reals per plane and stored site; the clover field is not kept). kind: YM_HYBRID or YM_HYBRID_CLOVER. Collective. Errors:
  * YM_EINVAL (kind), YM_ENOMEM. */
 int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind);
 /* NULL-safe. Local. */
@@ -55,6 +55,14 @@ int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z);
  * velocity field (10 components). Updates u's halo. Collective. Errors:
  * YM_EINVAL (shapes), YM_ENUM (g not SPD at a site), YM_EMPI. */
 int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K);
+
+/* ym_hybrid_force and, when kappa != 0, ym_hybrid_source(h, u, g, kappa, K)
+ * in one pass: each site's clover planes and metric inverse are formed once
+ * for both (the rym solver's stage). Same results as the two calls (the
+ * source before the force). isg, if not NULL, receives 1/sqrt(det g) at the
+ * i-th interior site (ym_geom_interior order). Collective. Errors: as the two. */
+int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, double *isg,
+                           ym_field *z);
 
 /* Link velocity with the full metric mixing, V_mu(x) = sum_nu
  * (g_mu,nu(x)/sqrt g(x)) Z_nu(x) (RYM.md §1.2: -sum_nu (g_mu,nu/sqrt g) grad_nu S),

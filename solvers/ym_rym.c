@@ -27,6 +27,7 @@ typedef struct {
     ym_field *F;             /* clover field strength for the drag (6 planes), NULL when off */
     double *W;               /* DeTurck vector per interior site for the drag, NULL when off */
     double *klink;           /* 2N accumulator of the links, compact */
+    double *isg;             /* 1/sqrt(det g) of the stage metric per interior site */
     ym_ricci *r;
     ym_hybrid *h;
     ym_field *dens; /* YM_METRIC_NOBS observables per site, for dumps */
@@ -145,6 +146,7 @@ static void rym_teardown(ym_solver *s)
     ym_field_free(r->F);
     ym_field_free(r->dens);
     free(r->klink);
+    free(r->isg);
     free(r->W);
     ym_ricci_free(r->r);
     ym_hybrid_free(r->h);
@@ -173,8 +175,9 @@ static int rym_setup(ym_solver *s, const ym_gauge *u)
     if (!st) {
         size_t n = 4 * (size_t)r->N * (size_t)r->N * (size_t)(ym_geom_ninterior(G) > 0 ? ym_geom_ninterior(G) : 1);
         r->klink = malloc(sizeof(double) * n);
+        r->isg = malloc(sizeof(double) * (size_t)(ym_geom_ninterior(G) > 0 ? ym_geom_ninterior(G) : 1));
         if (r->drag) r->W = malloc(sizeof(double) * 4 * (size_t)(ym_geom_ninterior(G) > 0 ? ym_geom_ninterior(G) : 1));
-        st = ym_status_agree(comm, r->klink && (!r->drag || r->W) ? YM_OK : YM_ERROR(YM_ENOMEM, "rym: out of memory"));
+        st = ym_status_agree(comm, r->klink && r->isg && (!r->drag || r->W) ? YM_OK : YM_ERROR(YM_ENOMEM, "rym: out of memory"));
     }
     if (!st) st = ym_metric_set_start(r->g, ym_solver_sparam(s, 0));
     if (!st) st = ym_status_agree(comm, monitor(r));
@@ -289,11 +292,8 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
     for (int k = 0; k < 3; ++k) {
         /* both right-hand sides at the same stage state */
         int st = YM_OK;
-        if (r->metric_flow) {
-            st = ym_ricci_rhs(r->r, r->g, r->Kg);
-            if (!st && r->kappa != 0) st = ym_hybrid_source(r->h, u, r->g, r->kappa, r->Kg);
-        }
-        if (!st) st = ym_hybrid_force(r->h, u, r->g, r->Z);
+        if (r->metric_flow) st = ym_ricci_rhs(r->r, r->g, r->Kg);
+        if (!st) st = ym_hybrid_force_source(r->h, u, r->g, r->metric_flow ? r->kappa : 0.0, r->Kg, r->isg, r->Z);
         /* the drag reads F at the stage links and W from the stage metric's
          * jet (its halo: refreshed here too when the metric is frozen) */
         if (!st && r->drag) st = ym_curv_clover(u, r->F);
@@ -308,13 +308,9 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
         if (st) return with_time(st, t);
         for (int i = 0; i < n; ++i) {
             /* V_mu = sum_nu (g_mu,nu / sqrt g) Z_nu (as ym_hybrid_velocity, without a field for V) */
-            double m[4][4], det; /* the stage metric: read before it moves below */
+            double m[4][4]; /* the stage metric: read before it moves below */
             ym_metric_unpack(ym_field_site(r->g, in[i]), m);
-            if (!ym_metric_spd(m, NULL, &det)) {
-                st = YM_ERROR(YM_ENUM, "rym: t = %.17g: the metric is not positive definite at a site", t);
-                break;
-            }
-            double isg = 1 / sqrt(det);
+            double isg = r->isg[i]; /* the force pass checked that g is SPD here */
             if (r->drag) {
                 /* the drag adds W^nu F_nu,mu before packing: the general path */
                 ym_cplx zc[4][YM_NMAX * YM_NMAX];

@@ -1,7 +1,9 @@
 /* The N = 2, 3 kernels of the hybrid/clover force (solvers/ym_hybrid.c)
  * against the run-time-N path (ym_hybrid_force_generic, the code path of
- * N = 1, 4 .. YM_NMAX). Oracle: the two paths compute the same products in
- * the same order, so they agree to rounding (FMA contraction only):
+ * N = 1, 4 .. YM_NMAX, which forms each link's leaves one by one). Oracle:
+ * the fast kernels form each plaquette once and obtain the other links'
+ * terms by cyclic shifts (conjugation by a link, exact for unitary links),
+ * N = 2 in quaternion arithmetic, so they agree with it to rounding:
  * max |Z_fast - Z_generic| <= 1e-13 max |Z_generic| on Haar-random SU(2)
  * and SU(3) links with a random non-diagonal SPD metric, hybrid and clover,
  * periodic and open in t, and the force is not identically zero there. */
