@@ -13,6 +13,7 @@
  * product, which the plaquette loops should not pay for.
  */
 #include "ym_su.h"
+#include "ym_su_inline.h"
 
 #include <math.h>
 #include <string.h>
@@ -111,28 +112,7 @@ void ym_su_axpy(int N, ym_cplx *c, ym_cplx s, const ym_cplx *a)
 YM_KERNEL void mul_kernel(int n, ym_cplx *restrict c, const ym_cplx *restrict a,
                           const ym_cplx *restrict b, int da, int db)
 {
-#pragma GCC unroll 3
-    for (int i = 0; i < n; ++i) {
-#pragma GCC unroll 3
-        for (int j = 0; j < n; ++j) {
-            double re = 0.0, im = 0.0;
-#pragma GCC unroll 3
-            for (int k = 0; k < n; ++k) {
-                ym_cplx x = da ? a[k * n + i] : a[i * n + k];
-                ym_cplx y = db ? b[j * n + k] : b[k * n + j];
-                double rr = creal(x) * creal(y), ii = cimag(x) * cimag(y);
-                double ri = creal(x) * cimag(y), ir = cimag(x) * creal(y);
-                /* The signs of the conjugations go into the choice of add or
-                 * subtract rather than into negated operands. */
-                re += da == db ? rr - ii : rr + ii;
-                if (da && db) im -= ri + ir;
-                else if (da) im += ri - ir;
-                else if (db) im += ir - ri;
-                else im += ri + ir;
-            }
-            c[i * n + j] = CMPLX(re, im);
-        }
-    }
+    ymi_mul(n, c, a, b, da, db);
 }
 
 /* Out of line and rolled: N = 1, 4 .. YM_NMAX are not the hot paths. */

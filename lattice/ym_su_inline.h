@@ -1,5 +1,6 @@
-/* Private (not installed): SU(N) products and traces forced inline, for
- * the measurement kernels (clover, improved loops) compiled for N = 2 and
+/* Private (not installed): SU(N) products and traces forced inline, the one
+ * definition behind ym_su_mul_* (lattice/ym_su.c), the hybrid force and
+ * the measurement kernels (clover, improved loops), compiled for N = 2 and
  * N = 3 as constants inside YM_HOT functions. They form the same sums in
  * the same order as ym_su_mul_* / ym_su_proj, so a kernel instantiated
  * with a literal N differs from the run-time-N path only by FMA

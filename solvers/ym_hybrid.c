@@ -6,6 +6,7 @@
 #include "ym_metric.h"
 #include "ym_status.h"
 #include "ym_sum.h"
+#include "ym_su_inline.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -172,36 +173,11 @@ static int clover_ok(const ym_geom *g, int x, int p)
     return ym_geom_clover_ok(ym_geom_flags(g, x), ym_plane_mu[p], ym_plane_nu[p]);
 }
 
-#if defined(__GNUC__)
-#define HY_INLINE static inline __attribute__((always_inline))
-#define HY_NOINLINE __attribute__((noinline))
-#else
-#define HY_INLINE static inline
-#define HY_NOINLINE
-#endif
-
-/* c = op(a) op(b), op = dagger when da/db is set: the sums of ym_su_mul_*
- * (n a constant for N = 2, 3 after inlining). */
-HY_INLINE void hy_mulx(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int da,
-                       int db)
-{
-    for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) {
-            double re = 0.0, im = 0.0;
-            for (int k = 0; k < n; ++k) {
-                ym_cplx x = da ? a[k * n + i] : a[i * n + k];
-                ym_cplx y = db ? b[j * n + k] : b[k * n + j];
-                double rr = creal(x) * creal(y), ii = cimag(x) * cimag(y);
-                double ri = creal(x) * cimag(y), ir = cimag(x) * creal(y);
-                re += da == db ? rr - ii : rr + ii;
-                if (da && db) im -= ri + ir;
-                else if (da) im += ri - ir;
-                else if (db) im += ir - ri;
-                else im += ri + ir;
-            }
-            c[i * n + j] = CMPLX(re, im);
-        }
-}
+/* Products forced inline with the sums of ym_su_mul_* (lattice/ym_su_inline.h):
+ * n is a constant for N = 2, 3 after inlining. */
+#define HY_INLINE YMI_INLINE
+#define HY_NOINLINE YMI_NOINLINE
+#define hy_mulx ymi_mul
 
 /* c = a b, or a b^dagger (db). */
 HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int db)
