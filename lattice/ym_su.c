@@ -311,19 +311,7 @@ ym_cplx ym_su_det(int N, const ym_cplx *a)
 /* Reads each mirror pair (ij, ji) before writing either, so out may alias m. */
 YM_KERNEL void proj_kernel(int n, ym_cplx *out, const ym_cplx *m)
 {
-    double imtr = 0.0;
-    for (int i = 0; i < n; ++i) imtr += cimag(m[i * n + i]);
-    imtr /= n;
-    for (int i = 0; i < n; ++i) {
-        for (int j = i + 1; j < n; ++j) {
-            ym_cplx mij = m[i * n + j], mji = m[j * n + i];
-            double re = 0.5 * (creal(mij) - creal(mji));
-            double im = 0.5 * (cimag(mij) + cimag(mji));
-            out[i * n + j] = CMPLX(re, im);
-            out[j * n + i] = CMPLX(-re, im);
-        }
-        out[i * n + i] = CMPLX(0.0, cimag(m[i * n + i]) - imtr);
-    }
+    ymi_proj_scaled(n, out, m, 1.0); /* a scaling by 1 is exact */
 }
 
 void ym_su_proj(int N, ym_cplx *out, const ym_cplx *m)
