@@ -8,6 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Full unrolling of the small 4x4 loops lets GCC keep the sums in registers.
+ * Clang honours the same pragma but takes many minutes to compile this file
+ * with it under the sanitizers (the fuzz build), so it is GCC's only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RICCI_UNROLL _Pragma("GCC unroll 16")
+#else
+#define RICCI_UNROLL
+#endif
+
 struct ym_ricci {
     const ym_geom *g;
     int deturck;
@@ -153,9 +162,9 @@ YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_j
 static inline double dot16(const double x[4][4], const double y[4][4])
 {
     double s[4] = {0, 0, 0, 0};
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int p = 0; p < 4; ++p)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int q = 0; q < 4; ++q) s[q] += x[p][q] * y[p][q];
     return (s[0] + s[1]) + (s[2] + s[3]);
 }
@@ -173,48 +182,48 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
      * 4x4x4x4 array. */
     /* d_a g^kl = -g^kp (D_a g)_pq g^ql */
     double dgi[4][4][4];
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int a = 0; a < 4; ++a) {
         double t[4][4] = {{0}};
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int k = 0; k < 4; ++k)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int p = 0; p < 4; ++p)
-                #pragma GCC unroll 16
+                RICCI_UNROLL
                 for (int q = 0; q < 4; ++q) t[k][q] += gi[k][p] * j->dg[a][p][q];
         double u[4][4] = {{0}};
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int k = 0; k < 4; ++k)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int q = 0; q < 4; ++q)
-                #pragma GCC unroll 16
+                RICCI_UNROLL
                 for (int l = 0; l < 4; ++l) u[k][l] += t[k][q] * gi[q][l];
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int k = 0; k < 4; ++k)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int l = 0; l < 4; ++l) dgi[a][k][l] = -u[k][l];
     }
     /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij} */
     double gl[4][4][4], dgl[4][4][4][4];
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int l = 0; l < 4; ++l)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int c = 0; c < 10; ++c) {
             int i = pk_i[c], k = pk_j[c];
             gl[l][i][k] = gl[l][k][i] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int a = 0; a < 4; ++a)
                 dgl[a][l][i][k] = dgl[a][l][k][i] =
                     0.5 * (j->ddg[a][i][l][k] + j->ddg[a][k][l][i] - j->ddg[a][l][i][k]);
         }
     /* Gamma^k_ij */
     double (*gam)[4][4] = o->gam;
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int k = 0; k < 4; ++k) {
         double s[16] = {0};
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int l = 0; l < 4; ++l)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int c = 0; c < 16; ++c) s[c] += gi[k][l] * (&gl[l][0][0])[c];
         memcpy(gam[k], s, sizeof s);
     }
@@ -224,60 +233,60 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
      *   gg_l = g^pq Gamma_{l,pq}, dgg_al = g^pq d_a Gamma_{l,pq}, so that
      *   W^k = g^kl gg_l and d_a W^k = (d_a g^pq) Gamma^k_pq + (d_a g^kl) gg_l + g^kl dgg_al. */
     double dtr[4] = {0}, tr1[16] = {0}, tr2[4][4], gg[4], dgg[4][4];
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int k = 0; k < 4; ++k)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int l = 0; l < 4; ++l) dtr[l] += dgi[k][k][l];
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int l = 0; l < 4; ++l) {
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int c = 0; c < 16; ++c) tr1[c] += dtr[l] * (&gl[l][0][0])[c];
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int k = 0; k < 4; ++k)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int c = 0; c < 16; ++c) tr1[c] += gi[k][l] * (&dgl[k][l][0][0])[c];
     }
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int a = 0; a < 4; ++a) {
         double s[4] = {0, 0, 0, 0};
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int k = 0; k < 4; ++k)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int l = 0; l < 4; ++l)
-                #pragma GCC unroll 16
+                RICCI_UNROLL
                 for (int i = 0; i < 4; ++i) s[i] += dgi[a][k][l] * gl[l][i][k] + gi[k][l] * dgl[a][l][i][k];
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int i = 0; i < 4; ++i) tr2[a][i] = s[i];
     }
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int l = 0; l < 4; ++l) {
         gg[l] = dot16(gi, gl[l]);
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int a = 0; a < 4; ++a) dgg[a][l] = dot16(gi, dgl[a][l]);
     }
     /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik
      * (symmetric in i, j as an identity; formed for i <= j) */
     double trg[4] = {0};
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int k = 0; k < 4; ++k)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int p = 0; p < 4; ++p) trg[p] += gam[k][k][p];
     double quad[16] = {0};
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int k = 0; k < 4; ++k)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int c = 0; c < 16; ++c) quad[c] += trg[k] * (&gam[k][0][0])[c];
     /* Gamma^k_jp Gamma^p_ik summed over k, p: for fixed (k, p), an outer product in (i, j) */
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int k = 0; k < 4; ++k)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int p = 0; p < 4; ++p)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int i = 0; i < 4; ++i)
-                #pragma GCC unroll 16
+                RICCI_UNROLL
                 for (int m = 0; m < 4; ++m) quad[4 * i + m] -= gam[k][m][p] * gam[p][i][k];
     double R = 0;
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
         double s = tr1[4 * i + m] - 0.5 * (tr2[m][i] + tr2[i][m]) + 0.5 * (quad[4 * i + m] + quad[4 * m + i]);
@@ -286,33 +295,33 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     }
     o->R = R;
     double dW[4][4];
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int k = 0; k < 4; ++k) {
         double s = 0;
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int l = 0; l < 4; ++l) s += gi[k][l] * gg[l];
         o->W[k] = s;
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int a = 0; a < 4; ++a) {
             double t = dot16(dgi[a], gam[k]);
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gg[l] + gi[k][l] * dgg[a][l];
             dW[a][k] = t;
         }
     }
     /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k (symmetric; i <= j) */
     double lw[16] = {0};
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int k = 0; k < 4; ++k)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int c = 0; c < 16; ++c) lw[c] += o->W[k] * (&j->dg[k][0][0])[c];
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int i = 0; i < 4; ++i)
-        #pragma GCC unroll 16
+        RICCI_UNROLL
         for (int k = 0; k < 4; ++k)
-            #pragma GCC unroll 16
+            RICCI_UNROLL
             for (int m = 0; m < 4; ++m) lw[4 * i + m] += dW[i][k] * j->g[k][m] + j->g[i][k] * dW[m][k];
-    #pragma GCC unroll 16
+    RICCI_UNROLL
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
         o->lwg[i][m] = o->lwg[m][i] = 0.5 * (lw[4 * i + m] + lw[4 * m + i]);
