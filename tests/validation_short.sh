@@ -21,6 +21,10 @@ if [ "${YM_SANITIZED:-0}" = 1 ]; then
     exit 0
 fi
 THERM=30 EVERY=3 COUNT=8
+t2e_at() { # CSV T: the t2E_clover column of a flow CSV at flow time T
+    grep -v '^#' "$1" | awk -F, -v t="$2" 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "t2E_clover") c = i; next }
+        ($1 - t) ^ 2 < 1e-12 { print $c }'
+}
 run 0 generate --N 3 --beta 6.0 --dims 8 --start cold --therm $THERM --every $EVERY --count $COUNT --or 2 \
     --seed 1 --out "$T/c"
 ok $rc "generate 8^4 SU(3) beta 6.0: $THERM + $((EVERY * COUNT)) sweeps"
@@ -41,10 +45,7 @@ run 0 flow "$T/c.0*.ildg" --action wilson --integrator rk3 --eps 0.05 --tmax 1 -
 ok $rc "flow over the ensemble of $COUNT configurations"
 # t^2 E_clover at t = 0.5 and 1 per configuration: mean and spread
 for tt in 0.5 1; do
-    for f in "$T"/e_c.0*.csv; do
-        grep -v '^#' "$f" | awk -F, -v t=$tt 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "t2E_clover") c = i; next }
-            ($1 - t) ^ 2 < 1e-12 { print $c }'
-    done >"$T/t2e_$tt"
+    for f in "$T"/e_c.0*.csv; do t2e_at "$f" $tt; done >"$T/t2e_$tt"
     [ "$(wc -l <"$T/t2e_$tt")" = $COUNT ]
     ok $? "t^2 E_clover at t = $tt for each of the $COUNT configurations"
 done
@@ -55,8 +56,7 @@ if [ -r "$milc" ]; then
         --out "$T/milc.csv"
     ok $rc "flow MILC's 8^4 beta 6.0 configuration"
     for tt in 0.5 1; do
-        x=$(grep -v '^#' "$T/milc.csv" | awk -F, -v t=$tt 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "t2E_clover") c = i; next }
-            ($1 - t) ^ 2 < 1e-12 { print $c }')
+        x=$(t2e_at "$T/milc.csv" $tt)
         read -r m s <<EOF
 $(awk '{ v[NR] = $1; m += $1 } END { m /= NR; for (i = 1; i <= NR; ++i) q += (v[i] - m) ^ 2
     printf "%.10f %.10f\n", m, sqrt(q / (NR - 1)) }' "$T/t2e_$tt")
