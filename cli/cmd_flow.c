@@ -484,6 +484,30 @@ static void progress(int on, double t, double tmax, long steps, const double *ro
     fflush(stderr);
 }
 
+/* The CSV's comment lines up to the effective parameters: they name
+ * everything that determines the rows, so an ensemble resumed compares them
+ * to keep a member's CSV (cli_flow_member_keep). */
+static void csv_preamble(sbuf *b, const flow_par *p, unsigned obs, const ym_param *eff, int neff)
+{
+    sb_printf(b, "# ymflow %s flow: solver %s, action %s, integrator %s\n", ym_version(), p->solver, p->action,
+              p->integrator);
+    sb_printf(b, "# units: lattice units (t in a^2, E in a^-4); E_* are site averages; plaquette = <(1/N) Re tr P>\n");
+    if (obs & YM_MEASURE_BIT(YM_M_WCLOV))
+        sb_printf(b, "# W_clover = t d(t^2 E_clover)/dt from the measured t^2 E_clover (three-point finite "
+                     "differences over the measured flow times, error O(dt^2))\n");
+    if (obs & YM_MEASURE_BIT(YM_M_WEXACT))
+        sb_printf(b, "# W_exact = t d(t^2 E_clover)/dt from the flow equation (centred difference of E_clover "
+                     "along the flow force, Richardson-extrapolated); w0 is taken from it\n");
+    if (obs & YM_MEASURE_BIT(YM_M_QIMPR))
+        sb_printf(b, "# Q_improved: 5Li charge (de Forcrand, Garcia Perez, Stamatescu), O(a^4) improved;"
+                     " nan when a split direction has fewer than 3 sites per rank\n");
+    if (!(obs & (YM_MEASURE_BIT(YM_M_ECLOV) | YM_MEASURE_BIT(YM_M_T2ECLOV) | YM_MEASURE_BIT(YM_M_WCLOV) |
+                 YM_MEASURE_BIT(YM_M_QCLOV) | YM_MEASURE_BIT(YM_M_EMAX))))
+        sb_printf(b, "# t0 and w0 are nan: no E_clover observable was selected\n");
+    sb_printf(b, "# effective parameters:\n");
+    cli_buf_card(b, eff, neff, "# ");
+}
+
 int cmd_flow(int argc, char **argv)
 {
     int ens_handled = 0, ens_rc = cli_flow_ensemble(argc, argv, &ens_handled); /* cli/ensemble.c */
@@ -697,6 +721,14 @@ int cmd_flow(int argc, char **argv)
             if (times[i] != floor(times[i]))
                 st = YM_ERROR(YM_EINVAL, "measure-times: %g is not a whole number of %s", times[i], tunit);
     }
+    if (!st && start == S_FILE) { /* a member of an ensemble resumed, flowed before */
+        int keep = 0;
+        sbuf pre = {0};
+        csv_preamble(&pre, &p, obs, eff, neff);
+        st = pre.oom ? YM_ERROR(YM_ENOMEM, "out of memory") : cli_flow_member_keep(comm, p.out, pre.s, &keep);
+        cli_buf_free(&pre);
+        if (!st && keep) return cli_fail("flow", YM_OK);
+    }
     if (!st && !force) {
         if (file_exists(p.out)) st = YM_ERROR(YM_EIO, "out: %s exists (use --force to replace it)", p.out);
         else if (*p.dump && file_exists(p.dump))
@@ -858,23 +890,7 @@ int cmd_flow(int argc, char **argv)
     }
     if (!st) {
         sbuf b = {0};
-        sb_printf(&b, "# ymflow %s flow: solver %s, action %s, integrator %s\n", ym_version(), p.solver, p.action,
-                  p.integrator);
-        sb_printf(&b, "# units: lattice units (t in a^2, E in a^-4); E_* are site averages; plaquette = <(1/N) Re tr P>\n");
-        if (obs & YM_MEASURE_BIT(YM_M_WCLOV))
-            sb_printf(&b, "# W_clover = t d(t^2 E_clover)/dt from the measured t^2 E_clover (three-point finite "
-                          "differences over the measured flow times, error O(dt^2))\n");
-        if (w_from_exact)
-            sb_printf(&b, "# W_exact = t d(t^2 E_clover)/dt from the flow equation (centred difference of E_clover "
-                          "along the flow force, Richardson-extrapolated); w0 is taken from it\n");
-        if (obs & YM_MEASURE_BIT(YM_M_QIMPR))
-            sb_printf(&b, "# Q_improved: 5Li charge (de Forcrand, Garcia Perez, Stamatescu), O(a^4) improved;"
-                          " nan when a split direction has fewer than 3 sites per rank\n");
-        if (!(obs & (YM_MEASURE_BIT(YM_M_ECLOV) | YM_MEASURE_BIT(YM_M_T2ECLOV) | YM_MEASURE_BIT(YM_M_WCLOV) |
-                     YM_MEASURE_BIT(YM_M_QCLOV) | YM_MEASURE_BIT(YM_M_EMAX))))
-            sb_printf(&b, "# t0 and w0 are nan: no E_clover observable was selected\n");
-        sb_printf(&b, "# effective parameters:\n");
-        cli_buf_card(&b, eff, neff, "# ");
+        csv_preamble(&b, &p, obs, eff, neff);
         if (tunit)
             sb_printf(&b, "# t is the matched flow time %.17g * %s; column %s counts them\n", tscale, tunit, tunit);
         /* the selected columns in their canonical order, t first */

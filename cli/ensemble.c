@@ -32,10 +32,17 @@ const char *cli_flow_ensemble_help =
     "  --bin B                jackknife bin size in configurations (default 1)\n"
     "  --groups G             G groups of ranks take the configurations in turn (default 1;\n"
     "                         the outputs do not depend on G)\n"
-    "Not with an ensemble: --config-out, --checkpoint, --checkpoint-every, --resume, --dump,\n"
-    "--dump-times, --start.\n";
+    "  --resume               continue an interrupted ensemble: a configuration whose CSV is\n"
+    "                         there, complete and written by the same ymflow and parameters is\n"
+    "                         read instead of flowed (one written otherwise is an error, or is\n"
+    "                         flowed again with --force); the ensemble CSV is then rewritten\n"
+    "Not with an ensemble: --config-out, --checkpoint, --checkpoint-every, --dump, --dump-times,\n"
+    "--start.\n";
 
 static int in_member; /* set while a member runs: its cmd_flow is not an ensemble */
+static int ens_resume; /* --resume: members flowed before are kept (cli_flow_member_keep) */
+static int ens_force;
+static int ens_kept;   /* members kept, counted on their group's rank 0 */
 
 static int has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
 
@@ -80,6 +87,53 @@ static int read_file(const char *path, char **text)
     }
     *text = b.s ? b.s : strdup("");
     return *text ? YM_OK : YM_ERROR(YM_ENOMEM, "ensemble: out of memory");
+}
+
+int cli_flow_member_keep(MPI_Comm comm, const char *out, const char *preamble, int *keep)
+{
+    *keep = 0;
+    if (!in_member || !ens_resume) return YM_OK;
+    int rank, st = YM_OK, k = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0 && cli_path_exists(out)) {
+        char *text = NULL;
+        st = read_file(out, &text);
+        if (!st) {
+            /* line by line; the member's own name (out = ...) may differ: a
+             * directory of member CSVs can be moved or resumed into */
+            size_t d = 0, e = 0, tl = strlen(text);
+            int line = 1;
+            while (preamble[d]) {
+                const char *pn = strchr(preamble + d, '\n'), *tn = strchr(text + e, '\n');
+                size_t pl = pn ? (size_t)(pn - preamble - d) + 1 : strlen(preamble + d);
+                size_t ql = tn ? (size_t)(tn - text - e) + 1 : tl - e;
+                int own = !strncmp(preamble + d, "# out = ", 8) && !strncmp(text + e, "# out = ", 8) && tn;
+                if (!own && (pl != ql || memcmp(preamble + d, text + e, pl))) break;
+                d += pl;
+                e += ql;
+                ++line;
+            }
+            const char *last = tl > 1 ? text + tl - 2 : text; /* the last line */
+            while (last > text && last[-1] != '\n') --last;
+            int differs = preamble[d] && strchr(text + e, '\n'); /* not a truncation */
+            int complete = !preamble[d] && tl > 0 && text[tl - 1] == '\n' && !strncmp(last, "# w0: ", 6);
+            if (complete) {
+                k = 1;
+                ++ens_kept;
+            } else if (!ens_force && differs) {
+                st = YM_ERROR(YM_EINVAL, "resume: %s was flowed by another ymflow or with other parameters (line %d "
+                                         "differs); --force flows it again", out, line);
+            } else if (!ens_force) {
+                st = YM_ERROR(YM_EFORMAT, "resume: %s is incomplete (it does not end with the '# w0:' line); --force "
+                                          "flows it again", out);
+            }
+        }
+        free(text);
+    }
+    st = ym_status_agree(comm, st);
+    MPI_Bcast(&k, 1, MPI_INT, 0, comm);
+    *keep = k;
+    return st;
 }
 
 /* Flow configuration i on the group's ranks with cmd_flow; rank 0 of the
@@ -165,7 +219,7 @@ int cli_flow_ensemble(int argc, char **argv, int *handled)
     *handled = 0;
     if (in_member) return CLI_OK;
     MPI_Comm comm = MPI_COMM_WORLD;
-    int st = YM_OK, groups = 1, ens_flag = 0, npos = 0, any_glob = 0, force = 0;
+    int st = YM_OK, groups = 1, ens_flag = 0, npos = 0, any_glob = 0, force = 0, resume = 0;
     const char *out = "flow.csv", *headerless = NULL, *refused = NULL, *method = "gamma";
     double stau = 1.5;
     int bin = 1;
@@ -204,13 +258,17 @@ int cli_flow_ensemble(int argc, char **argv, int *handled)
             if (!cli_value(&a)) st = YM_EINVAL;
         }
         if (!strcmp(k, "force")) force = 1;
+        if (!strcmp(k, "resume")) { /* the ensemble's, not passed to the members */
+            resume = 1;
+            continue;
+        }
         if (!strcmp(k, "out") || !strcmp(k, "o")) {
             out = a.value;
             continue;
         }
         if (!strcmp(k, "headerless")) headerless = a.value;
-        static const char *no[] = {"config-out", "checkpoint", "checkpoint-every", "resume", "dump", "dump-times",
-                                   "start", "stop-after-steps"};
+        static const char *no[] = {"config-out", "checkpoint", "checkpoint-every", "dump", "dump-times", "start",
+                                   "stop-after-steps"};
         for (size_t j = 0; j < sizeof no / sizeof no[0]; ++j)
             if (!strcmp(k, no[j]) && !refused) refused = no[j];
         for (int j = start; !st && j <= a.i; ++j) st = add_str(&opts, &nopts, argv[j]);
@@ -294,10 +352,10 @@ int cli_flow_ensemble(int argc, char **argv, int *handled)
             if (!strcmp(outs[i], outs[j]))
                 st = YM_ERROR(YM_EINVAL, "%s and %s would both write %s (configurations need distinct file stems)",
                               cfg[j], cfg[i], outs[i]);
-        if (!st && !force && cli_path_exists(outs[i]))
+        if (!st && !force && !resume && cli_path_exists(outs[i]))
             st = YM_ERROR(YM_EIO, "out: %s exists (use --force to replace it)", outs[i]);
     }
-    if (!st && !force && cli_path_exists(out)) st = YM_ERROR(YM_EIO, "out: %s exists (use --force to replace it)", out);
+    if (!st && !force && !resume && cli_path_exists(out)) st = YM_ERROR(YM_EIO, "out: %s exists (use --force to replace it)", out);
     st = ym_status_agree(comm, st);
 
     /* a member's argv: argv[0], the options, the card, CONFIG --out PATH */
@@ -322,16 +380,23 @@ int cli_flow_ensemble(int argc, char **argv, int *handled)
     memset(&g, 0, sizeof g);
     g.comm = g.group = comm;
     if (!st) st = ym_status_agree(comm, cli_groups_split(comm, groups, &g));
+    ens_resume = resume;
+    ens_force = force;
+    ens_kept = 0;
     if (!st) st = cli_groups_run(&g, ncfg, member_work, member_collect, &c);
+    ens_resume = 0;
+    int kept = 0;
+    MPI_Allreduce(&ens_kept, &kept, 1, MPI_INT, MPI_SUM, comm);
     cli_groups_free(&g);
 
     ens_opts eo = {{strcmp(method, "jackknife") ? YM_STATS_GAMMA : YM_STATS_JACKKNIFE, (size_t)bin, stau}, volume};
     ens_summary sum;
     cli_buf b = {0};
     if (!st) st = ens_table_write(&c.tab, &eo, &b, &sum);
-    if (!st) st = cli_write_text(comm, out, force, &b);
+    if (!st) st = cli_write_text(comm, out, force || resume, &b);
     if (!st) {
         cli_print("configurations: %d\n", ncfg);
+        if (resume) cli_print("kept: %d\n", kept);
         cli_print("errors: %s\n", eo.so.method == YM_STATS_GAMMA ? "gamma" : "jackknife");
         cli_print("ref: %.17g\n", c.tab.ref);
         const char *nm[4] = {"t0", "w0", "Q2", "chi_top"};

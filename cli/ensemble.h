@@ -4,6 +4,8 @@
 #ifndef YM_CLI_ENSEMBLE_H
 #define YM_CLI_ENSEMBLE_H
 
+#include <mpi.h>
+
 /* The --help text of the ensemble options of ymflow flow. */
 extern const char *cli_flow_ensemble_help;
 
@@ -13,5 +15,13 @@ extern const char *cli_flow_ensemble_help;
  * done (also for the members an ensemble runs). Collective on
  * MPI_COMM_WORLD. */
 int cli_flow_ensemble(int argc, char **argv, int *handled);
+
+/* Asked by a member's cmd_flow before it flows: when the ensemble runs with
+ * --resume and OUT is there, complete and begins with PREAMBLE (the CSV's
+ * comment lines up to its effective parameters), *keep = 1 and the member is
+ * read instead of flowed. Otherwise *keep = 0; an OUT written otherwise is an
+ * error (YM_EINVAL, YM_EFORMAT) unless --force. Collective on the member's
+ * communicator. */
+int cli_flow_member_keep(MPI_Comm comm, const char *out, const char *preamble, int *keep);
 
 #endif

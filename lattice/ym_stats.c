@@ -154,10 +154,17 @@ int ym_stats_gamma(const double *x, size_t n, double stau, ym_stats_est *out)
     if (w == 0) w = tcomp;
     double cf = g[0];
     for (size_t t = 1; t <= w; ++t) cf += 2.0 * g[t];
+    /* A summed autocorrelation <= 0 (a very short or anticorrelated series:
+     * two values always give Gamma(1) = -Gamma(0)) carries no information on
+     * the variance; clamping it near 0 reported errors of 1e-150. Fall back
+     * to window 0, the naive variance with tau_int = 1/2: conservative. */
+    if (cf <= 0.0) {
+        w = 0;
+        cf = g[0];
+    }
     /* bias correction of Gamma for the subtracted sample mean (Wolff eq. 49) */
     double g0 = g[0] + cf / (double)n;
     cf += (1.0 + 2.0 * (double)w) * cf / (double)n;
-    if (cf <= 0.0) cf = g0 * 1e-300; /* anticorrelated noise cannot give a negative variance */
     double tint = cf / (2.0 * g0);
     out->err = sqrt(cf / (double)n);
     out->tau_int = tint;

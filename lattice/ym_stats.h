@@ -34,7 +34,8 @@ int ym_stats_jackknife_derived(const double *x, size_t m, size_t n, size_t bin,
 /* Wolff's Gamma method for the mean of one series: error including
  * autocorrelations, tau_int, its error and the window. S = stau (Wolff's
  * default 1.5 when stau <= 0). A series with zero variance gets err = 0,
- * tau_int = 0.5. Errors: YM_EINVAL (n < 2, non-finite data), YM_ENOMEM. */
+ * tau_int = 0.5; one whose summed autocorrelation is <= 0 (very short or
+ * anticorrelated) gets the naive error with window 0, tau_int = 0.5. Errors: YM_EINVAL (n < 2, non-finite data), YM_ENOMEM. */
 int ym_stats_gamma(const double *x, size_t n, double stau, ym_stats_est *out);
 
 /* Wolff's Gamma method for a derived quantity f of m primary series, each

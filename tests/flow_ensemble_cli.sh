@@ -8,7 +8,9 @@
 # many ranks per configuration (and to 1e-12 across rank counts); a missing
 # file in the list, mixed lattices, a pattern matching nothing exit 2 with one
 # line naming the file, as does a run card's single output (output.config);
-# a run card applies to every member; --help documents the options.
+# a run card applies to every member; --help documents the options; --resume
+# keeps members flowed before and gives the uninterrupted run's ensemble CSV,
+# refuses members flowed otherwise or truncated unless --force.
 . "${top_srcdir:-${srcdir:-.}}/tests/lib.sh"
 close() { # close A B: same comments and header, numbers within 1e-12
     [ "$(grep '^#' "$1" | grep -v '^# configuration')" = "$(grep '^#' "$2" | grep -v '^# configuration')" ] || return 1
@@ -23,7 +25,7 @@ run 0 generate --N 3 --beta 5.8 --dims 4 --therm 4 --every 2 --count 4 --or 1 --
 ok $rc "generate 4 SU(3) 4^4 configurations (rc $rc: $(head -c 200 "$T/err"))"
 FL="--tmax 0.6 --eps 0.05"
 run 0 flow --help
-for f in --groups --errors --bin --stau; do grep -q -- "$f " "$T/out"; ok $? "flow --help documents $f"; done
+for f in --groups --errors --bin --stau --resume; do grep -q -- "$f " "$T/out"; ok $? "flow --help documents $f"; done
 
 run 0 flow 'g.00*.ildg' $FL --out e.csv; ok $rc "ensemble from a glob (rc $rc: $(head -c 300 "$T/err"))"
 for i in 0001 0002 0003 0004; do [ -s "e_g.$i.csv" ] || rc=1; done; ok $rc "one CSV per configuration (e_g.NNNN.csv)"
@@ -82,5 +84,22 @@ printf '[flow]\neps = 0.1\n' >eps.ini
 run 0 flow eps.ini g.0001.ildg g.0002.ildg --tmax 0.6 --out k.csv
 [ "$rc" = 0 ] && grep -q "^# eps = 0.10000000000000001" k_g.0002.csv && [ "$(grep -vc '^#' k.csv)" = 8 ]
 ok $? "a run card applies to every member (eps 0.1: 7 flow times)"
+
+# --resume: an interrupted ensemble continues; members flowed before are read
+mkdir -p r && cp e_g.0001.csv e_g.0002.csv r/
+run 0 flow 'g.00*.ildg' $FL --out r/e.csv --resume
+[ "$rc" = 0 ] && grep -q "^kept: 2$" "$T/out"; ok $? "--resume keeps the 2 members already flowed (rc $rc: $(head -c 200 "$T/err"))"
+sed 's/^# .*out = .*//' r/e.csv >r1; sed 's/^# .*out = .*//' r/e_g.0004.csv >r4; sed 's/^# .*out = .*//' e_g.0004.csv >e4
+cmp -s r1 e1 && cmp -s r4 e4
+ok $? "resumed ensemble CSV and members = the uninterrupted run (output names aside)"
+run 0 flow 'g.00*.ildg' --tmax 0.5 --eps 0.05 --out r/e.csv --resume
+[ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "other parameters" "$T/err"
+ok $? "--resume with other parameters: exit 2, one line: $(cat "$T/err")"
+head -n 20 e_g.0003.csv >r/e_g.0003.csv
+run 0 flow 'g.00*.ildg' $FL --out r/e.csv --resume
+[ "$rc" = 2 ] && grep -q "incomplete" "$T/err"; ok $? "--resume with a truncated member CSV: exit 2: $(cat "$T/err")"
+run 0 flow 'g.00*.ildg' $FL --out r/e.csv --resume --force
+[ "$rc" = 0 ] && grep -q "^kept: 3$" "$T/out" && sed 's/^# .*out = .*//' r/e.csv >r1 && cmp -s r1 e1
+ok $? "--resume --force flows the truncated member again, keeps the others"
 echo "1..$n"
 [ "$fails" = 0 ]

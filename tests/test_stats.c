@@ -127,6 +127,17 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < 50; ++i) x[i] = 2.5;
     st = ym_stats_gamma(x, 50, 0, &e);
     tap_ok(st == YM_OK && e.err == 0.0 && e.tau_int == 0.5 && e.mean == 2.5, "Gamma: constant series gives err 0, tau 0.5");
+    /* Two values always give Gamma(1) = -Gamma(0): no autocorrelation
+     * information, so the naive variance Gamma(0)(1 + 1/n)/n (window 0) */
+    x[0] = 1.0;
+    x[1] = 3.0;
+    st = ym_stats_gamma(x, 2, 1.5, &e);
+    tap_ok(st == YM_OK && tap_reldiff(e.err, sqrt(1.5 / 2)) < 1e-15 && e.tau_int == 0.5 && e.window == 0,
+           "Gamma: 2 values give the naive error %.17g (not ~0), tau 0.5, window 0", e.err);
+    for (size_t i = 0; i < 10; ++i) x[i] = i % 2 ? 1.0 : -1.0;
+    st = ym_stats_gamma(x, 10, 1.5, &e);
+    tap_ok(st == YM_OK && tap_reldiff(e.err, sqrt(1.1 / 10)) < 1e-15 && e.tau_int == 0.5,
+           "Gamma: an alternating series (summed Gamma < 0) falls back to the naive error");
 
     free(x);
     gsl_rng_free(r);
