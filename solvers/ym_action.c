@@ -10,6 +10,7 @@
 
 #include "ym_action_impl.h"
 #include "ym_hot.h"
+#include "ym_su_inline.h"
 #include "ym_registry.h"
 #include "ym_status.h"
 #include "ym_sum.h"
@@ -197,68 +198,20 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     FK_PROD(NN, dna##NN, k * NN + i, FK_LB_C, 1)                                                   \
     FK_PROD(NN, nna##NN, i * NN + k, FK_LB_N, 1)
 #else
-#define FK_PRODUCTS(NN) FK_PRODUCTS_PLAIN(NN)                                                       \
-    FK_INLINE void nda##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+/* The fallback: the generic product of ym_su_inline.h (the same arithmetic
+ * per entry); the accumulating forms add through a temporary. */
+#define FK_PLAIN(NN, name, DA, DB)                                                                  \
+    FK_INLINE void name##NN(double *restrict c, const double *restrict a, const double *restrict b) \
     {                                                                                               \
-        double t[2 * NN * NN];                                                                      \
-        nd##NN(t, a, b);                                                                            \
-        for (int i = 0; i < 2 * NN * NN; ++i) c[i] += t[i];                                         \
+        ymi_mul(NN, (ym_cplx *)c, (const ym_cplx *)a, (const ym_cplx *)b, DA, DB);                  \
     }                                                                                               \
-    FK_INLINE void dna##NN(double *restrict c, const double *restrict a, const double *restrict b) \
+    FK_INLINE void name##a##NN(double *restrict c, const double *restrict a, const double *restrict b) \
     {                                                                                               \
         double t[2 * NN * NN];                                                                      \
-        dn##NN(t, a, b);                                                                            \
-        for (int i = 0; i < 2 * NN * NN; ++i) c[i] += t[i];                                         \
-    }                                                                                               \
-    FK_INLINE void nna##NN(double *restrict c, const double *restrict a, const double *restrict b) \
-    {                                                                                               \
-        double t[2 * NN * NN];                                                                      \
-        nn##NN(t, a, b);                                                                            \
+        name##NN(t, a, b);                                                                          \
         for (int i = 0; i < 2 * NN * NN; ++i) c[i] += t[i];                                         \
     }
-#define FK_PRODUCTS_PLAIN(NN)                                                                       \
-    FK_INLINE void nn##NN(double *restrict c, const double *restrict a, const double *restrict b) \
-    {                                                                                               \
-        for (int i = 0; i < NN; ++i)                                                                \
-            for (int j = 0; j < NN; ++j) {                                                          \
-                double re = 0, im = 0;                                                              \
-                for (int k = 0; k < NN; ++k) {                                                      \
-                    double ar = a[2 * (i * NN + k)], ai = a[2 * (i * NN + k) + 1];                  \
-                    double br = b[2 * (k * NN + j)], bi = b[2 * (k * NN + j) + 1];                  \
-                    re += ar * br - ai * bi;                                                        \
-                    im += ar * bi + ai * br;                                                        \
-                }                                                                                   \
-                c[2 * (i * NN + j)] = re, c[2 * (i * NN + j) + 1] = im;                             \
-            }                                                                                       \
-    }                                                                                               \
-    FK_INLINE void nd##NN(double *restrict c, const double *restrict a, const double *restrict b) \
-    {                                                                                               \
-        for (int i = 0; i < NN; ++i)                                                                \
-            for (int j = 0; j < NN; ++j) {                                                          \
-                double re = 0, im = 0;                                                              \
-                for (int k = 0; k < NN; ++k) {                                                      \
-                    double ar = a[2 * (i * NN + k)], ai = a[2 * (i * NN + k) + 1];                  \
-                    double br = b[2 * (j * NN + k)], bi = b[2 * (j * NN + k) + 1];                  \
-                    re += ar * br + ai * bi;                                                        \
-                    im += ai * br - ar * bi;                                                        \
-                }                                                                                   \
-                c[2 * (i * NN + j)] = re, c[2 * (i * NN + j) + 1] = im;                             \
-            }                                                                                       \
-    }                                                                                               \
-    FK_INLINE void dn##NN(double *restrict c, const double *restrict a, const double *restrict b) \
-    {                                                                                               \
-        for (int i = 0; i < NN; ++i)                                                                \
-            for (int j = 0; j < NN; ++j) {                                                          \
-                double re = 0, im = 0;                                                              \
-                for (int k = 0; k < NN; ++k) {                                                      \
-                    double ar = a[2 * (k * NN + i)], ai = a[2 * (k * NN + i) + 1];                  \
-                    double br = b[2 * (k * NN + j)], bi = b[2 * (k * NN + j) + 1];                  \
-                    re += ar * br + ai * bi;                                                        \
-                    im += ar * bi - ai * br;                                                        \
-                }                                                                                   \
-                c[2 * (i * NN + j)] = re, c[2 * (i * NN + j) + 1] = im;                             \
-            }                                                                                       \
-    }
+#define FK_PRODUCTS(NN) FK_PLAIN(NN, nn, 0, 0) FK_PLAIN(NN, nd, 0, 1) FK_PLAIN(NN, dn, 1, 0)
 #endif
 
 #define FK_DEFINE(NN)                                                                               \
