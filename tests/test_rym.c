@@ -366,38 +366,6 @@ static void test_resume(void)
     test_lat_free(&t);
 }
 
-/* T4 through the solver: 20 coupled steps from U and from U^Lambda. */
-static void test_gauge_covariance(void)
-{
-    const int L[4] = {4, 4, 4, 4}, open_t[4] = {0, 0, 0, 1};
-    for (int b = 0; b < 2; ++b) {
-        test_lat t;
-        ym_solver *sa = NULL, *sb = NULL;
-        ym_gauge *w = NULL;
-        ym_field *lam = NULL;
-        int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, b ? open_t : NULL, 2);
-        if (!st) st = ym_gauge_set_random(t.u, 31);
-        if (!st) st = ym_gauge_create(&w, t.geom, 2);
-        if (!st) st = ym_gauge_copy(w, t.u);
-        if (!st) st = ym_gauge_random_transform(&lam, w, 6);
-        if (!st) st = ym_gauge_transform(w, lam);
-        if (!st) st = make_solver(&sa, t.u, 0.01, "random:4,0.3,0.4", 1, 1, 0, 1);
-        if (!st) st = make_solver(&sb, w, 0.01, "random:4,0.3,0.4", 1, 1, 0, 1);
-        if (!st) st = ym_solver_advance(sa, t.u, 0.2);
-        if (!st) st = ym_solver_advance(sb, w, 0.2);
-        if (!st) st = ym_gauge_transform(t.u, lam); /* Lambda U_A, to compare with U_B */
-        double du = st ? 1 : test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
-        double dg = st ? 1 : test_field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
-        tap_ok(!st && du <= 1e-12 && dg <= 1e-12 && ym_solver_steps(sa) == 20,
-               "T4 %s: 20 coupled steps from U and U^Lambda: |dg| = %.1e, |Lambda U_A - U_B| = %.1e (<= 1e-12)%s%s",
-               b ? "open in t" : "periodic", dg, du, st ? ": " : "", st ? ym_errmsg() : "");
-        ym_field_free(lam);
-        ym_gauge_free(w);
-        ym_solver_free(sa);
-        ym_solver_free(sb);
-        test_lat_free(&t);
-    }
-}
 
 /* Dumps: the solver's site fields written by ym_dump_write_field read back
  * with HDF5 equal the metric (g00, g12) and sqrt(det g) at every site. */
@@ -535,7 +503,7 @@ int main(int argc, char **argv)
         const int smooth_only = 0;
 #endif
         if (smooth_only) {
-            test_gauge_covariance();
+            rym_test_covariance(0, 20);
             test_null_space();
             test_smoothing();
         } else {

@@ -152,54 +152,7 @@ static void test_formula(void)
     test_lat_free(&a);
 }
 
-/* Relative difference of the solver observables and the plaquette. */
-static double obs_diff(ym_solver *sa, ym_gauge *ua, ym_solver *sb, ym_gauge *ub, int *st)
-{
-    double va[32], vb[32], w = 0;
-    ym_plaquette pa, pb;
-    if (!*st) *st = ym_solver_observe(sa, ua, va);
-    if (!*st) *st = ym_solver_observe(sb, ub, vb);
-    if (!*st) *st = ym_gauge_plaquette(ua, &pa);
-    if (!*st) *st = ym_gauge_plaquette(ub, &pb);
-    if (*st) return 1;
-    for (int i = 0; i < ym_solver_type_nobs(ym_solver_get_type(sa)); ++i) w = fmax(w, tap_reldiff(va[i], vb[i]));
-    return fmax(w, tap_reldiff(pa.total, pb.total));
-}
 
-/* T4 with the drag: 10 coupled steps from U and from U^Lambda. */
-static void test_gauge_covariance(void)
-{
-    const int L[4] = {4, 4, 4, 4}, open_t[4] = {0, 0, 0, 1};
-    for (int b = 0; b < 2; ++b) {
-        test_lat t;
-        ym_solver *sa = NULL, *sb = NULL;
-        ym_gauge *w = NULL;
-        ym_field *lam = NULL;
-        int st = test_lat_create(&t, MPI_COMM_SELF, L, NULL, 1, b ? open_t : NULL, 2);
-        if (!st) st = ym_gauge_set_random(t.u, 31);
-        if (!st) st = ym_gauge_create(&w, t.geom, 2);
-        if (!st) st = ym_gauge_copy(w, t.u);
-        if (!st) st = ym_gauge_random_transform(&lam, w, 6);
-        if (!st) st = ym_gauge_transform(w, lam);
-        if (!st) st = make_solver(&sa, t.u, 0.01, "random:4,0.3,0.4", 1, 1, 1, 1);
-        if (!st) st = make_solver(&sb, w, 0.01, "random:4,0.3,0.4", 1, 1, 1, 1);
-        if (!st) st = ym_solver_advance(sa, t.u, 0.1);
-        if (!st) st = ym_solver_advance(sb, w, 0.1);
-        double dobs = obs_diff(sa, t.u, sb, w, &st);
-        if (!st) st = ym_gauge_transform(t.u, lam); /* Lambda U_A, to compare with U_B */
-        double du = st ? 1 : test_field_maxdiff(ym_gauge_field(t.u), ym_gauge_field(w));
-        double dg = st ? 1 : test_field_maxdiff(ym_rym_metric(sa), ym_rym_metric(sb));
-        tap_ok(!st && du <= 1e-12 && dg <= 1e-12 && dobs <= 1e-12 && ym_solver_steps(sa) == 10,
-               "T4 with drag, %s: 10 steps from U and U^Lambda: |dg| = %.1e, |Lambda U_A - U_B| = %.1e, observables "
-               "rel %.1e (<= 1e-12)%s%s",
-               b ? "open in t" : "periodic", dg, du, dobs, st ? ": " : "", st ? ym_errmsg() : "");
-        ym_field_free(lam);
-        ym_gauge_free(w);
-        ym_solver_free(sa);
-        ym_solver_free(sb);
-        test_lat_free(&t);
-    }
-}
 
 static double dist_maxrel(ym_field *a, ym_field *self)
 {
@@ -267,7 +220,7 @@ int main(int argc, char **argv)
     else {
         test_flat();
         test_formula();
-        test_gauge_covariance();
+        rym_test_covariance(1, 10);
     }
     int rc = tap_done();
     MPI_Finalize();
