@@ -60,6 +60,23 @@ static inline double test_field_maxdiff(ym_field *a, ym_field *b)
 }
 
 /* Reference data folder (YM_REFERENCE_DIR, default ../shared/reference). */
+/* Instanton size from the peak of the clover action density,
+ * rho = (48 / max s)^(1/4) (THEORY D.1, s_max = 48/rho^4 for BPST); 0 if
+ * the density cannot be computed. */
+static inline double test_rho_peak(ym_gauge *u)
+{
+    const ym_geom *g = ym_gauge_geom(u);
+    ym_field *F = NULL, *E = NULL;
+    int N = ym_gauge_N(u);
+    double m = 0;
+    ym_field_create(&F, g, 12 * (size_t)N * N);
+    ym_field_create(&E, g, 1);
+    if (F && E && !ym_curv_clover(u, F) && !ym_curv_densities(u, F, E, NULL)) ym_field_maxabs(E, 0, &m);
+    ym_field_free(F);
+    ym_field_free(E);
+    return m > 0 ? pow(48 / m, 0.25) : 0;
+}
+
 static inline const char *test_reference_dir(void)
 {
     const char *d = getenv("YM_REFERENCE_DIR");

@@ -203,20 +203,6 @@ static void overimproved_box(const int pd[4], double rho, int L)
     test_lat_free(&t);
 }
 
-static double rho_peak(ym_gauge *u)
-{
-    const ym_geom *g = ym_gauge_geom(u);
-    ym_field *F = NULL, *E = NULL;
-    int N = ym_gauge_N(u);
-    double m = 0;
-    ym_field_create(&F, g, 12 * (size_t)N * N);
-    ym_field_create(&E, g, 1);
-    if (!ym_curv_clover(u, F) && !ym_curv_densities(u, F, E, NULL)) ym_field_maxabs(E, 0, &m);
-    ym_field_free(F);
-    ym_field_free(E);
-    return m > 0 ? pow(48 / m, 0.25) : 0;
-}
-
 /* D.4: Wilson flow shrinks and loses a small periodic instanton; the
  * eps = -1 over-improved flow does not shrink it. */
 static void flow_shrink(const int pd[4])
@@ -233,7 +219,7 @@ static void flow_shrink(const int pd[4])
         int st = ym_instanton_set(t.u, &o, 1);
         if (!st) st = ym_flow_work_create(&w, t.u);
         const ym_action_type *a = ym_action_find(kind ? "overimproved" : "wilson");
-        double par = -1.0, Q = 0, E = 0, r0 = rho_peak(t.u), r1 = r0, tt = 0, tlost = -1, rmin = r0;
+        double par = -1.0, Q = 0, E = 0, r0 = test_rho_peak(t.u), r1 = r0, tt = 0, tlost = -1, rmin = r0;
         double eps = 0.1, tmax = kind ? 2.0 : 12.0;
         ym_curv_clover_totals(t.u, &E, &Q);
         double Q0 = Q;
@@ -241,7 +227,7 @@ static void flow_shrink(const int pd[4])
             for (int i = 0; i < 5 && !st; ++i) st = ym_flow_step(t.u, a, kind ? &par : NULL, ym_integrator_find("rk3"), eps, w);
             tt += 5 * eps;
             if (!st) st = ym_curv_clover_totals(t.u, &E, &Q);
-            r1 = rho_peak(t.u);
+            r1 = test_rho_peak(t.u);
             if (r1 < rmin) rmin = r1;
             if (kind == 0 && tlost < 0 && fabs(Q) < 0.2) tlost = tt;
             tap_diag("%s flow t = %.2f: Q_clover = %.4f, S_clov/8pi^2 = %.4f, rho_peak = %.3f", kind ? "over-improved" : "Wilson",

@@ -252,20 +252,6 @@ static void zeuthen_checks(const int pd[4])
     test_lat_free(&t);
 }
 
-static double rho_peak(ym_gauge *u)
-{
-    const ym_geom *g = ym_gauge_geom(u);
-    ym_field *F = NULL, *E = NULL;
-    int N = ym_gauge_N(u);
-    double m = 0;
-    ym_field_create(&F, g, 12 * (size_t)N * N);
-    ym_field_create(&E, g, 1);
-    if (!ym_curv_clover(u, F) && !ym_curv_densities(u, F, E, NULL)) ym_field_maxabs(E, 0, &m);
-    ym_field_free(F);
-    ym_field_free(E);
-    return m > 0 ? pow(48 / m, 0.25) : 0;
-}
-
 /* THEORY C.1: Wilson cooling shrinks a small instanton until it falls
  * through the lattice (Q_clover -> 0); eps = -1 over-improved cooling keeps
  * it (Q_clover and rho_peak do not decrease). */
@@ -283,7 +269,7 @@ static void cooling_instanton(const int pd[4])
         if (kind) ym_cool_loops_overimproved(&ls, -1.0);
         else ym_cool_loops_wilson(&ls);
         int st = ym_instanton_set(t.u, &o, 1), n = 0, nlost = -1;
-        double E = 0, Q = 0, r0 = rho_peak(t.u), r = r0;
+        double E = 0, Q = 0, r0 = test_rho_peak(t.u), r = r0;
         ym_curv_clover_totals(t.u, &E, &Q);
         double Q0 = Q;
         int nmax = kind ? 10 : 60;
@@ -291,7 +277,7 @@ static void cooling_instanton(const int pd[4])
             st = ym_cool_sweeps(t.u, &ls, 5);
             n += 5;
             if (!st) st = ym_curv_clover_totals(t.u, &E, &Q);
-            r = rho_peak(t.u);
+            r = test_rho_peak(t.u);
             tap_diag("%s cooling n_c = %d: Q_clover %.4f, S_clov/8pi^2 %.4f, rho_peak %.3f", kind ? "over-improved" : "Wilson", n, Q,
                      E / (8 * M_PI * M_PI), r);
             if (fabs(Q) < 0.2) nlost = n;
