@@ -1,5 +1,6 @@
 /* Shared by the rym tests (after common.h): a "rym" solver with the given
- * parameters, and the gauge-covariance check T4 through it. */
+ * parameters, and the checks both rym test programs make through it: gauge
+ * covariance (T4) and process-grid independence. */
 #ifndef YM_TEST_RYM_COMMON_H
 #define YM_TEST_RYM_COMMON_H
 
@@ -78,6 +79,67 @@ static inline void rym_test_covariance(int drag, int nsteps)
         ym_solver_free(sb);
         test_lat_free(&t);
     }
+}
+
+/* One rank's field against the distributed one, on the distributed interior:
+ * max |difference| relative to the largest entry. */
+static inline double rym_test_dist_maxrel(ym_field *a, ym_field *self)
+{
+    const ym_geom *ga = ym_field_geom(a), *gs = ym_field_geom(self);
+    const int *in = ym_geom_interior(ga);
+    size_t nc = ym_field_ncomp(a);
+    double m = 0, sc = 0;
+    for (int i = 0; i < ym_geom_ninterior(ga); ++i) {
+        int x[4];
+        ym_geom_global_coords(ga, in[i], x);
+        const double *p = ym_field_site(a, in[i]), *q = ym_field_site(self, ym_geom_index(gs, x));
+        for (size_t c = 0; c < nc; ++c) {
+            m = fmax(m, fabs(p[c] - q[c]));
+            sc = fmax(sc, fabs(q[c]));
+        }
+    }
+    return sc > 0 ? m / sc : m;
+}
+
+/* Process-grid independence (run under mpirun with --grid): 6 coupled steps
+ * on 4x4x6x6, periodic and open in t, SU(2) .. SU(nmax), against one rank:
+ * links, metric and observables to 1e-12 relative. */
+static inline void rym_test_grid(int argc, char **argv, int drag, int nmax)
+{
+    int pd[4], one[4] = {1, 1, 1, 1};
+    test_grid_arg(argc, argv, pd);
+    const int L[4] = {4, 4, 6, 6}, open_t[4] = {0, 0, 0, 1};
+    for (int N = 2; N <= nmax; ++N)
+        for (int b = 0; b < 2; ++b) {
+            test_lat t, s1;
+            ym_solver *a = NULL, *c = NULL;
+            int st = test_lat_create(&t, MPI_COMM_WORLD, L, pd, 1, b ? open_t : NULL, N);
+            if (!st) st = test_lat_create(&s1, MPI_COMM_SELF, L, one, 1, b ? open_t : NULL, N);
+            if (!st) st = ym_gauge_set_random(t.u, 21);
+            if (!st) st = ym_gauge_set_random(s1.u, 21);
+            if (!st) st = rym_test_solver(&a, t.u, 0.02, "random:9,0.3,0.4", 1, 1, 0, 1, drag);
+            if (!st) st = rym_test_solver(&c, s1.u, 0.02, "random:9,0.3,0.4", 1, 1, 0, 1, drag);
+            if (!st) st = ym_solver_advance(a, t.u, 0.12);
+            if (!st) st = ym_solver_advance(c, s1.u, 0.12);
+            double va[32], vc[32], worst = 0;
+            if (!st) st = ym_solver_observe(a, t.u, va);
+            if (!st) st = ym_solver_observe(c, s1.u, vc);
+            if (!st) {
+                worst = fmax(rym_test_dist_maxrel(ym_rym_metric(a), ym_rym_metric(c)),
+                             rym_test_dist_maxrel(ym_gauge_field(t.u), ym_gauge_field(s1.u)));
+                for (int i = 0; i < ym_solver_type_nobs(ym_solver_get_type(a)); ++i)
+                    worst = fmax(worst, tap_reldiff(va[i], vc[i]));
+            }
+            MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+            st = ym_status_agree(MPI_COMM_WORLD, st);
+            tap_ok(!st && worst <= 1e-12, "SU(%d)%s, %s: 6 coupled steps on the process grid = one rank (rel %.1e)%s%s",
+                   N, drag ? " with drag" : "", b ? "open in t" : "periodic", worst, st ? ": " : "",
+                   st ? ym_errmsg() : "");
+            ym_solver_free(a);
+            ym_solver_free(c);
+            test_lat_free(&t);
+            test_lat_free(&s1);
+        }
 }
 
 #endif

@@ -36,7 +36,6 @@ static int make_solver(ym_solver **s, ym_gauge *u, double eps, const char *metri
     return rym_test_solver(s, u, eps, metric, kappa, deturck, 0, mflow, drag);
 }
 
-
 /* Flow the same random links with drag off and on; max |difference| of the
  * links and of the metrics after nsteps. */
 static int on_off(const char *metric, double kappa, int mflow, int nsteps, double *du, double *dg)
@@ -152,62 +151,6 @@ static void test_formula(void)
     test_lat_free(&a);
 }
 
-
-
-static double dist_maxrel(ym_field *a, ym_field *self)
-{
-    const ym_geom *ga = ym_field_geom(a), *gs = ym_field_geom(self);
-    const int *in = ym_geom_interior(ga);
-    size_t nc = ym_field_ncomp(a);
-    double m = 0, sc = 0;
-    for (int i = 0; i < ym_geom_ninterior(ga); ++i) {
-        int x[4];
-        ym_geom_global_coords(ga, in[i], x);
-        const double *p = ym_field_site(a, in[i]), *q = ym_field_site(self, ym_geom_index(gs, x));
-        for (size_t c = 0; c < nc; ++c) {
-            m = fmax(m, fabs(p[c] - q[c]));
-            sc = fmax(sc, fabs(q[c]));
-        }
-    }
-    return sc > 0 ? m / sc : m;
-}
-
-static void test_mpi(int argc, char **argv)
-{
-    int pd[4], one[4] = {1, 1, 1, 1};
-    test_grid_arg(argc, argv, pd);
-    const int L[4] = {4, 4, 6, 6}, open_t[4] = {0, 0, 0, 1};
-    for (int b = 0; b < 2; ++b) {
-        test_lat t, s1;
-        ym_solver *a = NULL, *c = NULL;
-        int st = test_lat_create(&t, MPI_COMM_WORLD, L, pd, 1, b ? open_t : NULL, 2);
-        if (!st) st = test_lat_create(&s1, MPI_COMM_SELF, L, one, 1, b ? open_t : NULL, 2);
-        if (!st) st = ym_gauge_set_random(t.u, 21);
-        if (!st) st = ym_gauge_set_random(s1.u, 21);
-        if (!st) st = make_solver(&a, t.u, 0.02, "random:9,0.3,0.4", 1, 1, 1, 1);
-        if (!st) st = make_solver(&c, s1.u, 0.02, "random:9,0.3,0.4", 1, 1, 1, 1);
-        if (!st) st = ym_solver_advance(a, t.u, 0.12);
-        if (!st) st = ym_solver_advance(c, s1.u, 0.12);
-        double va[32], vc[32], worst = 0;
-        if (!st) st = ym_solver_observe(a, t.u, va);
-        if (!st) st = ym_solver_observe(c, s1.u, vc);
-        if (!st) {
-            worst = fmax(dist_maxrel(ym_rym_metric(a), ym_rym_metric(c)),
-                         dist_maxrel(ym_gauge_field(t.u), ym_gauge_field(s1.u)));
-            for (int i = 0; i < ym_solver_type_nobs(ym_solver_get_type(a)); ++i)
-                worst = fmax(worst, tap_reldiff(va[i], vc[i]));
-        }
-        MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-        st = ym_status_agree(MPI_COMM_WORLD, st);
-        tap_ok(!st && worst <= 1e-12, "drag, %s: 6 coupled steps on the process grid = one rank (rel %.1e)%s%s",
-               b ? "open in t" : "periodic", worst, st ? ": " : "", st ? ym_errmsg() : "");
-        ym_solver_free(a);
-        ym_solver_free(c);
-        test_lat_free(&t);
-        test_lat_free(&s1);
-    }
-}
-
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -216,7 +159,7 @@ int main(int argc, char **argv)
     int mpi = 0;
     for (int i = 1; i < argc; ++i)
         if (!strcmp(argv[i], "--mpi")) mpi = 1;
-    if (mpi) test_mpi(argc, argv);
+    if (mpi) rym_test_grid(argc, argv, 1, 2);
     else {
         test_flat();
         test_formula();
