@@ -32,7 +32,6 @@ struct ym_preproc {
     ym_conv_plan nt;
     double *Hn; /* ncand x (nt.L/2+1) */
     ym_hilbert_plan hb;
-    double *y;
     double *X; /* nX x n: work copy of the selected channels, kept between runs */
     int *good;
     int nX;
@@ -103,7 +102,6 @@ void ym_preproc_free(ym_preproc *p)
     free(p->Hbp);
     free(p->Hn);
     free(p->edges);
-    free(p->y);
     free(p->X);
     free(p->good);
     free(p);
@@ -143,8 +141,7 @@ int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_
     p->edges = malloc((size_t)(nb + 1) * sizeof *p->edges);
     hb = calloc((size_t)nb, sizeof *hb);
     lens = calloc((size_t)nb, sizeof *lens);
-    p->y = malloc((size_t)nsamples * sizeof *p->y);
-    if (!p->edges || !hb || !lens || !p->y) {
+    if (!p->edges || !hb || !lens) {
         rc = YM_ERROR(YM_ENOMEM, "out of memory for preprocessing");
         goto done;
     }
@@ -353,8 +350,8 @@ static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int 
         }
         ym_conv_load(&p->bp, x);
         for (int b = 0; b < p->nb; ++b) {
-            ym_conv_apply(&p->bp, p->Hbp + (size_t)b * nhb, p->y);
-            ym_hilbert_exec(&p->hb, p->y, ym_recording_cdata(r, i, b));
+            /* the Hilbert plan copies its input: read it in place */
+            ym_hilbert_exec(&p->hb, ym_conv_filter(&p->bp, p->Hbp + (size_t)b * nhb), ym_recording_cdata(r, i, b));
         }
     }
     return YM_OK;
