@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h> /* mallopt */
+#endif
 
 static const char *usage =
     "usage: ymflow pipeline [RECORDING] [CARD] [-o DIR] [options]\n"
@@ -184,6 +187,14 @@ static int sur_collect(MPI_Comm comm, int i, int root, void *ctx)
 
 int cmd_pipeline(int argc, char **argv)
 {
+#if defined(__GLIBC__)
+    /* Every surrogate makes and frees the same few-MB fields (flow
+     * workspace, densities, labels). glibc serves those from fresh mmaps and
+     * trims freed heap back to the kernel, so each surrogate faulted its pages
+     * in again; keeping freed memory in the heap lets the next one reuse it. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
     MPI_Comm comm = MPI_COMM_WORLD;
     int rank, size, st = YM_OK, force = 0, groups = 1, pd[4] = {0, 0, 0, 0};
     MPI_Comm_rank(comm, &rank);
