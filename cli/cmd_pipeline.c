@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h> /* mallopt */
+#endif
 
 static const char *usage =
     "usage: ymflow pipeline [RECORDING] [CARD] [-o DIR] [options]\n"
@@ -76,26 +79,58 @@ static void stem_of(const char *spec, char *stem, size_t n)
     if (dot && dot != stem) *dot = 0;
 }
 
+/* What every surrogate of one group reuses: the surrogate recording, its
+ * analytic signals (177 MB for the ECoG default), the lattice and its
+ * field, and the mask (the layout's, the same for every surrogate). Made by
+ * the group's first surrogate; fresh buffers per surrogate cost more in page
+ * faults than the copies they hold. */
+typedef struct {
+    ym_recording *sr, *ana;
+    ym_grid *grid;
+    ym_geom *geom;
+    ym_gauge *u;
+    ym_field *mask;
+} sur_bufs;
+
+static void sur_bufs_free(sur_bufs *b)
+{
+    ym_field_free(b->mask);
+    ym_gauge_free(b->u);
+    ym_geom_free(b->geom);
+    ym_grid_free(b->grid);
+    ym_recording_free(b->ana);
+    ym_recording_free(b->sr);
+    memset(b, 0, sizeof *b);
+}
+
 /* One surrogate through the same chain: the statistics the family-wise test
  * needs (largest cluster |charge|, accepted instantons). */
-static int run_surrogate(MPI_Comm gcomm, act_ctx *c, ym_surrogate *sg, unsigned long seed, const ana_par *ap,
-                         double tmax, int depth, double *maxq, double *ninst)
+static int run_surrogate(MPI_Comm gcomm, act_ctx *c, ym_surrogate *sg, sur_bufs *bf, unsigned long seed,
+                         const ana_par *ap, double tmax, int depth, double *maxq, double *ninst)
 {
-    ym_recording *sr = NULL, *ana = NULL;
-    ym_grid *grid = NULL;
-    ym_geom *geom = NULL;
-    ym_gauge *u = NULL;
-    ym_field *mask = NULL;
     ana_result r;
     memset(&r, 0, sizeof r);
     ana_par p = *ap;
     p.times[0] = 0;
-    int st = ym_surrogate_draw(sg, seed, &sr);
-    if (!st) st = act_analytic(c, sr, &ana);
+    int st, first = !bf->u;
+    if (first) {
+        st = ym_surrogate_draw(sg, seed, &bf->sr);
+        if (!st) st = act_analytic(c, bf->sr, &bf->ana);
+    } else {
+        int idx[YM_LMAX], n = ym_recording_nchan(bf->sr);
+        for (int i = 0; i < n; ++i) idx[i] = i;
+        st = ym_surrogate_redraw(sg, seed, bf->sr);
+        if (!st) st = ym_preproc_rerun(c->pp, bf->sr, idx, n, bf->ana);
+        if (!st) c->mains = ym_preproc_mains(c->pp);
+    }
     st = ym_status_agree(gcomm, st);
-    if (!st) st = act_embed(gcomm, c, ana, NULL, depth, &grid, &geom, &u, NULL, NULL);
-    if (!st) st = act_mask(c, u, &mask);
-    if (!st) st = ana_run(u, mask, &p, tmax, 0, 0, &r);
+    if (first) {
+        if (!st) st = act_embed(gcomm, c, bf->ana, NULL, depth, &bf->grid, &bf->geom, &bf->u, NULL, NULL);
+        if (!st) st = act_mask(c, bf->u, &bf->mask);
+    } else if (!st) {
+        st = ym_embed_build(bf->u, c->lay, bf->ana, &c->eo, NULL, NULL);
+    }
+    if (!st) st = ana_run(bf->u, bf->mask, &p, tmax, 0, 0, &r);
     if (!st) {
         const ana_time *tm = &r.tm[r.ntimes - 1];
         *maxq = 0;
@@ -104,13 +139,7 @@ static int run_surrogate(MPI_Comm gcomm, act_ctx *c, ym_surrogate *sg, unsigned 
         *ninst = (double)tm->cnt.accepted;
     }
     ana_result_free(&r);
-    ym_field_free(mask);
-    ym_gauge_free(u);
-    ym_geom_free(geom);
-    ym_grid_free(grid);
-    ym_recording_free(ana);
-    ym_recording_free(sr);
-    return st;
+    return st; /* on failure the run stops and bf is freed by its owner */
 }
 
 /* Where a cluster lies in the recording. */
@@ -129,6 +158,7 @@ static int cmp_i64(const void *a, const void *b)
 typedef struct {
     act_ctx *c;
     ym_surrogate *sg;
+    sur_bufs bf;
     unsigned long seed;
     const ana_par *ap;
     double tmax;
@@ -141,7 +171,7 @@ static int sur_work(MPI_Comm group, int i, void *ctx)
 {
     sur_ctx *s = ctx;
     if (s->tty) fprintf(stderr, "\rpipeline: surrogates %d/%d", i + 1, s->ns);
-    return run_surrogate(group, s->c, s->sg, s->seed + (unsigned long)i, s->ap, s->tmax, s->depth, &s->nullq[i],
+    return run_surrogate(group, s->c, s->sg, &s->bf, s->seed + (unsigned long)i, s->ap, s->tmax, s->depth, &s->nullq[i],
                          &s->nulln[i]);
 }
 
@@ -157,6 +187,14 @@ static int sur_collect(MPI_Comm comm, int i, int root, void *ctx)
 
 int cmd_pipeline(int argc, char **argv)
 {
+#if defined(__GLIBC__)
+    /* Every surrogate makes and frees the same few-MB fields (flow
+     * workspace, densities, labels). glibc serves those from fresh mmaps and
+     * trims freed heap back to the kernel, so each surrogate faulted its pages
+     * in again; keeping freed memory in the heap lets the next one reuse it. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
     MPI_Comm comm = MPI_COMM_WORLD;
     int rank, size, st = YM_OK, force = 0, groups = 1, pd[4] = {0, 0, 0, 0};
     MPI_Comm_rank(comm, &rank);
@@ -341,8 +379,9 @@ int cmd_pipeline(int argc, char **argv)
             st = ym_surrogate_create(&sg, c.sel, !strcmp(sp.kind, "per-channel") ? YM_SURR_PERCHANNEL
                                                                                   : YM_SURR_MULTIVARIATE);
         st = ym_status_agree(comm, st);
-        sur_ctx sc = {&c, sg, (unsigned long)sp.seed, &ap, tmax, depth, nullq, nulln, tty, ns};
+        sur_ctx sc = {&c, sg, {0}, (unsigned long)sp.seed, &ap, tmax, depth, nullq, nulln, tty, ns};
         if (!st) st = cli_groups_run(&g, ns, sur_work, sur_collect, &sc);
+        sur_bufs_free(&sc.bf);
         if (tty) fprintf(stderr, "\n");
         ym_surrogate_free(sg);
         cli_groups_free(&g);

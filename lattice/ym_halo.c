@@ -14,6 +14,8 @@ typedef struct {
     int *recv_lo;   /* my lower halo */
     int *recv_hi;   /* my upper halo */
     int nb_lo, nb_hi;
+    int nrun;       /* unsplit: copies as runs of consecutive sites */
+    int *run;       /* nrun x (destination, source, length) */
 } dir_plan;
 
 struct ym_halo {
@@ -62,6 +64,27 @@ static void wrap_sources(const ym_geom *g, int mu, const int *halo, int n, int *
     }
 }
 
+/* Sources of one direction are interior in it and its destinations halo,
+ * so the copies do not overlap and their order is free: sites consecutive
+ * in storage on both sides go in one memcpy (a face of the slowest
+ * directions is a few long runs, not thousands of site-sized calls). */
+static int make_runs(const int *dst, const int *src, int n, int *run)
+{
+    int nr = 0;
+    for (int k = 0; k < n; ++k) {
+        if (nr && dst[k] == run[3 * (nr - 1)] + run[3 * (nr - 1) + 2] &&
+            src[k] == run[3 * (nr - 1) + 1] + run[3 * (nr - 1) + 2]) {
+            run[3 * (nr - 1) + 2]++;
+            continue;
+        }
+        run[3 * nr] = dst[k];
+        run[3 * nr + 1] = src[k];
+        run[3 * nr + 2] = 1;
+        ++nr;
+    }
+    return nr;
+}
+
 int ym_halo_create(ym_halo **out, const ym_geom *g, size_t ncomp)
 {
     *out = NULL;
@@ -100,6 +123,13 @@ int ym_halo_create(ym_halo **out, const ym_geom *g, size_t ncomp)
             } else {
                 wrap_sources(g, mu, p->recv_lo, p->n, p->send_hi);
                 wrap_sources(g, mu, p->recv_hi, p->n, p->send_lo);
+                p->run = malloc(sizeof(int) * 3 * 2 * (size_t)(p->n > 0 ? p->n : 1));
+                if (!p->run) {
+                    ok = 0;
+                    break;
+                }
+                p->nrun = make_runs(p->recv_lo, p->send_hi, p->n, p->run);
+                p->nrun += make_runs(p->recv_hi, p->send_lo, p->n, p->run + 3 * p->nrun);
             }
             if ((size_t)p->n > maxn) maxn = (size_t)p->n;
         }
@@ -129,6 +159,7 @@ void ym_halo_free(ym_halo *h)
         free(h->d[mu].send_hi);
         free(h->d[mu].recv_lo);
         free(h->d[mu].recv_hi);
+        free(h->d[mu].run);
     }
     free(h->sbuf_lo);
     free(h->sbuf_hi);
@@ -149,10 +180,9 @@ static void scatter(double *data, const double *buf, const int *idx, int n, size
 
 static void local_copy(const dir_plan *p, double *data, size_t nc)
 {
-    for (int k = 0; k < p->n; ++k) {
-        memcpy(data + (size_t)p->recv_lo[k] * nc, data + (size_t)p->send_hi[k] * nc, nc * sizeof(double));
-        memcpy(data + (size_t)p->recv_hi[k] * nc, data + (size_t)p->send_lo[k] * nc, nc * sizeof(double));
-    }
+    for (int r = 0; r < p->nrun; ++r)
+        memcpy(data + (size_t)p->run[3 * r] * nc, data + (size_t)p->run[3 * r + 1] * nc,
+               (size_t)p->run[3 * r + 2] * nc * sizeof(double));
 }
 
 static int post(ym_halo *h, int mu, double *data)

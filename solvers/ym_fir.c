@@ -298,7 +298,7 @@ void ym_conv_load(ym_conv_plan *c, const double *x)
     fftw_execute(c->fwd);
 }
 
-void ym_conv_apply(ym_conv_plan *c, const double *H, double *y)
+const double *ym_conv_filter(ym_conv_plan *c, const double *H)
 {
     int64_t nh = c->L / 2 + 1;
     for (int64_t k = 0; k < nh; ++k) {
@@ -306,7 +306,12 @@ void ym_conv_apply(ym_conv_plan *c, const double *H, double *y)
         c->work[k][1] = c->spec[k][1] * H[k];
     }
     fftw_execute(c->bwd);
-    memcpy(y, c->buf + c->pad, (size_t)c->n * sizeof *y);
+    return c->buf + c->pad;
+}
+
+void ym_conv_apply(ym_conv_plan *c, const double *H, double *y)
+{
+    memcpy(y, ym_conv_filter(c, H), (size_t)c->n * sizeof *y);
 }
 
 int ym_fir_apply(const double *h, int len, const double *x, int64_t n, double *y)

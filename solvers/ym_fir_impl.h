@@ -33,6 +33,9 @@ int ym_conv_kernel(ym_conv_plan *c, const double *h, int len, double *H);
 void ym_conv_load(ym_conv_plan *c, const double *x);
 /* y[0..n) = the loaded signal filtered by the kernel of spectrum H. */
 void ym_conv_apply(ym_conv_plan *c, const double *H, double *y);
+/* The same without the copy: a pointer to the n filtered samples inside the
+ * plan's buffer, valid until the plan's next load or filter. */
+const double *ym_conv_filter(ym_conv_plan *c, const double *H);
 
 /* The analytic signal of n-sample signals zero-padded to m = fast_len(n).
  * Its real part is the input itself, so only the Hilbert transform is

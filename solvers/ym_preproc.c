@@ -32,7 +32,9 @@ struct ym_preproc {
     ym_conv_plan nt;
     double *Hn; /* ncand x (nt.L/2+1) */
     ym_hilbert_plan hb;
-    double *y;
+    double *X; /* nX x n: work copy of the selected channels, kept between runs */
+    int *good;
+    int nX;
 };
 
 void ym_preproc_opts_default(ym_preproc_opts *o)
@@ -100,7 +102,8 @@ void ym_preproc_free(ym_preproc *p)
     free(p->Hbp);
     free(p->Hn);
     free(p->edges);
-    free(p->y);
+    free(p->X);
+    free(p->good);
     free(p);
 }
 
@@ -138,8 +141,7 @@ int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_
     p->edges = malloc((size_t)(nb + 1) * sizeof *p->edges);
     hb = calloc((size_t)nb, sizeof *hb);
     lens = calloc((size_t)nb, sizeof *lens);
-    p->y = malloc((size_t)nsamples * sizeof *p->y);
-    if (!p->edges || !hb || !lens || !p->y) {
+    if (!p->edges || !hb || !lens) {
         rc = YM_ERROR(YM_ENOMEM, "out of memory for preprocessing");
         goto done;
     }
@@ -264,10 +266,9 @@ static int detect_mains(ym_preproc *p, const double *X, const int *good, int nse
     return YM_OK;
 }
 
-int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out)
+/* Checks shared by ym_preproc_run and ym_preproc_rerun. */
+static int check_input(const ym_preproc *p, const ym_recording *in, const int *chans, int nsel)
 {
-    if (!out) return YM_ERROR(YM_EINVAL, "preprocessing: NULL output");
-    *out = NULL;
     if (!p || !in || !chans || nsel < 1) return YM_ERROR(YM_EINVAL, "preprocessing: no channels selected");
     if (ym_recording_nbands(in) != 0)
         return YM_ERROR(YM_EINVAL, "preprocessing: the recording already holds analytic signals");
@@ -290,23 +291,25 @@ int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int 
                                 ym_recording_source(in)[0] ? ym_recording_source(in) : "recording",
                                 ym_recording_channel_name(in, chans[i]), t / p->rate);
     }
-    double *X = malloc((size_t)nsel * (size_t)n * sizeof *X);
-    int *good = malloc((size_t)nsel * sizeof *good);
-    ym_recording *r = NULL;
-    int rc = YM_OK;
-    if (!X || !good) {
-        rc = YM_ERROR(YM_ENOMEM, "out of memory preprocessing %d channels", nsel);
-        goto done;
+    return YM_OK;
+}
+
+/* The analytic signals of the selected channels into r's samples. The
+ * nsel x n work copy is kept in p: a fresh one would be fresh pages (and
+ * their faults) on every call. */
+static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording *r)
+{
+    int64_t n = p->n;
+    if (p->nX < nsel) {
+        free(p->X);
+        free(p->good);
+        p->X = malloc((size_t)nsel * (size_t)n * sizeof *p->X);
+        p->good = malloc((size_t)nsel * sizeof *p->good);
+        p->nX = (p->X && p->good) ? nsel : 0;
+        if (!p->nX) return YM_ERROR(YM_ENOMEM, "out of memory preprocessing %d channels", nsel);
     }
-    if ((rc = ym_recording_create(&r, nsel, p->nb, n, p->rate))) goto done;
-    if ((rc = ym_rec_copy_meta(in, chans, nsel, r))) goto done;
-    int identity = (nsel == nchan);
-    for (int i = 0; i < nsel && identity; ++i) identity = (chans[i] == i);
-    int shape[3];
-    double spacing[3];
-    if (identity && ym_recording_image(in, shape, spacing) &&
-        (rc = ym_recording_set_image(r, shape[0], shape[1], shape[2], spacing)))
-        goto done;
+    double *X = p->X;
+    int *good = p->good, rc = YM_OK;
     int ngood = 0;
     for (int i = 0; i < nsel; ++i) {
         good[i] = !ym_recording_is_bad(in, chans[i]);
@@ -324,7 +327,7 @@ int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int 
      * channels and the average reference would hide it */
     int notch = -1;
     if (p->o.mains < 0) {
-        if ((rc = detect_mains(p, X, good, nsel, &p->mains_used))) goto done;
+        if ((rc = detect_mains(p, X, good, nsel, &p->mains_used))) return rc;
         for (int i = 0; i < 2; ++i)
             if (p->mains_used > 0 && p->cand[i] == p->mains_used) notch = i;
     } else if (p->o.mains > 0 && p->has_notch[0]) {
@@ -347,19 +350,51 @@ int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int 
         }
         ym_conv_load(&p->bp, x);
         for (int b = 0; b < p->nb; ++b) {
-            ym_conv_apply(&p->bp, p->Hbp + (size_t)b * nhb, p->y);
-            ym_hilbert_exec(&p->hb, p->y, ym_recording_cdata(r, i, b));
+            /* the Hilbert plan copies its input: read it in place */
+            ym_hilbert_exec(&p->hb, ym_conv_filter(&p->bp, p->Hbp + (size_t)b * nhb), ym_recording_cdata(r, i, b));
         }
     }
+    return YM_OK;
+}
+
+int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out)
+{
+    if (!out) return YM_ERROR(YM_EINVAL, "preprocessing: NULL output");
+    *out = NULL;
+    int rc = check_input(p, in, chans, nsel);
+    if (rc) return rc;
+    int64_t n = p->n;
+    int nchan = ym_recording_nchan(in);
+    ym_recording *r = NULL;
+    if ((rc = ym_recording_create(&r, nsel, p->nb, n, p->rate))) goto done;
+    if ((rc = ym_rec_copy_meta(in, chans, nsel, r))) goto done;
+    int identity = (nsel == nchan);
+    for (int i = 0; i < nsel && identity; ++i) identity = (chans[i] == i);
+    int shape[3];
+    double spacing[3];
+    if (identity && ym_recording_image(in, shape, spacing) &&
+        (rc = ym_recording_set_image(r, shape[0], shape[1], shape[2], spacing)))
+        goto done;
+    rc = compute(p, in, chans, nsel, r);
 done:
-    free(X);
-    free(good);
     if (rc) {
         ym_recording_free(r);
         return rc;
     }
     *out = r;
     return YM_OK;
+}
+
+int ym_preproc_rerun(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording *out)
+{
+    int rc = check_input(p, in, chans, nsel);
+    if (rc) return rc;
+    if (!out || ym_recording_nchan(out) != nsel || ym_recording_nbands(out) != p->nb ||
+        ym_recording_nsamples(out) != p->n)
+        return YM_ERROR(YM_EINVAL, "preprocessing: the recording to overwrite is not %d channels x %d bands x "
+                                   "%lld samples",
+                        nsel, p->nb, (long long)p->n);
+    return compute(p, in, chans, nsel, out);
 }
 
 /* ---- dF/F ---- */

@@ -58,6 +58,12 @@ void ym_preproc_free(ym_preproc *p);
  * Local. Errors: YM_EINVAL (shape or rate differ from the plan, complex
  * input, channel index out of range), YM_ENUM (non-finite samples), YM_ENOMEM. */
 int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out);
+/* The same analytic signals written over the samples of out, a recording
+ * made by ym_preproc_run from p with the same selection (its metadata is
+ * kept): a loop over many inputs (surrogates) then reuses one buffer.
+ * Local. Errors: those of ym_preproc_run, and YM_EINVAL when out is not
+ * nsel channels x the plan's bands x its samples. */
+int ym_preproc_rerun(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording *out);
 
 /* The mains frequency notched (50, 60 or 0) after ym_preproc_run (it may
  * have been detected; 0 when no harmonic lies below the notch limit), and

@@ -81,25 +81,11 @@ static void draw_phases(gsl_rng *g, double *ph, int64_t np)
     for (int64_t k = 0; k < np; ++k) ph[k] = 2.0 * M_PI * gsl_rng_uniform(g);
 }
 
-int ym_surrogate_draw(ym_surrogate *s, unsigned long seed, ym_recording **out)
+/* The samples of surrogate seed into o (already shaped like the recording). */
+static int draw(ym_surrogate *s, unsigned long seed, ym_recording *o)
 {
-    if (!out) return YM_ERROR(YM_EINVAL, "surrogates: NULL output");
-    *out = NULL;
-    if (!s) return YM_ERROR(YM_EINVAL, "surrogates: NULL plan");
-    const ym_recording *r = s->r;
-    ym_recording *o = NULL;
-    int rc = ym_recording_create(&o, s->nchan, 0, s->n, ym_recording_rate(r));
-    if (!rc) rc = ym_rec_copy_meta(r, NULL, s->nchan, o);
-    int shape[3];
-    double spacing[3];
-    if (!rc && ym_recording_image(r, shape, spacing))
-        rc = ym_recording_set_image(o, shape[0], shape[1], shape[2], spacing);
-    gsl_rng *g = rc ? NULL : gsl_rng_alloc(gsl_rng_ranlxd2);
-    if (!rc && !g) rc = YM_ERROR(YM_ENOMEM, "out of memory for a random number generator");
-    if (rc) {
-        ym_recording_free(o);
-        return rc;
-    }
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_ranlxd2);
+    if (!g) return YM_ERROR(YM_ENOMEM, "out of memory for a random number generator");
     /* ranlxd2 takes its seed modulo 2^31 and maps 0 to 1: shift so that the
      * seeds 0 .. 2^31-2 all give different streams */
     gsl_rng_set(g, seed % 0x7fffffffUL + 1UL);
@@ -125,6 +111,35 @@ int ym_surrogate_draw(ym_surrogate *s, unsigned long seed, ym_recording **out)
         for (int64_t t = 0; t < n; ++t) d[t] = s->buf[t] / (double)n;
     }
     gsl_rng_free(g);
+    return YM_OK;
+}
+
+int ym_surrogate_draw(ym_surrogate *s, unsigned long seed, ym_recording **out)
+{
+    if (!out) return YM_ERROR(YM_EINVAL, "surrogates: NULL output");
+    *out = NULL;
+    if (!s) return YM_ERROR(YM_EINVAL, "surrogates: NULL plan");
+    const ym_recording *r = s->r;
+    ym_recording *o = NULL;
+    int rc = ym_recording_create(&o, s->nchan, 0, s->n, ym_recording_rate(r));
+    if (!rc) rc = ym_rec_copy_meta(r, NULL, s->nchan, o);
+    int shape[3];
+    double spacing[3];
+    if (!rc && ym_recording_image(r, shape, spacing))
+        rc = ym_recording_set_image(o, shape[0], shape[1], shape[2], spacing);
+    if (!rc) rc = draw(s, seed, o);
+    if (rc) {
+        ym_recording_free(o);
+        return rc;
+    }
     *out = o;
     return YM_OK;
+}
+
+int ym_surrogate_redraw(ym_surrogate *s, unsigned long seed, ym_recording *out)
+{
+    if (!s || !out) return YM_ERROR(YM_EINVAL, "surrogates: NULL plan or recording");
+    if (ym_recording_nchan(out) != s->nchan || ym_recording_nbands(out) != 0 || ym_recording_nsamples(out) != s->n)
+        return YM_ERROR(YM_EINVAL, "surrogates: the recording to overwrite is not shaped like the planned one");
+    return draw(s, seed, out);
 }

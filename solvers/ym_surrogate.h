@@ -31,5 +31,10 @@ void ym_surrogate_free(ym_surrogate *s);
 /* A new surrogate of the planned recording for seed: same shape, channel
  * metadata, events and rate. Local. Errors: YM_ENOMEM. */
 int ym_surrogate_draw(ym_surrogate *s, unsigned long seed, ym_recording **out);
+/* The same surrogate written over the samples of out, a recording made by
+ * ym_surrogate_draw from s (its metadata is kept): lets a loop over seeds
+ * reuse one buffer instead of mapping fresh pages each time. Local.
+ * Errors: YM_EINVAL (out shaped unlike the planned recording), YM_ENOMEM. */
+int ym_surrogate_redraw(ym_surrogate *s, unsigned long seed, ym_recording *out);
 
 #endif

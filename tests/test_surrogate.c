@@ -15,6 +15,9 @@
  *   and channel names, rate and events are copied;
  * - the same seed gives bit-identical output, a different seed (also 0 vs
  *   1, which ranlxd2 alone would merge) a different one;
+ * - ym_surrogate_redraw over an earlier surrogate gives, bit for bit, what
+ *   ym_surrogate_draw gives for that seed, and keeps the metadata; a
+ *   recording of another shape is refused;
  * - a complex recording and an unknown kind are refused.
  */
 #include "tap.h"
@@ -160,6 +163,19 @@ static void check(gsl_rng *g, int64_t n)
             diff01 = memcmp(ym_recording_data(o3, 0), ym_recording_data(o4, 0), n * sizeof(double)) != 0;
         }
         tap_ok(rc == YM_OK && diff78 && diff01, "n=%lld %s: different seeds (7/8, 0/1) differ", (long long)n, kn);
+        /* o2 holds seed 8: overwrite it with seed 7, which o holds */
+        int rr = ym_surrogate_redraw(s, 7, o2), same7 = (rr == YM_OK);
+        for (int c = 0; c < NC && same7; ++c)
+            same7 = !memcmp(ym_recording_data(o, c), ym_recording_data(o2, c), n * sizeof(double));
+        tap_ok(same7 && ym_recording_nevents(o2) == 1 && !strcmp(ym_recording_channel_name(o2, 2), "E3"),
+               "n=%lld %s: redraw over another seed's surrogate equals a fresh draw, metadata kept", (long long)n,
+               kn);
+        ym_recording *bad = NULL;
+        ym_recording_create(&bad, NC, 0, n - 1, 250.0);
+        tap_ok(ym_surrogate_redraw(s, 7, bad) == YM_EINVAL, "n=%lld %s: redraw into another shape is refused",
+               (long long)n, kn);
+        ym_error_clear();
+        ym_recording_free(bad);
         ym_recording_free(o);
         ym_recording_free(o2);
         ym_recording_free(o3);
