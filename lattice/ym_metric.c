@@ -26,27 +26,53 @@ void ym_metric_pack(const double m[4][4], double c[YM_METRIC_NCOMP])
 
 int ym_metric_spd(const double m[4][4], double inv[4][4], double *det)
 {
-    double a[16];
+    /* Hand-coded Cholesky g = L L^T (the rym solver checks every site in
+     * every stage; a GSL call per site cost more than the factorisation):
+     * the decision is that of gsl_linalg_cholesky_decomp1 (a pivot that is
+     * not > 0 refuses), which tests/test_metric_alg.c checks against GSL. */
+    double L[4][4];
     for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) {
+        for (int j = 0; j < 4; ++j)
             if (!isfinite(m[i][j])) return 0;
-            a[4 * i + j] = m[i][j];
-        }
-    gsl_matrix_view v = gsl_matrix_view_array(a, 4, 4);
-    if (gsl_linalg_cholesky_decomp1(&v.matrix) != GSL_SUCCESS) return 0;
     double d = 1;
-    for (int i = 0; i < 4; ++i) d *= a[5 * i];
-    if (!(d > 0)) return 0;
+    for (int j = 0; j < 4; ++j) {
+        double s = m[j][j];
+        for (int k = 0; k < j; ++k) s -= L[j][k] * L[j][k];
+        if (!(s > 0)) return 0;
+        double ljj = sqrt(s);
+        L[j][j] = ljj;
+        d *= ljj;
+        for (int i = j + 1; i < 4; ++i) {
+            double t = m[i][j];
+            for (int k = 0; k < j; ++k) t -= L[i][k] * L[j][k];
+            L[i][j] = t / ljj;
+        }
+    }
+    if (!(d > 0) || !isfinite(d)) return 0;
     if (det) *det = d * d;
     if (inv) {
-        if (gsl_linalg_cholesky_invert(&v.matrix) != GSL_SUCCESS) return 0;
-        /* Symmetrise so that g^-1 is exactly symmetric like g. */
+        /* X = L^-1 (lower), g^-1 = X^T X: exactly symmetric by construction */
+        double X[4][4] = {{0}};
+        for (int j = 0; j < 4; ++j) {
+            X[j][j] = 1 / L[j][j];
+            for (int i = j + 1; i < 4; ++i) {
+                double t = 0;
+                for (int k = j; k < i; ++k) t += L[i][k] * X[k][j];
+                X[i][j] = -t / L[i][i];
+            }
+        }
         for (int i = 0; i < 4; ++i)
-            for (int j = 0; j < 4; ++j) inv[i][j] = 0.5 * (a[4 * i + j] + a[4 * j + i]);
+            for (int j = i; j < 4; ++j) {
+                double t = 0;
+                for (int k = j; k < 4; ++k) t += X[k][i] * X[k][j];
+                inv[i][j] = inv[j][i] = t;
+            }
     }
     return 1;
 }
 
+/* Eigenvalue range with GSL's symmetric QR eigensolver (the measurements'
+ * and the oracle of tests/test_metric_alg.c). */
 static int eigen_range(const double m[4][4], gsl_eigen_symm_workspace *w, double *lmin, double *lmax)
 {
     double a[16], ev[4];
@@ -68,12 +94,53 @@ static int eigen_range(const double m[4][4], gsl_eigen_symm_workspace *w, double
 
 int ym_metric_eigen(const double m[4][4], double *lmin, double *lmax)
 {
-    /* The workspace struct is public (gsl_eigen.h) and holds two arrays of
-     * the matrix size (gsl_eigen_symm_alloc): on the stack, it spares the
-     * per-site malloc of the rym solver's per-step monitor. */
-    double wd[4], wsd[4];
-    gsl_eigen_symm_workspace w = {4, wd, wsd};
-    return eigen_range(m, &w, lmin, lmax);
+    /* Cyclic Jacobi rotations (the rym solver's per-step monitor calls this
+     * at every site; a GSL call per site cost several times more). Each
+     * rotation is orthogonal, so the eigenvalues are accurate to a few
+     * rounding units of the norm of m; rotations stop when the off-diagonal
+     * element is below the rounding of its diagonal pair (then it cannot
+     * move an eigenvalue by more than that). */
+    double a[4][4];
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) {
+            if (!isfinite(m[i][j])) return YM_ERROR(YM_ENUM, "metric: eigenvalues of a matrix that is not finite");
+            a[i][j] = m[i][j];
+        }
+    int done = 0;
+    for (int sweep = 0; sweep < 64 && !done; ++sweep) {
+        done = 1;
+        for (int p = 0; p < 3; ++p)
+            for (int q = p + 1; q < 4; ++q) {
+                double apq = a[p][q];
+                if (apq == 0) continue;
+                if (fabs(apq) <= 1e-18 * (fabs(a[p][p]) + fabs(a[q][q]))) {
+                    a[p][q] = a[q][p] = 0;
+                    continue;
+                }
+                done = 0;
+                double th = (a[q][q] - a[p][p]) / (2 * apq);
+                double t = (th >= 0 ? 1.0 : -1.0) / (fabs(th) + hypot(1.0, th));
+                double c = 1 / sqrt(1 + t * t), s = t * c, tau = s / (1 + c);
+                a[p][p] -= t * apq;
+                a[q][q] += t * apq;
+                a[p][q] = a[q][p] = 0;
+                for (int r = 0; r < 4; ++r) {
+                    if (r == p || r == q) continue;
+                    double g = a[r][p], h = a[r][q];
+                    a[r][p] = a[p][r] = g - s * (h + g * tau);
+                    a[r][q] = a[q][r] = h + s * (g - h * tau);
+                }
+            }
+    }
+    if (!done) return YM_ERROR(YM_ENUM, "metric: eigenvalue iteration did not converge");
+    double lo = a[0][0], hi = a[0][0];
+    for (int i = 1; i < 4; ++i) {
+        lo = fmin(lo, a[i][i]);
+        hi = fmax(hi, a[i][i]);
+    }
+    *lmin = lo;
+    *lmax = hi;
+    return YM_OK;
 }
 
 static MPI_Comm comm_of(ym_field *g) { return ym_grid_comm(ym_geom_grid(ym_field_geom(g))); }
@@ -242,7 +309,7 @@ int ym_metric_observe(ym_field *g, ym_field *dens, ym_metric_obs *obs)
                           x[3]);
             break;
         }
-        double l0, l1;
+        double l0 = 0, l1 = 0;
         st = eigen_range(jet.g, w, &l0, &l1);
         if (st) break;
         double v[YM_METRIC_NOBS] = {sqrt(geo.detg), geo.detg, geo.R, l0, l1};
