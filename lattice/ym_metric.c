@@ -92,14 +92,49 @@ static int eigen_range(const double m[4][4], gsl_eigen_symm_workspace *w, double
     return YM_OK;
 }
 
+/* The Jacobi rotation zeroing a[p][q]: c, s with t = s/c the smaller root
+ * of t^2 + 2 th t - 1 = 0, th = (a_qq - a_pp)/(2 a_pq), written with one
+ * division and one square root on the critical path each; 0 when a[p][q] is
+ * below the rounding of its diagonal pair (then it cannot move an eigenvalue
+ * by more than that) and is dropped. */
+static inline int jacobi_angle(double a[4][4], int p, int q, double *c, double *s, double *t)
+{
+    double apq = a[p][q], d = a[q][q] - a[p][p];
+    if (fabs(apq) <= 1e-18 * (fabs(a[p][p]) + fabs(a[q][q]))) {
+        a[p][q] = a[q][p] = 0;
+        return 0;
+    }
+    /* t = sign(d) 2 a_pq / (|d| + sqrt(d^2 + 4 a_pq^2)): |d| <= 2e18 |a_pq|, no overflow */
+    double tt = (d >= 0 ? 2 * apq : -2 * apq) / (fabs(d) + sqrt(d * d + 4 * apq * apq));
+    double cc = 1 / sqrt(1 + tt * tt);
+    *t = tt, *c = cc, *s = tt * cc;
+    return 1;
+}
+
+/* Apply the rotation (p, q) found by jacobi_angle. */
+static inline void jacobi_rotate(double a[4][4], int p, int q, double c, double s, double t)
+{
+    double apq = a[p][q];
+    a[p][p] -= t * apq;
+    a[q][q] += t * apq;
+    a[p][q] = a[q][p] = 0;
+    for (int r = 0; r < 4; ++r) {
+        if (r == p || r == q) continue;
+        double g = a[r][p], h = a[r][q];
+        a[r][p] = a[p][r] = c * g - s * h;
+        a[r][q] = a[q][r] = s * g + c * h;
+    }
+}
+
 int ym_metric_eigen(const double m[4][4], double *lmin, double *lmax)
 {
     /* Cyclic Jacobi rotations (the rym solver's per-step monitor calls this
-     * at every site; a GSL call per site cost several times more). Each
-     * rotation is orthogonal, so the eigenvalues are accurate to a few
-     * rounding units of the norm of m; rotations stop when the off-diagonal
-     * element is below the rounding of its diagonal pair (then it cannot
-     * move an eigenvalue by more than that). */
+     * at every site). Each rotation is orthogonal, so the eigenvalues are
+     * accurate to a few rounding units of the norm of m. A sweep is three
+     * rounds of two rotations on disjoint index pairs, whose angles are
+     * computed independently (they commute): the latency of the square
+     * roots and divisions, which bounds a 4 x 4 Jacobi, is shared. */
+    static const int rounds[3][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2}};
     double a[4][4];
     for (int i = 0; i < 4; ++i)
         for (int j = 0; j < 4; ++j) {
@@ -109,28 +144,15 @@ int ym_metric_eigen(const double m[4][4], double *lmin, double *lmax)
     int done = 0;
     for (int sweep = 0; sweep < 64 && !done; ++sweep) {
         done = 1;
-        for (int p = 0; p < 3; ++p)
-            for (int q = p + 1; q < 4; ++q) {
-                double apq = a[p][q];
-                if (apq == 0) continue;
-                if (fabs(apq) <= 1e-18 * (fabs(a[p][p]) + fabs(a[q][q]))) {
-                    a[p][q] = a[q][p] = 0;
-                    continue;
-                }
-                done = 0;
-                double th = (a[q][q] - a[p][p]) / (2 * apq);
-                double t = (th >= 0 ? 1.0 : -1.0) / (fabs(th) + hypot(1.0, th));
-                double c = 1 / sqrt(1 + t * t), s = t * c, tau = s / (1 + c);
-                a[p][p] -= t * apq;
-                a[q][q] += t * apq;
-                a[p][q] = a[q][p] = 0;
-                for (int r = 0; r < 4; ++r) {
-                    if (r == p || r == q) continue;
-                    double g = a[r][p], h = a[r][q];
-                    a[r][p] = a[p][r] = g - s * (h + g * tau);
-                    a[r][q] = a[q][r] = h + s * (g - h * tau);
-                }
-            }
+        for (int k = 0; k < 3; ++k) {
+            const int *r = rounds[k];
+            double c0 = 1, s0 = 0, t0 = 0, c1 = 1, s1 = 0, t1 = 0;
+            int u0 = a[r[0]][r[1]] != 0 && jacobi_angle(a, r[0], r[1], &c0, &s0, &t0);
+            int u1 = a[r[2]][r[3]] != 0 && jacobi_angle(a, r[2], r[3], &c1, &s1, &t1);
+            if (u0) jacobi_rotate(a, r[0], r[1], c0, s0, t0);
+            if (u1) jacobi_rotate(a, r[2], r[3], c1, s1, t1);
+            if (u0 || u1) done = 0;
+        }
     }
     if (!done) return YM_ERROR(YM_ENUM, "metric: eigenvalue iteration did not converge");
     double lo = a[0][0], hi = a[0][0];
