@@ -26,27 +26,53 @@ void ym_metric_pack(const double m[4][4], double c[YM_METRIC_NCOMP])
 
 int ym_metric_spd(const double m[4][4], double inv[4][4], double *det)
 {
-    double a[16];
+    /* Hand-coded Cholesky g = L L^T (the rym solver checks every site in
+     * every stage; a GSL call per site cost more than the factorisation):
+     * the decision is that of gsl_linalg_cholesky_decomp1 (a pivot that is
+     * not > 0 refuses), which tests/test_metric_alg.c checks against GSL. */
+    double L[4][4];
     for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) {
+        for (int j = 0; j < 4; ++j)
             if (!isfinite(m[i][j])) return 0;
-            a[4 * i + j] = m[i][j];
-        }
-    gsl_matrix_view v = gsl_matrix_view_array(a, 4, 4);
-    if (gsl_linalg_cholesky_decomp1(&v.matrix) != GSL_SUCCESS) return 0;
     double d = 1;
-    for (int i = 0; i < 4; ++i) d *= a[5 * i];
-    if (!(d > 0)) return 0;
+    for (int j = 0; j < 4; ++j) {
+        double s = m[j][j];
+        for (int k = 0; k < j; ++k) s -= L[j][k] * L[j][k];
+        if (!(s > 0)) return 0;
+        double ljj = sqrt(s);
+        L[j][j] = ljj;
+        d *= ljj;
+        for (int i = j + 1; i < 4; ++i) {
+            double t = m[i][j];
+            for (int k = 0; k < j; ++k) t -= L[i][k] * L[j][k];
+            L[i][j] = t / ljj;
+        }
+    }
+    if (!(d > 0) || !isfinite(d)) return 0;
     if (det) *det = d * d;
     if (inv) {
-        if (gsl_linalg_cholesky_invert(&v.matrix) != GSL_SUCCESS) return 0;
-        /* Symmetrise so that g^-1 is exactly symmetric like g. */
+        /* X = L^-1 (lower), g^-1 = X^T X: exactly symmetric by construction */
+        double X[4][4] = {{0}};
+        for (int j = 0; j < 4; ++j) {
+            X[j][j] = 1 / L[j][j];
+            for (int i = j + 1; i < 4; ++i) {
+                double t = 0;
+                for (int k = j; k < i; ++k) t += L[i][k] * X[k][j];
+                X[i][j] = -t / L[i][i];
+            }
+        }
         for (int i = 0; i < 4; ++i)
-            for (int j = 0; j < 4; ++j) inv[i][j] = 0.5 * (a[4 * i + j] + a[4 * j + i]);
+            for (int j = i; j < 4; ++j) {
+                double t = 0;
+                for (int k = j; k < 4; ++k) t += X[k][i] * X[k][j];
+                inv[i][j] = inv[j][i] = t;
+            }
     }
     return 1;
 }
 
+/* Eigenvalue range with GSL's symmetric QR eigensolver (the measurements'
+ * and the oracle of tests/test_metric_alg.c). */
 static int eigen_range(const double m[4][4], gsl_eigen_symm_workspace *w, double *lmin, double *lmax)
 {
     double a[16], ev[4];
@@ -66,14 +92,77 @@ static int eigen_range(const double m[4][4], gsl_eigen_symm_workspace *w, double
     return YM_OK;
 }
 
+/* The Jacobi rotation zeroing a[p][q]: c, s with t = s/c the smaller root
+ * of t^2 + 2 th t - 1 = 0, th = (a_qq - a_pp)/(2 a_pq), written with one
+ * division and one square root on the critical path each; 0 when a[p][q] is
+ * below the rounding of its diagonal pair (then it cannot move an eigenvalue
+ * by more than that) and is dropped. */
+static inline int jacobi_angle(double a[4][4], int p, int q, double *c, double *s, double *t)
+{
+    double apq = a[p][q], d = a[q][q] - a[p][p];
+    if (fabs(apq) <= 1e-18 * (fabs(a[p][p]) + fabs(a[q][q]))) {
+        a[p][q] = a[q][p] = 0;
+        return 0;
+    }
+    /* t = sign(d) 2 a_pq / (|d| + sqrt(d^2 + 4 a_pq^2)): |d| <= 2e18 |a_pq|, no overflow */
+    double tt = (d >= 0 ? 2 * apq : -2 * apq) / (fabs(d) + sqrt(d * d + 4 * apq * apq));
+    double cc = 1 / sqrt(1 + tt * tt);
+    *t = tt, *c = cc, *s = tt * cc;
+    return 1;
+}
+
+/* Apply the rotation (p, q) found by jacobi_angle. */
+static inline void jacobi_rotate(double a[4][4], int p, int q, double c, double s, double t)
+{
+    double apq = a[p][q];
+    a[p][p] -= t * apq;
+    a[q][q] += t * apq;
+    a[p][q] = a[q][p] = 0;
+    for (int r = 0; r < 4; ++r) {
+        if (r == p || r == q) continue;
+        double g = a[r][p], h = a[r][q];
+        a[r][p] = a[p][r] = c * g - s * h;
+        a[r][q] = a[q][r] = s * g + c * h;
+    }
+}
+
 int ym_metric_eigen(const double m[4][4], double *lmin, double *lmax)
 {
-    /* The workspace struct is public (gsl_eigen.h) and holds two arrays of
-     * the matrix size (gsl_eigen_symm_alloc): on the stack, it spares the
-     * per-site malloc of the rym solver's per-step monitor. */
-    double wd[4], wsd[4];
-    gsl_eigen_symm_workspace w = {4, wd, wsd};
-    return eigen_range(m, &w, lmin, lmax);
+    /* Cyclic Jacobi rotations (the rym solver's per-step monitor calls this
+     * at every site). Each rotation is orthogonal, so the eigenvalues are
+     * accurate to a few rounding units of the norm of m. A sweep is three
+     * rounds of two rotations on disjoint index pairs, whose angles are
+     * computed independently (they commute): the latency of the square
+     * roots and divisions, which bounds a 4 x 4 Jacobi, is shared. */
+    static const int rounds[3][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 3, 1, 2}};
+    double a[4][4];
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) {
+            if (!isfinite(m[i][j])) return YM_ERROR(YM_ENUM, "metric: eigenvalues of a matrix that is not finite");
+            a[i][j] = m[i][j];
+        }
+    int done = 0;
+    for (int sweep = 0; sweep < 64 && !done; ++sweep) {
+        done = 1;
+        for (int k = 0; k < 3; ++k) {
+            const int *r = rounds[k];
+            double c0 = 1, s0 = 0, t0 = 0, c1 = 1, s1 = 0, t1 = 0;
+            int u0 = a[r[0]][r[1]] != 0 && jacobi_angle(a, r[0], r[1], &c0, &s0, &t0);
+            int u1 = a[r[2]][r[3]] != 0 && jacobi_angle(a, r[2], r[3], &c1, &s1, &t1);
+            if (u0) jacobi_rotate(a, r[0], r[1], c0, s0, t0);
+            if (u1) jacobi_rotate(a, r[2], r[3], c1, s1, t1);
+            if (u0 || u1) done = 0;
+        }
+    }
+    if (!done) return YM_ERROR(YM_ENUM, "metric: eigenvalue iteration did not converge");
+    double lo = a[0][0], hi = a[0][0];
+    for (int i = 1; i < 4; ++i) {
+        lo = fmin(lo, a[i][i]);
+        hi = fmax(hi, a[i][i]);
+    }
+    *lmin = lo;
+    *lmax = hi;
+    return YM_OK;
 }
 
 static MPI_Comm comm_of(ym_field *g) { return ym_grid_comm(ym_geom_grid(ym_field_geom(g))); }
@@ -242,7 +331,7 @@ int ym_metric_observe(ym_field *g, ym_field *dens, ym_metric_obs *obs)
                           x[3]);
             break;
         }
-        double l0, l1;
+        double l0 = 0, l1 = 0;
         st = eigen_range(jet.g, w, &l0, &l1);
         if (st) break;
         double v[YM_METRIC_NOBS] = {sqrt(geo.detg), geo.detg, geo.R, l0, l1};

@@ -47,11 +47,12 @@ typedef double (*ym_metric_scalar_fn)(const int x[4], const int L[4], void *ctx)
 int ym_metric_set_conformal(ym_field *g, ym_metric_scalar_fn u, void *ctx);
 
 /* Is the 4x4 symmetric matrix m positive definite? If so also its inverse,
- * determinant (either pointer may be NULL). Uses a GSL Cholesky factorisation.
- * Local. Returns 1 for SPD, 0 otherwise. */
+ * determinant (either pointer may be NULL). A hand-coded Cholesky
+ * factorisation, with the decisions of GSL's (a pivot not > 0 refuses). Local. Returns 1 for SPD, 0 otherwise. */
 int ym_metric_spd(const double m[4][4], double inv[4][4], double *det);
-/* Smallest and largest eigenvalue of a symmetric 4x4 matrix (GSL symmetric
- * eigensolver, no allocation). Local. Errors: YM_ENUM (no convergence). */
+/* Smallest and largest eigenvalue of a symmetric 4x4 matrix (cyclic Jacobi
+ * rotations, accurate to a few rounding units of |m|; no allocation). Local.
+ * Errors: YM_ENUM (m not finite, no convergence). */
 int ym_metric_eigen(const double m[4][4], double *lmin, double *lmax);
 
 /* Per-site observables, in this order in a YM_METRIC_NOBS-component field. */

@@ -329,6 +329,93 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     return 1;
 }
 
+/* -2 Rc + L_W g in the form of Shi (the Ricci-DeTurck flow with a flat
+ * background; Chow & Knopf, The Ricci flow: an introduction, Lemma 2.41,
+ * background curvature 0):
+ *   K_ij = g^ab DD_ab g_ij + 1/2 g^ab g^pq ( D_i g_pa D_j g_qb
+ *          + 2 D_a g_jp D_q g_ib - 2 D_a g_jp D_b g_iq
+ *          - 2 D_j g_pa D_b g_iq - 2 D_i g_pa D_b g_jq ).
+ * It is an identity between polynomials in the jet (g, Dg, DDg), so it equals
+ * ym_ricci_eval's -2 ric + lwg to rounding (tests/test_metric_alg.c), at
+ * about half the arithmetic: no Christoffel symbols or their derivatives.
+ * With H_a = D_a g g^-1, Db_a = g^ab D_b g and J_a = Db_a g^-1:
+ *   g^ab g^pq D_i g_pa D_j g_qb = sum_xy H_i[y][x] H_j[x][y]
+ *   g^ab g^pq D_a g_jp D_q g_ib = sum_aq H_a[j][q] H_q[i][a]
+ *   g^ab g^pq D_a g_jp D_b g_iq = sum_aq H_a[j][q] Db_a[q][i]
+ *   g^ab g^pq D_j g_pa D_b g_iq = sum_pa D_j[p][a] J_a[i][p]. */
+YM_HOT int ym_ricci_deturck(const ym_ricci_jet *j, double k[4][4])
+{
+    double gi[4][4];
+    if (!ym_metric_spd(j->g, gi, NULL)) return 0;
+    double H[4][4][4], Db[4][4][4], J[4][4][4];
+    RICCI_UNROLL
+    for (int a = 0; a < 4; ++a) {
+        RICCI_UNROLL
+        for (int x = 0; x < 4; ++x) {
+            double s[4] = {0, 0, 0, 0};
+            RICCI_UNROLL
+            for (int p = 0; p < 4; ++p)
+                RICCI_UNROLL
+                for (int y = 0; y < 4; ++y) s[y] += j->dg[a][x][p] * gi[p][y];
+            RICCI_UNROLL
+            for (int y = 0; y < 4; ++y) H[a][x][y] = s[y];
+        }
+        double t[16] = {0};
+        RICCI_UNROLL
+        for (int b = 0; b < 4; ++b)
+            RICCI_UNROLL
+            for (int c = 0; c < 16; ++c) t[c] += gi[a][b] * (&j->dg[b][0][0])[c];
+        memcpy(Db[a], t, sizeof t);
+    }
+    RICCI_UNROLL
+    for (int a = 0; a < 4; ++a)
+        RICCI_UNROLL
+        for (int x = 0; x < 4; ++x) {
+            double s[4] = {0, 0, 0, 0};
+            RICCI_UNROLL
+            for (int p = 0; p < 4; ++p)
+                RICCI_UNROLL
+                for (int y = 0; y < 4; ++y) s[y] += Db[a][x][p] * gi[p][y];
+            RICCI_UNROLL
+            for (int y = 0; y < 4; ++y) J[a][x][y] = s[y];
+        }
+    /* T4[i][j] = sum_pa D_j[p][a] J_a[i][p], all 16 (i, j): it enters as T4_ij + T4_ji */
+    double T4[4][4];
+    RICCI_UNROLL
+    for (int i = 0; i < 4; ++i)
+        RICCI_UNROLL
+        for (int jj = 0; jj < 4; ++jj) {
+            double s = 0;
+            RICCI_UNROLL
+            for (int p = 0; p < 4; ++p)
+                RICCI_UNROLL
+                for (int a = 0; a < 4; ++a) s += j->dg[jj][p][a] * J[a][i][p];
+            T4[i][jj] = s;
+        }
+    RICCI_UNROLL
+    for (int c = 0; c < 10; ++c) {
+        int i = pk_i[c], m = pk_j[c];
+        double lap = 0;
+        RICCI_UNROLL
+        for (int e = 0; e < 10; ++e) {
+            int a = pk_i[e], b = pk_j[e];
+            lap += (a == b ? 1.0 : 2.0) * gi[a][b] * j->ddg[a][b][i][m];
+        }
+        double t1 = 0, t2 = 0, t3 = 0;
+        RICCI_UNROLL
+        for (int x = 0; x < 4; ++x)
+            RICCI_UNROLL
+            for (int y = 0; y < 4; ++y) {
+                t1 += H[i][y][x] * H[m][x][y];
+                t2 += H[x][m][y] * H[y][i][x];
+                t3 += H[x][m][y] * Db[x][y][i];
+            }
+        double v = lap + 0.5 * t1 + t2 - t3 - T4[i][m] - T4[m][i];
+        k[i][m] = k[m][i] = v;
+    }
+    return 1;
+}
+
 static int check_field(const ym_ricci *r, ym_field *f, const char *what)
 {
     if (ym_field_ncomp(f) != YM_METRIC_NCOMP || ym_field_geom(f) != r->g)
@@ -356,15 +443,22 @@ int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K)
     int n = ym_geom_ninterior(r->g);
     for (int i = 0; i < n && !st; ++i) {
         ym_ricci_jet jet;
-        ym_ricci_geo geo;
-        ym_ricci_jet_at(r, g, in[i], &jet);
-        if (!ym_ricci_eval(&jet, &geo)) {
-            st = not_spd(r->g, in[i]);
-            break;
-        }
         double k[4][4];
-        for (int a = 0; a < 4; ++a)
-            for (int b = 0; b < 4; ++b) k[a][b] = -2.0 * geo.ric[a][b] + (r->deturck ? geo.lwg[a][b] : 0.0);
+        ym_ricci_jet_at(r, g, in[i], &jet);
+        if (r->deturck) {
+            if (!ym_ricci_deturck(&jet, k)) {
+                st = not_spd(r->g, in[i]);
+                break;
+            }
+        } else {
+            ym_ricci_geo geo;
+            if (!ym_ricci_eval(&jet, &geo)) {
+                st = not_spd(r->g, in[i]);
+                break;
+            }
+            for (int a = 0; a < 4; ++a)
+                for (int b = 0; b < 4; ++b) k[a][b] = -2.0 * geo.ric[a][b];
+        }
         ym_metric_pack(k, ym_field_site(K, in[i]));
     }
     return ym_status_agree(comm, st);

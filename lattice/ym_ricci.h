@@ -45,6 +45,12 @@ typedef struct {
  * name the site. */
 int ym_ricci_eval(const ym_ricci_jet *jet, ym_ricci_geo *out);
 
+/* The Ricci-DeTurck velocity k = -2 Rc + L_W g of a jet, in Shi's form
+ * g^ab DD_ab g + Q(g^-1, Dg) (equal to ym_ricci_eval's -2 ric + lwg to
+ * rounding, at half its cost; k symmetric). Local. Returns 1, or 0 (k unset)
+ * if jet->g is not positive definite. */
+int ym_ricci_deturck(const ym_ricci_jet *jet, double k[4][4]);
+
 typedef struct ym_ricci ym_ricci;
 
 /* Plan the jets of metric fields on geometry g: checks that every stencil

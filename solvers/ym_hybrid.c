@@ -618,21 +618,17 @@ HY_INLINE void hq_plaq(const ym_geom *G, const double *d, const double *ins, siz
     int c1 = ym_geom_up(G, a)[x], c3 = ym_geom_up(G, b)[x];
     hy_q W0 = LK(x, a), W1 = LK(c1, b), W2 = hq_dag(LK(c3, a)), W3 = hq_dag(LK(x, b));
     hy_q M0 = hq_ins(INS(x), 0), M1 = hq_ins(INS(c1), 0), M2 = hq_ins(INS(c2), 0), M3 = hq_ins(INS(c3), 0);
-    hy_q R = hq_add(hq_mul(M3, W3), hq_mul(W3, M0));
-    hy_q Q = hq_mul(W2, W3);
-    hy_q T = hq_add(hq_mul(M2, Q), hq_mul(W2, R));
-    hy_q R3 = hq_mul(W1, Q);
-    hy_q E0 = hq_mul(W0, hq_add(hq_mul(M1, R3), hq_mul(W1, T)));
-    hy_q P0 = hq_mul(W0, R3);
-    hy_q S0 = hq_add(hq_sub(E0, hq_mul(P0, M0)), hq_mul(M0, P0));
+    hy_q Q = hq_mul(W2, W3), R3 = hq_mul(W1, Q), P0 = hq_mul(W0, R3);
+    hy_q Y1 = hq_mul(W1, hq_add(hq_mul(M2, Q), hq_mul(W2, hq_mul(M3, W3))));
+    hy_q X0 = hq_mul(W0, hq_add(hq_mul(M1, R3), Y1));
+    hy_q E0 = hq_add(X0, hq_mul(P0, M0)), S0 = hq_add(X0, hq_mul(M0, P0));
     if (inner[x]) {
         hq_acc(OM(x, a), 1.0, E0);
         hq_acc(OM(x, b), -1.0, S0);
     }
     if (inner[c1]) {
         hy_q P1 = hq_mul(R3, W0);
-        hy_q E1 = hq_mul(hq_mul(hq_dag(W0), E0), W0);
-        hq_put(T1, hq_add(hq_sub(E1, hq_mul(M1, P1)), hq_mul(P1, M1)));
+        hq_put(T1, hq_add(hq_mul(hq_add(Y1, hq_mul(R3, M0)), W0), hq_mul(P1, M1)));
     }
     if (inner[c3]) {
         hy_q W3d = hq_dag(W3);
@@ -704,12 +700,13 @@ HY_INLINE void hy_axpy(int n, ym_cplx *c, double s, const ym_cplx *a)
  * orientation W0 = U_a(x), W1 = U_b(x+a), W2 = U_a(x+b)^+, W3 = U_b(x)^+
  * with insertions M0..M3 at its corners, is formed once and gives all four
  * of its links their Omega (RYM.md §1.2):
- *   forward W0:  E0 = W0 [M1 W1W2W3 + W1 (M2 W2W3 + W2 (M3 W3 + W3 M0))]  (as hy_loop)
- *   backward W3: -S0, S0 = E0 - P0 M0 + M0 P0   (M0 moved to the front; P0 = W0W1W2W3)
- *   forward W1:  E1 = W0^+ E0 W0 - M1 P1 + P1 M1, P1 = W1W2W3 W0
+ *   forward W0:  E0 = X0 + P0 M0, X0 = W0 [M1 W1W2W3 + Y1],
+ *                Y1 = W1 (M2 W2W3 + W2 M3 W3), P0 = W0W1W2W3
+ *   backward W3: -S0, S0 = X0 + M0 P0   (M0 at the front)
+ *   forward W1:  E1 = (Y1 + W1W2W3 M0) W0 + P1 M1, P1 = W1W2W3 W0
  *   backward W2: -S3, S3 = W3 S0 W3^+ + M3 P3 - P3 M3, P3 = W3 P0 W3^+
  * (the cyclic shifts of the dressed loop; W^+ W = 1 up to the links'
- * rounding): 23 products per plaquette instead of 4 x 9 by links.
+ * rounding in S3): 21 products per plaquette instead of 4 x 9 by links.
  * Results must not depend on the process grid, so every plaquette is
  * formed by the same arithmetic wherever it lies (those based in the lower
  * halo too, for the interior links they reach), and every link receives its
@@ -726,7 +723,7 @@ HY_INLINE void hy_plaq(int n, const ym_geom *G, const double *d, const double *i
 #define OM(s, m) ((ym_cplx *)ym_gauge_link_at(zd, n, (s), (m)))
 #define INS(s) (ins + (size_t)(s) * ins_stride + p * INS_NC(n))
     int c1 = ym_geom_up(G, a)[x], c3 = ym_geom_up(G, b)[x];
-    mat W2, W3, M0, M1, M2, M3, R, Q, T, R3, E0, P0, S0, X, Y;
+    mat W2, W3, M0, M1, M2, M3, R, Q, T, R3, E0, P0, S0, X, Y, X0, Y1;
     const ym_cplx *W0 = LK(x, a), *W1 = LK(c1, b);
     hy_dagger(n, W2, LK(c3, a));
     hy_dagger(n, W3, LK(x, b));
@@ -734,33 +731,37 @@ HY_INLINE void hy_plaq(int n, const ym_geom *G, const double *d, const double *i
     hy_unpack(n, M1, INS(c1), 0);
     hy_unpack(n, M2, INS(c2), 0);
     hy_unpack(n, M3, INS(c3), 0);
-    hy_mul(n, R, M3, W3, 0); /* R = M3 W3 + W3 M0 */
-    hy_mula(n, R, W3, M0);
-    hy_mul(n, Q, W2, W3, 0); /* Q = W2 W3 */
-    hy_mul(n, T, M2, Q, 0);  /* T = M2 Q + W2 R */
+    hy_mul(n, Q, W2, W3, 0);  /* Q = W2 W3 */
+    hy_mul(n, R3, W1, Q, 0);  /* R3 = W1 W2 W3 */
+    hy_mul(n, P0, W0, R3, 0); /* P0 = W0 W1 W2 W3 */
+    hy_mul(n, R, M3, W3, 0);  /* T = M2 Q + W2 M3 W3 */
+    hy_mul(n, T, M2, Q, 0);
     hy_mula(n, T, W2, R);
-    hy_mul(n, R3, W1, Q, 0); /* R3 = W1 W2 W3 */
-    hy_mul(n, Q, M1, R3, 0); /* Q = M1 R3 + W1 T */
-    hy_mula(n, Q, W1, T);
-    hy_mul(n, E0, W0, Q, 0);
-    hy_mul(n, P0, W0, R3, 0);
-    /* S0 = E0 - P0 M0 + M0 P0 */
+    hy_mul(n, Y1, W1, T, 0);  /* Y1 = W1 T */
+    hy_mul(n, Q, M1, R3, 0);  /* X0 = W0 (M1 R3 + Y1) */
+    for (int k = 0; k < nn; ++k) Q[k] += Y1[k];
+    hy_mul(n, X0, W0, Q, 0);
+    /* E0 = X0 + P0 M0, S0 = X0 + M0 P0 */
     hy_mul(n, X, P0, M0, 0);
     hy_mul(n, Y, M0, P0, 0);
-    for (int k = 0; k < nn; ++k) S0[k] = E0[k] - X[k] + Y[k];
+    for (int k = 0; k < nn; ++k) {
+        E0[k] = X0[k] + X[k];
+        S0[k] = X0[k] + Y[k];
+    }
     if (inner[x]) {
         hy_axpy(n, OM(x, a), 1.0, E0);
         hy_axpy(n, OM(x, b), -1.0, S0);
     }
     if (inner[c1]) {
-        mat P1, E1;
+        /* E1 = (Y1 + R3 M0) W0 + P1 M1, P1 = R3 W0 */
+        mat P1;
         hy_mul(n, P1, R3, W0, 0);
-        hy_mulx(n, X, W0, E0, 1, 0);
-        hy_mul(n, E1, X, W0, 0);
-        hy_mul(n, X, M1, P1, 0);
-        hy_mul(n, Y, P1, M1, 0);
+        hy_mul(n, X, R3, M0, 0);
+        for (int k = 0; k < nn; ++k) X[k] += Y1[k];
+        hy_mul(n, Y, X, W0, 0);
+        hy_mul(n, X, P1, M1, 0);
         ym_cplx *o = (ym_cplx *)T1;
-        for (int k = 0; k < nn; ++k) o[k] = E1[k] - X[k] + Y[k];
+        for (int k = 0; k < nn; ++k) o[k] = Y[k] + X[k];
     }
     if (inner[c3]) {
         mat P3, S3;
