@@ -238,12 +238,12 @@ int act_load(MPI_Comm comm, const act_par *p, act_ctx *c)
 int act_analytic(act_ctx *c, const ym_recording *sel, ym_recording **ana)
 {
     int idx[YM_LMAX];
-    *ana = NULL;
     if (c->complex_input) return YM_ERROR(YM_EINVAL, "analytic: the input already holds analytic signals");
     int n = ym_recording_nchan(sel);
     if (n > YM_LMAX) return YM_ERROR(YM_EINVAL, "analytic: %d channels is too many", n);
     for (int i = 0; i < n; ++i) idx[i] = i;
-    int st = ym_preproc_run(c->pp, sel, idx, n, ana);
+    /* an existing output (the previous surrogate's) is written over */
+    int st = *ana ? ym_preproc_rerun(c->pp, sel, idx, n, *ana) : ym_preproc_run(c->pp, sel, idx, n, ana);
     if (!st) c->mains = ym_preproc_mains(c->pp);
     return st;
 }

@@ -80,7 +80,8 @@ typedef struct {
  * select its channels and plan the preprocessing. Collective. */
 int act_load(MPI_Comm comm, const act_par *p, act_ctx *c);
 /* Analytic signals of a real recording shaped like c->sel (the recording
- * itself or a surrogate of it) into *ana. Local. */
+ * itself or a surrogate of it) into *ana: a new recording when *ana is NULL,
+ * else written over *ana (same shape: the previous surrogate's). Local. */
 int act_analytic(act_ctx *c, const ym_recording *sel, ym_recording **ana);
 /* Embed the analytic recording ana (windows of c) into a new field on the
  * process grid pd (NULL: automatic) with halo depth (>= 1). degenerate (may be NULL) receives a

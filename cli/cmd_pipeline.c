@@ -113,16 +113,8 @@ static int run_surrogate(MPI_Comm gcomm, act_ctx *c, ym_surrogate *sg, sur_bufs 
     ana_par p = *ap;
     p.times[0] = 0;
     int st, first = !bf->u;
-    if (first) {
-        st = ym_surrogate_draw(sg, seed, &bf->sr);
-        if (!st) st = act_analytic(c, bf->sr, &bf->ana);
-    } else {
-        int idx[YM_LMAX], n = ym_recording_nchan(bf->sr);
-        for (int i = 0; i < n; ++i) idx[i] = i;
-        st = ym_surrogate_redraw(sg, seed, bf->sr);
-        if (!st) st = ym_preproc_rerun(c->pp, bf->sr, idx, n, bf->ana);
-        if (!st) c->mains = ym_preproc_mains(c->pp);
-    }
+    st = first ? ym_surrogate_draw(sg, seed, &bf->sr) : ym_surrogate_redraw(sg, seed, bf->sr);
+    if (!st) st = act_analytic(c, bf->sr, &bf->ana);
     st = ym_status_agree(gcomm, st);
     if (first) {
         if (!st) st = act_embed(gcomm, c, bf->ana, NULL, depth, &bf->grid, &bf->geom, &bf->u, NULL, NULL);
