@@ -57,6 +57,11 @@ double *ym_field_site(ym_field *f, int idx) { return f->data + (size_t)idx * f->
 
 int ym_field_halo_update(ym_field *f) { return ym_halo_exchange(f->halo, f->data); }
 
+int ym_field_halo_update_part(ym_field *f, size_t off, size_t len)
+{
+    return ym_halo_exchange_part(f->halo, f->data, off, len);
+}
+
 void ym_field_fill(ym_field *f, double v)
 {
     size_t n = (size_t)ym_geom_nsites(f->g) * f->ncomp;

@@ -29,6 +29,9 @@ double *ym_field_site(ym_field *f, int idx);
 
 /* Fill the halo from the neighbours. Collective. Errors: YM_EMPI. */
 int ym_field_halo_update(ym_field *f);
+/* Fill the halo of the doubles [off, off+len) of each site only (the rest of
+ * the halo is left as it is). Collective. Errors: YM_EINVAL (range), YM_EMPI. */
+int ym_field_halo_update_part(ym_field *f, size_t off, size_t len);
 /* Set every component of every stored site to v. Local. */
 void ym_field_fill(ym_field *f, double v);
 /* Sum of component comp over the interior sites of all ranks. Collective.

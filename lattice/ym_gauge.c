@@ -80,6 +80,13 @@ int ym_gauge_set_random(ym_gauge *u, unsigned long seed)
 
 int ym_gauge_halo_update(ym_gauge *u) { return ym_field_halo_update(u->f); }
 
+int ym_gauge_halo_update_dir(ym_gauge *u, int mu)
+{
+    if (mu < 0 || mu > 3) return ym_field_halo_update_part(u->f, 0, 0); /* the range error, agreed */
+    size_t nn = 2 * (size_t)u->N * (size_t)u->N;
+    return ym_field_halo_update_part(u->f, (size_t)mu * nn, nn);
+}
+
 int ym_gauge_copy(ym_gauge *dst, const ym_gauge *src)
 {
     if (dst->g != src->g || dst->N != src->N)

@@ -38,6 +38,10 @@ void ym_gauge_set_unit(ym_gauge *u);
 int ym_gauge_set_random(ym_gauge *u, unsigned long seed);
 /* Fill the halo. Collective. Errors: YM_EMPI. */
 int ym_gauge_halo_update(ym_gauge *u);
+/* Fill the halo of the links of direction mu only, after an update that
+ * changed no other direction (a checkerboard sweep). Collective. Errors:
+ * YM_EINVAL (mu outside 0..3), YM_EMPI. */
+int ym_gauge_halo_update_dir(ym_gauge *u, int mu);
 /* dst = src (same geometry and N). Local. Errors: YM_EINVAL. */
 int ym_gauge_copy(ym_gauge *dst, const ym_gauge *src);
 /* Embed src (SU(n)) into dst (SU(N), N >= n, same geometry) as the

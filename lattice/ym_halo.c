@@ -22,6 +22,7 @@ struct ym_halo {
     const ym_geom *g;
     MPI_Comm comm;
     size_t ncomp;
+    size_t off, len; /* the doubles of each site this exchange moves */
     dir_plan d[4];
     double *sbuf_lo, *sbuf_hi, *rbuf_lo, *rbuf_hi;
     MPI_Request req[4];
@@ -98,6 +99,7 @@ int ym_halo_create(ym_halo **out, const ym_geom *g, size_t ncomp)
         h->g = g;
         h->comm = comm;
         h->ncomp = ncomp;
+        h->len = ncomp;
         const int *l = ym_grid_local(grid), *dims = ym_grid_dims(grid);
         int dep = ym_geom_depth(g);
         for (int mu = 0; mu < 4 && ok; ++mu) {
@@ -168,30 +170,43 @@ void ym_halo_free(ym_halo *h)
     free(h);
 }
 
-static void gather(double *buf, const double *data, const int *idx, int n, size_t nc)
+static void gather(const ym_halo *h, double *buf, const double *data, const int *idx, int n)
 {
-    for (int k = 0; k < n; ++k) memcpy(buf + (size_t)k * nc, data + (size_t)idx[k] * nc, nc * sizeof(double));
+    size_t nc = h->ncomp, len = h->len;
+    data += h->off;
+    for (int k = 0; k < n; ++k) memcpy(buf + (size_t)k * len, data + (size_t)idx[k] * nc, len * sizeof(double));
 }
 
-static void scatter(double *data, const double *buf, const int *idx, int n, size_t nc)
+static void scatter(const ym_halo *h, double *data, const double *buf, const int *idx, int n)
 {
-    for (int k = 0; k < n; ++k) memcpy(data + (size_t)idx[k] * nc, buf + (size_t)k * nc, nc * sizeof(double));
+    size_t nc = h->ncomp, len = h->len;
+    data += h->off;
+    for (int k = 0; k < n; ++k) memcpy(data + (size_t)idx[k] * nc, buf + (size_t)k * len, len * sizeof(double));
 }
 
-static void local_copy(const dir_plan *p, double *data, size_t nc)
+static void local_copy(const ym_halo *h, const dir_plan *p, double *data)
 {
-    for (int r = 0; r < p->nrun; ++r)
-        memcpy(data + (size_t)p->run[3 * r] * nc, data + (size_t)p->run[3 * r + 1] * nc,
-               (size_t)p->run[3 * r + 2] * nc * sizeof(double));
+    size_t nc = h->ncomp, len = h->len;
+    if (len == nc) {
+        for (int r = 0; r < p->nrun; ++r)
+            memcpy(data + (size_t)p->run[3 * r] * nc, data + (size_t)p->run[3 * r + 1] * nc,
+                   (size_t)p->run[3 * r + 2] * nc * sizeof(double));
+        return;
+    }
+    data += h->off;
+    for (int r = 0; r < p->nrun; ++r) {
+        double *d = data + (size_t)p->run[3 * r] * nc;
+        const double *s = data + (size_t)p->run[3 * r + 1] * nc;
+        for (int k = 0; k < p->run[3 * r + 2]; ++k) memcpy(d + (size_t)k * nc, s + (size_t)k * nc, len * sizeof(double));
+    }
 }
 
 static int post(ym_halo *h, int mu, double *data)
 {
     const dir_plan *p = &h->d[mu];
-    size_t nc = h->ncomp;
-    int cnt = (int)((size_t)p->n * nc), rc = MPI_SUCCESS;
-    gather(h->sbuf_lo, data, p->send_lo, p->n, nc);
-    gather(h->sbuf_hi, data, p->send_hi, p->n, nc);
+    int cnt = (int)((size_t)p->n * h->len), rc = MPI_SUCCESS;
+    gather(h, h->sbuf_lo, data, p->send_lo, p->n);
+    gather(h, h->sbuf_hi, data, p->send_hi, p->n);
     /* Tags name the direction of travel, so that with two ranks in a
      * direction (lower neighbour == upper neighbour) the pairs stay apart. */
     rc |= MPI_Irecv(h->rbuf_lo, cnt, MPI_DOUBLE, p->nb_lo, 2 * mu + 1, h->comm, &h->req[0]);
@@ -208,20 +223,27 @@ static int complete(ym_halo *h, int mu, double *data)
     int rc = MPI_Waitall(4, h->req, MPI_STATUSES_IGNORE);
     h->pending = 0;
     if (rc != MPI_SUCCESS) return YM_ERROR(YM_EMPI, "halo: exchange in direction %d failed", mu);
-    scatter(data, h->rbuf_lo, p->recv_lo, p->n, h->ncomp);
-    scatter(data, h->rbuf_hi, p->recv_hi, p->n, h->ncomp);
+    scatter(h, data, h->rbuf_lo, p->recv_lo, p->n);
+    scatter(h, data, h->rbuf_hi, p->recv_hi, p->n);
     return YM_OK;
 }
 
-int ym_halo_start(ym_halo *h, double *data)
+static int start(ym_halo *h, double *data)
 {
     int st = YM_OK;
     h->next = 0;
     /* Do the leading unsplit directions now and put the first split one in
      * flight; finish() does the rest, which depends on it through corners. */
-    while (h->next < 4 && !h->d[h->next].split) local_copy(&h->d[h->next++], data, h->ncomp);
+    while (h->next < 4 && !h->d[h->next].split) local_copy(h, &h->d[h->next++], data);
     if (h->next < 4) st = post(h, h->next, data);
     return st;
+}
+
+int ym_halo_start(ym_halo *h, double *data)
+{
+    h->off = 0;
+    h->len = h->ncomp;
+    return start(h, data);
 }
 
 static int finish_local(ym_halo *h, double *data)
@@ -230,7 +252,7 @@ static int finish_local(ym_halo *h, double *data)
     if (h->pending) st = complete(h, h->next++, data);
     while (st == YM_OK && h->next < 4) {
         if (!h->d[h->next].split) {
-            local_copy(&h->d[h->next++], data, h->ncomp);
+            local_copy(h, &h->d[h->next++], data);
         } else {
             st = post(h, h->next, data);
             if (st == YM_OK) st = complete(h, h->next++, data);
@@ -247,6 +269,18 @@ int ym_halo_finish(ym_halo *h, double *data)
 int ym_halo_exchange(ym_halo *h, double *data)
 {
     int st = ym_halo_start(h, data);
+    if (st == YM_OK) st = finish_local(h, data);
+    return ym_status_agree(h->comm, st);
+}
+
+int ym_halo_exchange_part(ym_halo *h, double *data, size_t off, size_t len)
+{
+    if (len == 0 || off + len > h->ncomp || off + len < off)
+        return ym_status_agree(h->comm, YM_ERROR(YM_EINVAL, "halo: components [%zu, %zu) of %zu per site", off,
+                                                 off + len, h->ncomp));
+    h->off = off;
+    h->len = len;
+    int st = start(h, data);
     if (st == YM_OK) st = finish_local(h, data);
     return ym_status_agree(h->comm, st);
 }

@@ -30,5 +30,11 @@ int ym_halo_start(ym_halo *h, double *data);
 int ym_halo_finish(ym_halo *h, double *data);
 /* start + finish. Collective. */
 int ym_halo_exchange(ym_halo *h, double *data);
+/* start + finish for the doubles [off, off+len) of every site only: a sweep
+ * that changed one component block (the links of one direction) refreshes
+ * just that block's halo, a quarter of the traffic. The other doubles of the
+ * halo are left as they are. Collective. Errors: YM_EINVAL (an empty range or
+ * one beyond ncomp), YM_EMPI; agreed over ranks. */
+int ym_halo_exchange_part(ym_halo *h, double *data, size_t off, size_t len);
 
 #endif

@@ -317,7 +317,8 @@ static int sweep(ym_heatbath *h, ym_gauge *u, int hb, ym_heatbath_counts *c)
                 if (hb) ym_heatbath_link(h, u, x, mu, A, &loc);
                 else ym_heatbath_or_link(h->N, ym_gauge_link(u, x, mu), A);
             }
-            st = ym_gauge_halo_update(u);
+            /* only direction mu changed: the other directions' halo is current */
+            st = ym_gauge_halo_update_dir(u, mu);
         }
     st = ym_status_agree(comm, st);
     if (!st && hb && c) {

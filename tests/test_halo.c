@@ -3,6 +3,8 @@
  * corners of every direction combination, holds exactly the value of the
  * interior site with the same global coordinates (mod L) — i.e. the
  * neighbour's interior — for depth 1 and 2 and any number of components.
+ * A partial exchange (a block of components) refreshes exactly that block
+ * everywhere in the halo and leaves every other double of the halo untouched.
  * Run under mpirun with different process grids (tests/mpi). */
 #include "common.h"
 
@@ -62,6 +64,55 @@ static void check_depth(const int L[4], const int pd[4], int depth, size_t nc)
     }
     tap_ok(st == 0 && bad2 == 0, "depth %d: second exchange through the same plan sees new data (%ld wrong)", depth,
            bad2);
+    ym_field_free(f);
+    test_lat_free(&t);
+}
+
+/* The links of one direction after a checkerboard sweep: components
+ * [off, off+len) change in the interior and only they are exchanged. */
+static void check_part(const int L[4], const int pd[4], int depth, size_t nc, size_t off, size_t len)
+{
+    test_lat t;
+    if (test_lat_create(&t, MPI_COMM_WORLD, L, pd, depth, NULL, 0)) {
+        tap_ok(0, "set-up depth %d", depth);
+        return;
+    }
+    ym_field *f;
+    ym_field_create(&f, t.geom, nc);
+    ym_field_fill(f, -1.0);
+    const int *in = ym_geom_interior(t.geom);
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
+        int G[4];
+        ym_geom_global_coords(t.geom, in[i], G);
+        for (size_t c = 0; c < nc; ++c) ym_field_site(f, in[i])[c] = tag(G, L, c);
+    }
+    int st = ym_field_halo_update(f);
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i)
+        for (size_t c = 0; c < nc; ++c) ym_field_site(f, in[i])[c] += 1.0; /* every block changes ... */
+    if (!st) st = ym_field_halo_update_part(f, off, len);                  /* ... one is sent */
+    long bad = 0, halo = 0;
+    const int *l = ym_grid_local(t.grid);
+    for (int idx = 0; idx < ym_geom_nsites(t.geom); ++idx) {
+        int x[4], G[4], out = 0;
+        ym_geom_local_coords(t.geom, idx, x);
+        for (int mu = 0; mu < 4; ++mu) out |= x[mu] < 0 || x[mu] >= l[mu];
+        ym_geom_global_coords(t.geom, idx, G);
+        halo += out;
+        for (size_t c = 0; c < nc; ++c) {
+            double want = tag(G, L, c) + ((!out || (c >= off && c < off + len)) ? 1.0 : 0.0);
+            if (ym_field_site(f, idx)[c] != want) {
+                ++bad;
+                break;
+            }
+        }
+    }
+    tap_ok(st == YM_OK && bad == 0 && halo > 0,
+           "depth %d, components [%zu, %zu) of %zu exchanged alone: that block refreshed, the rest of the halo kept "
+           "(%ld of %ld sites wrong)",
+           depth, off, off + len, nc, bad, (long)ym_geom_nsites(t.geom));
+    int e1 = ym_field_halo_update_part(f, nc - 1, 2), e2 = ym_field_halo_update_part(f, 0, 0);
+    tap_ok(e1 == YM_EINVAL && e2 == YM_EINVAL, "a range beyond the components or an empty one is refused (%d, %d)", e1,
+           e2);
     ym_field_free(f);
     test_lat_free(&t);
 }
@@ -143,6 +194,8 @@ int main(int argc, char **argv)
     check_depth(Ls, pds, 2, 2);
     int L3[4] = {6, 6, 6, 8};
     check_depth(L3, pd, 3, 2);
+    check_part(L, pd, 1, 72, 36, 18); /* SU(3) links, direction 2 */
+    check_part(L3, pd, 2, 32, 0, 8);  /* SU(2) links, direction 0 */
     int rc = tap_done();
     MPI_Finalize();
     return rc;
