@@ -528,7 +528,6 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
 #define T2(site, m) ((need[site] >> (m)) & 1u ? S2(site, m) : NULL)
 FK_DEFINE(2)
 FK_DEFINE(3)
-FK_WILSON(2)
 FK_WILSON(3)
 FK_LOOPS(2)
 FK_LOOPS(3)
@@ -539,6 +538,115 @@ FK_LOOPS(3)
 #undef L2
 #undef T1
 #undef T2
+
+/* FK_WILSON for N = 2 in quaternions. SU(2) matrices and every real
+ * combination of them (staples, their sums Sigma, Omega) are
+ * [[a, b], [-conj(b), conj(a)]], kept as the first row (a, b): 4 doubles
+ * instead of 8, a product 16 real multiplications instead of 32, a dagger
+ * (conj(a), -b). A link is read from its first row; it differs from the
+ * second by the rounding of the stored SU(2) matrix only. Same loop
+ * structure, and so the same order of terms per link, as FK_WILSON. */
+typedef struct {
+    double ar, ai, br, bi;
+} fk_q;
+
+FK_INLINE fk_q fq_ld(const double *u) { return (fk_q){u[0], u[1], u[2], u[3]}; }
+/* (a, b)(c, d) = (a c - b conj(d), a d + b conj(c)) */
+FK_INLINE fk_q fq_mul(fk_q x, fk_q y)
+{
+    return (fk_q){x.ar * y.ar - x.ai * y.ai - (x.br * y.br + x.bi * y.bi),
+                  x.ar * y.ai + x.ai * y.ar - (x.bi * y.br - x.br * y.bi),
+                  x.ar * y.br - x.ai * y.bi + (x.br * y.ar + x.bi * y.ai),
+                  x.ar * y.bi + x.ai * y.br + (x.bi * y.ar - x.br * y.ai)};
+}
+FK_INLINE fk_q fq_dag(fk_q x) { return (fk_q){x.ar, -x.ai, -x.br, -x.bi}; }
+FK_INLINE void fq_acc(double *s, fk_q x) { s[0] += x.ar, s[1] += x.ai, s[2] += x.br, s[3] += x.bi; }
+
+YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *zd, double *kd, double A, double w)
+{
+    enum { Q = 4 };
+    const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);
+    int open = 0;
+    for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;
+    const int *up[4];
+    for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);
+    const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;
+    const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * Q;
+    const int stp[3] = {1, e0, e0 * e1};
+    double *ring = malloc(2 * slab * sizeof(double));
+    if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20);
+#define LQ(site, m) fq_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
+#define RQ(p, off, m) ((p) + ((size_t)(off) * 4 + (size_t)(m)) * Q)
+    int x[4];
+    for (x[3] = -1; x[3] < l[3]; ++x[3]) {
+        double *b0 = ring + (size_t)((x[3] + dep) & 1) * slab;
+        double *b1 = ring + (size_t)((x[3] + 1 + dep) & 1) * slab;
+        if (x[3] + 1 < l[3]) memset(b1, 0, slab * sizeof(double));
+        const int base3 = (x[3] + dep) * (int)ss;
+        for (x[2] = -1; x[2] < l[2]; ++x[2])
+            for (x[1] = -1; x[1] < l[1]; ++x[1]) {
+                int r[4] = {-1, x[1], x[2], x[3]};
+                int base = ym_geom_index(g, r);
+                unsigned hr = (x[1] < 0 ? 2u : 0u) | (x[2] < 0 ? 4u : 0u) | (x[3] < 0 ? 8u : 0u);
+                for (x[0] = -1; x[0] < l[0]; ++x[0]) {
+                    unsigned h = hr | (x[0] < 0 ? 1u : 0u);
+                    if (h & (h - 1)) continue; /* two or more coordinates at -1 */
+                    const int xs = base + x[0] + 1, o = xs - base3;
+                    /* open boundaries: plaquettes with a missing link are left out */
+                    const unsigned fl = open ? ym_geom_flags(g, xs) : 0u;
+                    for (int mu = 0; mu < 3; ++mu)
+                        for (int nu = mu + 1; nu < 4; ++nu) {
+                            if (open && !ym_geom_plaq_ok(fl, mu, nu)) continue;
+                            const int xm = up[mu][xs], xn = up[nu][xs];
+                            double *sn = nu == 3 ? RQ(b1, o, mu) : RQ(b0, o + stp[nu], mu);
+                            double *sm = RQ(b0, o + stp[mu], nu);
+                            if (h == (1u << nu)) {
+                                fk_q p1 = fq_mul(LQ(xs, mu), LQ(xm, nu));
+                                fq_acc(sn, fq_mul(fq_dag(p1), LQ(xs, nu)));
+                            } else if (h == (1u << mu)) {
+                                fk_q p2 = fq_mul(LQ(xs, nu), LQ(xn, mu));
+                                fq_acc(sm, fq_mul(fq_dag(p2), LQ(xs, mu)));
+                            } else if (!h) {
+                                fk_q umu = LQ(xs, mu), unu = LQ(xs, nu), unm = LQ(xm, nu), umn = LQ(xn, mu);
+                                fk_q p1 = fq_mul(umu, unm), p2 = fq_mul(unu, umn);
+                                fq_acc(RQ(b0, o, mu), fq_mul(unm, fq_dag(p2)));
+                                fq_acc(RQ(b0, o, nu), fq_mul(umn, fq_dag(p1)));
+                                if (x[nu] + 1 < l[nu]) fq_acc(sn, fq_mul(fq_dag(p1), unu));
+                                if (x[mu] + 1 < l[mu]) fq_acc(sm, fq_mul(fq_dag(p2), umu));
+                            }
+                        }
+                }
+            }
+        if (x[3] < 0) continue;
+        /* slab x3 is complete: Omega = w U Sigma, then the force
+         * -P(Omega) = [[-i Im a, -b], [conj(b), i Im a]] */
+        for (x[2] = 0; x[2] < l[2]; ++x[2])
+            for (x[1] = 0; x[1] < l[1]; ++x[1]) {
+                const int o0 = ((x[2] + dep) * e1 + x[1] + dep) * e0 + dep;
+                const size_t i0 = (((size_t)x[3] * l[2] + x[2]) * l[1] + x[1]) * l[0];
+                for (x[0] = 0; x[0] < l[0]; ++x[0]) {
+                    const int o = o0 + x[0], xs = base3 + o;
+                    for (int mu = 0; mu < 4; ++mu) {
+                        fk_q om = fq_mul(LQ(xs, mu), fq_ld(RQ(b0, o, mu)));
+                        const double ai = w * om.ai, br = w * om.br, bi = w * om.bi;
+                        if (kd) { /* ym_su_ah_pack layout: Im z00, Im z11, z01 */
+                            double *k = kd + ((i0 + x[0]) * 4 + mu) * 4;
+                            if (A == 0.0) k[0] = -ai, k[1] = ai, k[2] = -br, k[3] = -bi;
+                            else k[0] = A * k[0] - ai, k[1] = A * k[1] + ai, k[2] = A * k[2] - br, k[3] = A * k[3] - bi;
+                        } else {
+                            double *z = zd + ((size_t)xs * 4 + mu) * 8;
+                            z[0] = 0.0, z[1] = -ai, z[2] = -br, z[3] = -bi;
+                            z[4] = br, z[5] = -bi, z[6] = 0.0, z[7] = ai;
+                        }
+                    }
+                }
+            }
+    }
+#undef LQ
+#undef RQ
+    free(ring);
+    return YM_OK;
+}
 
 /* Fast-path shapes: 1x1 (weight wt[0]), 1x2 (wt[1]), 2x1 (wt[2]), 2x2
  * (wt[3]), each at most once; N = 2, 3; open boundaries for the plaquette
@@ -585,7 +693,7 @@ static int loop_force(const ym_loop_set *ls, ym_gauge *u, ym_field *z, double A,
     int rect;
     if (!generic && fast_weights(ls, u, wt, &rect)) {
         const double *ud = ym_field_data(ym_gauge_field(u));
-        if (!rect) return N == 2 ? wilson_scatter2(g, ud, zd, k, A, wt[0]) : wilson_scatter3(g, ud, zd, k, A, wt[0]);
+        if (!rect) return N == 2 ? wilson_scatter_q(g, ud, zd, k, A, wt[0]) : wilson_scatter3(g, ud, zd, k, A, wt[0]);
         return N == 2 ? loops_scatter2(g, ud, zd, k, A, wt) : loops_scatter3(g, ud, zd, k, A, wt);
     }
     walker w;

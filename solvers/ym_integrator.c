@@ -257,7 +257,6 @@ IT_INLINE void exp3_fast(double *restrict out, const double *restrict x)
     for (int k = 0; k < 3; ++k) out[8 * k] += fr[0], out[8 * k + 1] += fi[0];
 }
 
-#define IT_EXP_2(e, x) ym_su_exp(2, (ym_cplx *)(e), (const ym_cplx *)(x))
 #define IT_EXP_3(e, x) exp3_fast(e, x)
 
 /* u <- exp(c K) v on every interior link, K compact. */
@@ -302,8 +301,46 @@ IT_INLINE void exp3_fast(double *restrict out, const double *restrict x)
                 }                                                                                          \
             }                                                                                              \
     }
-IT_UPDATE(2)
 IT_UPDATE(3)
+
+/* update for N = 2 in quaternions: with c K = [[i h, b], [-conj(b), -i h]]
+ * (h = c (k0 - k1)/2, b = c (k2 + i k3), as ym_su_exp reads it through the
+ * su(2) projection) and theta = |(h, b)|, exp(c K) = cos(theta) + sinc(theta)
+ * c K is the quaternion (cos + i h sinc, b sinc); one quaternion product
+ * with the first row of v gives the link, written back in exact SU(2)
+ * form. Below theta = 0.05 cos and sinc come from their Taylor series
+ * (the omitted terms are below 3e-20), as ym_su_exp's sinc does; above,
+ * both from one sincos. */
+YM_HOT static void update2(double *ud, const double *vd, const double *kd, const int *in, int nin, double c)
+{
+    for (int i = 0; i < nin; ++i)
+        for (int mu = 0; mu < 4; ++mu) {
+            size_t off = ((size_t)in[i] * 4 + (size_t)mu) * 8;
+            double *l = ud + off;
+            const double *lv = vd + off, *k = kd + ((size_t)i * 4 + (size_t)mu) * 4;
+            const double h = 0.5 * (c * k[0] - c * k[1]), br = c * k[2], bi = c * k[3];
+            const double t2 = h * h + br * br + bi * bi, theta = sqrt(t2);
+            double co, s;
+            if (theta < 0.05) {
+                co = 1.0 - t2 / 2.0 * (1.0 - t2 / 12.0 * (1.0 - t2 / 30.0 * (1.0 - t2 / 56.0)));
+                s = 1.0 - t2 / 6.0 * (1.0 - t2 / 20.0 * (1.0 - t2 / 42.0 * (1.0 - t2 / 72.0)));
+            } else {
+                double sn = sin(theta);
+                co = cos(theta); /* with sin: one sincos call (GCC, glibc) */
+                s = sn / theta;
+            }
+            /* e = (er + i ei, fr + i fi), v = (vr + i vi, wr + i wi) */
+            const double er = co, ei = h * s, fr = br * s, fi = bi * s;
+            const double vr = lv[0], vi = lv[1], wr = lv[2], wi = lv[3];
+            /* (e, f)(v, w) = (e v - f conj(w), e w + f conj(v)) */
+            const double ar = er * vr - ei * vi - (fr * wr + fi * wi);
+            const double ai = er * vi + ei * vr - (fi * wr - fr * wi);
+            const double gr = er * wr - ei * wi + (fr * vr + fi * vi);
+            const double gi = er * wi + ei * wr + (fi * vr - fr * vi);
+            l[0] = ar, l[1] = ai, l[2] = gr, l[3] = gi;
+            l[4] = -gr, l[5] = gi, l[6] = ar, l[7] = -ai;
+        }
+}
 
 static void update_generic(int N, double *ud, const double *vd, const double *kd, const int *in, int nin, double c)
 {

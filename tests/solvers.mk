@@ -12,3 +12,8 @@ check_PROGRAMS += tests/test_loopforce
 tests_test_loopforce_SOURCES = tests/test_loopforce.c tests/tap.h tests/common.h
 tests_test_loopforce_LDADD = libymflow.la
 TESTS += tests/test_loopforce
+# The SU(2) quaternion Wilson force and RK3 update against the generic path.
+check_PROGRAMS += tests/test_su2q
+tests_test_su2q_SOURCES = tests/test_su2q.c tests/tap.h tests/common.h
+tests_test_su2q_LDADD = libymflow.la
+TESTS += tests/test_su2q
