@@ -51,6 +51,8 @@ typedef struct {
     ym_cplx *fs;    /* slab F of a pair's second plane: l_mu l_nu x 5 shapes */
     ym_cplx *fb;    /* F of a pair's first plane: interior sites x 5 shapes */
     double *acc;    /* per interior site: t[3] (for q) and e[3] (for s) */
+    unsigned want;  /* bit sc: scheme sc is asked for */
+    unsigned shapes; /* bit i: shape i has a weight in a scheme asked for */
 } imp_ctx;
 
 /* Does every leaf of every shape at x exist? With open boundaries a
@@ -142,10 +144,11 @@ YMI_INLINE void slab_leaves(int n, const imp_ctx *c, int mu, int nu, int m, int 
  * Re tr(F_p F_q), e -= Re tr(F_p F_p) + Re tr(F_q F_q), with F the
  * combination (3LOOP, 5LOOP) or per shape with weights c_i / (m_i n_i)^2
  * (5LI). */
-YMI_INLINE void pair_terms(int n, const ym_cplx *f1, const ym_cplx *f2, double sign, double *acc)
+YMI_INLINE void pair_terms(int n, unsigned want, const ym_cplx *f1, const ym_cplx *f2, double sign, double *acc)
 {
     const int nn = n * n;
     for (int sc = 0; sc < 3; ++sc) {
+        if (!(want >> sc & 1u)) continue;
         double den = (double)ym_qimp_den[sc];
         if (sc == YM_QIMP_5LI) {
             for (int i = 0; i < 5; ++i) {
@@ -188,6 +191,7 @@ YMI_INLINE void plane_pass(int n, const imp_ctx *c, int pl)
             slab_lines(n, c, mu, nu, base);
             for (int i = 0; i < 5; ++i) {
                 int m = ym_qimp_m[i], k = ym_qimp_n[i];
+                if (!(c->shapes >> i & 1u)) continue;
                 for (int v = 0; v < 1 + (m != k); ++v) {
                     int mm = v ? k : m, kk = v ? m : k;
                     slab_half(n, c, mu, nu, mm, kk);
@@ -203,7 +207,7 @@ YMI_INLINE void plane_pass(int n, const imp_ctx *c, int pl)
             for (int xn = 0; xn < c->l[nu]; ++xn)
                 for (int xm = 0; xm < c->l[mu]; ++xm, ++s) {
                     size_t ix = ib + (size_t)xn * (size_t)c->istr[nu] + (size_t)xm * (size_t)c->istr[mu];
-                    pair_terms(n, c->fb + ix * f5, c->fs + s * f5, pl == 4 ? -1.0 : 1.0, c->acc + ix * 6);
+                    pair_terms(n, c->want, c->fb + ix * f5, c->fs + s * f5, pl == 4 ? -1.0 : 1.0, c->acc + ix * 6);
                 }
         }
 }
@@ -218,10 +222,15 @@ static YM_HOT void imp_all2(const imp_ctx *c) { imp_all(2, c); }
 static YM_HOT void imp_all3(const imp_ctx *c) { imp_all(3, c); }
 static YMI_NOINLINE void imp_any(const imp_ctx *c) { imp_all(c->N, c); }
 
-/* Scratch of the pass over w (depth >= 3, halo up to date); freed by
- * imp_free. */
-static int imp_init(imp_ctx *c, ym_gauge *w)
+/* Scratch of the pass over w (depth >= 3, halo up to date) for the
+ * schemes in want; freed by imp_free. */
+static int imp_init(imp_ctx *c, ym_gauge *w, unsigned want)
 {
+    c->want = want;
+    c->shapes = 0;
+    for (int sc = 0; sc < 3; ++sc)
+        for (int i = 0; i < 5; ++i)
+            if (want >> sc & 1u && ym_qimp_num[sc][i] != 0) c->shapes |= 1u << i;
     const ym_geom *g = ym_gauge_geom(w);
     c->N = ym_gauge_N(w);
     c->nn = c->N * c->N;
@@ -289,7 +298,10 @@ static int improved(ym_gauge *u, ym_field *q[3], ym_field *s[3])
         st = ym_gauge_halo_update(u);
     }
     imp_ctx c = {.w = NULL};
-    if (!st) st = imp_init(&c, w);
+    unsigned want = 0;
+    for (int k = 0; k < 3; ++k)
+        if (q[k] || s[k]) want |= 1u << k;
+    if (!st) st = imp_init(&c, w, want);
     st = ym_status_agree(comm, st);
     if (!st) {
         switch (c.N) {
