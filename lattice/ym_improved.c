@@ -32,9 +32,11 @@ const long ym_qimp_den[3] = {180, 180, 180};
  *   (-,-) B(x-m mu-n nu)^+ A(x-m mu-n nu),
  *   (+,-) W^n_nu(x-n nu)^+ A(x-n nu) W^m_mu(x)^+,
  * the closed paths of the link-by-link walk, so F agrees with it to
- * rounding: 6 products per leaf set and ~2.5 per half-loop pair instead of
- * 12 from whole-field lines, and a slab's lines and half-loops (a few
- * hundred kB) stay in cache. The planes are taken in the pairs (01,23),
+ * rounding: 6 products per leaf set, plus ~2.5 for its share of the
+ * half-loops and ~1 for the lines, instead of 12 from whole-field lines,
+ * and a slab's lines, half-loops and F (~0.7 MB at L = 16, SU(3)) stay in
+ * cache. Sites whose loops leave an open boundary are computed from
+ * whatever the block stores there and zeroed at the end (site_complete). The planes are taken in the pairs (01,23),
  * (02,13), (03,12) that q couples: the first plane's F of the five shapes
  * is kept per interior site, the second's per slab, and each site adds the
  * pair's terms to its sums when the second plane is done. Every site's
