@@ -19,187 +19,252 @@ const long ym_qimp_num[3][5] = {
 };
 const long ym_qimp_den[3] = {180, 180, 180};
 
-/* The m x n leaves are built from straight Wilson lines
- * W^k_mu(y) = U_mu(y) U_mu(y+mu) .. U_mu(y+(k-1)mu), k = 1, 2, 3, made once
- * per stored site (k = 2, 3; k = 1 is the link), so that each leaf is three
- * products of four lines instead of 2(m+n) link products. With
- * a = half-loop along one way round and b along the other, the four leaves
- * at x of F^(m x n)_mu,nu (m along mu) are
- *   (-,-) [W^n_nu(x-m mu-n nu) W^m_mu(x-m mu)]^+ [W^m_mu(x-m mu-n nu) W^n_nu(x-n nu)]
- *   (-,+) [W^n_nu(x) W^m_mu(x-m mu+n nu)^+] [W^n_nu(x-m mu)^+ W^m_mu(x-m mu)]
- *   (+,-) [W^n_nu(x-n nu)^+ W^m_mu(x-n nu)] [W^n_nu(x+m mu-n nu) W^m_mu(x)^+]
- *   (+,+) [W^m_mu(x) W^n_nu(x+m mu)] [W^n_nu(x) W^m_mu(x+n nu)]^+
- * the same closed paths as the link-by-link walk, so F agrees with it to
- * rounding. Neighbours are fixed index strides: every site a valid leaf
- * touches lies inside the depth-3 stored block. */
+/* The pass goes plane by plane. For the plane (mu,nu) it walks the 2-d
+ * slabs of the stored block at fixed interior coordinates of the two other
+ * directions; in a slab it makes the straight lines
+ * W^k_mu(y) = U_mu(y) U_mu(y+mu) .. U_mu(y+(k-1)mu), k = 1, 2, 3 (and the
+ * same along nu), then per loop shape (m along mu, n along nu) the
+ * half-loops A(y) = W^m_mu(y) W^n_nu(y+m mu), B(y) = W^n_nu(y) W^m_mu(y+n nu)
+ * once per slab site, and the four leaves at x from them as the clover pass
+ * of ym_curv.c does with plaquettes:
+ *   (+,+) A(x) B(x)^+,
+ *   (-,+) W^n_nu(x) B(x-m mu)^+ W^m_mu(x-m mu),
+ *   (-,-) B(x-m mu-n nu)^+ A(x-m mu-n nu),
+ *   (+,-) W^n_nu(x-n nu)^+ A(x-n nu) W^m_mu(x)^+,
+ * the closed paths of the link-by-link walk, so F agrees with it to
+ * rounding: 6 products per leaf set, plus ~2.5 for its share of the
+ * half-loops and ~1 for the lines, instead of 12 from whole-field lines,
+ * and a slab's lines, half-loops and F (~0.7 MB at L = 16, SU(3)) stay in
+ * cache. Sites whose loops leave an open boundary are computed from
+ * whatever the block stores there and zeroed at the end (site_complete). The planes are taken in the pairs (01,23),
+ * (02,13), (03,12) that q couples: the first plane's F of the five shapes
+ * is kept per interior site, the second's per slab, and each site adds the
+ * pair's terms to its sums when the second plane is done. Every site's
+ * operations and their order are the same whatever the local extents. */
 typedef struct {
-    int N, nn;
+    int N, nn, depth;
+    const int *l;   /* local extents */
+    int str[4];     /* stored index stride of +mu */
+    int istr[4];    /* interior index stride of +mu */
     const ym_geom *g;
     double *d;
-    ym_cplx *w;   /* per stored site and direction: W^2, W^3 */
-    int str[4];   /* index stride of +mu */
-} lines;
-
-static inline const ym_cplx *line_at(const lines *l, int n, int k, int mu, int y)
-{
-    if (k == 1) return ym_gauge_link_at(l->d, n, y, mu);
-    return l->w + (((size_t)y * 4 + (size_t)mu) * 2 + (size_t)(k - 2)) * (size_t)l->nn;
-}
+    size_t S2;      /* slab capacity: (max l + 6)^2 sites */
+    ym_cplx *w;     /* slab: W^1..3_mu, W^1..3_nu, A, B, each S2 x nn */
+    ym_cplx *fs;    /* slab F of a pair's second plane: l_mu l_nu x 5 shapes */
+    ym_cplx *fb;    /* F of a pair's first plane: interior sites x 5 shapes */
+    double *acc;    /* per interior site: t[3] (for q) and e[3] (for s) */
+    unsigned want;  /* bit sc: scheme sc is asked for */
+    unsigned shapes; /* bit i: shape i has a weight in a scheme asked for */
+} imp_ctx;
 
 /* Does every leaf of every shape at x exist? With open boundaries a
  * direction's links exist or not by its own coordinate, and the leaves use
  * U_mu(x + k mu (+ shifts along other directions)) for k = -3 .. 2. */
-static int site_complete(const lines *l, int x)
+static int site_complete(const imp_ctx *c, int x)
 {
     for (int mu = 0; mu < 4; ++mu)
         for (int k = -3; k <= 2; ++k)
-            if (!(ym_geom_flags(l->g, x + k * l->str[mu]) & YM_GEOM_LINK(mu))) return 0;
+            if (!(ym_geom_flags(c->g, x + k * c->str[mu]) & YM_GEOM_LINK(mu))) return 0;
     return 1;
 }
 
-/* Raw clover (1/8)(C - C^dagger), traceless, of the m x n leaves. */
-YMI_INLINE void clover_mn(int n, const lines *l, int x, int mu, int nu, int m, int k, ym_cplx *F)
+#define SLAB(c, which, j) ((c)->w + ((size_t)(which) * (c)->S2 + (size_t)(j)) * (size_t)(c)->nn)
+
+/* Lines W^1..3 along mu at slab coordinates mu in [-3, l_mu-1], nu in
+ * [-3, l_nu+2] (slots 0..2), and along nu likewise (slots 3..5). */
+YMI_INLINE void slab_lines(int n, const imp_ctx *c, int mu, int nu, int base)
 {
-    const int sm = m * l->str[mu], sk = k * l->str[nu], nn = n * n;
-    ym_cplx C[YM_NMAX * YM_NMAX], a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX];
-#define WM(y) line_at(l, n, m, mu, (y))
-#define WK(y) line_at(l, n, k, nu, (y))
-    /* (-,-) */
-    ymi_mul(n, a, WK(x - sm - sk), WM(x - sm), 0, 0);
-    ymi_mul(n, b, WM(x - sm - sk), WK(x - sk), 0, 0);
-    ymi_mul(n, C, a, b, 1, 0);
-    /* (-,+) */
-    ymi_mul(n, a, WK(x), WM(x - sm + sk), 0, 1);
-    ymi_mul(n, b, WK(x - sm), WM(x - sm), 1, 0);
-    ymi_mul(n, c, a, b, 0, 0);
-    ymi_add(n, C, c);
-    /* (+,-) */
-    ymi_mul(n, a, WK(x - sk), WM(x - sk), 1, 0);
-    ymi_mul(n, b, WK(x + sm - sk), WM(x), 0, 1);
-    ymi_mul(n, c, a, b, 0, 0);
-    ymi_add(n, C, c);
-    /* (+,+) */
-    ymi_mul(n, a, WM(x), WK(x + sm), 0, 0);
-    ymi_mul(n, b, WK(x), WM(x + sk), 0, 0);
-    ymi_mul(n, c, a, b, 0, 1);
-    ymi_add(n, C, c);
-#undef WM
-#undef WK
-    ymi_proj_scaled(n, F, C, 0.25); /* (C - C^dagger)/2 traceless, / 4 */
-    (void)nn;
+    const int Em = c->l[mu] + 6, sm = c->str[mu], sn = c->str[nu];
+    const size_t nb = sizeof(ym_cplx) * (size_t)(n * n);
+    for (int yn = -3; yn < c->l[nu] + 3; ++yn)
+        for (int ym = -3; ym < c->l[mu]; ++ym) {
+            int y = base + ym * sm + yn * sn, j = (yn + 3) * Em + ym + 3;
+            memcpy(SLAB(c, 0, j), ym_gauge_link_at(c->d, n, y, mu), nb);
+            ymi_mul(n, SLAB(c, 1, j), SLAB(c, 0, j), ym_gauge_link_at(c->d, n, y + sm, mu), 0, 0);
+            ymi_mul(n, SLAB(c, 2, j), SLAB(c, 1, j), ym_gauge_link_at(c->d, n, y + 2 * sm, mu), 0, 0);
+        }
+    for (int yn = -3; yn < c->l[nu]; ++yn)
+        for (int ym = -3; ym < c->l[mu] + 3; ++ym) {
+            int y = base + ym * sm + yn * sn, j = (yn + 3) * Em + ym + 3;
+            memcpy(SLAB(c, 3, j), ym_gauge_link_at(c->d, n, y, nu), nb);
+            ymi_mul(n, SLAB(c, 4, j), SLAB(c, 3, j), ym_gauge_link_at(c->d, n, y + sn, nu), 0, 0);
+            ymi_mul(n, SLAB(c, 5, j), SLAB(c, 4, j), ym_gauge_link_at(c->d, n, y + 2 * sn, nu), 0, 0);
+        }
 }
 
-/* F^(m,n) of the five shapes, averaged over orientations, in every plane. */
-YMI_INLINE void site_F(int n, const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX])
+/* Half-loops A (slot 6), B (slot 7) of the m x k shape at slab coordinates
+ * mu in [-m, l_mu-1], nu in [-k, l_nu-1]. */
+YMI_INLINE void slab_half(int n, const imp_ctx *c, int mu, int nu, int m, int k)
 {
-    ym_cplx G[YM_NMAX * YM_NMAX];
-    for (int i = 0; i < 5; ++i) {
-        int m = ym_qimp_m[i], k = ym_qimp_n[i];
-        for (int p = 0; p < 6; ++p) {
-            int mu = ym_plane_mu[p], nu = ym_plane_nu[p];
-            clover_mn(n, l, x, mu, nu, m, k, F[i][p]);
-            if (m != k) {
-                clover_mn(n, l, x, mu, nu, k, m, G);
-                for (int j = 0; j < n * n; ++j) F[i][p][j] = 0.5 * (F[i][p][j] + G[j]);
+    const int Em = c->l[mu] + 6;
+    for (int yn = -k; yn < c->l[nu]; ++yn)
+        for (int ym = -m; ym < c->l[mu]; ++ym) {
+            int j = (yn + 3) * Em + ym + 3;
+            ymi_mul(n, SLAB(c, 6, j), SLAB(c, m - 1, j), SLAB(c, 2 + k, j + m), 0, 0);
+            ymi_mul(n, SLAB(c, 7, j), SLAB(c, 2 + k, j), SLAB(c, m - 1, j + k * Em), 0, 0);
+        }
+}
+
+/* F^(m x k) (raw clover (1/8)(C - C^dagger), traceless) at the interior
+ * sites of the slab into out + xm om + xn on, or averaged with what is
+ * there when avg. */
+YMI_INLINE void slab_leaves(int n, const imp_ctx *c, int mu, int nu, int m, int k, ym_cplx *out, size_t om,
+                            size_t on, int avg)
+{
+    const int Em = c->l[mu] + 6, nn = n * n;
+    ym_cplx C[YM_NMAX * YM_NMAX], a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], G[YM_NMAX * YM_NMAX];
+    const ym_cplx *Wm = SLAB(c, m - 1, 0), *Wk = SLAB(c, 2 + k, 0), *A = SLAB(c, 6, 0), *B = SLAB(c, 7, 0);
+    for (int xn = 0; xn < c->l[nu]; ++xn)
+        for (int xm = 0; xm < c->l[mu]; ++xm) {
+            size_t j = (size_t)((xn + 3) * Em + xm + 3), jm = j - (size_t)m, jk = j - (size_t)(k * Em),
+                   jmk = jm - (size_t)(k * Em);
+            /* (+,+) */
+            ymi_mul(n, C, A + j * nn, B + j * nn, 0, 1);
+            /* (-,+) */
+            ymi_mul(n, a, Wk + j * nn, B + jm * nn, 0, 1);
+            ymi_mul(n, b, a, Wm + jm * nn, 0, 0);
+            ymi_add(n, C, b);
+            /* (-,-) */
+            ymi_mul(n, b, B + jmk * nn, A + jmk * nn, 1, 0);
+            ymi_add(n, C, b);
+            /* (+,-) */
+            ymi_mul(n, a, Wk + jk * nn, A + jk * nn, 1, 0);
+            ymi_mul(n, b, a, Wm + j * nn, 0, 1);
+            ymi_add(n, C, b);
+            ym_cplx *f = out + (size_t)xm * om + (size_t)xn * on;
+            if (!avg) {
+                ymi_proj_scaled(n, f, C, 0.25);
+            } else {
+                ymi_proj_scaled(n, G, C, 0.25);
+                for (int i = 0; i < nn; ++i) f[i] = 0.5 * (f[i] + G[i]);
             }
         }
-    }
 }
 
-static YM_HOT void site_F2(const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX]) { site_F(2, l, x, F); }
-static YM_HOT void site_F3(const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX]) { site_F(3, l, x, F); }
-static YMI_NOINLINE void site_F_any(const lines *l, int x, ym_cplx F[5][6][YM_NMAX * YM_NMAX])
+/* A pair's terms at one site from the five shapes' F of its planes p (f1)
+ * and q (f2), sign +-1 the pair's sign in q: for each scheme t += sign
+ * Re tr(F_p F_q), e -= Re tr(F_p F_p) + Re tr(F_q F_q), with F the
+ * combination (3LOOP, 5LOOP) or per shape with weights c_i / (m_i n_i)^2
+ * (5LI). */
+YMI_INLINE void pair_terms(int n, unsigned want, const ym_cplx *f1, const ym_cplx *f2, double sign, double *acc)
 {
-    site_F(l->N, l, x, F);
-}
-
-/* W^2, W^3 at every stored site whose line stays in the block. */
-YMI_INLINE void lines_fill(int n, lines *l)
-{
-    const int ns = ym_geom_nsites(l->g);
-    for (int mu = 0; mu < 4; ++mu) {
-        const int *up = ym_geom_up(l->g, mu);
-        for (int y = 0; y < ns; ++y) {
-            int y1 = up[y], y2 = y1 >= 0 ? up[y1] : -1;
-            if (y1 < 0) continue;
-            ym_cplx *w2 = l->w + (((size_t)y * 4 + (size_t)mu) * 2) * (size_t)l->nn;
-            ymi_mul(n, w2, ym_gauge_link_at(l->d, n, y, mu), ym_gauge_link_at(l->d, n, y1, mu), 0, 0);
-            if (y2 >= 0) ymi_mul(n, w2 + l->nn, w2, ym_gauge_link_at(l->d, n, y2, mu), 0, 0);
-        }
-    }
-}
-
-static YM_HOT void lines_fill2(lines *l) { lines_fill(2, l); }
-static YM_HOT void lines_fill3(lines *l) { lines_fill(3, l); }
-static YMI_NOINLINE void lines_fill_any(lines *l) { lines_fill(l->N, l); }
-
-/* Lines of u (depth 3, halo up to date); the caller frees l->w. */
-static int lines_build(lines *l, ym_gauge *u)
-{
-    const ym_geom *g = ym_gauge_geom(u);
-    l->N = ym_gauge_N(u);
-    l->nn = l->N * l->N;
-    l->g = g;
-    l->d = ym_field_data(ym_gauge_field(u));
-    const int *e = ym_geom_ext(g);
-    l->str[0] = 1;
-    for (int m = 1; m < 4; ++m) l->str[m] = l->str[m - 1] * e[m - 1];
-    /* calloc: the lines that would leave the block stay 0 and are never used */
-    l->w = calloc((size_t)ym_geom_nsites(g) * 8 * (size_t)l->nn, sizeof(ym_cplx));
-    if (!l->w) return YM_ERROR(YM_ENOMEM, "improved charge: out of memory for the Wilson lines");
-    switch (l->N) {
-    case 2: lines_fill2(l); break;
-    case 3: lines_fill3(l); break;
-    default: lines_fill_any(l); break;
-    }
-    return YM_OK;
-}
-
-/* q and s at site x from six plane field strengths F[pl]. */
-static void dens(int N, ym_cplx F[6][YM_NMAX * YM_NMAX], double *q, double *s)
-{
-    double e = 0;
-    for (int p = 0; p < 6; ++p) e -= ym_su_retr_nn(N, F[p], F[p]);
-    /* planes 01,02,03,12,13,23 -> 0..5 */
-    double t = ym_su_retr_nn(N, F[0], F[5]) - ym_su_retr_nn(N, F[1], F[4]) + ym_su_retr_nn(N, F[2], F[3]);
-    *s = e;
-    *q = -t / (4 * M_PI * M_PI);
-}
-
-/* q and s of all three schemes at site x; 0 if a loop is missing. */
-static int site_dens(const lines *l, int x, double q[3], double s[3])
-{
-    int N = l->N;
-    size_t nn = (size_t)N * N;
-    ym_cplx F[5][6][YM_NMAX * YM_NMAX], Fi[6][YM_NMAX * YM_NMAX];
-    for (int k = 0; k < 3; ++k) q[k] = s[k] = 0;
-    if (!site_complete(l, x)) return 0; /* all loops must exist */
-    switch (N) {
-    case 2: site_F2(l, x, F); break;
-    case 3: site_F3(l, x, F); break;
-    default: site_F_any(l, x, F); break;
-    }
+    const int nn = n * n;
     for (int sc = 0; sc < 3; ++sc) {
+        if (!(want >> sc & 1u)) continue;
         double den = (double)ym_qimp_den[sc];
         if (sc == YM_QIMP_5LI) {
             for (int i = 0; i < 5; ++i) {
-                double a, b, mn = (double)(ym_qimp_m[i] * ym_qimp_n[i]), c = (double)ym_qimp_num[sc][i] / den;
-                dens(N, F[i], &a, &b);
-                q[sc] += c * a / (mn * mn);
-                s[sc] += c * b / (mn * mn);
+                double mn = (double)(ym_qimp_m[i] * ym_qimp_n[i]), w = (double)ym_qimp_num[sc][i] / den / (mn * mn);
+                const ym_cplx *a = f1 + i * nn, *b = f2 + i * nn;
+                acc[sc] += w * sign * ymi_retr_nn(n, a, b);
+                acc[3 + sc] -= w * (ymi_retr_nn(n, a, a) + ymi_retr_nn(n, b, b));
             }
             continue;
         }
-        memset(Fi, 0, sizeof Fi);
+        ym_cplx g1[YM_NMAX * YM_NMAX], g2[YM_NMAX * YM_NMAX];
+        for (int j = 0; j < nn; ++j) g1[j] = g2[j] = 0;
         for (int i = 0; i < 5; ++i) {
-            double c = (double)ym_qimp_num[sc][i] / den;
-            if (c == 0) continue;
-            for (int p = 0; p < 6; ++p)
-                for (size_t j = 0; j < nn; ++j) Fi[p][j] += c * F[i][p][j];
+            double w = (double)ym_qimp_num[sc][i] / den;
+            if (w == 0) continue;
+            for (int j = 0; j < nn; ++j) {
+                g1[j] += w * f1[i * nn + j];
+                g2[j] += w * f2[i * nn + j];
+            }
         }
-        dens(N, Fi, &q[sc], &s[sc]);
+        acc[sc] += sign * ymi_retr_nn(n, g1, g2);
+        acc[3 + sc] -= ymi_retr_nn(n, g1, g1) + ymi_retr_nn(n, g2, g2);
     }
-    return 1;
+}
+
+/* Plane pl over all interior sites: F of the five shapes into fb (first
+ * plane of its pair) or, for the second plane, combined with fb into acc. */
+YMI_INLINE void plane_pass(int n, const imp_ctx *c, int pl)
+{
+    const int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl], nn = n * n, first = pl < 3;
+    int o[2], no = 0;
+    for (int r = 0; r < 4; ++r)
+        if (r != mu && r != nu) o[no++] = r;
+    const size_t f5 = 5 * (size_t)nn;
+    for (int xb = 0; xb < c->l[o[1]]; ++xb)
+        for (int xa = 0; xa < c->l[o[0]]; ++xa) {
+            int base = c->depth * (c->str[0] + c->str[1] + c->str[2] + c->str[3]) + xa * c->str[o[0]] +
+                       xb * c->str[o[1]];
+            size_t ib = (size_t)xa * (size_t)c->istr[o[0]] + (size_t)xb * (size_t)c->istr[o[1]];
+            slab_lines(n, c, mu, nu, base);
+            for (int i = 0; i < 5; ++i) {
+                int m = ym_qimp_m[i], k = ym_qimp_n[i];
+                if (!(c->shapes >> i & 1u)) continue;
+                for (int v = 0; v < 1 + (m != k); ++v) {
+                    int mm = v ? k : m, kk = v ? m : k;
+                    slab_half(n, c, mu, nu, mm, kk);
+                    if (first)
+                        slab_leaves(n, c, mu, nu, mm, kk, c->fb + ib * f5 + (size_t)i * nn,
+                                    (size_t)c->istr[mu] * f5, (size_t)c->istr[nu] * f5, v);
+                    else
+                        slab_leaves(n, c, mu, nu, mm, kk, c->fs + (size_t)i * nn, f5, (size_t)c->l[mu] * f5, v);
+                }
+            }
+            if (first) continue;
+            size_t s = 0;
+            for (int xn = 0; xn < c->l[nu]; ++xn)
+                for (int xm = 0; xm < c->l[mu]; ++xm, ++s) {
+                    size_t ix = ib + (size_t)xn * (size_t)c->istr[nu] + (size_t)xm * (size_t)c->istr[mu];
+                    pair_terms(n, c->want, c->fb + ix * f5, c->fs + s * f5, pl == 4 ? -1.0 : 1.0, c->acc + ix * 6);
+                }
+        }
+}
+/* The six planes, each pair's first plane right before its second. */
+YMI_INLINE void imp_all(int n, const imp_ctx *c)
+{
+    static const int order[6] = {0, 5, 1, 4, 2, 3};
+    for (int i = 0; i < 6; ++i) plane_pass(n, c, order[i]);
+}
+
+static YM_HOT void imp_all2(const imp_ctx *c) { imp_all(2, c); }
+static YM_HOT void imp_all3(const imp_ctx *c) { imp_all(3, c); }
+static YMI_NOINLINE void imp_any(const imp_ctx *c) { imp_all(c->N, c); }
+
+/* Scratch of the pass over w (depth >= 3, halo up to date) for the
+ * schemes in want; freed by imp_free. */
+static int imp_init(imp_ctx *c, ym_gauge *w, unsigned want)
+{
+    c->want = want;
+    c->shapes = 0;
+    for (int sc = 0; sc < 3; ++sc)
+        for (int i = 0; i < 5; ++i)
+            if (want >> sc & 1u && ym_qimp_num[sc][i] != 0) c->shapes |= 1u << i;
+    const ym_geom *g = ym_gauge_geom(w);
+    c->N = ym_gauge_N(w);
+    c->nn = c->N * c->N;
+    c->g = g;
+    c->depth = ym_geom_depth(g);
+    c->d = ym_field_data(ym_gauge_field(w));
+    c->l = ym_grid_local(ym_geom_grid(g));
+    const int *e = ym_geom_ext(g);
+    c->str[0] = c->istr[0] = 1;
+    int lmax = c->l[0];
+    for (int m = 1; m < 4; ++m) {
+        c->str[m] = c->str[m - 1] * e[m - 1];
+        c->istr[m] = c->istr[m - 1] * c->l[m - 1];
+        if (c->l[m] > lmax) lmax = c->l[m];
+    }
+    size_t nin = (size_t)ym_geom_ninterior(g), nn = (size_t)c->nn;
+    c->S2 = (size_t)(lmax + 6) * (size_t)(lmax + 6);
+    c->w = malloc(sizeof(ym_cplx) * 8 * c->S2 * nn);
+    c->fs = malloc(sizeof(ym_cplx) * 5 * (size_t)lmax * (size_t)lmax * nn);
+    c->fb = malloc(sizeof(ym_cplx) * 5 * nin * nn);
+    c->acc = calloc(6 * nin, sizeof(double));
+    if (!c->w || !c->fs || !c->fb || !c->acc)
+        return YM_ERROR(YM_ENOMEM, "improved charge: out of memory for the loop scratch");
+    return YM_OK;
+}
+
+static void imp_free(imp_ctx *c)
+{
+    free(c->w);
+    free(c->fs);
+    free(c->fb);
+    free(c->acc);
 }
 
 /* Densities of all schemes into q[k], s[k] (entries may be NULL). */
@@ -234,22 +299,33 @@ static int improved(ym_gauge *u, ym_field *q[3], ym_field *s[3])
     } else {
         st = ym_gauge_halo_update(u);
     }
-    lines l = {.w = NULL};
-    if (!st) st = lines_build(&l, w);
+    imp_ctx c = {.w = NULL};
+    unsigned want = 0;
+    for (int k = 0; k < 3; ++k)
+        if (q[k] || s[k]) want |= 1u << k;
+    if (!st) st = imp_init(&c, w, want);
     st = ym_status_agree(comm, st);
     if (!st) {
+        switch (c.N) {
+        case 2: imp_all2(&c); break;
+        case 3: imp_all3(&c); break;
+        default: imp_any(&c); break;
+        }
         const ym_geom *gw = ym_gauge_geom(w);
-        const int *iw = ym_geom_interior(gw), *iu = ym_geom_interior(g);
+        const int *iw = ym_geom_interior(gw), *iu = ym_geom_interior(g), *e = ym_geom_ext(gw);
         for (int i = 0; i < ym_geom_ninterior(gw); ++i) {
-            double a[3], b[3];
-            site_dens(&l, iw[i], a, b);
+            size_t ix = 0;
+            for (int m = 0; m < 4; ++m)
+                ix += (size_t)((iw[i] / c.str[m]) % e[m] - c.depth) * (size_t)c.istr[m];
+            int ok = site_complete(&c, iw[i]);
+            const double *r = c.acc + ix * 6;
             for (int k = 0; k < 3; ++k) {
-                if (q[k]) *ym_field_site(q[k], iu[i]) = a[k];
-                if (s[k]) *ym_field_site(s[k], iu[i]) = b[k];
+                if (q[k]) *ym_field_site(q[k], iu[i]) = ok ? -r[k] / (4 * M_PI * M_PI) : 0.0;
+                if (s[k]) *ym_field_site(s[k], iu[i]) = ok ? r[3 + k] : 0.0;
             }
         }
     }
-    free(l.w);
+    imp_free(&c);
     ym_gauge_free(u3);
     ym_geom_free(g3);
     return st;

@@ -1,6 +1,7 @@
-/* The improved charge's Wilson-line kernel against a link-by-link walker.
+/* The improved charge's loop kernel against a link-by-link walker.
  * Oracle (independent implementation): ym_curv_improved_densities builds
- * each m x n leaf from shared straight Wilson lines with fixed-N kernels;
+ * each m x n leaf set from half-loops of straight Wilson lines shared by the
+ * four leaves (plane-wise 2-d slabs, fixed-N kernels);
  * the reference below walks every leaf link by link through ym_su_mul_*
  * (the library's previous algorithm, kept here as the reference). For the
  * three schemes (3LOOP, 5LOOP, 5Li) q(x) and s(x) must agree at every site
