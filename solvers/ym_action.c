@@ -259,7 +259,8 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
  * Sigma lives in a ring of two x3-slabs, not in a field: once the corners of
  * slab x3 are done, the links of slab x3 have all their terms and are
  * finished into z (full matrices) or k (k <- A k + pack(Z)), so the flow
- * needs no force-sized scratch field. */
+ * needs no force-sized scratch field. Instantiated for N = 3; N = 2 has the
+ * same loops in quaternions (wilson_scatter_q below). */
 #define FK_WILSON(NN)                                                                               \
     YM_HOT static int wilson_scatter##NN(const ym_geom *g, const double *ud, double *zd, double *kd, double A, \
                                   double w)                                                         \
