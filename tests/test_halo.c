@@ -14,22 +14,29 @@ static double tag(const int G[4], const int L[4], size_t c)
     return (double)((((int64_t)G[3] * L[2] + G[2]) * L[1] + G[1]) * L[0] + G[0]) * 16.0 + (double)c;
 }
 
+/* A lattice and a field whose interior holds the tags (halo: -1). */
+static int tagged(test_lat *t, ym_field **f, const int L[4], const int pd[4], int depth, size_t nc)
+{
+    if (test_lat_create(t, MPI_COMM_WORLD, L, pd, depth, NULL, 0) || ym_field_create(f, t->geom, nc)) {
+        tap_ok(0, "set-up depth %d", depth);
+        return 1;
+    }
+    ym_field_fill(*f, -1.0);
+    const int *in = ym_geom_interior(t->geom);
+    for (int i = 0; i < ym_geom_ninterior(t->geom); ++i) {
+        int G[4];
+        ym_geom_global_coords(t->geom, in[i], G);
+        for (size_t c = 0; c < nc; ++c) ym_field_site(*f, in[i])[c] = tag(G, L, c);
+    }
+    return 0;
+}
+
 static void check_depth(const int L[4], const int pd[4], int depth, size_t nc)
 {
     test_lat t;
-    if (test_lat_create(&t, MPI_COMM_WORLD, L, pd, depth, NULL, 0)) {
-        tap_ok(0, "set-up depth %d", depth);
-        return;
-    }
     ym_field *f;
-    ym_field_create(&f, t.geom, nc);
-    ym_field_fill(f, -1.0);
+    if (tagged(&t, &f, L, pd, depth, nc)) return;
     const int *in = ym_geom_interior(t.geom);
-    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
-        int G[4];
-        ym_geom_global_coords(t.geom, in[i], G);
-        for (size_t c = 0; c < nc; ++c) ym_field_site(f, in[i])[c] = tag(G, L, c);
-    }
     /* Repeated exchanges through the same plan must keep working. */
     int st = YM_OK;
     for (int rep = 0; rep < 3 && !st; ++rep) st = ym_field_halo_update(f);
@@ -73,19 +80,9 @@ static void check_depth(const int L[4], const int pd[4], int depth, size_t nc)
 static void check_part(const int L[4], const int pd[4], int depth, size_t nc, size_t off, size_t len)
 {
     test_lat t;
-    if (test_lat_create(&t, MPI_COMM_WORLD, L, pd, depth, NULL, 0)) {
-        tap_ok(0, "set-up depth %d", depth);
-        return;
-    }
     ym_field *f;
-    ym_field_create(&f, t.geom, nc);
-    ym_field_fill(f, -1.0);
+    if (tagged(&t, &f, L, pd, depth, nc)) return;
     const int *in = ym_geom_interior(t.geom);
-    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
-        int G[4];
-        ym_geom_global_coords(t.geom, in[i], G);
-        for (size_t c = 0; c < nc; ++c) ym_field_site(f, in[i])[c] = tag(G, L, c);
-    }
     int st = ym_field_halo_update(f);
     for (int i = 0; i < ym_geom_ninterior(t.geom); ++i)
         for (size_t c = 0; c < nc; ++c) ym_field_site(f, in[i])[c] += 1.0; /* every block changes ... */
