@@ -1,8 +1,9 @@
 #!/bin/sh
 # Fresh Debian 12 machine, as root: install, bootstrap, and run the whole TAP
-# suite twice — a normal build (plus `make distcheck`) and an
-# AddressSanitizer+UBSan build — then print "N passed, N failed" counted from
-# the TAP results of both. Exits non-zero on any failure.
+# suite twice — a normal build and an AddressSanitizer+UBSan build — then
+# `make distcheck` (with the tests that read shipped files), and print
+# "N passed, N failed" counted from the TAP results of both builds. Exits
+# non-zero on any failure.
 # Options: --quick skips distcheck.
 set -e
 cd "$(dirname "$0")/.."
