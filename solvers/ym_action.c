@@ -540,28 +540,11 @@ FK_LOOPS(3)
 #undef T1
 #undef T2
 
-/* FK_WILSON for N = 2 in quaternions. SU(2) matrices and every real
- * combination of them (staples, their sums Sigma, Omega) are
- * [[a, b], [-conj(b), conj(a)]], kept as the first row (a, b): 4 doubles
- * instead of 8, a product 16 real multiplications instead of 32, a dagger
- * (conj(a), -b). A link is read from its first row; it differs from the
- * second by the rounding of the stored SU(2) matrix only. Same loop
- * structure, and so the same order of terms per link, as FK_WILSON. */
-typedef struct {
-    double ar, ai, br, bi;
-} fk_q;
-
-FK_INLINE fk_q fq_ld(const double *u) { return (fk_q){u[0], u[1], u[2], u[3]}; }
-/* (a, b)(c, d) = (a c - b conj(d), a d + b conj(c)) */
-FK_INLINE fk_q fq_mul(fk_q x, fk_q y)
-{
-    return (fk_q){x.ar * y.ar - x.ai * y.ai - (x.br * y.br + x.bi * y.bi),
-                  x.ar * y.ai + x.ai * y.ar - (x.bi * y.br - x.br * y.bi),
-                  x.ar * y.br - x.ai * y.bi + (x.br * y.ar + x.bi * y.ai),
-                  x.ar * y.bi + x.ai * y.br + (x.bi * y.ar - x.br * y.ai)};
-}
-FK_INLINE fk_q fq_dag(fk_q x) { return (fk_q){x.ar, -x.ai, -x.br, -x.bi}; }
-FK_INLINE void fq_acc(double *s, fk_q x) { s[0] += x.ar, s[1] += x.ai, s[2] += x.br, s[3] += x.bi; }
+/* FK_WILSON for N = 2 in quaternions (ymi_q of ym_su_inline.h): the
+ * staples, their sums Sigma and Omega are real combinations of SU(2)
+ * matrices, so the ring holds 4 doubles per matrix. Same loop structure, and
+ * so the same order of terms per link, as FK_WILSON. */
+FK_INLINE void fq_acc(double *s, ymi_q x) { s[0] += x.ar, s[1] += x.ai, s[2] += x.br, s[3] += x.bi; }
 
 YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *zd, double *kd, double A, double w)
 {
@@ -576,7 +559,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
     const int stp[3] = {1, e0, e0 * e1};
     double *ring = malloc(2 * slab * sizeof(double));
     if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20);
-#define LQ(site, m) fq_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
+#define LQ(site, m) ymi_q_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
 #define RQ(p, off, m) ((p) + ((size_t)(off) * 4 + (size_t)(m)) * Q)
     int x[4];
     for (x[3] = -1; x[3] < l[3]; ++x[3]) {
@@ -602,18 +585,18 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
                             double *sn = nu == 3 ? RQ(b1, o, mu) : RQ(b0, o + stp[nu], mu);
                             double *sm = RQ(b0, o + stp[mu], nu);
                             if (h == (1u << nu)) {
-                                fk_q p1 = fq_mul(LQ(xs, mu), LQ(xm, nu));
-                                fq_acc(sn, fq_mul(fq_dag(p1), LQ(xs, nu)));
+                                ymi_q p1 = ymi_q_mul(LQ(xs, mu), LQ(xm, nu));
+                                fq_acc(sn, ymi_q_mul(ymi_q_dag(p1), LQ(xs, nu)));
                             } else if (h == (1u << mu)) {
-                                fk_q p2 = fq_mul(LQ(xs, nu), LQ(xn, mu));
-                                fq_acc(sm, fq_mul(fq_dag(p2), LQ(xs, mu)));
+                                ymi_q p2 = ymi_q_mul(LQ(xs, nu), LQ(xn, mu));
+                                fq_acc(sm, ymi_q_mul(ymi_q_dag(p2), LQ(xs, mu)));
                             } else if (!h) {
-                                fk_q umu = LQ(xs, mu), unu = LQ(xs, nu), unm = LQ(xm, nu), umn = LQ(xn, mu);
-                                fk_q p1 = fq_mul(umu, unm), p2 = fq_mul(unu, umn);
-                                fq_acc(RQ(b0, o, mu), fq_mul(unm, fq_dag(p2)));
-                                fq_acc(RQ(b0, o, nu), fq_mul(umn, fq_dag(p1)));
-                                if (x[nu] + 1 < l[nu]) fq_acc(sn, fq_mul(fq_dag(p1), unu));
-                                if (x[mu] + 1 < l[mu]) fq_acc(sm, fq_mul(fq_dag(p2), umu));
+                                ymi_q umu = LQ(xs, mu), unu = LQ(xs, nu), unm = LQ(xm, nu), umn = LQ(xn, mu);
+                                ymi_q p1 = ymi_q_mul(umu, unm), p2 = ymi_q_mul(unu, umn);
+                                fq_acc(RQ(b0, o, mu), ymi_q_mul(unm, ymi_q_dag(p2)));
+                                fq_acc(RQ(b0, o, nu), ymi_q_mul(umn, ymi_q_dag(p1)));
+                                if (x[nu] + 1 < l[nu]) fq_acc(sn, ymi_q_mul(ymi_q_dag(p1), unu));
+                                if (x[mu] + 1 < l[mu]) fq_acc(sm, ymi_q_mul(ymi_q_dag(p2), umu));
                             }
                         }
                 }
@@ -628,7 +611,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
                 for (x[0] = 0; x[0] < l[0]; ++x[0]) {
                     const int o = o0 + x[0], xs = base3 + o;
                     for (int mu = 0; mu < 4; ++mu) {
-                        fk_q om = fq_mul(LQ(xs, mu), fq_ld(RQ(b0, o, mu)));
+                        ymi_q om = ymi_q_mul(LQ(xs, mu), ymi_q_ld(RQ(b0, o, mu)));
                         const double ai = w * om.ai, br = w * om.br, bi = w * om.bi;
                         if (kd) { /* ym_su_ah_pack layout: Im z00, Im z11, z01 */
                             double *k = kd + ((i0 + x[0]) * 4 + mu) * 4;

@@ -185,27 +185,14 @@ HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, con
     hy_mulx(n, c, a, b, 0, db);
 }
 
-/* SU(2) as quaternions: every matrix of the N = 2 force (links, their
- * products and sums, the insertions A + c 1 with A in su(2)) lies in the real
- * span of 1 and i sigma_k, i.e. is [[a, b], [-conj(b), conj(a)]], stored as
- * its first row (a, b). A product then costs 4 complex products instead of
- * 8. A link is read from its first row; it differs from the second by the
- * rounding of the stored SU(2) matrix only. */
-typedef struct {
-    double ar, ai, br, bi;
-} hy_q;
-
-HY_INLINE hy_q hq_link(const double *u) { return (hy_q){u[0], u[1], u[2], u[3]}; }
-HY_INLINE hy_q hq_dag(hy_q x) { return (hy_q){x.ar, -x.ai, -x.br, -x.bi}; }
-HY_INLINE hy_q hq_add(hy_q x, hy_q y) { return (hy_q){x.ar + y.ar, x.ai + y.ai, x.br + y.br, x.bi + y.bi}; }
-/* (a, b)(c, d) = (a c - b conj(d), a d + b conj(c)) */
-HY_INLINE hy_q hq_mul(hy_q x, hy_q y)
-{
-    return (hy_q){x.ar * y.ar - x.ai * y.ai - (x.br * y.br + x.bi * y.bi),
-                  x.ar * y.ai + x.ai * y.ar - (x.bi * y.br - x.br * y.bi),
-                  x.ar * y.br - x.ai * y.bi + (x.br * y.ar + x.bi * y.ai),
-                  x.ar * y.bi + x.ai * y.br + (x.bi * y.ar - x.br * y.ai)};
-}
+/* SU(2) as quaternions (ymi_q of ym_su_inline.h): every matrix of the N = 2
+ * force (links, their products and sums, the insertions A + c 1 with A in
+ * su(2)) lies in the real span of 1 and i sigma_k. */
+typedef ymi_q hy_q;
+#define hq_link ymi_q_ld
+#define hq_dag ymi_q_dag
+#define hq_add ymi_q_add
+#define hq_mul ymi_q_mul
 /* A packed plane (ym_su_ah_pack of A, then c) as M = A + c 1, or M^dagger. */
 HY_INLINE hy_q hq_ins(const double *k, int dag)
 {

@@ -9,6 +9,7 @@
 #include "ym_hot.h"
 #include "ym_registry.h"
 #include "ym_status.h"
+#include "ym_su_inline.h"
 
 struct ym_flow_work {
     const ym_geom *g;
@@ -307,7 +308,7 @@ IT_UPDATE(3)
  * (h = c (k0 - k1)/2, b = c (k2 + i k3), as ym_su_exp reads it through the
  * su(2) projection) and theta = |(h, b)|, exp(c K) = cos(theta) + sinc(theta)
  * c K is the quaternion (cos + i h sinc, b sinc); one quaternion product
- * with the first row of v gives the link, written back in exact SU(2)
+ * (ymi_q_mul) with the first row of v gives the link, written back in exact SU(2)
  * form. Below theta = 0.05 cos and sinc come from their Taylor series
  * (the omitted terms are below 3e-20), as ym_su_exp's sinc does; above,
  * both from one sincos. */
@@ -329,16 +330,9 @@ YM_HOT static void update2(double *ud, const double *vd, const double *kd, const
                 co = cos(theta); /* with sin: one sincos call (GCC, glibc) */
                 s = sn / theta;
             }
-            /* e = (er + i ei, fr + i fi), v = (vr + i vi, wr + i wi) */
-            const double er = co, ei = h * s, fr = br * s, fi = bi * s;
-            const double vr = lv[0], vi = lv[1], wr = lv[2], wi = lv[3];
-            /* (e, f)(v, w) = (e v - f conj(w), e w + f conj(v)) */
-            const double ar = er * vr - ei * vi - (fr * wr + fi * wi);
-            const double ai = er * vi + ei * vr - (fi * wr - fr * wi);
-            const double gr = er * wr - ei * wi + (fr * vr + fi * vi);
-            const double gi = er * wi + ei * wr + (fi * vr - fr * vi);
-            l[0] = ar, l[1] = ai, l[2] = gr, l[3] = gi;
-            l[4] = -gr, l[5] = gi, l[6] = ar, l[7] = -ai;
+            const ymi_q e = {co, h * s, br * s, bi * s}, g = ymi_q_mul(e, ymi_q_ld(lv));
+            l[0] = g.ar, l[1] = g.ai, l[2] = g.br, l[3] = g.bi;
+            l[4] = -g.br, l[5] = g.bi, l[6] = g.ar, l[7] = -g.ai;
         }
 }
 
