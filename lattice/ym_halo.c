@@ -266,13 +266,6 @@ int ym_halo_finish(ym_halo *h, double *data)
     return ym_status_agree(h->comm, finish_local(h, data));
 }
 
-int ym_halo_exchange(ym_halo *h, double *data)
-{
-    int st = ym_halo_start(h, data);
-    if (st == YM_OK) st = finish_local(h, data);
-    return ym_status_agree(h->comm, st);
-}
-
 int ym_halo_exchange_part(ym_halo *h, double *data, size_t off, size_t len)
 {
     if (len == 0 || off + len > h->ncomp || off + len < off)
@@ -284,3 +277,5 @@ int ym_halo_exchange_part(ym_halo *h, double *data, size_t off, size_t len)
     if (st == YM_OK) st = finish_local(h, data);
     return ym_status_agree(h->comm, st);
 }
+
+int ym_halo_exchange(ym_halo *h, double *data) { return ym_halo_exchange_part(h, data, 0, h->ncomp); }
