@@ -24,17 +24,14 @@ const long ym_qimp_den[3] = {180, 180, 180};
  * directions; in a slab it makes the straight lines
  * W^k_mu(y) = U_mu(y) U_mu(y+mu) .. U_mu(y+(k-1)mu), k = 1, 2, 3 (and the
  * same along nu), then per loop shape (m along mu, n along nu) the
- * half-loops A(y) = W^m_mu(y) W^n_nu(y+m mu), B(y) = W^n_nu(y) W^m_mu(y+n nu)
- * once per slab site, and the four leaves at x from them as the clover pass
- * of ym_curv.c does with plaquettes:
- *   (+,+) A(x) B(x)^+,
- *   (-,+) W^n_nu(x) B(x-m mu)^+ W^m_mu(x-m mu),
- *   (-,-) B(x-m mu-n nu)^+ A(x-m mu-n nu),
- *   (+,-) W^n_nu(x-n nu)^+ A(x-n nu) W^m_mu(x)^+,
- * the closed paths of the link-by-link walk, so F agrees with it to
- * rounding: 6 products per leaf set, plus ~2.5 for its share of the
- * half-loops and ~1 for the lines, instead of 12 from whole-field lines,
- * and a slab's lines, half-loops and F (~0.7 MB at L = 16, SU(3)) stay in
+ * difference D of the two staples that join y to y + n nu (slab_staples)
+ * once per slab site, and F at x from D at x and x - n nu (slab_leaves):
+ * C - C^+ needs only the anti-Hermitian part of the leaf sum, and the four
+ * leaves pair into two products with D. The leaves are the closed paths of
+ * the link-by-link walk, so F agrees with it to rounding: 2 products per
+ * leaf set plus ~4.5 for its share of the staples and ~1 for the lines
+ * (8 with separate leaves from half-loops, 12 from whole-field lines),
+ * and a slab's lines, staples and F (~0.7 MB at L = 16, SU(3)) stay in
  * cache. Sites whose loops leave an open boundary are computed from
  * whatever the block stores there and zeroed at the end (site_complete). The planes are taken in the pairs (01,23),
  * (02,13), (03,12) that q couples: the first plane's F of the five shapes
@@ -49,7 +46,7 @@ typedef struct {
     const ym_geom *g;
     double *d;
     size_t S2;      /* slab capacity: (max l + 6)^2 sites */
-    ym_cplx *w;     /* slab: W^1..3_mu, W^1..3_nu, A, B, each S2 x nn */
+    ym_cplx *w;     /* slab: W^1..3_mu, W^1..3_nu, D, each S2 x nn */
     ym_cplx *fs;    /* slab F of a pair's second plane: l_mu l_nu x 5 shapes */
     ym_cplx *fb;    /* F of a pair's first plane: interior sites x 5 shapes */
     double *acc;    /* per interior site: t[3] (for q) and e[3] (for s) */
@@ -92,50 +89,51 @@ YMI_INLINE void slab_lines(int n, const imp_ctx *c, int mu, int nu, int base)
         }
 }
 
-/* Half-loops A (slot 6), B (slot 7) of the m x k shape at slab coordinates
- * mu in [-m, l_mu-1], nu in [-k, l_nu-1]. */
-YMI_INLINE void slab_half(int n, const imp_ctx *c, int mu, int nu, int m, int k)
+/* D(z) = S+(z) - S-(z) (slot 6) of the m x k shape at slab coordinates mu
+ * in [0, l_mu-1], nu in [-k, l_nu-1]: the two staples from z to z + k nu,
+ *   S+(z) = W^m_mu(z) W^k_nu(z+m mu) W^m_mu(z+k nu)^+,
+ *   S-(z) = W^m_mu(z-m mu)^+ W^k_nu(z-m mu) W^m_mu(z-m mu+k nu). */
+YMI_INLINE void slab_staples(int n, const imp_ctx *c, int mu, int nu, int m, int k)
 {
-    const int Em = c->l[mu] + 6;
+    const int Em = c->l[mu] + 6, nn = n * n;
+    ym_cplx a[YM_NMAX * YM_NMAX], sp[YM_NMAX * YM_NMAX], sm[YM_NMAX * YM_NMAX];
+    const ym_cplx *Wm = SLAB(c, m - 1, 0), *Wk = SLAB(c, 2 + k, 0);
     for (int yn = -k; yn < c->l[nu]; ++yn)
-        for (int ym = -m; ym < c->l[mu]; ++ym) {
-            int j = (yn + 3) * Em + ym + 3;
-            ymi_mul(n, SLAB(c, 6, j), SLAB(c, m - 1, j), SLAB(c, 2 + k, j + m), 0, 0);
-            ymi_mul(n, SLAB(c, 7, j), SLAB(c, 2 + k, j), SLAB(c, m - 1, j + k * Em), 0, 0);
+        for (int ym = 0; ym < c->l[mu]; ++ym) {
+            size_t j = (size_t)((yn + 3) * Em + ym + 3), jm = j - (size_t)m, jk = j + (size_t)(k * Em);
+            ymi_mul(n, a, Wm + j * nn, Wk + (j + (size_t)m) * nn, 0, 0);
+            ymi_mul(n, sp, a, Wm + jk * nn, 0, 1);
+            ymi_mul(n, a, Wk + jm * nn, Wm + (jk - (size_t)m) * nn, 0, 0);
+            ymi_mul(n, sm, Wm + jm * nn, a, 1, 0);
+            ym_cplx *d = SLAB(c, 6, j);
+            for (int i = 0; i < nn; ++i) d[i] = sp[i] - sm[i];
         }
 }
 
 /* F^(m x k) (raw clover (1/8)(C - C^dagger), traceless) at the interior
  * sites of the slab into out + xm om + xn on, or averaged with what is
- * there when avg. */
-YMI_INLINE void slab_leaves(int n, const imp_ctx *c, int mu, int nu, int m, int k, ym_cplx *out, size_t om,
+ * there when avg. With z = x - k nu, the leaves pair up as
+ *   (+,+) - (-,+)^+ = D(x) W^k_nu(x)^+ = X,
+ *   (-,-) - (+,-)^+ = -D(z)^+ W^k_nu(z) = Y,
+ * so C - C^+ = (X + Y) - (X + Y)^+: 2 products per site after the staples'
+ * 4, instead of 6 after 2 half-loops. */
+YMI_INLINE void slab_leaves(int n, const imp_ctx *c, int mu, int nu, int k, ym_cplx *out, size_t om,
                             size_t on, int avg)
 {
     const int Em = c->l[mu] + 6, nn = n * n;
-    ym_cplx C[YM_NMAX * YM_NMAX], a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], G[YM_NMAX * YM_NMAX];
-    const ym_cplx *Wm = SLAB(c, m - 1, 0), *Wk = SLAB(c, 2 + k, 0), *A = SLAB(c, 6, 0), *B = SLAB(c, 7, 0);
+    ym_cplx X[YM_NMAX * YM_NMAX], Y[YM_NMAX * YM_NMAX], G[YM_NMAX * YM_NMAX];
+    const ym_cplx *Wk = SLAB(c, 2 + k, 0), *D = SLAB(c, 6, 0);
     for (int xn = 0; xn < c->l[nu]; ++xn)
         for (int xm = 0; xm < c->l[mu]; ++xm) {
-            size_t j = (size_t)((xn + 3) * Em + xm + 3), jm = j - (size_t)m, jk = j - (size_t)(k * Em),
-                   jmk = jm - (size_t)(k * Em);
-            /* (+,+) */
-            ymi_mul(n, C, A + j * nn, B + j * nn, 0, 1);
-            /* (-,+) */
-            ymi_mul(n, a, Wk + j * nn, B + jm * nn, 0, 1);
-            ymi_mul(n, b, a, Wm + jm * nn, 0, 0);
-            ymi_add(n, C, b);
-            /* (-,-) */
-            ymi_mul(n, b, B + jmk * nn, A + jmk * nn, 1, 0);
-            ymi_add(n, C, b);
-            /* (+,-) */
-            ymi_mul(n, a, Wk + jk * nn, A + jk * nn, 1, 0);
-            ymi_mul(n, b, a, Wm + j * nn, 0, 1);
-            ymi_add(n, C, b);
+            size_t j = (size_t)((xn + 3) * Em + xm + 3), jk = j - (size_t)(k * Em);
+            ymi_mul(n, X, D + j * nn, Wk + j * nn, 0, 1);
+            ymi_mul(n, Y, D + jk * nn, Wk + jk * nn, 1, 0);
+            for (int i = 0; i < nn; ++i) X[i] -= Y[i];
             ym_cplx *f = out + (size_t)xm * om + (size_t)xn * on;
             if (!avg) {
-                ymi_proj_scaled(n, f, C, 0.25);
+                ymi_proj_scaled(n, f, X, 0.25);
             } else {
-                ymi_proj_scaled(n, G, C, 0.25);
+                ymi_proj_scaled(n, G, X, 0.25);
                 for (int i = 0; i < nn; ++i) f[i] = 0.5 * (f[i] + G[i]);
             }
         }
@@ -196,12 +194,12 @@ YMI_INLINE void plane_pass(int n, const imp_ctx *c, int pl)
                 if (!(c->shapes >> i & 1u)) continue;
                 for (int v = 0; v < 1 + (m != k); ++v) {
                     int mm = v ? k : m, kk = v ? m : k;
-                    slab_half(n, c, mu, nu, mm, kk);
+                    slab_staples(n, c, mu, nu, mm, kk);
                     if (first)
-                        slab_leaves(n, c, mu, nu, mm, kk, c->fb + ib * f5 + (size_t)i * nn,
+                        slab_leaves(n, c, mu, nu, kk, c->fb + ib * f5 + (size_t)i * nn,
                                     (size_t)c->istr[mu] * f5, (size_t)c->istr[nu] * f5, v);
                     else
-                        slab_leaves(n, c, mu, nu, mm, kk, c->fs + (size_t)i * nn, f5, (size_t)c->l[mu] * f5, v);
+                        slab_leaves(n, c, mu, nu, kk, c->fs + (size_t)i * nn, f5, (size_t)c->l[mu] * f5, v);
                 }
             }
             if (first) continue;
@@ -224,21 +222,33 @@ static YM_HOT void imp_all2(const imp_ctx *c) { imp_all(2, c); }
 static YM_HOT void imp_all3(const imp_ctx *c) { imp_all(3, c); }
 static YMI_NOINLINE void imp_any(const imp_ctx *c) { imp_all(c->N, c); }
 
-/* Scratch of the pass over w (depth >= 3, halo up to date) for the
- * schemes in want; freed by imp_free. */
-static int imp_init(imp_ctx *c, ym_gauge *w, unsigned want)
+struct ym_improved {
+    const ym_geom *g; /* the geometry of the fields it serves */
+    int N;
+    ym_geom *g3;      /* depth-3 geometry and copy, when g is shallower */
+    ym_gauge *u3;
+    ym_field *q, *s;  /* densities for the totals */
+    imp_ctx c;
+};
+
+/* Which loop shapes the schemes in want need. */
+static void imp_want(imp_ctx *c, unsigned want)
 {
     c->want = want;
     c->shapes = 0;
     for (int sc = 0; sc < 3; ++sc)
         for (int i = 0; i < 5; ++i)
             if (want >> sc & 1u && ym_qimp_num[sc][i] != 0) c->shapes |= 1u << i;
-    const ym_geom *g = ym_gauge_geom(w);
-    c->N = ym_gauge_N(w);
-    c->nn = c->N * c->N;
+}
+
+/* Scratch of the pass over fields on g (depth >= 3); freed by imp_free.
+ * The links it reads (c->d) are set per pass. */
+static int imp_init(imp_ctx *c, const ym_geom *g, int N)
+{
+    c->N = N;
+    c->nn = N * N;
     c->g = g;
     c->depth = ym_geom_depth(g);
-    c->d = ym_field_data(ym_gauge_field(w));
     c->l = ym_grid_local(ym_geom_grid(g));
     const int *e = ym_geom_ext(g);
     c->str[0] = c->istr[0] = 1;
@@ -250,10 +260,10 @@ static int imp_init(imp_ctx *c, ym_gauge *w, unsigned want)
     }
     size_t nin = (size_t)ym_geom_ninterior(g), nn = (size_t)c->nn;
     c->S2 = (size_t)(lmax + 6) * (size_t)(lmax + 6);
-    c->w = malloc(sizeof(ym_cplx) * 8 * c->S2 * nn);
+    c->w = malloc(sizeof(ym_cplx) * 7 * c->S2 * nn);
     c->fs = malloc(sizeof(ym_cplx) * 5 * (size_t)lmax * (size_t)lmax * nn);
     c->fb = malloc(sizeof(ym_cplx) * 5 * nin * nn);
-    c->acc = calloc(6 * nin, sizeof(double));
+    c->acc = malloc(sizeof(double) * 6 * nin);
     if (!c->w || !c->fs || !c->fb || !c->acc)
         return YM_ERROR(YM_ENOMEM, "improved charge: out of memory for the loop scratch");
     return YM_OK;
@@ -267,91 +277,156 @@ static void imp_free(imp_ctx *c)
     free(c->acc);
 }
 
+void ym_improved_free(ym_improved *w)
+{
+    if (!w) return;
+    imp_free(&w->c);
+    ym_field_free(w->q);
+    ym_field_free(w->s);
+    ym_gauge_free(w->u3);
+    ym_geom_free(w->g3);
+    free(w);
+}
+
+int ym_improved_create(ym_improved **out, const ym_geom *g, int N)
+{
+    if (!out || !g) return YM_ERROR(YM_EINVAL, "improved charge: NULL argument");
+    *out = NULL;
+    ym_improved *w = calloc(1, sizeof *w);
+    int st = w ? YM_OK : YM_ERROR(YM_ENOMEM, "improved charge: out of memory");
+    MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
+    st = ym_status_agree(comm, st);
+    if (st) return st;
+    w->g = g;
+    w->N = N;
+    if (ym_geom_depth(g) < 3) {
+        int bc[4];
+        for (int m = 0; m < 4; ++m) bc[m] = ym_geom_bc(g, m);
+        st = ym_geom_create(&w->g3, ym_geom_grid(g), 3, bc);
+        if (!st) st = ym_gauge_create(&w->u3, w->g3, N);
+        if (!st) st = imp_init(&w->c, w->g3, N);
+    } else {
+        st = imp_init(&w->c, g, N);
+    }
+    if (!st) st = ym_field_create(&w->q, g, 1);
+    if (!st) st = ym_field_create(&w->s, g, 1);
+    st = ym_status_agree(comm, st);
+    if (st) {
+        ym_improved_free(w);
+        return st;
+    }
+    *out = w;
+    return YM_OK;
+}
+
 /* Densities of all schemes into q[k], s[k] (entries may be NULL). */
-static int improved(ym_gauge *u, ym_field *q[3], ym_field *s[3])
+static int improved(ym_improved *ws, ym_gauge *u, ym_field *q[3], ym_field *s[3])
 {
     const ym_geom *g = ym_gauge_geom(u);
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(g));
     int st = YM_OK;
+    if (g != ws->g || ym_gauge_N(u) != ws->N)
+        st = YM_ERROR(YM_EINVAL, "improved charge: the workspace was made for another geometry or N");
     for (int k = 0; k < 3; ++k)
         if ((q[k] && (ym_field_geom(q[k]) != g || ym_field_ncomp(q[k]) != 1)) ||
             (s[k] && (ym_field_geom(s[k]) != g || ym_field_ncomp(s[k]) != 1)))
             st = YM_ERROR(YM_EINVAL, "improved charge: density fields must be scalar fields on u's geometry");
     st = ym_status_agree(comm, st);
     if (st) return st;
-    /* work on a depth-3 copy unless u already has depth 3 */
-    ym_geom *g3 = NULL;
-    ym_gauge *u3 = NULL;
+    /* work on the depth-3 copy unless u already has depth 3 */
     ym_gauge *w = u;
-    if (ym_geom_depth(g) < 3) {
-        int bc[4];
-        for (int m = 0; m < 4; ++m) bc[m] = ym_geom_bc(g, m);
-        st = ym_geom_create(&g3, ym_geom_grid(g), 3, bc);
-        if (!st) st = ym_gauge_create(&u3, g3, ym_gauge_N(u));
-        if (!st) {
-            int N = ym_gauge_N(u), nin = ym_geom_ninterior(g);
-            const int *i1 = ym_geom_interior(g), *i3 = ym_geom_interior(g3);
-            for (int i = 0; i < nin; ++i)
-                for (int mu = 0; mu < 4; ++mu) ym_su_copy(N, ym_gauge_link(u3, i3[i], mu), ym_gauge_link(u, i1[i], mu));
-            st = ym_gauge_halo_update(u3);
-            w = u3;
-        }
-    } else {
-        st = ym_gauge_halo_update(u);
+    if (ws->u3) {
+        int N = ws->N, nin = ym_geom_ninterior(g);
+        const int *i1 = ym_geom_interior(g), *i3 = ym_geom_interior(ws->g3);
+        for (int i = 0; i < nin; ++i)
+            for (int mu = 0; mu < 4; ++mu) ym_su_copy(N, ym_gauge_link(ws->u3, i3[i], mu), ym_gauge_link(u, i1[i], mu));
+        w = ws->u3;
     }
-    imp_ctx c = {.w = NULL};
+    st = ym_gauge_halo_update(w);
+    imp_ctx *c = &ws->c;
     unsigned want = 0;
     for (int k = 0; k < 3; ++k)
         if (q[k] || s[k]) want |= 1u << k;
-    if (!st) st = imp_init(&c, w, want);
+    imp_want(c, want);
+    c->d = ym_field_data(ym_gauge_field(w));
+    memset(c->acc, 0, sizeof(double) * 6 * (size_t)ym_geom_ninterior(g));
     st = ym_status_agree(comm, st);
     if (!st) {
-        switch (c.N) {
-        case 2: imp_all2(&c); break;
-        case 3: imp_all3(&c); break;
-        default: imp_any(&c); break;
+        switch (c->N) {
+        case 2: imp_all2(c); break;
+        case 3: imp_all3(c); break;
+        default: imp_any(c); break;
         }
         const ym_geom *gw = ym_gauge_geom(w);
         const int *iw = ym_geom_interior(gw), *iu = ym_geom_interior(g), *e = ym_geom_ext(gw);
         for (int i = 0; i < ym_geom_ninterior(gw); ++i) {
             size_t ix = 0;
             for (int m = 0; m < 4; ++m)
-                ix += (size_t)((iw[i] / c.str[m]) % e[m] - c.depth) * (size_t)c.istr[m];
-            int ok = site_complete(&c, iw[i]);
-            const double *r = c.acc + ix * 6;
+                ix += (size_t)((iw[i] / c->str[m]) % e[m] - c->depth) * (size_t)c->istr[m];
+            int ok = site_complete(c, iw[i]);
+            const double *r = c->acc + ix * 6;
             for (int k = 0; k < 3; ++k) {
                 if (q[k]) *ym_field_site(q[k], iu[i]) = ok ? -r[k] / (4 * M_PI * M_PI) : 0.0;
                 if (s[k]) *ym_field_site(s[k], iu[i]) = ok ? r[3 + k] : 0.0;
             }
         }
     }
-    imp_free(&c);
-    ym_gauge_free(u3);
-    ym_geom_free(g3);
+    return st;
+}
+
+static int scheme_ok(const ym_geom *g, int scheme)
+{
+    int st = scheme < 0 || scheme > 2 ? YM_ERROR(YM_EINVAL, "improved charge: unknown scheme %d", scheme) : YM_OK;
+    return ym_status_agree(ym_grid_comm(ym_geom_grid(g)), st);
+}
+
+int ym_improved_densities(ym_improved *w, ym_gauge *u, int scheme, ym_field *q, ym_field *s)
+{
+    if (!w || !u) return YM_ERROR(YM_EINVAL, "improved charge: NULL argument");
+    int st = scheme_ok(ym_gauge_geom(u), scheme);
+    if (st) return st;
+    ym_field *qq[3] = {NULL, NULL, NULL}, *ss[3] = {NULL, NULL, NULL};
+    qq[scheme] = q;
+    ss[scheme] = s;
+    return improved(w, u, qq, ss);
+}
+
+int ym_improved_charge(ym_improved *w, ym_gauge *u, int scheme, double *Q, double *S)
+{
+    if (!w || !u) return YM_ERROR(YM_EINVAL, "improved charge: NULL argument");
+    int st = ym_improved_densities(w, u, scheme, w->q, w->s);
+    double v[2] = {0, 0};
+    if (!st) st = ym_field_sum(w->q, 0, &v[0]);
+    if (!st) st = ym_field_sum(w->s, 0, &v[1]);
+    if (!st && Q) *Q = v[0];
+    if (!st && S) *S = v[1];
     return st;
 }
 
 int ym_curv_improved_densities(ym_gauge *u, int scheme, ym_field *q, ym_field *s)
 {
-    int st = scheme < 0 || scheme > 2 ? YM_ERROR(YM_EINVAL, "improved charge: unknown scheme %d", scheme) : YM_OK;
-    st = ym_status_agree(ym_grid_comm(ym_geom_grid(ym_gauge_geom(u))), st);
+    if (!u) return YM_ERROR(YM_EINVAL, "improved charge: NULL argument");
+    int st = scheme_ok(ym_gauge_geom(u), scheme);
     if (st) return st;
-    ym_field *qq[3] = {NULL, NULL, NULL}, *ss[3] = {NULL, NULL, NULL};
-    qq[scheme] = q;
-    ss[scheme] = s;
-    return improved(u, qq, ss);
+    ym_improved *w = NULL;
+    st = ym_improved_create(&w, ym_gauge_geom(u), ym_gauge_N(u));
+    if (!st) st = ym_improved_densities(w, u, scheme, q, s);
+    ym_improved_free(w);
+    return st;
 }
 
 int ym_curv_charge_improved_all(ym_gauge *u, double Q[3], double S[3])
 {
+    if (!u) return YM_ERROR(YM_EINVAL, "improved charge: NULL argument");
     const ym_geom *g = ym_gauge_geom(u);
     ym_field *q[3] = {NULL, NULL, NULL}, *s[3] = {NULL, NULL, NULL};
-    int st = YM_OK;
+    ym_improved *w = NULL;
+    int st = ym_improved_create(&w, g, ym_gauge_N(u));
     for (int k = 0; k < 3 && !st; ++k) {
         st = ym_field_create(&q[k], g, 1);
         if (!st) st = ym_field_create(&s[k], g, 1);
     }
-    if (!st) st = improved(u, q, s);
+    if (!st) st = improved(w, u, q, s);
     for (int k = 0; k < 3 && !st; ++k) {
         double a = 0, b = 0;
         st = ym_field_sum(q[k], 0, &a);
@@ -363,22 +438,18 @@ int ym_curv_charge_improved_all(ym_gauge *u, double Q[3], double S[3])
         ym_field_free(q[k]);
         ym_field_free(s[k]);
     }
+    ym_improved_free(w);
     return st;
 }
 
 int ym_curv_charge_improved(ym_gauge *u, int scheme, double *Q, double *S)
 {
-    const ym_geom *g = ym_gauge_geom(u);
-    ym_field *q = NULL, *s = NULL;
-    int st = ym_field_create(&q, g, 1);
-    if (!st) st = ym_field_create(&s, g, 1);
-    if (!st) st = ym_curv_improved_densities(u, scheme, q, s);
-    double v[2] = {0, 0};
-    if (!st) st = ym_field_sum(q, 0, &v[0]);
-    if (!st) st = ym_field_sum(s, 0, &v[1]);
-    if (!st && Q) *Q = v[0];
-    if (!st && S) *S = v[1];
-    ym_field_free(q);
-    ym_field_free(s);
+    if (!u) return YM_ERROR(YM_EINVAL, "improved charge: NULL argument");
+    int st = scheme_ok(ym_gauge_geom(u), scheme);
+    if (st) return st;
+    ym_improved *w = NULL;
+    st = ym_improved_create(&w, ym_gauge_geom(u), ym_gauge_N(u));
+    if (!st) st = ym_improved_charge(w, u, scheme, Q, S);
+    ym_improved_free(w);
     return st;
 }

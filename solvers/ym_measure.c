@@ -67,6 +67,7 @@ struct ym_measure {
     const ym_action_type *a;
     double par[YM_ACTION_MAXPAR];
     ym_field *E, *q, *Ep;
+    ym_improved *imp; /* made at the first improved charge, kept for the next */
 };
 
 void ym_measure_free(ym_measure *m)
@@ -75,6 +76,7 @@ void ym_measure_free(ym_measure *m)
     ym_field_free(m->E);
     ym_field_free(m->q);
     ym_field_free(m->Ep);
+    ym_improved_free(m->imp);
     free(m);
 }
 
@@ -113,7 +115,7 @@ int ym_measure_densities(ym_measure *m, ym_gauge *u, ym_field **E, ym_field **q)
 /* The improved charge of the CSV: the 5Li combination of de Forcrand,
  * Garcia Perez and Stamatescu (THEORY.md C.3), free of O(a^2) and O(a^4)
  * tree-level artefacts. */
-int ym_measure_charge_improved(ym_gauge *u, double *Q)
+static int charge_improved(ym_measure *m, ym_gauge *u, double *Q)
 {
     /* Its 3x3 loops need a halo of depth 3, so every split direction must
      * hold at least 3 sites per rank; on finer process grids the column is
@@ -125,8 +127,13 @@ int ym_measure_charge_improved(ym_gauge *u, double *Q)
             return YM_OK;
         }
     double S;
-    return ym_curv_charge_improved(u, YM_QIMP_5LI, Q, &S);
+    if (!m) return ym_curv_charge_improved(u, YM_QIMP_5LI, Q, &S);
+    int st = m->imp ? YM_OK : ym_improved_create(&m->imp, m->g, m->N);
+    if (!st) st = ym_improved_charge(m->imp, u, YM_QIMP_5LI, Q, &S);
+    return st;
 }
+
+int ym_measure_charge_improved(ym_gauge *u, double *Q) { return charge_improved(NULL, u, Q); }
 
 /* Sum_x E_clov(x) of v = exp(h Z) U, Z the force at U (compact, in k). */
 static int eclov_shifted(ym_measure *m, ym_gauge *u, ym_gauge *v, const double *k, double h, double *Etot)
@@ -218,7 +225,7 @@ int ym_measure_row_columns(ym_measure *m, ym_gauge *u, double t, unsigned mask, 
             row[YM_M_EMAX] = emax;
         }
     }
-    if (!st && (mask & YM_MEASURE_BIT(YM_M_QIMPR))) st = ym_measure_charge_improved(u, &row[YM_M_QIMPR]);
+    if (!st && (mask & YM_MEASURE_BIT(YM_M_QIMPR))) st = charge_improved(m, u, &row[YM_M_QIMPR]);
     if (!st && (mask & YM_MEASURE_BIT(YM_M_WEXACT)) && m->a) {
         double rate = 0;
         if (!want_clov) st = ym_curv_clover_densities(u, m->E, NULL);
