@@ -77,15 +77,15 @@ YMI_INLINE void slab_lines(int n, const imp_ctx *c, int mu, int nu, int base)
         for (int ym = -3; ym < c->l[mu]; ++ym) {
             int y = base + ym * sm + yn * sn, j = (yn + 3) * Em + ym + 3;
             memcpy(SLAB(c, 0, j), ym_gauge_link_at(c->d, n, y, mu), nb);
-            ymi_mul(n, SLAB(c, 1, j), SLAB(c, 0, j), ym_gauge_link_at(c->d, n, y + sm, mu), 0, 0);
-            ymi_mul(n, SLAB(c, 2, j), SLAB(c, 1, j), ym_gauge_link_at(c->d, n, y + 2 * sm, mu), 0, 0);
+            ymi_mulv(n, SLAB(c, 1, j), SLAB(c, 0, j), ym_gauge_link_at(c->d, n, y + sm, mu), 0, 0);
+            ymi_mulv(n, SLAB(c, 2, j), SLAB(c, 1, j), ym_gauge_link_at(c->d, n, y + 2 * sm, mu), 0, 0);
         }
     for (int yn = -3; yn < c->l[nu]; ++yn)
         for (int ym = -3; ym < c->l[mu] + 3; ++ym) {
             int y = base + ym * sm + yn * sn, j = (yn + 3) * Em + ym + 3;
             memcpy(SLAB(c, 3, j), ym_gauge_link_at(c->d, n, y, nu), nb);
-            ymi_mul(n, SLAB(c, 4, j), SLAB(c, 3, j), ym_gauge_link_at(c->d, n, y + sn, nu), 0, 0);
-            ymi_mul(n, SLAB(c, 5, j), SLAB(c, 4, j), ym_gauge_link_at(c->d, n, y + 2 * sn, nu), 0, 0);
+            ymi_mulv(n, SLAB(c, 4, j), SLAB(c, 3, j), ym_gauge_link_at(c->d, n, y + sn, nu), 0, 0);
+            ymi_mulv(n, SLAB(c, 5, j), SLAB(c, 4, j), ym_gauge_link_at(c->d, n, y + 2 * sn, nu), 0, 0);
         }
 }
 
@@ -101,10 +101,10 @@ YMI_INLINE void slab_staples(int n, const imp_ctx *c, int mu, int nu, int m, int
     for (int yn = -k; yn < c->l[nu]; ++yn)
         for (int ym = 0; ym < c->l[mu]; ++ym) {
             size_t j = (size_t)((yn + 3) * Em + ym + 3), jm = j - (size_t)m, jk = j + (size_t)(k * Em);
-            ymi_mul(n, a, Wm + j * nn, Wk + (j + (size_t)m) * nn, 0, 0);
-            ymi_mul(n, sp, a, Wm + jk * nn, 0, 1);
-            ymi_mul(n, a, Wk + jm * nn, Wm + (jk - (size_t)m) * nn, 0, 0);
-            ymi_mul(n, sm, Wm + jm * nn, a, 1, 0);
+            ymi_mulv(n, a, Wm + j * nn, Wk + (j + (size_t)m) * nn, 0, 0);
+            ymi_mulv(n, sp, a, Wm + jk * nn, 0, 1);
+            ymi_mulv(n, a, Wk + jm * nn, Wm + (jk - (size_t)m) * nn, 0, 0);
+            ymi_mulv(n, sm, Wm + jm * nn, a, 1, 0);
             ym_cplx *d = SLAB(c, 6, j);
             for (int i = 0; i < nn; ++i) d[i] = sp[i] - sm[i];
         }
@@ -126,8 +126,8 @@ YMI_INLINE void slab_leaves(int n, const imp_ctx *c, int mu, int nu, int k, ym_c
     for (int xn = 0; xn < c->l[nu]; ++xn)
         for (int xm = 0; xm < c->l[mu]; ++xm) {
             size_t j = (size_t)((xn + 3) * Em + xm + 3), jk = j - (size_t)(k * Em);
-            ymi_mul(n, X, D + j * nn, Wk + j * nn, 0, 1);
-            ymi_mul(n, Y, D + jk * nn, Wk + jk * nn, 1, 0);
+            ymi_mulv(n, X, D + j * nn, Wk + j * nn, 0, 1);
+            ymi_mulv(n, Y, D + jk * nn, Wk + jk * nn, 1, 0);
             for (int i = 0; i < nn; ++i) X[i] -= Y[i];
             ym_cplx *f = out + (size_t)xm * om + (size_t)xn * on;
             if (!avg) {

@@ -5,7 +5,8 @@
  * the same order as ym_su_mul_* / ym_su_proj, so a kernel instantiated
  * with a literal N differs from the run-time-N path only by FMA
  * contraction in the x86-64-v3 clone; with a run-time N they are plain
- * loops (the N = 1, 4 .. YM_NMAX path). */
+ * loops (the N = 1, 4 .. YM_NMAX path). ymi_mulv is the faster vector
+ * form for kernels that need agreement to rounding only. */
 #ifndef YM_SU_INLINE_H
 #define YM_SU_INLINE_H
 
@@ -49,6 +50,66 @@ YMI_UNROLL3
         }
     }
 }
+
+/* ymi_mul with a complex entry as one 2-double vector (GCC vector
+ * extensions): c_ij accumulates, in order k, a_ik times b_kj as
+ * (ar br, ar bi) + (ai (-bi), ai br) (up to the daggers), two lanes at once.
+ * The same terms in the same order as ymi_mul, grouped differently (one
+ * rounding per partial sum instead of per term pair), so results agree
+ * with ymi_mul to rounding, not bitwise; for the kernels whose inputs and
+ * outputs are not pinned bitwise to ym_su_mul_* (the hybrid force). Both
+ * daggers: ymi_mul. */
+#if defined(__GNUC__) && !defined(__clang__)
+typedef double ymi_v2 __attribute__((vector_size(16), aligned(8)));
+YMI_INLINE void ymi_mulv(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int da,
+                         int db)
+{
+    if (da && db) {
+        ymi_mul(n, c, a, b, 1, 1);
+        return;
+    }
+    const double *A = (const double *)a, *B = (const double *)b;
+    double *C = (double *)c;
+    ymi_v2 B0[YM_NMAX * YM_NMAX], B1[YM_NMAX * YM_NMAX];
+YMI_UNROLL3
+    for (int k = 0; k < n; ++k)
+YMI_UNROLL3
+        for (int j = 0; j < n; ++j) {
+            if (db) { /* conj(b_jk) */
+                double br = B[2 * (j * n + k)], bi = B[2 * (j * n + k) + 1];
+                B0[k * n + j] = (ymi_v2){br, -bi};
+                B1[k * n + j] = (ymi_v2){bi, br};
+            } else if (da) { /* conj(a_ki) b_kj */
+                double br = B[2 * (k * n + j)], bi = B[2 * (k * n + j) + 1];
+                B0[k * n + j] = (ymi_v2){br, bi};
+                B1[k * n + j] = (ymi_v2){bi, -br};
+            } else {
+                double br = B[2 * (k * n + j)], bi = B[2 * (k * n + j) + 1];
+                B0[k * n + j] = (ymi_v2){br, bi};
+                B1[k * n + j] = (ymi_v2){-bi, br};
+            }
+        }
+YMI_UNROLL3
+    for (int i = 0; i < n; ++i) {
+        ymi_v2 acc[YM_NMAX];
+YMI_UNROLL3
+        for (int k = 0; k < n; ++k) {
+            int ia = da ? k * n + i : i * n + k;
+            ymi_v2 vr = {A[2 * ia], A[2 * ia]}, vi = {A[2 * ia + 1], A[2 * ia + 1]};
+YMI_UNROLL3
+            for (int j = 0; j < n; ++j)
+                acc[j] = k ? acc[j] + vr * B0[k * n + j] + vi * B1[k * n + j] : vr * B0[k * n + j] + vi * B1[k * n + j];
+        }
+YMI_UNROLL3
+        for (int j = 0; j < n; ++j) {
+            C[2 * (i * n + j)] = acc[j][0];
+            C[2 * (i * n + j) + 1] = acc[j][1];
+        }
+    }
+}
+#else
+#define ymi_mulv ymi_mul
+#endif
 
 /* c += a (elementwise). */
 YMI_INLINE void ymi_add(int n, ym_cplx *restrict c, const ym_cplx *restrict a)

@@ -173,11 +173,13 @@ static int clover_ok(const ym_geom *g, int x, int p)
     return ym_geom_clover_ok(ym_geom_flags(g, x), ym_plane_mu[p], ym_plane_nu[p]);
 }
 
-/* Products forced inline with the sums of ym_su_mul_* (lattice/ym_su_inline.h):
- * n is a constant for N = 2, 3 after inlining. */
+/* Products forced inline (lattice/ym_su_inline.h), n a constant for N = 2, 3
+ * after inlining; the 2-lane complex form ymi_mulv, which took the SU(3)
+ * force from ~16 to ~10 us per site at 12^4 (the scalar ymi_mul compiles
+ * to one instruction per real operation). */
 #define HY_INLINE YMI_INLINE
 #define HY_NOINLINE YMI_NOINLINE
-#define hy_mulx ymi_mul
+#define hy_mulx ymi_mulv
 
 /* c = a b, or a b^dagger (db). */
 HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, const ym_cplx *restrict b, int db)
@@ -432,8 +434,9 @@ static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double k
  * (unrolled, matrices kept in registers, no calls or copies through memory)
  * and once for run-time N (N = 1, 4 .. YM_NMAX; also reachable for N = 2, 3
  * through ym_hybrid_force_generic, which the tests compare with). Both use
- * the same nesting of products (hy_loop) and the sums of ym_su_mul_nn, so
- * they differ only by FMA contraction in the YM_HOT clone. */
+ * the same nesting of products (hy_loop) and the terms of ym_su_mul_nn, so
+ * they differ by rounding only (grouping of the terms, FMA contraction in
+ * the YM_HOT clone). */
 
 /* The insertion matrix M = A + c 1 of a packed plane, or M^dagger = -A + c 1
  * (dag). */
