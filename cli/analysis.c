@@ -116,11 +116,15 @@ int ana_times(const ana_par *p, double tmax, double *t, int *n)
     return YM_OK;
 }
 
-static int densities(ym_gauge *u, const char *kind, ym_field *s, ym_field *q)
+/* The improved densities go through one workspace per run (*imp, made at
+ * the first analysed time and freed by the caller): its depth-3 copy and
+ * scratch are most of a pass's memory traffic when made afresh. */
+static int densities(ym_gauge *u, const char *kind, ym_field *s, ym_field *q, ym_improved **imp)
 {
     if (!strcmp(kind, "clover")) return ym_curv_clover_densities(u, s, q);
     int scheme = !strcmp(kind, "3loop") ? YM_QIMP_3LOOP : !strcmp(kind, "5loop") ? YM_QIMP_5LOOP : YM_QIMP_5LI;
-    return ym_curv_improved_densities(u, scheme, q, s);
+    int st = *imp ? YM_OK : ym_improved_create(imp, ym_gauge_geom(u), ym_gauge_N(u));
+    return st ? st : ym_improved_densities(*imp, u, scheme, q, s);
 }
 
 static int mode_of(const char *th)
@@ -167,7 +171,8 @@ static int metric_volumes(ym_solver *sv, ym_gauge *u, ana_time *tm)
 }
 
 /* Analyse u at flow time t into tm (fields allocated here). */
-static int analyse(ym_gauge *u, ym_solver *sv, ym_field *mask, const ana_par *p, double t, ana_time *tm)
+static int analyse(ym_gauge *u, ym_solver *sv, ym_field *mask, const ana_par *p, double t, ana_time *tm,
+                   ym_improved **imp)
 {
     const ym_geom *g = ym_gauge_geom(u);
     memset(tm, 0, sizeof *tm);
@@ -175,7 +180,7 @@ static int analyse(ym_gauge *u, ym_solver *sv, ym_field *mask, const ana_par *p,
     int st = ym_field_create(&tm->s, g, 1);
     if (!st) st = ym_field_create(&tm->q, g, 1);
     if (!st) st = ym_field_create(&tm->labels, g, 1);
-    if (!st) st = densities(u, p->density, tm->s, tm->q);
+    if (!st) st = densities(u, p->density, tm->s, tm->q, imp);
     double S = 0;
     if (!st) st = ym_field_sum(tm->q, 0, &tm->Q);
     if (!st) st = ym_field_sum(tm->s, 0, &S);
@@ -272,9 +277,10 @@ int ana_run(ym_gauge *u, ym_field *mask, const ana_par *p, double tmax, int keep
     int rank = 0;
     MPI_Comm_rank(ym_grid_comm(ym_geom_grid(ym_gauge_geom(u))), &rank);
     int tty = progress && rank == 0 && isatty(2);
+    ym_improved *imp = NULL;
     for (int k = 0; !st && k < nt; ++k) {
         if (times[k] > ym_solver_time(s)) st = ym_solver_advance(s, u, times[k]);
-        if (!st) st = analyse(u, s, mask, p, times[k] * ym_solver_time_scale(s), &r->tm[k]);
+        if (!st) st = analyse(u, s, mask, p, times[k] * ym_solver_time_scale(s), &r->tm[k], &imp);
         r->ntimes = k + 1;
         if (!st) st = track(u, k ? &r->tm[k - 1] : NULL, &r->tm[k], r);
         if (k) drop_fields(&r->tm[k - 1]);
@@ -284,6 +290,7 @@ int ana_run(ym_gauge *u, ym_field *mask, const ana_par *p, double tmax, int keep
     }
     if (tty) fprintf(stderr, "\n");
     if (!st && !keep_fields && r->ntimes) drop_fields(&r->tm[r->ntimes - 1]);
+    ym_improved_free(imp);
     ym_solver_free(s);
     return st;
 }

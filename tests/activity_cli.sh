@@ -106,6 +106,14 @@ done
 run 0 clusters "$T/inst.ildg" --out "$T/cf" --tmax 0.2 --times 0.1; ok $(( rc != 0 )) "clusters along a flow"
 [ "$(tail -n +2 "$T/cf_flow.tsv" | wc -l)" -eq 2 ]; ok $? "two flow times analysed"
 awk -F'\t' 'NR > 1 { print $13 }' "$T/cf_instantons.tsv" | sort -u | wc -l | grep -qx 1; ok $? "the instanton keeps one track id along the flow"
+# improved densities along a flow: one 5Li workspace serves every analysed time
+run 0 clusters "$T/inst.ildg" --out "$T/l1" --density 5li --tmax 0.2; ok $(( rc != 0 )) "clusters with 5Li densities"
+run 0 clusters "$T/inst.ildg" --out "$T/l2" --density 5li --tmax 0.2 --times 0; ok $(( rc != 0 )) "5Li at t = 0 and 0.2 (rc $rc: $(head -c 200 "$T/err"))"
+[ "$(tail -n 1 "$T/l1_flow.tsv")" = "$(tail -n 1 "$T/l2_flow.tsv")" ]; ok $? "the t = 0.2 row is the same after a pass at t = 0 through the same workspace"
+run 2 clusters "$T/inst.ildg" --out "$T/l3" --density 5li --tmax 0.2 --times 0 --grid 1x1x1x2; ok $(( rc != 0 )) "5Li along a flow on 2 ranks"
+for s in flow clusters instantons; do
+    cmp -s "$T/l2_$s.tsv" "$T/l3_$s.tsv"; ok $? "5Li $s.tsv byte-identical on 1 and 2 ranks"
+done
 run 0 instanton --dims 12x12x12x16 --N 2 --rho 4 -o "$T/i4.ildg"
 run 0 clusters "$T/i4.ildg" --out "$T/c5"; ok $(( rc != 0 )) "clusters on the default (hypercube-centred) instanton"
 [ "$(tail -n +2 "$T/c5_instantons.tsv" | wc -l)" -eq 1 ]; ok $? "an object centred between sites is found once"
