@@ -15,6 +15,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ymflow.h"
+#include "bench_list.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,15 +68,6 @@ static double median(const ctx_t *c, int which, double min_time)
     return n % 2 ? ts[n / 2] : 0.5 * (ts[n / 2 - 1] + ts[n / 2]);
 }
 
-static int parse_list(const char *s, int *v, int max)
-{
-    int n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *t = strtok(buf, ","); t && n < max; t = strtok(NULL, ",")) v[n++] = atoi(t);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -83,8 +75,8 @@ int main(int argc, char **argv)
     int Ns[8] = {2, 3}, nN = 2, Ls[8] = {8, 12}, nL = 2;
     double min_time = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--N")) nN = parse_list(argv[i + 1], Ns, 8);
-        else if (!strcmp(argv[i], "--dims")) nL = parse_list(argv[i + 1], Ls, 8);
+        if (!strcmp(argv[i], "--N")) nN = bench_parse_ints(argv[i + 1], Ns, 8);
+        else if (!strcmp(argv[i], "--dims")) nL = bench_parse_ints(argv[i + 1], Ls, 8);
         else if (!strcmp(argv[i], "--min-time")) min_time = atof(argv[i + 1]);
         else {
             fprintf(stderr, "bench_hybrid: unknown option %s\n", argv[i]);

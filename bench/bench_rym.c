@@ -27,6 +27,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "ymflow.h"
+#include "bench_list.h"
 #include "ym_solver_impl.h"
 
 #include <stdio.h>
@@ -88,15 +89,6 @@ static int rym_step(void *c)
     return ym_solver_step(x->s, x->u, 1e9, &dt);
 }
 
-static int parse_list(const char *s, int *v, int max)
-{
-    int n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *t = strtok(buf, ","); t && n < max; t = strtok(NULL, ",")) v[n++] = atoi(t);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -107,8 +99,8 @@ int main(int argc, char **argv)
     int Ns[4] = {2, 3}, nN = 2, Ls[8] = {8, 12, 16}, nL = 3;
     double min_time = 2;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--N")) nN = parse_list(argv[i + 1], Ns, 4);
-        else if (!strcmp(argv[i], "--dims")) nL = parse_list(argv[i + 1], Ls, 8);
+        if (!strcmp(argv[i], "--N")) nN = bench_parse_ints(argv[i + 1], Ns, 4);
+        else if (!strcmp(argv[i], "--dims")) nL = bench_parse_ints(argv[i + 1], Ls, 8);
         else if (!strcmp(argv[i], "--min-time")) min_time = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--cpu")) use_cpu = atoi(argv[i + 1]) != 0;
     }
