@@ -74,7 +74,10 @@ int ym_measure_columns_parse(const char *list, unsigned *mask);
 typedef struct ym_measure ym_measure;
 
 /* Workspace for measuring fields shaped like u while flowing with action a
- * (par NULL = defaults; a NULL: W_clover is nan). Collective.
+ * (par NULL = defaults; a NULL: W_clover is nan). The first row with
+ * Q_improved adds an improved-charge workspace (ym_improved_create: a
+ * depth-3 copy of the links and the loop scratch, ~3 link fields), kept
+ * until ym_measure_free so later rows do not allocate it again. Collective.
  * Errors: YM_EINVAL, YM_ENOMEM. */
 int ym_measure_create(ym_measure **out, const ym_gauge *u, const ym_action_type *a, const double *par);
 /* NULL-safe. Local. */
