@@ -50,6 +50,7 @@ typedef struct {
     ym_cplx *fs;    /* slab F of a pair's second plane: l_mu l_nu x 5 shapes */
     ym_cplx *fb;    /* F of a pair's first plane: interior sites x 5 shapes */
     double *acc;    /* per interior site: t[3] (for q) and e[3] (for s) */
+    unsigned char *ok; /* per interior site: every loop exists (site_complete) */
     unsigned want;  /* bit sc: scheme sc is asked for */
     unsigned shapes; /* bit i: shape i has a weight in a scheme asked for */
 } imp_ctx;
@@ -264,8 +265,11 @@ static int imp_init(imp_ctx *c, const ym_geom *g, int N)
     c->fs = malloc(sizeof(ym_cplx) * 5 * (size_t)lmax * (size_t)lmax * nn);
     c->fb = malloc(sizeof(ym_cplx) * 5 * nin * nn);
     c->acc = malloc(sizeof(double) * 6 * nin);
-    if (!c->w || !c->fs || !c->fb || !c->acc)
+    c->ok = malloc(nin + 1);
+    if (!c->w || !c->fs || !c->fb || !c->acc || !c->ok)
         return YM_ERROR(YM_ENOMEM, "improved charge: out of memory for the loop scratch");
+    /* which sites contribute depends on the geometry only */
+    for (size_t i = 0; i < nin; ++i) c->ok[i] = (unsigned char)site_complete(c, ym_geom_interior(g)[i]);
     return YM_OK;
 }
 
@@ -275,6 +279,7 @@ static void imp_free(imp_ctx *c)
     free(c->fs);
     free(c->fb);
     free(c->acc);
+    free(c->ok);
 }
 
 void ym_improved_free(ym_improved *w)
@@ -357,17 +362,13 @@ static int improved(ym_improved *ws, ym_gauge *u, ym_field *q[3], ym_field *s[3]
         case 3: imp_all3(c); break;
         default: imp_any(c); break;
         }
-        const ym_geom *gw = ym_gauge_geom(w);
-        const int *iw = ym_geom_interior(gw), *iu = ym_geom_interior(g), *e = ym_geom_ext(gw);
-        for (int i = 0; i < ym_geom_ninterior(gw); ++i) {
-            size_t ix = 0;
-            for (int m = 0; m < 4; ++m)
-                ix += (size_t)((iw[i] / c->str[m]) % e[m] - c->depth) * (size_t)c->istr[m];
-            int ok = site_complete(c, iw[i]);
-            const double *r = c->acc + ix * 6;
+        /* acc is indexed like the interior list (local lexicographic order) */
+        const int *iu = ym_geom_interior(g);
+        for (int i = 0; i < ym_geom_ninterior(g); ++i) {
+            const double *r = c->acc + (size_t)i * 6;
             for (int k = 0; k < 3; ++k) {
-                if (q[k]) *ym_field_site(q[k], iu[i]) = ok ? -r[k] / (4 * M_PI * M_PI) : 0.0;
-                if (s[k]) *ym_field_site(s[k], iu[i]) = ok ? r[3 + k] : 0.0;
+                if (q[k]) *ym_field_site(q[k], iu[i]) = c->ok[i] ? -r[k] / (4 * M_PI * M_PI) : 0.0;
+                if (s[k]) *ym_field_site(s[k], iu[i]) = c->ok[i] ? r[3 + k] : 0.0;
             }
         }
     }
