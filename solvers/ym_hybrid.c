@@ -190,16 +190,11 @@ HY_INLINE void hy_mul(int n, ym_cplx *restrict c, const ym_cplx *restrict a, con
 /* SU(2) as quaternions (ymi_q of ym_su_inline.h): every matrix of the N = 2
  * force (links, their products and sums, the insertions A + c 1 with A in
  * su(2)) lies in the real span of 1 and i sigma_k. */
-typedef ymi_q hy_q;
-#define hq_link ymi_q_ld
-#define hq_dag ymi_q_dag
-#define hq_add ymi_q_add
-#define hq_mul ymi_q_mul
 /* A packed plane (ym_su_ah_pack of A, then c) as M = A + c 1, or M^dagger. */
-HY_INLINE hy_q hq_ins(const double *k, int dag)
+HY_INLINE ymi_q hq_ins(const double *k, int dag)
 {
     double s = dag ? -1.0 : 1.0;
-    return (hy_q){k[4], s * k[0], s * k[2], s * k[3]};
+    return (ymi_q){k[4], s * k[0], s * k[2], s * k[3]};
 }
 
 /* The six clover planes of site x, F_p = P(Q_p)/4 (RYM.md §1.2), 0 where a
@@ -222,12 +217,15 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
         int xpm = upm[x], xpn = upn[x], xmm = dnm[x], xmn = dnn[x];
         int xmm_pn = upn[xmm], xmm_mn = dnn[xmm], xpm_mn = dnn[xpm];
         if (n == 2) {
-            /* the same leaves in quaternions (hy_q) */
-#define QL(s, m) hq_link(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
-            hy_q q = hq_mul(hq_mul(QL(x, mu), QL(xpm, nu)), hq_dag(hq_mul(QL(x, nu), QL(xpn, mu))));
-            q = hq_add(q, hq_mul(hq_mul(QL(x, nu), hq_dag(QL(xmm_pn, mu))), hq_mul(hq_dag(QL(xmm, nu)), QL(xmm, mu))));
-            q = hq_add(q, hq_mul(hq_dag(hq_mul(QL(xmm_mn, nu), QL(xmm, mu))), hq_mul(QL(xmm_mn, mu), QL(xmn, nu))));
-            q = hq_add(q, hq_mul(hq_mul(hq_dag(QL(xmn, nu)), QL(xmn, mu)), hq_mul(QL(xpm_mn, nu), hq_dag(QL(x, mu)))));
+            /* the same leaves in quaternions (ymi_q) */
+#define QL(s, m) ymi_q_ld(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
+            ymi_q q = ymi_q_mul(ymi_q_mul(QL(x, mu), QL(xpm, nu)), ymi_q_dag(ymi_q_mul(QL(x, nu), QL(xpn, mu))));
+            q = ymi_q_add(q, ymi_q_mul(ymi_q_mul(QL(x, nu), ymi_q_dag(QL(xmm_pn, mu))),
+                                       ymi_q_mul(ymi_q_dag(QL(xmm, nu)), QL(xmm, mu))));
+            q = ymi_q_add(q, ymi_q_mul(ymi_q_dag(ymi_q_mul(QL(xmm_mn, nu), QL(xmm, mu))),
+                                       ymi_q_mul(QL(xmm_mn, mu), QL(xmn, nu))));
+            q = ymi_q_add(q, ymi_q_mul(ymi_q_mul(ymi_q_dag(QL(xmn, nu)), QL(xmn, mu)),
+                                       ymi_q_mul(QL(xpm_mn, nu), ymi_q_dag(QL(x, mu)))));
 #undef QL
             /* P(Q)/4 = 1/4 [[i Im a, b], [-conj(b), -i Im a]] */
             fp[0] = CMPLX(0.0, 0.25 * q.ai), fp[1] = CMPLX(0.25 * q.br, 0.25 * q.bi);
@@ -571,30 +569,30 @@ HY_INLINE void hy_force_sites(int n, const ym_geom *G, const double *d, const do
 }
 
 /* hy_loop in quaternions (same nesting). */
-HY_INLINE hy_q hq_loop(const hy_q W[4], const hy_q M[4], int forward)
+HY_INLINE ymi_q hq_loop(const ymi_q W[4], const ymi_q M[4], int forward)
 {
     if (forward) {
-        hy_q R = hq_add(hq_mul(M[3], W[3]), hq_mul(W[3], M[0]));
-        hy_q Q = hq_mul(W[2], W[3]);
-        hy_q T = hq_add(hq_mul(M[2], Q), hq_mul(W[2], R));
-        R = hq_mul(W[1], Q);
-        Q = hq_add(hq_mul(M[1], R), hq_mul(W[1], T));
-        return hq_mul(W[0], Q);
+        ymi_q R = ymi_q_add(ymi_q_mul(M[3], W[3]), ymi_q_mul(W[3], M[0]));
+        ymi_q Q = ymi_q_mul(W[2], W[3]);
+        ymi_q T = ymi_q_add(ymi_q_mul(M[2], Q), ymi_q_mul(W[2], R));
+        R = ymi_q_mul(W[1], Q);
+        Q = ymi_q_add(ymi_q_mul(M[1], R), ymi_q_mul(W[1], T));
+        return ymi_q_mul(W[0], Q);
     }
-    hy_q R = hq_add(hq_mul(M[0], W[0]), hq_mul(W[0], M[1]));
-    hy_q Q = hq_mul(W[0], W[1]);
-    hy_q T = hq_add(hq_mul(R, W[1]), hq_mul(Q, M[2]));
-    R = hq_mul(Q, W[2]);
-    Q = hq_add(hq_mul(T, W[2]), hq_mul(R, M[3]));
-    return hq_mul(Q, W[3]);
+    ymi_q R = ymi_q_add(ymi_q_mul(M[0], W[0]), ymi_q_mul(W[0], M[1]));
+    ymi_q Q = ymi_q_mul(W[0], W[1]);
+    ymi_q T = ymi_q_add(ymi_q_mul(R, W[1]), ymi_q_mul(Q, M[2]));
+    R = ymi_q_mul(Q, W[2]);
+    Q = ymi_q_add(ymi_q_mul(T, W[2]), ymi_q_mul(R, M[3]));
+    return ymi_q_mul(Q, W[3]);
 }
 
-HY_INLINE hy_q hq_sub(hy_q x, hy_q y) { return (hy_q){x.ar - y.ar, x.ai - y.ai, x.br - y.br, x.bi - y.bi}; }
-HY_INLINE void hq_acc(double *o, double s, hy_q x)
+HY_INLINE ymi_q hq_sub(ymi_q x, ymi_q y) { return (ymi_q){x.ar - y.ar, x.ai - y.ai, x.br - y.br, x.bi - y.bi}; }
+HY_INLINE void hq_acc(double *o, double s, ymi_q x)
 {
     o[0] += s * x.ar, o[1] += s * x.ai, o[2] += s * x.br, o[3] += s * x.bi;
 }
-HY_INLINE void hq_put(double *o, hy_q x) { o[0] = x.ar, o[1] = x.ai, o[2] = x.br, o[3] = x.bi; }
+HY_INLINE void hq_put(double *o, ymi_q x) { o[0] = x.ar, o[1] = x.ai, o[2] = x.br, o[3] = x.bi; }
 
 /* hy_plaq in quaternions; Omega is summed as a quaternion in the first
  * four reals of each link of z, T1 and T3 hold 4 reals each. */
@@ -602,29 +600,29 @@ HY_INLINE void hq_plaq(const ym_geom *G, const double *d, const double *ins, siz
                        const unsigned char *inner, int x, int p, int c2, double *T1, double *T3)
 {
     int a = ym_plane_mu[p], b = ym_plane_nu[p];
-#define LK(s, m) hq_link(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
+#define LK(s, m) ymi_q_ld(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
 #define INS(s) (ins + (size_t)(s) * st + p * INS_NC(2))
     int c1 = ym_geom_up(G, a)[x], c3 = ym_geom_up(G, b)[x];
-    hy_q W0 = LK(x, a), W1 = LK(c1, b), W2 = hq_dag(LK(c3, a)), W3 = hq_dag(LK(x, b));
-    hy_q M0 = hq_ins(INS(x), 0), M1 = hq_ins(INS(c1), 0), M2 = hq_ins(INS(c2), 0), M3 = hq_ins(INS(c3), 0);
-    hy_q Q = hq_mul(W2, W3), R3 = hq_mul(W1, Q), P0 = hq_mul(W0, R3);
-    hy_q Y1 = hq_mul(W1, hq_add(hq_mul(M2, Q), hq_mul(W2, hq_mul(M3, W3))));
-    hy_q X0 = hq_mul(W0, hq_add(hq_mul(M1, R3), Y1));
-    hy_q E0 = hq_add(X0, hq_mul(P0, M0)), S0 = hq_add(X0, hq_mul(M0, P0));
+    ymi_q W0 = LK(x, a), W1 = LK(c1, b), W2 = ymi_q_dag(LK(c3, a)), W3 = ymi_q_dag(LK(x, b));
+    ymi_q M0 = hq_ins(INS(x), 0), M1 = hq_ins(INS(c1), 0), M2 = hq_ins(INS(c2), 0), M3 = hq_ins(INS(c3), 0);
+    ymi_q Q = ymi_q_mul(W2, W3), R3 = ymi_q_mul(W1, Q), P0 = ymi_q_mul(W0, R3);
+    ymi_q Y1 = ymi_q_mul(W1, ymi_q_add(ymi_q_mul(M2, Q), ymi_q_mul(W2, ymi_q_mul(M3, W3))));
+    ymi_q X0 = ymi_q_mul(W0, ymi_q_add(ymi_q_mul(M1, R3), Y1));
+    ymi_q E0 = ymi_q_add(X0, ymi_q_mul(P0, M0)), S0 = ymi_q_add(X0, ymi_q_mul(M0, P0));
     if (inner[x]) {
         hq_acc(OM(x, a), 1.0, E0);
         hq_acc(OM(x, b), -1.0, S0);
     }
     if (inner[c1]) {
-        hy_q P1 = hq_mul(R3, W0);
-        hq_put(T1, hq_add(hq_mul(hq_add(Y1, hq_mul(R3, M0)), W0), hq_mul(P1, M1)));
+        ymi_q P1 = ymi_q_mul(R3, W0);
+        hq_put(T1, ymi_q_add(ymi_q_mul(ymi_q_add(Y1, ymi_q_mul(R3, M0)), W0), ymi_q_mul(P1, M1)));
     }
     if (inner[c3]) {
-        hy_q W3d = hq_dag(W3);
-        hy_q P3 = hq_mul(hq_mul(W3, P0), W3d);
-        hy_q S3 = hq_mul(hq_mul(W3, S0), W3d);
-        hq_put(T3, hq_sub(hq_add(S3, hq_mul(M3, P3)), hq_mul(P3, M3)));
+        ymi_q W3d = ymi_q_dag(W3);
+        ymi_q P3 = ymi_q_mul(ymi_q_mul(W3, P0), W3d);
+        ymi_q S3 = ymi_q_mul(ymi_q_mul(W3, S0), W3d);
+        hq_put(T3, hq_sub(ymi_q_add(S3, ymi_q_mul(M3, P3)), ymi_q_mul(P3, M3)));
     }
 #undef LK
 #undef OM
@@ -657,11 +655,11 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
             unsigned fy = ym_geom_flags(G, y);
             if ((x = below(G, y, fy, a, a, b)) >= 0) {
                 const double *t = T + (size_t)x * 8;
-                hq_acc(OM(y, b), 1.0, (hy_q){t[0], t[1], t[2], t[3]});
+                hq_acc(OM(y, b), 1.0, (ymi_q){t[0], t[1], t[2], t[3]});
             }
             if ((x = below(G, y, fy, b, a, b)) >= 0) {
                 const double *t = T + (size_t)x * 8 + 4;
-                hq_acc(OM(y, a), -1.0, (hy_q){t[0], t[1], t[2], t[3]});
+                hq_acc(OM(y, a), -1.0, (ymi_q){t[0], t[1], t[2], t[3]});
             }
         }
     }
@@ -670,8 +668,8 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
         unsigned fy = ym_geom_flags(G, y);
         for (int mu = 0; mu < 4; ++mu) {
             double *Z = OM(y, mu);
-            hy_q om = {Z[0], Z[1], Z[2], Z[3]};
-            if (!(fy & YM_GEOM_LINK(mu))) om = (hy_q){0.0, 0.0, 0.0, 0.0};
+            ymi_q om = {Z[0], Z[1], Z[2], Z[3]};
+            if (!(fy & YM_GEOM_LINK(mu))) om = (ymi_q){0.0, 0.0, 0.0, 0.0};
             /* Z = 1/2 P(Omega) = 1/2 [[i Im a, b], [-conj(b), -i Im a]] */
             Z[0] = 0.0, Z[1] = 0.5 * om.ai, Z[2] = 0.5 * om.br, Z[3] = 0.5 * om.bi;
             Z[4] = -0.5 * om.br, Z[5] = 0.5 * om.bi, Z[6] = 0.0, Z[7] = -0.5 * om.ai;
