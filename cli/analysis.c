@@ -244,7 +244,7 @@ static int track(const ym_gauge *u, ana_time *prev, ana_time *cur, ana_result *r
 }
 
 int ana_run(ym_gauge *u, ym_field *mask, const ana_par *p, double tmax, int keep_fields, int progress,
-            ana_result *r)
+            int last_only, ana_result *r)
 {
     memset(r, 0, sizeof *r);
     double times[ANA_MAXT];
@@ -280,13 +280,15 @@ int ana_run(ym_gauge *u, ym_field *mask, const ana_par *p, double tmax, int keep
     ym_improved *imp = NULL;
     for (int k = 0; !st && k < nt; ++k) {
         if (times[k] > ym_solver_time(s)) st = ym_solver_advance(s, u, times[k]);
-        if (!st) st = analyse(u, s, mask, p, times[k] * ym_solver_time_scale(s), &r->tm[k], &imp);
-        r->ntimes = k + 1;
-        if (!st) st = track(u, k ? &r->tm[k - 1] : NULL, &r->tm[k], r);
-        if (k) drop_fields(&r->tm[k - 1]);
+        if (st || (last_only && k < nt - 1)) continue;
+        int j = r->ntimes;
+        st = analyse(u, s, mask, p, times[k] * ym_solver_time_scale(s), &r->tm[j], &imp);
+        r->ntimes = j + 1;
+        if (!st) st = track(u, j ? &r->tm[j - 1] : NULL, &r->tm[j], r);
+        if (j) drop_fields(&r->tm[j - 1]);
         if (tty)
-            fprintf(stderr, "\rflow: t = %-8.4g Q = %-+9.4f instantons %-4lld clusters %-4d", r->tm[k].t, r->tm[k].Q,
-                    (long long)r->tm[k].cnt.accepted, r->tm[k].ncl);
+            fprintf(stderr, "\rflow: t = %-8.4g Q = %-+9.4f instantons %-4lld clusters %-4d", r->tm[j].t, r->tm[j].Q,
+                    (long long)r->tm[j].cnt.accepted, r->tm[j].ncl);
     }
     if (tty) fprintf(stderr, "\n");
     if (!st && !keep_fields && r->ntimes) drop_fields(&r->tm[r->ntimes - 1]);

@@ -71,9 +71,12 @@ typedef struct {
 int ana_times(const ana_par *p, double tmax, double *t, int *n);
 /* Flow u through the times and analyse it at each (mask may be NULL: 1 double
  * per site, non-zero = masked). keep_fields: keep q, s, labels of the last
- * time. progress: print a progress line (rank 0, terminal). Collective. */
+ * time. progress: print a progress line (rank 0, terminal). last_only: the
+ * flow still stops at every time (so its steps are those of a run that
+ * analyses them all), but only the last is analysed, into r->tm[0].
+ * Collective. */
 int ana_run(ym_gauge *u, ym_field *mask, const ana_par *p, double tmax, int keep_fields, int progress,
-            ana_result *r);
+            int last_only, ana_result *r);
 void ana_result_free(ana_result *r);
 
 /* TSV tables (one header line, tab-separated, %.17g):

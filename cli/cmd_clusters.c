@@ -231,7 +231,7 @@ static int one_config(MPI_Comm comm, const char *config, const char *prefix, int
     if (!st) st = cli_load_config(comm, config, &co, &grid, &geom, &u, &info);
     ana_result r;
     memset(&r, 0, sizeof r);
-    if (!st) st = ana_run(u, NULL, &p, p.tmax, 1, 1, &r);
+    if (!st) st = ana_run(u, NULL, &p, p.tmax, 1, 1, 0, &r);
     cli_buf b[5] = {{0}};
     if (!st) {
         ana_tsv_instantons(&b[0], &r);

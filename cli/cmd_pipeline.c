@@ -45,7 +45,8 @@ static const char *usage =
     "  --groups G             MPI: G groups of ranks take the surrogates in turn (default 1)\n"
     "  --grid AxBxCxD         MPI process grid of the observed field (default automatic)\n"
     "  --force                replace existing outputs\n"
-    "The pipeline's flow step defaults to --eps 0.05 (ymflow clusters: 0.02).\n";
+    "The pipeline's flow step defaults to --eps 0.0625 (ymflow clusters: 0.02); the surrogates take\n"
+    "the observed recording's steps.\n";
 
 #define PSTR 1024
 
@@ -110,8 +111,6 @@ static int run_surrogate(MPI_Comm gcomm, act_ctx *c, ym_surrogate *sg, sur_bufs 
 {
     ana_result r;
     memset(&r, 0, sizeof r);
-    ana_par p = *ap;
-    p.times[0] = 0;
     int st, first = !bf->u;
     st = first ? ym_surrogate_draw(sg, seed, &bf->sr) : ym_surrogate_redraw(sg, seed, bf->sr);
     if (!st) st = act_analytic(c, bf->sr, &bf->ana);
@@ -122,7 +121,9 @@ static int run_surrogate(MPI_Comm gcomm, act_ctx *c, ym_surrogate *sg, sur_bufs 
     } else if (!st) {
         st = ym_embed_build(bf->u, c->lay, bf->ana, &c->eo, NULL, NULL);
     }
-    if (!st) st = ana_run(bf->u, bf->mask, &p, tmax, 0, 0, &r);
+    /* the observed recording's flow steps (it stops at every analysed time),
+     * analysed at the last time only */
+    if (!st) st = ana_run(bf->u, bf->mask, ap, tmax, 0, 0, 1, &r);
     if (!st) {
         const ana_time *tm = &r.tm[r.ntimes - 1];
         *maxq = 0;
@@ -197,9 +198,12 @@ int cmd_pipeline(int argc, char **argv)
     char outdir[PSTR] = "derivatives/ymflow";
     act_defaults(&p);
     ana_defaults(&ap);
-    /* every surrogate repeats the flow: RK3 at 0.05 (error ~1e-4 in t^2 E,
-     * far below the spread of the clusters) keeps the job short */
-    ap.eps = 0.05;
+    /* every surrogate repeats the flow. RK3 at 1/16 is one step between the
+     * eight analysed times of the default t = 0.5 (a step of 0.05 needed
+     * two, 0.05 + 0.0125); against eps = 0.005 it moves Q by 6e-4 relative
+     * and the largest cluster charge by 5e-5, far below the spread of the
+     * surrogates */
+    ap.eps = 0.0625;
     ym_param tab[ACT_NPAR + ANA_NPAR + 4];
     int ntab = act_table(&p, tab);
     ntab += ana_table(&ap, tab + ntab);
@@ -349,7 +353,7 @@ int cmd_pipeline(int argc, char **argv)
     }
     ana_result res;
     memset(&res, 0, sizeof res);
-    if (!st) st = ana_run(u, mask, &ap, tmax, 1, 1, &res);
+    if (!st) st = ana_run(u, mask, &ap, tmax, 1, 1, 0, &res);
     if (!st) STAGE(3, "flow, finder and clusters");
 
     /* ---- surrogates, spread over groups of ranks ---- */
@@ -372,6 +376,11 @@ int cmd_pipeline(int argc, char **argv)
                                                                                   : YM_SURR_MULTIVARIATE);
         st = ym_status_agree(comm, st);
         sur_ctx sc = {&c, sg, {0}, (unsigned long)sp.seed, &ap, tmax, depth, nullq, nulln, tty, ns};
+        /* the field is embedded: the observed analytic signals are not read
+         * again, and the surrogates' are written over them instead of into a
+         * second 177 MB of fresh pages */
+        sc.bf.ana = ana;
+        ana = NULL;
         if (!st) st = cli_groups_run(&g, ns, sur_work, sur_collect, &sc);
         sur_bufs_free(&sc.bf);
         if (tty) fprintf(stderr, "\n");
@@ -403,7 +412,7 @@ int cmd_pipeline(int argc, char **argv)
     const ym_recording *meta = c.sel ? c.sel : ana;
     /* after a failure the chain's objects may not exist: nothing below runs then */
     int nx = st ? 0 : ym_layout_nx(c.lay), ny = st ? 0 : ym_layout_ny(c.lay), nw = c.nwin, K = c.eo.K, pad = c.eo.pad;
-    double rate = st ? 1 : ym_recording_rate(ana), t_first = 0; /* BIDS onsets count from the first sample */
+    double rate = st || !meta ? 1 : ym_recording_rate(meta), t_first = 0; /* BIDS onsets count from the first sample */
     double hop_s = (double)c.eo.hop / rate, win_s = (double)c.eo.window / rate;
     double *qgrid = NULL;
     int64_t *lgrid = NULL;

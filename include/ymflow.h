@@ -17,6 +17,7 @@
 #include "ym_instanton.h"
 #include "ym_finder.h"
 #include "ym_stats.h"
+#include "ym_bigmem.h"
 #include "ym_cluster.h"
 #include "ym_raw.h"
 #include "ym_format.h"

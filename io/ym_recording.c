@@ -1,6 +1,7 @@
 /* The recording object (see ym_recording.h). */
 #include "ym_recording.h"
 
+#include "ym_bigmem.h"
 #include "ym_status.h"
 
 #include <math.h>
@@ -32,6 +33,12 @@ static void copy_str(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
+static size_t data_bytes(const ym_recording *r)
+{
+    size_t per = r->nbands > 0 ? 2 * (size_t)r->nbands : 1;
+    return (size_t)r->nchan * per * (size_t)r->nsamples * sizeof(double);
+}
+
 int ym_recording_create(ym_recording **out, int nchan, int nbands, int64_t nsamples, double rate)
 {
     *out = NULL;
@@ -56,7 +63,7 @@ int ym_recording_create(ym_recording **out, int nchan, int nbands, int64_t nsamp
     r->nbands = nbands;
     r->nsamples = nsamples;
     r->rate = rate;
-    r->data = calloc((size_t)nchan * per * (size_t)nsamples, sizeof(double));
+    r->data = ym_bigmem_alloc(data_bytes(r));
     r->chan = calloc((size_t)nchan, sizeof *r->chan);
     if (!r->data || !r->chan) {
         ym_recording_free(r);
@@ -75,7 +82,7 @@ void ym_recording_free(ym_recording *r)
 {
     if (!r)
         return;
-    free(r->data);
+    ym_bigmem_free(r->data, data_bytes(r));
     free(r->chan);
     free(r->ev);
     free(r);

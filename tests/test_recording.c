@@ -5,13 +5,20 @@
  * element set to its own index is found again); absurd shapes and rates are
  * refused with YM_EINVAL; under MPI, ym_recording_bcast gives every rank a
  * recording identical to the root's in every field (compared exactly).
+ * A recording of more than 32 MB (huge-page mapped, lattice/ym_bigmem) starts
+ * zeroed in every sample, keeps what is written at both ends and survives a
+ * broadcast; ym_bigmem itself hands out zeroed buffers of 0, small and large
+ * sizes, each written over and freed (leaks and overruns are the sanitizer
+ * build's to catch).
  */
 #include "tap.h"
+#include "ym_bigmem.h"
 #include "ym_recording.h"
 #include "ym_status.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A recording whose every value is a function of its position. */
 static int make(ym_recording **r, int nb)
@@ -150,6 +157,39 @@ int main(int argc, char **argv)
         if (rank != 0)
             ym_recording_free(got);
     }
+    /* 64 channels x 8 bands x 8 192 complex samples: 64 MB, over the
+     * huge-page threshold */
+    ym_recording *big = NULL;
+    st = ym_recording_create(&big, 64, 8, 8192, 1000.0);
+    ok = st == YM_OK;
+    for (int c = 0; c < 64 && ok; c++)
+        for (int b = 0; b < 8; b++) {
+            double *d = ym_recording_cdata(big, c, b);
+            for (int i = 0; i < 2 * 8192; i++) ok &= d[i] == 0.0;
+        }
+    tap_ok(ok, "a 64 MB recording starts with every sample zero");
+    if (big) {
+        ym_recording_cdata(big, 0, 0)[0] = 1.5;
+        ym_recording_cdata(big, 63, 7)[2 * 8192 - 1] = -2.5;
+    }
+    ym_recording *bigr = rank == 0 ? big : NULL;
+    st = ym_recording_bcast(&bigr, 0, MPI_COMM_WORLD);
+    tap_ok(st == YM_OK && bigr && ym_recording_cdata(bigr, 0, 0)[0] == 1.5 &&
+               ym_recording_cdata(bigr, 63, 7)[2 * 8192 - 1] == -2.5 && ym_recording_cdata(bigr, 31, 3)[77] == 0.0,
+           "the 64 MB recording keeps its first and last samples, also after a broadcast");
+    if (rank != 0) ym_recording_free(bigr);
+    ym_recording_free(big);
+    const size_t sizes[3] = {0, 1000, (size_t)40 << 20};
+    for (int k = 0; k < 3; k++) {
+        unsigned char *m = ym_bigmem_alloc(sizes[k]);
+        ok = m != NULL;
+        for (size_t i = 0; ok && i < sizes[k]; i++) ok &= m[i] == 0;
+        if (ok && sizes[k]) memset(m, 0xa5, sizes[k]);
+        ym_bigmem_free(m, sizes[k]);
+        tap_ok(ok, "ym_bigmem: %zu bytes come zeroed, are written over and freed", sizes[k]);
+    }
+    ym_bigmem_free(NULL, (size_t)40 << 20);
+
     ym_recording_free(r);
     ym_recording_free(z);
     ym_recording_free(NULL);

@@ -12,8 +12,8 @@
  * O(1)) after one RK3 step, on hot (Haar-random) SU(2) fields of 4x6x5x8
  * (unequal extents catch a swapped direction) with periodic boundaries,
  * open t (as the pipeline's recorded data) and all four directions open;
- * step sizes 0.01, 0.05 (the pipeline's) and 0.3 so that the update's
- * small-angle series (theta < 0.05) and its sincos branch are both used.
+ * step sizes 0.01, 0.0625 (the pipeline's), 0.3 and 1 so that the update's
+ * Taylor polynomials (theta < 1/2) and its sincos branch are both used.
  * The measured maxima are printed as diagnostics. */
 #include "common.h"
 
@@ -116,10 +116,10 @@ static void compare(const char *what, const int bc[4])
     tap_ok(!st && kd <= 1e-14 * zmax, "%s: force_acc with A = 0 = pack(Z generic) (%.2e of max|Z|)", what, kd / zmax);
 
     /* one RK3 step */
-    const double eps[3] = {0.01, 0.05, 0.3};
+    const double eps[4] = {0.01, 0.0625, 0.3, 1.0};
     const ym_action_type *wa = ym_action_find("wilson");
     const ym_integrator_type *rk3 = ym_integrator_find("rk3");
-    for (int e = 0; e < 3; ++e) {
+    for (int e = 0; e < 4; ++e) {
         if (!st) st = ym_gauge_copy(u1, t.u);
         if (!st) st = ym_gauge_copy(u2, t.u);
         if (!st) st = ym_flow_step(u1, wa, NULL, rk3, eps[e], w);
