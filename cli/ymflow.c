@@ -3,6 +3,7 @@
 #include "ym_status.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *usage =
@@ -22,8 +23,24 @@ static const char *usage =
     "`ymflow COMMAND --help` describes each command's options.\n"
     "Exit codes: 0 ok, 1 usage, 2 input error, 3 runtime error.\n";
 
+/* A process started without mpirun (no launcher's rank in the environment)
+ * is an MPI singleton: one rank that talks to nobody. Open MPI 4 still
+ * starts a runtime daemon for it and probes UCX for the point-to-point
+ * layer, 0.35 s of the 0.4 s MPI_Init took here, more than the default
+ * pipeline's whole read and filter stage. An isolated singleton with the
+ * ob1 layer starts in 0.04 s. Only defaults: a user's own OMPI_MCA_*
+ * settings win, runs under mpirun or srun are untouched, and other MPI
+ * libraries ignore these variables. */
+static void singleton_defaults(void)
+{
+    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK")) return;
+    setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+    setenv("OMPI_MCA_pml", "ob1", 0);
+}
+
 int main(int argc, char **argv)
 {
+    singleton_defaults();
     MPI_Init(&argc, &argv);
     ym_init();
     int rc;
