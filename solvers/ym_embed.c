@@ -131,18 +131,29 @@ void ym_embed_site(const ym_layout *l, const ym_embed_opts *o, const int xg[4], 
     } while (0)
 
 #if defined(__GNUC__) && !defined(YM_PLAIN_KERNELS)
-/* K = 2 with 4-double vectors (GCC/Clang extensions; two SSE2 halves on
- * the baseline, AVX in the x86-64-v3 clone): lane 2i + j holds C_ij and does
- * the scalar loop's arithmetic in its order, re + ((ar br) + (ai bi)) and
- * im + ((ai br) - (ar bi)). FMA contraction is switched off for it, so the
- * sums are bit for bit those of CORRELATE_K(2) on every CPU; it cuts the
- * instructions of a loop that is most of the embedding by ~3. */
-typedef double emb_v4 __attribute__((vector_size(32)));
+/* K = 2 with 4-double vectors along the samples (GCC/Clang extensions; two
+ * SSE2 halves on the baseline, AVX in the x86-64-v3 clone). A vector holds
+ * two consecutive complex samples (r, i, r', i') of one band, as stored, so
+ * a pair of samples costs four loads and two in-lane swaps; the element-wise
+ * products a_i b_j and a_i swap(b_j) accumulate, per lane, the four terms of
+ * Re and Im of a_i conj(b_j) (r br, i bi, ... and r bi, i br, ...), which
+ * the end combines in a fixed order: Re = (l0 + l1) + (l2 + l3), Im = (l1 -
+ * l0) + (l3 - l2). An odd last sample goes to lanes 0 and 1 alone. FMA
+ * contraction is switched off, so every CPU gets the same bits; the
+ * additions are grouped differently from CORRELATE_K(2) (rounding-level
+ * differences). Against the earlier vector form that broadcast each sample
+ * into all four C_ij lanes, it does one shuffle per sample instead of
+ * eight, which bound that loop. */
+typedef double emb_v4 __attribute__((vector_size(32), aligned(8)));
 #if defined(__clang__)
 #define EMB_NOCONTRACT
 #else
 #define EMB_NOCONTRACT __attribute__((optimize("fp-contract=off")))
 #endif
+/* macros, not functions: a 32-byte vector argument or return value would
+ * change the ABI between the baseline and AVX clones */
+#define EMB_LD(v, p) memcpy(&(v), (p), sizeof(v))
+#define EMB_SWAP(v) ((emb_v4){(v)[1], (v)[0], (v)[3], (v)[2]})
 YM_HOT EMB_NOCONTRACT static void correlate2(const ym_cplx *const *a, const ym_cplx *const *b, int64_t offa,
                                             int64_t offb, int64_t len, ym_cplx *C)
 {
@@ -151,17 +162,33 @@ YM_HOT EMB_NOCONTRACT static void correlate2(const ym_cplx *const *a, const ym_c
 #endif
     const double *a0 = (const double *)(a[0] + offa), *a1 = (const double *)(a[1] + offa);
     const double *b0 = (const double *)(b[0] + offb), *b1 = (const double *)(b[1] + offb);
-    emb_v4 re = {0, 0, 0, 0}, im = {0, 0, 0, 0};
-    for (int64_t k = 0; k < len; k++) {
-        const double br0 = b0[2 * k], bi0 = b0[2 * k + 1], br1 = b1[2 * k], bi1 = b1[2 * k + 1];
-        const double ar0 = a0[2 * k], ai0 = a0[2 * k + 1], ar1 = a1[2 * k], ai1 = a1[2 * k + 1];
-        const emb_v4 br = {br0, br1, br0, br1}, bi = {bi0, bi1, bi0, bi1};
-        const emb_v4 ar = {ar0, ar0, ar1, ar1}, ai = {ai0, ai0, ai1, ai1};
-        re += ar * br + ai * bi;
-        im += ai * br - ar * bi;
+    emb_v4 r00 = {0, 0, 0, 0}, r01 = r00, r10 = r00, r11 = r00, i00 = r00, i01 = r00, i10 = r00, i11 = r00;
+    int64_t k = 0;
+    for (; k + 2 <= len; k += 2) {
+        emb_v4 A0, A1, B0, B1;
+        EMB_LD(A0, a0 + 2 * k), EMB_LD(A1, a1 + 2 * k), EMB_LD(B0, b0 + 2 * k), EMB_LD(B1, b1 + 2 * k);
+        const emb_v4 S0 = EMB_SWAP(B0), S1 = EMB_SWAP(B1);
+        r00 += A0 * B0, r01 += A0 * B1, r10 += A1 * B0, r11 += A1 * B1;
+        i00 += A0 * S0, i01 += A0 * S1, i10 += A1 * S0, i11 += A1 * S1;
     }
-    for (int e = 0; e < 4; e++)
-        C[e] = re[e] + I * im[e];
+    if (k < len) {
+        const emb_v4 A0 = {a0[2 * k], a0[2 * k + 1], 0, 0}, A1 = {a1[2 * k], a1[2 * k + 1], 0, 0};
+        const emb_v4 B0 = {b0[2 * k], b0[2 * k + 1], 0, 0}, B1 = {b1[2 * k], b1[2 * k + 1], 0, 0};
+        const emb_v4 S0 = EMB_SWAP(B0), S1 = EMB_SWAP(B1);
+        r00 += A0 * B0, r01 += A0 * B1, r10 += A1 * B0, r11 += A1 * B1;
+        i00 += A0 * S0, i01 += A0 * S1, i10 += A1 * S0, i11 += A1 * S1;
+    }
+    /* lanes of a b: (r br, i bi, r' br', i' bi'); of a swap(b): (r bi, i br, ...) */
+#define EMB_RE(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
+#define EMB_IM(v) (((v)[1] - (v)[0]) + ((v)[3] - (v)[2]))
+    C[0] = EMB_RE(r00) + I * EMB_IM(i00);
+    C[1] = EMB_RE(r01) + I * EMB_IM(i01);
+    C[2] = EMB_RE(r10) + I * EMB_IM(i10);
+    C[3] = EMB_RE(r11) + I * EMB_IM(i11);
+#undef EMB_RE
+#undef EMB_IM
+#undef EMB_LD
+#undef EMB_SWAP
 }
 #define CORRELATE_2() correlate2(a, b, offa, offb, len, C)
 #else

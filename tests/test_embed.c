@@ -36,6 +36,10 @@
  *    binning = block means of the good pixels; bad, listed, flat and
  *    non-finite channels masked.
  *  - epochs: sample indices from onsets, label filter, edge events skipped.
+ *  - the sums: every data link equals the polar factor of its correlation
+ *    summed sample by sample here (1e-12), for K = 2 (the vector kernel) and
+ *    3, with odd and even windows and blocks: window 15 with hop 15 (no
+ *    blocks), 15 with hop 5 (blocks of 5), 16 with hop 4 (blocks of 4).
  */
 #include "common.h"
 
@@ -607,6 +611,62 @@ static ym_recording *random_rec(int nx, int ny, int nb, int64_t ns, unsigned lon
     return r;
 }
 
+/* Every data link against the polar factor of its correlation summed here. */
+static void direct_sums(int K, int window, int hop, const int pd[4])
+{
+    enum { NX = 4, NY = 2, NW = 4 }; /* extents divisible by the grids of tests/mpi/embed-* */
+    ym_embed_opts o;
+    ym_embed_opts_default(&o);
+    o.K = K;
+    o.groups = 2;
+    o.window = window;
+    o.hop = hop;
+    ym_recording *r = random_rec(NX, NY, 2 * K, (int64_t)window + (NW - 1) * (int64_t)hop + 1, 300 + K + window + hop);
+    ym_layout *l = full_layout(r, NX, NY);
+    int L[4], bc[4];
+    lat a;
+    int st = ym_embed_dims(l, r, &o, L, bc);
+    if (!st) st = lat_make(&a, MPI_COMM_WORLD, L, bc, pd, K);
+    if (!st) st = ym_embed_build(a.u, l, r, &o, NULL, NULL);
+    ym_embed_opts ro = o;
+    if (!st) st = ym_embed_opts_resolve(&ro, l, r);
+    double err = st ? INFINITY : 0;
+    long nlinks = 0;
+    for (int i = 0; !st && i < ym_geom_ninterior(a.geom); i++) {
+        int idx = ym_geom_interior(a.geom)[i], x[4];
+        ym_geom_global_coords(a.geom, idx, x);
+        for (int mu = 0; mu < 4; mu++) {
+            if (!(ym_geom_flags(a.geom, idx) & YM_GEOM_LINK(mu))) continue;
+            int xn[4] = {x[0], x[1], x[2], x[3]}, ch, m, w, z, ch2, m2, w2, z2;
+            xn[mu]++;
+            ym_embed_site(l, &ro, x, &ch, &m, &w, &z);
+            ym_embed_site(l, &ro, xn, &ch2, &m2, &w2, &z2);
+            if (m || m2) continue;
+            ym_cplx C[9], U[9];
+            for (int p = 0; p < K; p++)
+                for (int q = 0; q < K; q++) {
+                    const ym_cplx *pa = (const ym_cplx *)ym_recording_cdata(r, ch, z * K + p) + (int64_t)w * hop;
+                    const ym_cplx *pb = (const ym_cplx *)ym_recording_cdata(r, ch2, z2 * K + q) + (int64_t)w2 * hop;
+                    ym_cplx c = 0;
+                    for (int k = 0; k < window; k++) c += pa[k] * conj(pb[k]);
+                    C[p * K + q] = c;
+                }
+            int dg;
+            if (ym_procrustes(K, C, ro.degenerate_tol, U, &dg)) err = INFINITY;
+            else err = fmax(err, ym_su_maxdiff(K, U, ym_gauge_link(a.u, idx, mu)));
+            nlinks++;
+        }
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &err, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &nlinks, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    tap_ok(!st && nlinks > 0 && err < 1e-12,
+           "K = %d, window %d, hop %d: %ld links = polar factor of the correlation summed sample by sample (%.1e)", K,
+           window, hop, nlinks, err);
+    if (!st) lat_free(&a);
+    ym_layout_free(l);
+    ym_recording_free(r);
+}
+
 /* max over data links of |U'(s) - g(s) U(s) g(s+mu)^H|, per direction. */
 static void covariance(int K, int per_window, const int pd[4])
 {
@@ -974,6 +1034,11 @@ int main(int argc, char **argv)
         test_flatness(K, pd);
     }
     test_masks_grid(pd);
+    for (int K = 2; K <= 3; K++) {
+        direct_sums(K, 15, 15, pd);
+        direct_sums(K, 15, 5, pd);
+        direct_sums(K, 16, 4, pd);
+    }
 
     int rc = tap_done();
     MPI_Finalize();
