@@ -150,9 +150,8 @@ typedef double emb_v4 __attribute__((vector_size(32), aligned(8)));
 #else
 #define EMB_NOCONTRACT __attribute__((optimize("fp-contract=off")))
 #endif
-/* macros, not functions: a 32-byte vector argument or return value would
+/* a macro, not a function: a 32-byte vector argument or return value would
  * change the ABI between the baseline and AVX clones */
-#define EMB_LD(v, p) memcpy(&(v), (p), sizeof(v))
 #define EMB_SWAP(v) ((emb_v4){(v)[1], (v)[0], (v)[3], (v)[2]})
 YM_HOT EMB_NOCONTRACT static void correlate2(const ym_cplx *const *a, const ym_cplx *const *b, int64_t offa,
                                             int64_t offb, int64_t len, ym_cplx *C)
@@ -163,21 +162,26 @@ YM_HOT EMB_NOCONTRACT static void correlate2(const ym_cplx *const *a, const ym_c
     const double *a0 = (const double *)(a[0] + offa), *a1 = (const double *)(a[1] + offa);
     const double *b0 = (const double *)(b[0] + offb), *b1 = (const double *)(b[1] + offb);
     emb_v4 r00 = {0, 0, 0, 0}, r01 = r00, r10 = r00, r11 = r00, i00 = r00, i01 = r00, i10 = r00, i11 = r00;
+#define EMB_ACC(A0, A1, B0, B1)                                                                      \
+    do {                                                                                            \
+        const emb_v4 S0 = EMB_SWAP(B0), S1 = EMB_SWAP(B1);                                          \
+        r00 += A0 * B0, r01 += A0 * B1, r10 += A1 * B0, r11 += A1 * B1;                             \
+        i00 += A0 * S0, i01 += A0 * S1, i10 += A1 * S0, i11 += A1 * S1;                             \
+    } while (0)
     int64_t k = 0;
     for (; k + 2 <= len; k += 2) {
+        /* fixed-size copies: one vector load each */
         emb_v4 A0, A1, B0, B1;
-        EMB_LD(A0, a0 + 2 * k), EMB_LD(A1, a1 + 2 * k), EMB_LD(B0, b0 + 2 * k), EMB_LD(B1, b1 + 2 * k);
-        const emb_v4 S0 = EMB_SWAP(B0), S1 = EMB_SWAP(B1);
-        r00 += A0 * B0, r01 += A0 * B1, r10 += A1 * B0, r11 += A1 * B1;
-        i00 += A0 * S0, i01 += A0 * S1, i10 += A1 * S0, i11 += A1 * S1;
+        memcpy(&A0, a0 + 2 * k, sizeof A0), memcpy(&A1, a1 + 2 * k, sizeof A1);
+        memcpy(&B0, b0 + 2 * k, sizeof B0), memcpy(&B1, b1 + 2 * k, sizeof B1);
+        EMB_ACC(A0, A1, B0, B1);
     }
-    if (k < len) {
+    if (k < len) { /* the odd last sample, in lanes 0 and 1 */
         const emb_v4 A0 = {a0[2 * k], a0[2 * k + 1], 0, 0}, A1 = {a1[2 * k], a1[2 * k + 1], 0, 0};
         const emb_v4 B0 = {b0[2 * k], b0[2 * k + 1], 0, 0}, B1 = {b1[2 * k], b1[2 * k + 1], 0, 0};
-        const emb_v4 S0 = EMB_SWAP(B0), S1 = EMB_SWAP(B1);
-        r00 += A0 * B0, r01 += A0 * B1, r10 += A1 * B0, r11 += A1 * B1;
-        i00 += A0 * S0, i01 += A0 * S1, i10 += A1 * S0, i11 += A1 * S1;
+        EMB_ACC(A0, A1, B0, B1);
     }
+#undef EMB_ACC
     /* lanes of a b: (r br, i bi, r' br', i' bi'); of a swap(b): (r bi, i br, ...) */
 #define EMB_RE(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 #define EMB_IM(v) (((v)[1] - (v)[0]) + ((v)[3] - (v)[2]))
@@ -187,7 +191,6 @@ YM_HOT EMB_NOCONTRACT static void correlate2(const ym_cplx *const *a, const ym_c
     C[3] = EMB_RE(r11) + I * EMB_IM(i11);
 #undef EMB_RE
 #undef EMB_IM
-#undef EMB_LD
 #undef EMB_SWAP
 }
 #define CORRELATE_2() correlate2(a, b, offa, offb, len, C)

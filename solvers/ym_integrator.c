@@ -311,12 +311,11 @@ IT_UPDATE(3)
  * (ymi_q_mul) with the first row of v gives the link, written back in exact SU(2)
  * form.
  *
- * Below theta = 1/2 (every link of a flow step at eps <= 1/16 on all but the
- * roughest fields) cos and sinc are their Taylor polynomials in theta^2 to
+ * Below theta = 1/2 cos and sinc are their Taylor polynomials in theta^2 to
  * degree 14 (the first omitted terms are below 8e-19 and 5e-20 relative),
- * evaluated for the four links of a site at once; a site with a larger theta
- * takes sincos for that link. The polynomial replaced one sincos per link,
- * a third of the SU(2) update's time. */
+ * evaluated for the four links of a site at once; a link with a larger
+ * theta takes sincos. In the default pipeline (eps = 1/16) sincos is left
+ * with 0.4 % of the run; the update got ~15 % faster (BENCHMARKS.md). */
 #define UP2_TAYLOR_MAX 0.25 /* theta^2 */
 static inline void up2_cs(double t2, double *co, double *s)
 {
@@ -335,20 +334,17 @@ YM_HOT static void update2(double *ud, const double *vd, const double *kd, const
     for (int i = 0; i < nin; ++i) {
         double h[4], br[4], bi[4], t2[4], co[4], s[4];
         const double *k = kd + (size_t)i * 16;
-        int big = 0;
         for (int mu = 0; mu < 4; ++mu) {
             h[mu] = 0.5 * (c * k[4 * mu] - c * k[4 * mu + 1]), br[mu] = c * k[4 * mu + 2], bi[mu] = c * k[4 * mu + 3];
             t2[mu] = h[mu] * h[mu] + br[mu] * br[mu] + bi[mu] * bi[mu];
-            big |= !(t2[mu] < UP2_TAYLOR_MAX);
         }
         for (int mu = 0; mu < 4; ++mu) up2_cs(t2[mu], &co[mu], &s[mu]);
-        if (big)
-            for (int mu = 0; mu < 4; ++mu)
-                if (!(t2[mu] < UP2_TAYLOR_MAX)) {
-                    double theta = sqrt(t2[mu]), sn = sin(theta);
-                    co[mu] = cos(theta); /* with sin: one sincos call (GCC, glibc) */
-                    s[mu] = sn / theta;
-                }
+        for (int mu = 0; mu < 4; ++mu)
+            if (!(t2[mu] < UP2_TAYLOR_MAX)) {
+                double theta = sqrt(t2[mu]), sn = sin(theta);
+                co[mu] = cos(theta); /* with sin: one sincos call (GCC, glibc) */
+                s[mu] = sn / theta;
+            }
         for (int mu = 0; mu < 4; ++mu) {
             size_t off = ((size_t)in[i] * 4 + (size_t)mu) * 8;
             double *l = ud + off;
