@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *usage =
     "usage: ymflow COMMAND [options]     (under MPI: mpirun -n P ymflow COMMAND ...)\n"
@@ -28,7 +29,12 @@ static const char *usage =
  * starts a runtime daemon for it and probes UCX for the point-to-point
  * layer, 0.35 s of the 0.4 s MPI_Init took here, more than the default
  * pipeline's whole read and filter stage. An isolated singleton with the
- * ob1 layer starts in 0.04 s. Only defaults: a user's own OMPI_MCA_*
+ * ob1 layer starts in 0.04 s. But every isolated singleton on a host gets
+ * the same job name and so the same session directory, which each one
+ * creates and removes: two started together race, and the loser's MPI_Init
+ * fails (3 to 6 in 600 runs four at a time here, and once in a CI run). So
+ * each singleton gets a session tree of its own, named by its pid; Open MPI
+ * removes it at MPI_Finalize. Only defaults: a user's own OMPI_MCA_*
  * settings win, runs under mpirun or srun are untouched, and other MPI
  * libraries ignore these variables. */
 static void singleton_defaults(void)
@@ -36,6 +42,11 @@ static void singleton_defaults(void)
     if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK")) return;
     setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
     setenv("OMPI_MCA_pml", "ob1", 0);
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096];
+    int n = snprintf(dir, sizeof dir, "%s/ompi.ymflow.%lu.%ld", tmp && *tmp ? tmp : "/tmp",
+                     (unsigned long)getuid(), (long)getpid());
+    if (n > 0 && (size_t)n < sizeof dir) setenv("OMPI_MCA_orte_top_session_dir", dir, 0);
 }
 
 int main(int argc, char **argv)

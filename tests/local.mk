@@ -41,7 +41,7 @@ tests_test_bpst_SOURCES = tests/test_bpst.c tests/tap.h tests/common.h
 tests_test_bpst_LDADD = $(TEST_LDADD)
 
 TESTS += tests/test_su tests/test_gauge_inv tests/test_start tests/test_bpst \
-	tests/cli.sh \
+	tests/cli.sh tests/singleton.sh \
 	tests/mpi/halo-np1.mpi tests/mpi/halo-np2-x.mpi tests/mpi/halo-np2-t.mpi \
 	tests/mpi/halo-np4-zt.mpi tests/mpi/halo-np4-xy.mpi tests/mpi/halo-np4-yt.mpi \
 	tests/mpi/consistency-np1.mpi tests/mpi/consistency-np2-x.mpi tests/mpi/consistency-np2-t.mpi \
