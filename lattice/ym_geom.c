@@ -1,5 +1,6 @@
 /* Geometry tables, built once per (grid, depth, bc). */
 #include "ym_geom.h"
+#include "ym_bigmem.h"
 #include "ym_status.h"
 
 #include <limits.h>
@@ -13,6 +14,8 @@ struct ym_geom {
     int *interior;
     int *up[4], *dn[4];
     unsigned char *flags;
+    void *ws; /* ym_geom_workspace */
+    size_t ws_bytes;
 };
 
 static void free_tables(ym_geom *g)
@@ -23,6 +26,7 @@ static void free_tables(ym_geom *g)
         free(g->dn[mu]);
     }
     free(g->flags);
+    ym_bigmem_free(g->ws, g->ws_bytes);
     free(g);
 }
 
@@ -115,6 +119,19 @@ const int *ym_geom_interior(const ym_geom *g) { return g->interior; }
 const int *ym_geom_up(const ym_geom *g, int mu) { return g->up[mu]; }
 const int *ym_geom_dn(const ym_geom *g, int mu) { return g->dn[mu]; }
 unsigned ym_geom_flags(const ym_geom *g, int idx) { return g->flags[idx]; }
+
+void *ym_geom_workspace(const ym_geom *cg, size_t bytes)
+{
+    /* a cache: the geometry is logically unchanged (geometries are always
+     * made by ym_geom_create, never defined const) */
+    ym_geom *g = (ym_geom *)cg;
+    if (bytes > g->ws_bytes) {
+        ym_bigmem_free(g->ws, g->ws_bytes);
+        g->ws = ym_bigmem_alloc(bytes);
+        g->ws_bytes = g->ws ? bytes : 0;
+    }
+    return g->ws;
+}
 
 int ym_geom_index(const ym_geom *g, const int x[4])
 {

@@ -11,6 +11,7 @@
 #ifndef YM_GEOM_H
 #define YM_GEOM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ym_grid.h"
@@ -55,6 +56,15 @@ int64_t ym_geom_global_index(const ym_geom *g, int idx);
 int ym_geom_parity(const ym_geom *g, int idx);
 /* YM_GEOM_LINK / YM_GEOM_DOWN bits. */
 unsigned ym_geom_flags(const ym_geom *g, int idx);
+
+/* A workspace of at least `bytes` bytes owned by g, for kernels that need
+ * more scratch than the heap keeps between calls (glibc maps blocks over
+ * 32 MB afresh each time: a page fault per 4 kB, every call). It grows on
+ * demand and lives until ym_geom_free; contents are unspecified. One user
+ * at a time: a kernel holding it must not call another that uses it, and
+ * threads must not share a geometry's workspace. NULL when out of memory.
+ * Local. */
+void *ym_geom_workspace(const ym_geom *g, size_t bytes);
 
 /* Is the plaquette at x in the (mu,nu) plane part of the lattice? */
 static inline int ym_geom_plaq_ok(unsigned flags, int mu, int nu)

@@ -427,10 +427,13 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const size_t nr = (size_t)R * 4 * S;                                                        \
         if (nr > INT_MAX) /* ring offsets are ints */                                               \
             return YM_ERROR(YM_EINVAL, "loop force: local block too large (%d sites per x3-slab)", ss); \
-        /* calloc: the sums start at zero without a pass over fresh pages */                         \
-        double *sg = calloc(3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns, 1);     \
-        if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", (3 * nr * sizeof(double)) >> 20); \
+        const size_t nbytes = 3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns;        \
+        double *sg = ym_geom_workspace(g, nbytes);                                                  \
+        if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", nbytes >> 20);    \
         double *l2 = sg + nr, *s2 = l2 + nr;                                                        \
+        /* the sums start at zero (L2 is written before it is read) */                             \
+        memset(sg, 0, nr * sizeof(double));                                                         \
+        memset(s2, 0, nr * sizeof(double));                                                         \
         int *inv = (int *)(s2 + nr), *rix = inv + ns;                                               \
         /* need[y] bit m: the two-link side L2_m(y) touches an interior link */                    \
         unsigned char *need = (unsigned char *)(rix + ns);                                          \
@@ -513,7 +516,6 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 if (need[y]) memset(S2(y, 0), 0, 4 * S * sizeof(double));                           \
             }                                                                                       \
         }                                                                                           \
-        free(sg);                                                                                   \
         return YM_OK;                                                                               \
     }
 
