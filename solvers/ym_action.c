@@ -259,7 +259,9 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
  * Sigma lives in a ring of two x3-slabs, not in a field: once the corners of
  * slab x3 are done, the links of slab x3 have all their terms and are
  * finished into z (full matrices) or k (k <- A k + pack(Z)), so the flow
- * needs no force-sized scratch field. Instantiated for N = 3; N = 2 has the
+ * needs no force-sized scratch field. The ring is the geometry's workspace:
+ * above 32 MB (from 32^4 on) a fresh malloc would be mapped and faulted in
+ * again at every call. Instantiated for N = 3; N = 2 has the
  * same loops in quaternions (wilson_scatter_q below). */
 #define FK_WILSON(NN)                                                                               \
     YM_HOT static int wilson_scatter##NN(const ym_geom *g, const double *ud, double *zd, double *kd, double A, \
@@ -274,7 +276,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;                    \
         const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * S;                                  \
         const int stp[3] = {1, e0, e0 * e1};                                                        \
-        double *ring = malloc(2 * slab * sizeof(double));                                           \
+        double *ring = ym_geom_workspace(g, 2 * slab * sizeof(double));                             \
         if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20); \
         double p1[S], p2[S];                                                                        \
         int x[4];                                                                                   \
@@ -336,7 +338,6 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                     }                                                                               \
                 }                                                                                   \
         }                                                                                           \
-        free(ring);                                                                                 \
         return YM_OK;                                                                               \
     }
 
@@ -559,7 +560,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
     const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;
     const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * Q;
     const int stp[3] = {1, e0, e0 * e1};
-    double *ring = malloc(2 * slab * sizeof(double));
+    double *ring = ym_geom_workspace(g, 2 * slab * sizeof(double));
     if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20);
 #define LQ(site, m) ymi_q_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
 #define RQ(p, off, m) ((p) + ((size_t)(off) * 4 + (size_t)(m)) * Q)
@@ -630,7 +631,6 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
     }
 #undef LQ
 #undef RQ
-    free(ring);
     return YM_OK;
 }
 
