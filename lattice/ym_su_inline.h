@@ -160,30 +160,14 @@ YMI_INLINE void ymi_proj_scaled(int n, ym_cplx *out, const ym_cplx *m, double s)
  * are [[a, b], [-conj(b), conj(a)]], kept as the first row (a, b): 4 doubles
  * instead of 8, a product 16 real multiplications instead of 32, a dagger
  * (conj(a), -b). A stored link is read from its first row; it differs from
- * the second by the rounding of the stored SU(2) matrix only. */
-typedef struct {
-    double ar, ai, br, bi;
-} ymi_q;
-
-YMI_INLINE ymi_q ymi_q_ld(const double *u) { return (ymi_q){u[0], u[1], u[2], u[3]}; }
-YMI_INLINE ymi_q ymi_q_dag(ymi_q x) { return (ymi_q){x.ar, -x.ai, -x.br, -x.bi}; }
-YMI_INLINE ymi_q ymi_q_add(ymi_q x, ymi_q y) { return (ymi_q){x.ar + y.ar, x.ai + y.ai, x.br + y.br, x.bi + y.bi}; }
-/* (a, b)(c, d) = (a c - b conj(d), a d + b conj(c)) */
-YMI_INLINE ymi_q ymi_q_mul(ymi_q x, ymi_q y)
-{
-    return (ymi_q){x.ar * y.ar - x.ai * y.ai - (x.br * y.br + x.bi * y.bi),
-                   x.ar * y.ai + x.ai * y.ar - (x.bi * y.br - x.br * y.bi),
-                   x.ar * y.br - x.ai * y.bi + (x.br * y.ar + x.bi * y.ai),
-                   x.ar * y.bi + x.ai * y.br + (x.bi * y.ar - x.br * y.ai)};
-}
-
-/* The same product on 4-wide vectors (GCC/clang vector extensions: AVX in
- * the x86-64-v3 clone, SSE2 pairs otherwise): out = x.ar y + x.ai P1(y) +
- * x.br P2(y) + x.bi P3(y), with P the signed permutations of the product
- * above. Each component is the same four terms summed in another order, so
- * it agrees with ymi_q_mul to rounding, not bitwise; a kernel uses one of
- * the two throughout. */
-typedef double ymi_v4 __attribute__((vector_size(32)));
+ * the second by the rounding of the stored SU(2) matrix only.
+ * A quaternion is a 4-wide vector (re a, im a, re b, im b) of GCC's and
+ * clang's vector extensions (AVX in the x86-64-v3 clone, SSE2 pairs
+ * otherwise), so that a product is four broadcast-multiply-adds of signed
+ * permutations of its right factor instead of 16 scalar products:
+ *   (a, b)(c, d) = (a c - b conj(d), a d + b conj(c))
+ *               = x0 y + x1 P1(y) + x2 P2(y) + x3 P3(y). */
+typedef double ymi_q __attribute__((vector_size(32)));
 /* Always inlined, so no call passes a vector: GCC's note that AVX changes
  * the calling convention of such functions (given where they are inlined
  * into a baseline-ISA clone) does not apply. Off for the including file. */
@@ -193,22 +177,24 @@ typedef double ymi_v4 __attribute__((vector_size(32)));
 #if defined(__clang__)
 #define YMI_PERM4(v, a, b, c, d) __builtin_shufflevector((v), (v), a, b, c, d)
 #else
-typedef long long ymi_v4i __attribute__((vector_size(32)));
-#define YMI_PERM4(v, a, b, c, d) __builtin_shuffle((v), (ymi_v4i){a, b, c, d})
+typedef long long ymi_q_idx __attribute__((vector_size(32)));
+#define YMI_PERM4(v, a, b, c, d) __builtin_shuffle((v), (ymi_q_idx){a, b, c, d})
 #endif
-YMI_INLINE ymi_v4 ymi_v4_ld(const double *u)
+
+YMI_INLINE ymi_q ymi_q_ld(const double *u)
 {
-    ymi_v4 v;
+    ymi_q v;
     memcpy(&v, u, sizeof v);
     return v;
 }
-YMI_INLINE void ymi_v4_st(double *u, ymi_v4 v) { memcpy(u, &v, sizeof v); }
-YMI_INLINE ymi_v4 ymi_qv_dag(ymi_v4 x) { return x * (ymi_v4){1.0, -1.0, -1.0, -1.0}; }
-YMI_INLINE ymi_v4 ymi_qv_mul(ymi_v4 x, ymi_v4 y)
+YMI_INLINE void ymi_q_st(double *u, ymi_q v) { memcpy(u, &v, sizeof v); }
+YMI_INLINE ymi_q ymi_q_dag(ymi_q x) { return x * (ymi_q){1.0, -1.0, -1.0, -1.0}; }
+YMI_INLINE ymi_q ymi_q_add(ymi_q x, ymi_q y) { return x + y; }
+YMI_INLINE ymi_q ymi_q_mul(ymi_q x, ymi_q y)
 {
-    const ymi_v4 y1 = YMI_PERM4(y, 1, 0, 3, 2) * (ymi_v4){-1.0, 1.0, -1.0, 1.0};
-    const ymi_v4 y2 = YMI_PERM4(y, 2, 3, 0, 1) * (ymi_v4){-1.0, 1.0, 1.0, -1.0};
-    const ymi_v4 y3 = YMI_PERM4(y, 3, 2, 1, 0) * (ymi_v4){-1.0, -1.0, 1.0, 1.0};
+    const ymi_q y1 = YMI_PERM4(y, 1, 0, 3, 2) * (ymi_q){-1.0, 1.0, -1.0, 1.0};
+    const ymi_q y2 = YMI_PERM4(y, 2, 3, 0, 1) * (ymi_q){-1.0, 1.0, 1.0, -1.0};
+    const ymi_q y3 = YMI_PERM4(y, 3, 2, 1, 0) * (ymi_q){-1.0, -1.0, 1.0, 1.0};
     return ((x[0] * y + x[1] * y1) + x[2] * y2) + x[3] * y3;
 }
 

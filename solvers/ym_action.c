@@ -547,7 +547,7 @@ FK_LOOPS(3)
  * staples, their sums Sigma and Omega are real combinations of SU(2)
  * matrices, so the ring holds 4 doubles per matrix. Same loop structure, and
  * so the same order of terms per link, as FK_WILSON. */
-FK_INLINE void fqv_acc(double *s, ymi_v4 x) { ymi_v4_st(s, ymi_v4_ld(s) + x); }
+FK_INLINE void fq_acc(double *s, ymi_q x) { ymi_q_st(s, ymi_q_ld(s) + x); }
 
 YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *zd, double *kd, double A, double w)
 {
@@ -562,7 +562,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
     const int stp[3] = {1, e0, e0 * e1};
     double *ring = ym_geom_workspace(g, 2 * slab * sizeof(double));
     if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20);
-#define LQ(site, m) ymi_v4_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
+#define LQ(site, m) ymi_q_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
 #define RQ(p, off, m) ((p) + ((size_t)(off) * 4 + (size_t)(m)) * Q)
     int x[4];
     for (x[3] = -1; x[3] < l[3]; ++x[3]) {
@@ -588,19 +588,19 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
                             double *sn = nu == 3 ? RQ(b1, o, mu) : RQ(b0, o + stp[nu], mu);
                             double *sm = RQ(b0, o + stp[mu], nu);
                             if (h == (1u << nu)) {
-                                ymi_v4 p1 = ymi_qv_mul(LQ(xs, mu), LQ(xm, nu));
-                                fqv_acc(sn, ymi_qv_mul(ymi_qv_dag(p1), LQ(xs, nu)));
+                                ymi_q p1 = ymi_q_mul(LQ(xs, mu), LQ(xm, nu));
+                                fq_acc(sn, ymi_q_mul(ymi_q_dag(p1), LQ(xs, nu)));
                             } else if (h == (1u << mu)) {
-                                ymi_v4 p2 = ymi_qv_mul(LQ(xs, nu), LQ(xn, mu));
-                                fqv_acc(sm, ymi_qv_mul(ymi_qv_dag(p2), LQ(xs, mu)));
+                                ymi_q p2 = ymi_q_mul(LQ(xs, nu), LQ(xn, mu));
+                                fq_acc(sm, ymi_q_mul(ymi_q_dag(p2), LQ(xs, mu)));
                             } else if (!h) {
-                                ymi_v4 umu = LQ(xs, mu), unu = LQ(xs, nu), unm = LQ(xm, nu), umn = LQ(xn, mu);
-                                ymi_v4 p1 = ymi_qv_mul(umu, unm), p2 = ymi_qv_mul(unu, umn);
-                                ymi_v4 d1 = ymi_qv_dag(p1), d2 = ymi_qv_dag(p2);
-                                fqv_acc(RQ(b0, o, mu), ymi_qv_mul(unm, d2));
-                                fqv_acc(RQ(b0, o, nu), ymi_qv_mul(umn, d1));
-                                if (x[nu] + 1 < l[nu]) fqv_acc(sn, ymi_qv_mul(d1, unu));
-                                if (x[mu] + 1 < l[mu]) fqv_acc(sm, ymi_qv_mul(d2, umu));
+                                ymi_q umu = LQ(xs, mu), unu = LQ(xs, nu), unm = LQ(xm, nu), umn = LQ(xn, mu);
+                                ymi_q p1 = ymi_q_mul(umu, unm), p2 = ymi_q_mul(unu, umn);
+                                ymi_q d1 = ymi_q_dag(p1), d2 = ymi_q_dag(p2);
+                                fq_acc(RQ(b0, o, mu), ymi_q_mul(unm, d2));
+                                fq_acc(RQ(b0, o, nu), ymi_q_mul(umn, d1));
+                                if (x[nu] + 1 < l[nu]) fq_acc(sn, ymi_q_mul(d1, unu));
+                                if (x[mu] + 1 < l[mu]) fq_acc(sm, ymi_q_mul(d2, umu));
                             }
                         }
                 }
@@ -615,7 +615,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
                 for (x[0] = 0; x[0] < l[0]; ++x[0]) {
                     const int o = o0 + x[0], xs = base3 + o;
                     for (int mu = 0; mu < 4; ++mu) {
-                        ymi_v4 om = ymi_qv_mul(LQ(xs, mu), ymi_v4_ld(RQ(b0, o, mu)));
+                        ymi_q om = ymi_q_mul(LQ(xs, mu), ymi_q_ld(RQ(b0, o, mu)));
                         const double ai = w * om[1], br = w * om[2], bi = w * om[3];
                         if (kd) { /* ym_su_ah_pack layout: Im z00, Im z11, z01 */
                             double *k = kd + ((i0 + x[0]) * 4 + mu) * 4;

@@ -228,8 +228,8 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
                                        ymi_q_mul(QL(xpm_mn, nu), ymi_q_dag(QL(x, mu)))));
 #undef QL
             /* P(Q)/4 = 1/4 [[i Im a, b], [-conj(b), -i Im a]] */
-            fp[0] = CMPLX(0.0, 0.25 * q.ai), fp[1] = CMPLX(0.25 * q.br, 0.25 * q.bi);
-            fp[2] = CMPLX(-0.25 * q.br, 0.25 * q.bi), fp[3] = CMPLX(0.0, -0.25 * q.ai);
+            fp[0] = CMPLX(0.0, 0.25 * q[1]), fp[1] = CMPLX(0.25 * q[2], 0.25 * q[3]);
+            fp[2] = CMPLX(-0.25 * q[2], 0.25 * q[3]), fp[3] = CMPLX(0.0, -0.25 * q[1]);
             continue;
         }
         ym_cplx a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX], q[YM_NMAX * YM_NMAX];
@@ -587,12 +587,12 @@ HY_INLINE ymi_q hq_loop(const ymi_q W[4], const ymi_q M[4], int forward)
     return ymi_q_mul(Q, W[3]);
 }
 
-HY_INLINE ymi_q hq_sub(ymi_q x, ymi_q y) { return (ymi_q){x.ar - y.ar, x.ai - y.ai, x.br - y.br, x.bi - y.bi}; }
+HY_INLINE ymi_q hq_sub(ymi_q x, ymi_q y) { return x - y; }
 HY_INLINE void hq_acc(double *o, double s, ymi_q x)
 {
-    o[0] += s * x.ar, o[1] += s * x.ai, o[2] += s * x.br, o[3] += s * x.bi;
+    ymi_q_st(o, ymi_q_ld(o) + s * x);
 }
-HY_INLINE void hq_put(double *o, ymi_q x) { o[0] = x.ar, o[1] = x.ai, o[2] = x.br, o[3] = x.bi; }
+HY_INLINE void hq_put(double *o, ymi_q x) { ymi_q_st(o, x); }
 
 /* hy_plaq in quaternions; Omega is summed as a quaternion in the first
  * four reals of each link of z, T1 and T3 hold 4 reals each. */
@@ -671,8 +671,8 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
             ymi_q om = {Z[0], Z[1], Z[2], Z[3]};
             if (!(fy & YM_GEOM_LINK(mu))) om = (ymi_q){0.0, 0.0, 0.0, 0.0};
             /* Z = 1/2 P(Omega) = 1/2 [[i Im a, b], [-conj(b), -i Im a]] */
-            Z[0] = 0.0, Z[1] = 0.5 * om.ai, Z[2] = 0.5 * om.br, Z[3] = 0.5 * om.bi;
-            Z[4] = -0.5 * om.br, Z[5] = 0.5 * om.bi, Z[6] = 0.0, Z[7] = -0.5 * om.ai;
+            Z[0] = 0.0, Z[1] = 0.5 * om[1], Z[2] = 0.5 * om[2], Z[3] = 0.5 * om[3];
+            Z[4] = -0.5 * om[2], Z[5] = 0.5 * om[3], Z[6] = 0.0, Z[7] = -0.5 * om[1];
         }
     }
 #undef OM

@@ -349,8 +349,8 @@ YM_HOT static void update2(double *ud, const double *vd, const double *kd, const
             size_t off = ((size_t)in[i] * 4 + (size_t)mu) * 8;
             double *l = ud + off;
             const ymi_q e = {co[mu], h[mu] * s[mu], br[mu] * s[mu], bi[mu] * s[mu]}, g = ymi_q_mul(e, ymi_q_ld(vd + off));
-            l[0] = g.ar, l[1] = g.ai, l[2] = g.br, l[3] = g.bi;
-            l[4] = -g.br, l[5] = g.bi, l[6] = g.ar, l[7] = -g.ai;
+            ymi_q_st(l, g);
+            l[4] = -g[2], l[5] = g[3], l[6] = g[0], l[7] = -g[1];
         }
     }
 }
