@@ -319,14 +319,17 @@ IT_UPDATE(3)
 #define UP2_TAYLOR_MAX 0.25 /* theta^2 */
 static inline void up2_cs(double t2, double *co, double *s)
 {
-    /* Horner from the highest term: cos = sum (-t2)^k/(2k)!, sinc = sum (-t2)^k/(2k+1)! */
-    double c = 1.0 - t2 / (13.0 * 14.0), n = 1.0 - t2 / (14.0 * 15.0);
-    c = 1.0 - t2 / (11.0 * 12.0) * c, n = 1.0 - t2 / (12.0 * 13.0) * n;
-    c = 1.0 - t2 / (9.0 * 10.0) * c, n = 1.0 - t2 / (10.0 * 11.0) * n;
-    c = 1.0 - t2 / (7.0 * 8.0) * c, n = 1.0 - t2 / (8.0 * 9.0) * n;
-    c = 1.0 - t2 / (5.0 * 6.0) * c, n = 1.0 - t2 / (6.0 * 7.0) * n;
-    c = 1.0 - t2 / (3.0 * 4.0) * c, n = 1.0 - t2 / (4.0 * 5.0) * n;
-    *co = 1.0 - t2 / 2.0 * c, *s = 1.0 - t2 / 6.0 * n;
+    /* Horner from the highest term: cos = sum (-t2)^k/(2k)!, sinc = sum (-t2)^k/(2k+1)!;
+     * by the reciprocals (a product each: a division by a constant is not
+     * turned into one without -ffast-math, and vdivpd was the update's
+     * largest cost), which moves the result by an ulp at most */
+    double c = 1.0 - t2 * (1.0 / (13.0 * 14.0)), n = 1.0 - t2 * (1.0 / (14.0 * 15.0));
+    c = 1.0 - t2 * (1.0 / (11.0 * 12.0)) * c, n = 1.0 - t2 * (1.0 / (12.0 * 13.0)) * n;
+    c = 1.0 - t2 * (1.0 / (9.0 * 10.0)) * c, n = 1.0 - t2 * (1.0 / (10.0 * 11.0)) * n;
+    c = 1.0 - t2 * (1.0 / (7.0 * 8.0)) * c, n = 1.0 - t2 * (1.0 / (8.0 * 9.0)) * n;
+    c = 1.0 - t2 * (1.0 / (5.0 * 6.0)) * c, n = 1.0 - t2 * (1.0 / (6.0 * 7.0)) * n;
+    c = 1.0 - t2 * (1.0 / (3.0 * 4.0)) * c, n = 1.0 - t2 * (1.0 / (4.0 * 5.0)) * n;
+    *co = 1.0 - t2 * 0.5 * c, *s = 1.0 - t2 * (1.0 / 6.0) * n;
 }
 
 YM_HOT static void update2(double *ud, const double *vd, const double *kd, const int *in, int nin, double c)
