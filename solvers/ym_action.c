@@ -271,11 +271,10 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
         int open = 0;                                                                               \
         for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;                     \
-        const int *up[4];                                                                           \
-        for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;                    \
         const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * S;                                  \
-        const int stp[3] = {1, e0, e0 * e1};                                                        \
+        /* forward neighbours of a corner: index + stride (ym_geom_up in the box) */               \
+        const int stp[4] = {1, e0, e0 * e1, (int)ss};                                               \
         double *ring = ym_geom_workspace(g, 2 * slab * sizeof(double));                             \
         if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20); \
         double p1[S], p2[S];                                                                        \
@@ -299,7 +298,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                         for (int mu = 0; mu < 3; ++mu)                                              \
                             for (int nu = mu + 1; nu < 4; ++nu) {                                   \
                                 if (open && !ym_geom_plaq_ok(fl, mu, nu)) continue;                 \
-                                const int xm = up[mu][xs], xn = up[nu][xs];                         \
+                                const int xm = xs + stp[mu], xn = xs + stp[nu];                     \
                                 /* Sigma at x+nu (the next slab when nu = 3) and x+mu */            \
                                 double *sn = nu == 3 ? RB(b1, o, mu) : RB(b0, o + stp[nu], mu);     \
                                 double *sm = RB(b0, o + stp[mu], nu);                               \
@@ -555,11 +554,12 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
     const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);
     int open = 0;
     for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;
-    const int *up[4];
-    for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);
     const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;
     const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * Q;
-    const int stp[3] = {1, e0, e0 * e1};
+    /* a corner's forward neighbours lie in the box with its halo, where
+     * ym_geom_up is index + stride: no table loads (they were the force's
+     * largest single cost once the products were vectorised) */
+    const int stp[4] = {1, e0, e0 * e1, (int)ss};
     double *ring = ym_geom_workspace(g, 2 * slab * sizeof(double));
     if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20);
 #define LQ(site, m) ymi_q_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
@@ -584,7 +584,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
                     for (int mu = 0; mu < 3; ++mu)
                         for (int nu = mu + 1; nu < 4; ++nu) {
                             if (open && !ym_geom_plaq_ok(fl, mu, nu)) continue;
-                            const int xm = up[mu][xs], xn = up[nu][xs];
+                            const int xm = xs + stp[mu], xn = xs + stp[nu];
                             double *sn = nu == 3 ? RQ(b1, o, mu) : RQ(b0, o + stp[nu], mu);
                             double *sm = RQ(b0, o + stp[mu], nu);
                             if (h == (1u << nu)) {
