@@ -93,6 +93,9 @@ int act_mask(const act_ctx *c, const ym_gauge *u, ym_field **mask);
 void act_free(act_ctx *c);
 /* 1 if a positional argument is a recording (by content), 0 if not (a run card). */
 int act_positional_is_recording(const char *spec);
+/* YM_OK if the positional's file (spec without ":/dataset") can be read,
+ * else the error "FILE: cannot open: reason" */
+int act_positional_open(const char *spec);
 
 /* The metadata text written into embedded configurations: the effective
  * card (table) and the boundary line that ym_config_read applies. */

@@ -11,6 +11,7 @@
 #include "ym_ildg.h"
 #include "ym_status.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,15 @@ int act_positional_is_recording(const char *spec)
         return 0;
     }
     return kind != YM_ACT_UNKNOWN;
+}
+
+int act_positional_open(const char *spec)
+{
+    char file[ACT_STR];
+    spec_file(spec, file, sizeof file);
+    /* before the content decides its role: a missing recording is not "a run card" */
+    if (access(file, R_OK) != 0) return YM_ERROR(YM_EIO, "%s: cannot open: %s", file, strerror(errno));
+    return YM_OK;
 }
 
 static void stem_of(const char *spec, char *stem, size_t n)
@@ -216,6 +226,7 @@ int cmd_embed(int argc, char **argv)
     cli_args_init(&a, argc, argv);
     while (!st && cli_next(&a)) {
         if (!a.key) {
+            if ((st = act_positional_open(a.value))) break;
             if (!rec && act_positional_is_recording(a.value)) rec = a.value;
             else if (!card) card = a.value;
             else st = YM_ERROR(YM_EINVAL, "too many arguments: '%s' (a recording and a run card at most)", a.value);

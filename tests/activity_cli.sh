@@ -70,6 +70,11 @@ fi
 
 # bad input: one line, exit 2, nothing written
 run 0 embed "$T/missing.edf" -o "$T/x.ildg"; ok $(( rc == 0 || rc == 3 )) "a missing recording fails"
+oneline && grep -q "missing.edf: cannot open: No such file" "$T/err" && ! grep -q "run card" "$T/err"
+ok $? "a missing recording: one line naming it, not taken for a run card ($(head -c 200 "$T/err"))"
+run 0 pipeline "$T/missing.edf" -o "$T/pmiss"; ok $(( rc != 2 )) "pipeline, a missing recording: exit 2"
+oneline && grep -q "missing.edf: cannot open: No such file" "$T/err" && [ ! -e "$T/pmiss" ]
+ok $? "pipeline, a missing recording: one line naming it, no output folder ($(head -c 200 "$T/err"))"
 head -c 20000 "$EDF" >"$T/trunc.edf"
 run 0 embed "$T/trunc.edf" -o "$T/x.ildg"; ok $(( rc != 2 )) "a truncated EDF: exit 2"
 oneline; ok $? "a truncated EDF: one line ($(head -c 200 "$T/err"))"
