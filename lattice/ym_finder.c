@@ -49,6 +49,7 @@ static int cmp_cand(const void *a, const void *b)
 typedef struct {
     int lo[4], n[4], wrap[4];
     size_t nsites, off; /* sites, and first site in the batch buffer */
+    double reach;       /* half-width asked for: no site further from the peak is read */
 } fbox;
 
 static void box_make(fbox *b, const int P[4], double half, const int L[4], const int bc[4])
@@ -75,7 +76,13 @@ static void box_make(fbox *b, const int P[4], double half, const int L[4], const
 /* Values per box site: s, q, 1 if the site exists and is unmasked. */
 enum { BOX_LEN = 3 };
 
-/* Write the sites of box b owned by this rank into buf (BOX_LEN per site). */
+/* Write the sites of box b owned by this rank into buf (BOX_LEN per site;
+ * masked sites as zeros). Only sites within b->reach of the peak (integer
+ * offsets, so the test is exact) are written: the fit and the ball never
+ * look further (the fit ball has radius <= reach - 2 about the peak, the
+ * charge ball rho_peak <= reach - 2 about a centre at most 2 sites away),
+ * and a ball fills ~6 % of its cube at rho ~ 5. The rest of the buffer is
+ * never read. */
 static void box_fill(const fbox *b, const int P[4], const ym_geom *g, const int L[4], const double *s,
                      const double *q, const double *mask, double *buf, int *own[4])
 {
@@ -96,58 +103,118 @@ static void box_fill(const fbox *b, const int P[4], const ym_geom *g, const int 
         }
         if (!nown[mu]) return;
     }
-    for (int i3 = 0; i3 < nown[3]; ++i3)
-        for (int i2 = 0; i2 < nown[2]; ++i2)
-            for (int i1 = 0; i1 < nown[1]; ++i1)
+    /* squared offset from the peak per owned index, 0 in directions the box
+     * wraps (no bound taken from those) */
+#define BOX_E2(mu, i) (b->wrap[mu] ? 0.0 : (double)(b->lo[mu] + own[mu][2 * (i)]) * (b->lo[mu] + own[mu][2 * (i)]))
+    const double r2 = b->reach * b->reach;
+    for (int i3 = 0; i3 < nown[3]; ++i3) {
+        const double e3 = BOX_E2(3, i3);
+        if (e3 > r2) continue;
+        for (int i2 = 0; i2 < nown[2]; ++i2) {
+            const double e2 = e3 + BOX_E2(2, i2);
+            if (e2 > r2) continue;
+            for (int i1 = 0; i1 < nown[1]; ++i1) {
+                const double e1 = e2 + BOX_E2(1, i1);
+                if (e1 > r2) continue;
                 for (int i0 = 0; i0 < nown[0]; ++i0) {
+                    if (e1 + BOX_E2(0, i0) > r2) continue;
                     int xl[4] = {own[0][2 * i0 + 1], own[1][2 * i1 + 1], own[2][2 * i2 + 1], own[3][2 * i3 + 1]};
                     size_t k = (size_t)own[0][2 * i0] +
                                (size_t)b->n[0] * ((size_t)own[1][2 * i1] +
                                                   (size_t)b->n[1] * ((size_t)own[2][2 * i2] +
                                                                      (size_t)b->n[2] * (size_t)own[3][2 * i3]));
                     int idx = ym_geom_index(g, xl);
-                    if (mask && mask[idx] != 0) continue;
                     double *o = buf + BOX_LEN * k;
+                    if (mask && mask[idx] != 0) {
+                        o[0] = o[1] = o[2] = 0.0;
+                        continue;
+                    }
                     o[0] = s[idx];
                     o[1] = q[idx];
                     o[2] = 1.0;
                 }
-}
-
-/* Offset of box site k relative to the peak, minimal image about c in
- * directions the box wraps. */
-static void box_offset(const fbox *b, size_t k, const double c[4], const int L[4], double d[4])
-{
-    for (int mu = 0; mu < 4; ++mu) {
-        d[mu] = b->lo[mu] + (int)(k % (size_t)b->n[mu]);
-        k /= (size_t)b->n[mu];
-        if (b->wrap[mu]) d[mu] -= L[mu] * round((d[mu] - c[mu]) / L[mu]);
+            }
+        }
     }
+#undef BOX_E2
 }
 
 /* Results per sized candidate: centre offset (4), rho_fit, charge_ball, fit ok. */
 enum { RES_LEN = 7 };
+
+/* Offsets of the box's sites per direction, minimal images about c in
+ * directions the box wraps, into
+ * t[mu] (n[mu] values each). */
+static void box_axes(const fbox *b, const double c[4], const int L[4], double *t[4])
+{
+    for (int mu = 0; mu < 4; ++mu)
+        for (int i = 0; i < b->n[mu]; ++i) {
+            double d = b->lo[mu] + i;
+            if (b->wrap[mu]) d -= L[mu] * round((d - c[mu]) / L[mu]);
+            t[mu][i] = d;
+        }
+}
+
+/* The box's sites within distance r of the point c (offsets from the
+ * peak), in box order, as f(site index, offsets d) calls. A ball fills
+ * ~6 % of its box at rho ~ 5, so rows (x1, x2, x3) are first screened with
+ * a bound that is never below the exact test; the sites that remain are
+ * tested exactly as before, r2 = sum over mu = 0..3 in that order, so the
+ * same sites pass in the same order. */
+#define BOX_BALL_SCAN(b, t, c, r, BODY)                                                                      \
+    do {                                                                                                     \
+        const double r2max_ = (r) * (r), slack_ = r2max_ * (1 + 1e-12) + 1e-12;                              \
+        for (int i3 = 0; i3 < (b)->n[3]; ++i3) {                                                             \
+            const double e3 = (t[3][i3] - (c)[3]) * (t[3][i3] - (c)[3]);                                     \
+            if (e3 > slack_) continue;                                                                       \
+            for (int i2 = 0; i2 < (b)->n[2]; ++i2) {                                                         \
+                const double e2 = e3 + (t[2][i2] - (c)[2]) * (t[2][i2] - (c)[2]);                            \
+                if (e2 > slack_) continue;                                                                   \
+                for (int i1 = 0; i1 < (b)->n[1]; ++i1) {                                                     \
+                    const double e1 = e2 + (t[1][i1] - (c)[1]) * (t[1][i1] - (c)[1]);                        \
+                    if (e1 > slack_) continue;                                                               \
+                    const size_t k1 = (size_t)(b)->n[0] *                                                    \
+                                      ((size_t)i1 + (size_t)(b)->n[1] * ((size_t)i2 + (size_t)(b)->n[2] * (size_t)i3)); \
+                    for (int i0 = 0; i0 < (b)->n[0]; ++i0) {                                                 \
+                        const size_t k = k1 + (size_t)i0;                                                    \
+                        const double d[4] = {t[0][i0], t[1][i1], t[2][i2], t[3][i3]};                        \
+                        double r2 = 0;                                                                       \
+                        for (int mu = 0; mu < 4; ++mu) r2 += (d[mu] - (c)[mu]) * (d[mu] - (c)[mu]);           \
+                        if (r2 > r2max_) continue;                                                           \
+                        BODY                                                                                 \
+                    }                                                                                        \
+                }                                                                                            \
+            }                                                                                                \
+        }                                                                                                    \
+    } while (0)
 
 static void size_candidate(const fbox *b, const double *buf, const int L[4], const ym_finder_opts *o, int sign,
                            double rho_peak, double v_peak, double *res)
 {
     double delta[4] = {0, 0, 0, 0}, rho_fit = NAN;
     int fit_ok = 0;
+    double *tab = malloc((size_t)(b->n[0] + b->n[1] + b->n[2] + b->n[3]) * sizeof *tab), *t[4];
+    if (!tab) { /* reported as a failed fit with no ball charge */
+        for (int mu = 0; mu < 4; ++mu) res[mu] = 0;
+        res[4] = NAN, res[5] = 0, res[6] = 0;
+        return;
+    }
+    t[0] = tab;
+    for (int mu = 1; mu < 4; ++mu) t[mu] = t[mu - 1] + b->n[mu - 1];
     if (o->fit) {
         double R = fmax(2.0, o->fit_radius * rho_peak), zero[4] = {0, 0, 0, 0};
         size_t np = 0;
         double *pts = malloc(b->nsites * 5 * sizeof(double));
         if (pts) {
             double *val = pts + 4 * b->nsites;
-            for (size_t k = 0; k < b->nsites; ++k) {
+            box_axes(b, zero, L, t);
+            /* offsets are whole numbers here, so the squares and their sums are exact */
+            BOX_BALL_SCAN(b, t, zero, R, {
                 const double *x = buf + BOX_LEN * k;
-                double d[4];
                 if (x[2] == 0) continue;
-                box_offset(b, k, zero, L, d);
-                if (d[0] * d[0] + d[1] * d[1] + d[2] * d[2] + d[3] * d[3] > R * R) continue;
                 memcpy(pts + 4 * np, d, sizeof d);
                 val[np++] = o->use_q ? sign * x[1] : x[0];
-            }
+            });
             double out[6];
             if (!ym_finder_fit_bpst(np, pts, val, rho_peak, v_peak, out)) {
                 fit_ok = 1;
@@ -165,14 +232,13 @@ static void size_candidate(const fbox *b, const double *buf, const int L[4], con
         }
     }
     ym_sum ball = YM_SUM_INIT;
-    for (size_t k = 0; k < b->nsites; ++k) {
+    box_axes(b, delta, L, t);
+    BOX_BALL_SCAN(b, t, delta, rho_peak, {
         const double *x = buf + BOX_LEN * k;
-        double d[4], r2 = 0;
         if (x[2] == 0) continue;
-        box_offset(b, k, delta, L, d);
-        for (int mu = 0; mu < 4; ++mu) r2 += (d[mu] - delta[mu]) * (d[mu] - delta[mu]);
-        if (r2 <= rho_peak * rho_peak) ym_sum_add(&ball, x[1]);
-    }
+        ym_sum_add(&ball, x[1]);
+    });
+    free(tab);
     memcpy(res, delta, sizeof delta);
     res[4] = rho_fit;
     res[5] = ym_sum_value(&ball);
@@ -347,6 +413,7 @@ static int size_all(ym_field *sf, ym_field *qf, ym_field *mf, const ym_finder_op
         double R = fmax(obj[c].rho_peak, o->fit ? fmax(2.0, o->fit_radius * obj[c].rho_peak) : 0.0);
         /* +2: the fitted centre may move up to one site in each direction */
         box_make(&box[c], obj[c].x, fmin(R + 2.0, (double)Lmax), L, bc);
+        box[c].reach = R + 2.0;
         if (box[c].nsites > maxbatch) maxbatch = box[c].nsites;
     }
     if (maxbatch < BATCH_SITES) maxbatch = BATCH_SITES;
@@ -370,10 +437,13 @@ static int size_all(ym_field *sf, ym_field *qf, ym_field *mf, const ym_finder_op
             used += box[last].nsites;
         }
         if (used) {
-            memset(buf, 0, used * BOX_LEN * sizeof(double));
+            /* on one rank box_fill writes every site that is read (the others
+             * are never read); on more, the sum needs zeros where a rank owns nothing */
+            if (size > 1) memset(buf, 0, used * BOX_LEN * sizeof(double));
             for (int c = first; c < last; ++c)
                 if (!obj[c].reason) box_fill(&box[c], obj[c].x, g, L, s, q, m, buf + BOX_LEN * box[c].off, own);
-            st = allreduce_sum(buf, used * BOX_LEN, comm);
+            /* on one rank there is nothing to add (and unwritten sites are never read) */
+            st = size > 1 ? allreduce_sum(buf, used * BOX_LEN, comm) : YM_OK;
             if (st) st = YM_ERROR(st, "finder: MPI_Allreduce failed");
             for (int c = first; c < last && !st; ++c) {
                 if (obj[c].reason || c % size != rank) continue;
