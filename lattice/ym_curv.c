@@ -135,6 +135,10 @@ static inline ym_cplx *hl_at(const clov_ctx *c, int y, int t, int pl, int b)
     return c->hb + ((((size_t)((t + 2) & 1) * (size_t)c->S + off) * 6 + (size_t)pl) * 2 + (size_t)b) * (size_t)c->nn;
 }
 
+/* N = 2: a link and a half-loop slot read as quaternions (ymi_q) */
+#define CQ(s, m) ymi_q_ld((const double *)ym_gauge_link_at(c->d, 2, (s), (m)))
+#define HQ(s, tt, b) ymi_q_ld((const double *)hl_at(c, (s), (tt), pl, (b)))
+
 /* E_clov and q of one site from its six planes fx, as ym_curv_densities. */
 YMI_INLINE void dens_n(int n, const ym_cplx *fx, double *e, double *qq)
 {
@@ -165,6 +169,11 @@ YMI_INLINE void clov_half(int n, const clov_ctx *c, int t, int x2)
             for (int pl = 0; pl < 6; ++pl) {
                 int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl];
                 if (neg & ~((1u << mu) | (1u << nu))) continue;
+                if (n == 2) { /* quaternions, in the first 4 reals of the slot */
+                    ymi_q_st((double *)hl_at(c, y, t, pl, 0), ymi_q_mul(CQ(y, mu), CQ(c->up[mu][y], nu)));
+                    ymi_q_st((double *)hl_at(c, y, t, pl, 1), ymi_q_mul(CQ(y, nu), CQ(c->up[nu][y], mu)));
+                    continue;
+                }
                 ymi_mul(n, hl_at(c, y, t, pl, 0), ym_gauge_link_at(c->d, n, y, mu),
                         ym_gauge_link_at(c->d, n, c->up[mu][y], nu), 0, 0);
                 ymi_mul(n, hl_at(c, y, t, pl, 1), ym_gauge_link_at(c->d, n, y, nu),
@@ -192,7 +201,14 @@ YMI_INLINE void clov_sites(int n, const clov_ctx *c, int t, int x2)
                 ym_cplx *fp = fx + pl * nn;
                 const ym_cplx *Ax = hl_at(c, x, t, pl, 0), *Bx = hl_at(c, x, t, pl, 1);
                 if (c->pacc && ym_geom_plaq_ok(f, mu, nu)) {
-                    ym_sum_add(&c->pacc[nu == 3], ymi_retr_nd(n, Ax, Bx));
+                    double rt;
+                    if (n == 2) { /* Re tr(A B^+) of two quaternions: twice their dot product */
+                        const ymi_q p = HQ(x, t, 0) * HQ(x, t, 1);
+                        rt = 2.0 * ((p[0] + p[1]) + (p[2] + p[3]));
+                    } else {
+                        rt = ymi_retr_nd(n, Ax, Bx);
+                    }
+                    ym_sum_add(&c->pacc[nu == 3], rt);
                     ym_sum_add(&c->pacc[2 + (nu == 3)], 1.0);
                 }
                 if (!ym_geom_clover_ok(f, mu, nu)) {
@@ -200,6 +216,19 @@ YMI_INLINE void clov_sites(int n, const clov_ctx *c, int t, int x2)
                     continue;
                 }
                 int xm = c->dn[mu][x], xn = c->dn[nu][x], xmn = c->dn[nu][xm];
+                if (n == 2) {
+                    /* the same leaves in quaternions; Re tr(A B^+) = 2 A.B above
+                     * needs the plaquette before the clover test, so it is below */
+                    const ymi_q A = HQ(x, t, 0), B = HQ(x, t, 1);
+                    ymi_q Q = ymi_q_mul(A, ymi_q_dag(B));
+                    Q = Q + ymi_q_mul(ymi_q_mul(CQ(x, nu), ymi_q_dag(HQ(xm, t, 1))), CQ(xm, mu));
+                    Q = Q + ymi_q_mul(ymi_q_dag(HQ(xmn, tn, 1)), HQ(xmn, tn, 0));
+                    Q = Q + ymi_q_mul(ymi_q_mul(ymi_q_dag(CQ(xn, nu)), HQ(xn, tn, 0)), ymi_q_dag(CQ(x, mu)));
+                    /* P(Q)/4 = 1/4 [[i Im a, b], [-conj(b), -i Im a]] */
+                    fp[0] = CMPLX(0.0, 0.25 * Q[1]), fp[1] = CMPLX(0.25 * Q[2], 0.25 * Q[3]);
+                    fp[2] = CMPLX(-0.25 * Q[2], 0.25 * Q[3]), fp[3] = CMPLX(0.0, -0.25 * Q[1]);
+                    continue;
+                }
                 /* leaf 1 */
                 ymi_mul(n, q, Ax, Bx, 0, 1);
                 /* leaf 2 */

@@ -168,12 +168,8 @@ YMI_INLINE void ymi_proj_scaled(int n, ym_cplx *out, const ym_cplx *m, double s)
  *   (a, b)(c, d) = (a c - b conj(d), a d + b conj(c))
  *               = x0 y + x1 P1(y) + x2 P2(y) + x3 P3(y). */
 typedef double ymi_q __attribute__((vector_size(32)));
-/* Always inlined, so no call passes a vector: GCC's note that AVX changes
- * the calling convention of such functions (given where they are inlined
- * into a baseline-ISA clone) does not apply. Off for the including file. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+/* Always inlined, so no call passes a vector: configure adds -Wno-psabi,
+ * since GCC's notes on how such functions would pass one do not apply. */
 #if defined(__clang__)
 #define YMI_PERM4(v, a, b, c, d) __builtin_shufflevector((v), (v), a, b, c, d)
 #else
