@@ -91,11 +91,10 @@ int act_embed(MPI_Comm comm, act_ctx *c, const ym_recording *ana, const int pd[4
 /* A mask field (1 double per site: 1 on empty, bad and padding sites) for u's geometry. Collective. */
 int act_mask(const act_ctx *c, const ym_gauge *u, ym_field **mask);
 void act_free(act_ctx *c);
-/* 1 if a positional argument is a recording (by content), 0 if not (a run card). */
-int act_positional_is_recording(const char *spec);
-/* YM_OK if the positional's file (spec without ":/dataset") can be read,
- * else the error "FILE: cannot open: reason" */
-int act_positional_open(const char *spec);
+/* Whether a positional argument is a recording (by content) or not (a run
+ * card); the error "FILE: cannot open: reason" if its file (spec without
+ * ":/dataset") cannot be read. */
+int act_positional_is_recording(const char *spec, int *is_recording);
 
 /* The metadata text written into embedded configurations: the effective
  * card (table) and the boundary line that ym_config_read applies. */

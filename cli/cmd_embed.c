@@ -39,24 +39,19 @@ static void spec_file(const char *spec, char *file, size_t n)
     if (c) *c = 0;
 }
 
-int act_positional_is_recording(const char *spec)
+int act_positional_is_recording(const char *spec, int *is_recording)
 {
     char file[ACT_STR];
     int kind = YM_ACT_UNKNOWN;
+    *is_recording = 0;
     spec_file(spec, file, sizeof file);
-    if (ym_activity_detect(file, &kind)) {
-        ym_error_clear();
-        return 0;
-    }
-    return kind != YM_ACT_UNKNOWN;
-}
-
-int act_positional_open(const char *spec)
-{
-    char file[ACT_STR];
-    spec_file(spec, file, sizeof file);
-    /* before the content decides its role: a missing recording is not "a run card" */
+    /* a file that cannot be read is reported as such, not taken for a run card */
     if (access(file, R_OK) != 0) return YM_ERROR(YM_EIO, "%s: cannot open: %s", file, strerror(errno));
+    if (ym_activity_detect(file, &kind)) {
+        ym_error_clear(); /* readable, but no recording: the run card */
+        return YM_OK;
+    }
+    *is_recording = kind != YM_ACT_UNKNOWN;
     return YM_OK;
 }
 
@@ -226,8 +221,9 @@ int cmd_embed(int argc, char **argv)
     cli_args_init(&a, argc, argv);
     while (!st && cli_next(&a)) {
         if (!a.key) {
-            if ((st = act_positional_open(a.value))) break;
-            if (!rec && act_positional_is_recording(a.value)) rec = a.value;
+            int is_rec;
+            if ((st = act_positional_is_recording(a.value, &is_rec))) break;
+            if (!rec && is_rec) rec = a.value;
             else if (!card) card = a.value;
             else st = YM_ERROR(YM_EINVAL, "too many arguments: '%s' (a recording and a run card at most)", a.value);
         } else if (!strcmp(a.key, "h") || !strcmp(a.key, "help")) {

@@ -222,8 +222,9 @@ int cmd_pipeline(int argc, char **argv)
     while (!st && cli_next(&a)) {
         const char *k = NULL;
         if (!a.key) {
-            if ((st = act_positional_open(a.value))) break;
-            if (!rec && act_positional_is_recording(a.value)) rec = a.value;
+            int is_rec;
+            if ((st = act_positional_is_recording(a.value, &is_rec))) break;
+            if (!rec && is_rec) rec = a.value;
             else if (!card) card = a.value;
             else st = YM_ERROR(YM_EINVAL, "too many arguments: '%s' (a recording and a run card at most)", a.value);
             continue;

@@ -217,16 +217,13 @@ YMI_INLINE void clov_sites(int n, const clov_ctx *c, int t, int x2)
                 }
                 int xm = c->dn[mu][x], xn = c->dn[nu][x], xmn = c->dn[nu][xm];
                 if (n == 2) {
-                    /* the same leaves in quaternions; Re tr(A B^+) = 2 A.B above
-                     * needs the plaquette before the clover test, so it is below */
+                    /* the same four leaves in quaternions */
                     const ymi_q A = HQ(x, t, 0), B = HQ(x, t, 1);
                     ymi_q Q = ymi_q_mul(A, ymi_q_dag(B));
                     Q = Q + ymi_q_mul(ymi_q_mul(CQ(x, nu), ymi_q_dag(HQ(xm, t, 1))), CQ(xm, mu));
                     Q = Q + ymi_q_mul(ymi_q_dag(HQ(xmn, tn, 1)), HQ(xmn, tn, 0));
                     Q = Q + ymi_q_mul(ymi_q_mul(ymi_q_dag(CQ(xn, nu)), HQ(xn, tn, 0)), ymi_q_dag(CQ(x, mu)));
-                    /* P(Q)/4 = 1/4 [[i Im a, b], [-conj(b), -i Im a]] */
-                    fp[0] = CMPLX(0.0, 0.25 * Q[1]), fp[1] = CMPLX(0.25 * Q[2], 0.25 * Q[3]);
-                    fp[2] = CMPLX(-0.25 * Q[2], 0.25 * Q[3]), fp[3] = CMPLX(0.0, -0.25 * Q[1]);
+                    ymi_q_ah_scaled((double *)fp, Q, 0.25); /* P(Q)/4 */
                     continue;
                 }
                 /* leaf 1 */

@@ -55,6 +55,7 @@ typedef struct {
 static void box_make(fbox *b, const int P[4], double half, const int L[4], const int bc[4])
 {
     b->nsites = 1;
+    b->reach = half;
     for (int mu = 0; mu < 4; ++mu) {
         int W = half >= L[mu] ? L[mu] : (int)ceil(half);
         int lo = -W, hi = W;
@@ -396,11 +397,8 @@ static int size_all(ym_field *sf, ym_field *qf, ym_field *mf, const ym_finder_op
     const ym_grid *gr = ym_geom_grid(g);
     MPI_Comm comm = ym_grid_comm(gr);
     const int *L = ym_grid_L(gr);
-    int bc[4], rank = ym_grid_rank(gr), size = ym_grid_size(gr), Lmax = 0;
-    for (int mu = 0; mu < 4; ++mu) {
-        bc[mu] = ym_geom_bc(g, mu);
-        if (L[mu] > Lmax) Lmax = L[mu];
-    }
+    int bc[4], rank = ym_grid_rank(gr), size = ym_grid_size(gr);
+    for (int mu = 0; mu < 4; ++mu) bc[mu] = ym_geom_bc(g, mu);
     fbox *box = calloc((size_t)(n ? n : 1), sizeof *box);
     int *own[4] = {0};
     int ok = box != NULL;
@@ -412,8 +410,7 @@ static int size_all(ym_field *sf, ym_field *qf, ym_field *mf, const ym_finder_op
         if (obj[c].reason) continue;
         double R = fmax(obj[c].rho_peak, o->fit ? fmax(2.0, o->fit_radius * obj[c].rho_peak) : 0.0);
         /* +2: the fitted centre may move up to one site in each direction */
-        box_make(&box[c], obj[c].x, fmin(R + 2.0, (double)Lmax), L, bc);
-        box[c].reach = R + 2.0;
+        box_make(&box[c], obj[c].x, R + 2.0, L, bc); /* box_make caps each side at L */
         if (box[c].nsites > maxbatch) maxbatch = box[c].nsites;
     }
     if (maxbatch < BATCH_SITES) maxbatch = BATCH_SITES;

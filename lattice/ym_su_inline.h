@@ -193,5 +193,12 @@ YMI_INLINE ymi_q ymi_q_mul(ymi_q x, ymi_q y)
     const ymi_q y3 = YMI_PERM4(y, 3, 2, 1, 0) * (ymi_q){-1.0, -1.0, 1.0, 1.0};
     return ((x[0] * y + x[1] * y1) + x[2] * y2) + x[3] * y3;
 }
+/* s (Q - Q^+)/2 of a quaternion as a full 2x2 complex matrix (8 doubles,
+ * row-major re, im): s [[i Im a, b], [-conj(b), -i Im a]], traceless already */
+YMI_INLINE void ymi_q_ah_scaled(double *z, ymi_q Q, double s)
+{
+    z[0] = 0.0, z[1] = s * Q[1], z[2] = s * Q[2], z[3] = s * Q[3];
+    z[4] = -s * Q[2], z[5] = s * Q[3], z[6] = 0.0, z[7] = -s * Q[1];
+}
 
 #endif

@@ -228,8 +228,7 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
                                        ymi_q_mul(QL(xpm_mn, nu), ymi_q_dag(QL(x, mu)))));
 #undef QL
             /* P(Q)/4 = 1/4 [[i Im a, b], [-conj(b), -i Im a]] */
-            fp[0] = CMPLX(0.0, 0.25 * q[1]), fp[1] = CMPLX(0.25 * q[2], 0.25 * q[3]);
-            fp[2] = CMPLX(-0.25 * q[2], 0.25 * q[3]), fp[3] = CMPLX(0.0, -0.25 * q[1]);
+            ymi_q_ah_scaled((double *)fp, q, 0.25);
             continue;
         }
         ym_cplx a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX], q[YM_NMAX * YM_NMAX];
@@ -671,8 +670,7 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
             ymi_q om = {Z[0], Z[1], Z[2], Z[3]};
             if (!(fy & YM_GEOM_LINK(mu))) om = (ymi_q){0.0, 0.0, 0.0, 0.0};
             /* Z = 1/2 P(Omega) = 1/2 [[i Im a, b], [-conj(b), -i Im a]] */
-            Z[0] = 0.0, Z[1] = 0.5 * om[1], Z[2] = 0.5 * om[2], Z[3] = 0.5 * om[3];
-            Z[4] = -0.5 * om[2], Z[5] = 0.5 * om[3], Z[6] = 0.0, Z[7] = -0.5 * om[1];
+            ymi_q_ah_scaled(Z, om, 0.5);
         }
     }
 #undef OM
