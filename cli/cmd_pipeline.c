@@ -298,8 +298,12 @@ int cmd_pipeline(int argc, char **argv)
         }
     if (!st) STAGE(0, "read recording and layout");
     ym_recording *ana = NULL;
-    if (!st && !c.complex_input) st = act_analytic(&c, c.sel, &ana);
-    else if (!st) {
+    if (!st && !c.complex_input) {
+        st = act_analytic(&c, c.sel, &ana);
+        /* the surrogates go through the observed recording's notch, not
+         * through a detection of their own */
+        if (!st) st = ym_preproc_keep_mains(c.pp);
+    } else if (!st) {
         ana = c.ana;
         c.ana = NULL;
     }

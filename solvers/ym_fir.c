@@ -4,6 +4,10 @@
  * signal with MNE's n_fft='auto' (scipy.signal.hilbert on the signal
  * zero-padded to the next 5-smooth length). */
 #include <limits.h>
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,6 +402,14 @@ void ym_hilbert_exec(ym_hilbert_plan *h, const double *x, double *z)
     if (m % 2 == 0) h->spec[m / 2][0] = h->spec[m / 2][1] = 0.0;
     fftw_execute(h->bwd);
     double s = 1.0 / (double)m;
+#if defined(__SSE2__)
+    if (h->stream && ((uintptr_t)z & 15) == 0) {
+        for (int64_t t = 0; t < h->n; ++t)
+            _mm_stream_pd(z + 2 * t, _mm_set_pd(h->out[t] * s, x[t]));
+        _mm_sfence();
+        return;
+    }
+#endif
     for (int64_t t = 0; t < h->n; ++t) {
         z[2 * t] = x[t];
         z[2 * t + 1] = h->out[t] * s;

@@ -47,6 +47,10 @@ typedef struct {
     fftw_complex *spec; /* m/2+1 complex: the half spectrum */
     double *out;        /* m reals: the Hilbert transform */
     fftw_plan fwd, bwd;
+    /* write the output with non-temporal stores (set by the caller when the
+     * outputs of a run are far larger than the caches, so that writing them
+     * does not first read every line in) */
+    int stream;
 } ym_hilbert_plan;
 
 int ym_hilbert_plan_init(ym_hilbert_plan *h, int64_t n);

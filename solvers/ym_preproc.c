@@ -33,8 +33,11 @@ struct ym_preproc {
     double *Hn; /* ncand x (nt.L/2+1) */
     ym_hilbert_plan hb;
     double *X; /* nX x n: work copy of the selected channels, kept between runs */
+    double *ref; /* n: the average reference */
     int *good;
     int nX;
+    int last_notch;  /* the notch kernel of the last run (-1: none) */
+    int fixed_notch; /* >= -1 after ym_preproc_keep_mains: that kernel, no detection */
 };
 
 void ym_preproc_opts_default(ym_preproc_opts *o)
@@ -103,6 +106,7 @@ void ym_preproc_free(ym_preproc *p)
     free(p->Hn);
     free(p->edges);
     free(p->X);
+    free(p->ref);
     free(p->good);
     free(p);
 }
@@ -131,6 +135,8 @@ int ym_preproc_create(ym_preproc **out, int64_t nsamples, double rate, const ym_
     p->o.edges = NULL;
     p->nb = o->nbands;
     p->mains_used = (o->mains > 0) ? o->mains : 0;
+    p->last_notch = -2;
+    p->fixed_notch = -2;
     int rc = YM_OK, nb = p->nb;
     double **hb = NULL, *hn[2] = {NULL, NULL};
     int *lens = NULL, nlen[2] = {0, 0};
@@ -219,6 +225,14 @@ done:
 }
 
 double ym_preproc_mains(const ym_preproc *p) { return p ? p->mains_used : 0; }
+
+int ym_preproc_keep_mains(ym_preproc *p)
+{
+    if (!p || p->last_notch < -1)
+        return YM_ERROR(YM_EINVAL, "preprocessing: no run yet whose mains decision could be kept");
+    p->fixed_notch = p->last_notch;
+    return YM_OK;
+}
 const double *ym_preproc_edges(const ym_preproc *p) { return p ? p->edges : NULL; }
 
 static int cmp_double(const void *a, const void *b)
@@ -305,7 +319,8 @@ static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int 
         free(p->good);
         p->X = malloc((size_t)nsel * (size_t)n * sizeof *p->X);
         p->good = malloc((size_t)nsel * sizeof *p->good);
-        p->nX = (p->X && p->good) ? nsel : 0;
+        if (!p->ref) p->ref = malloc((size_t)n * sizeof *p->ref);
+        p->nX = (p->X && p->good && p->ref) ? nsel : 0;
         if (!p->nX) return YM_ERROR(YM_ENOMEM, "out of memory preprocessing %d channels", nsel);
     }
     double *X = p->X;
@@ -326,22 +341,36 @@ static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int 
     /* detect before the reference: mains pickup is largely common to all
      * channels and the average reference would hide it */
     int notch = -1;
-    if (p->o.mains < 0) {
+    if (p->fixed_notch >= -1) {
+        notch = p->fixed_notch;
+    } else if (p->o.mains < 0) {
         if ((rc = detect_mains(p, X, good, nsel, &p->mains_used))) return rc;
         for (int i = 0; i < 2; ++i)
             if (p->mains_used > 0 && p->cand[i] == p->mains_used) notch = i;
     } else if (p->o.mains > 0 && p->has_notch[0]) {
         notch = 0;
     }
-    if (p->o.car && ngood > 0)
-        for (int64_t t = 0; t < n; ++t) {
-            double s = 0;
-            for (int i = 0; i < nsel; ++i)
-                if (good[i]) s += X[(size_t)i * n + t];
-            s /= ngood;
-            for (int i = 0; i < nsel; ++i) X[(size_t)i * n + t] -= s;
+    p->last_notch = notch;
+    if (p->o.car && ngood > 0) {
+        /* channel by channel along the rows (a sample's channels lie n
+         * apart); each sample's sum still adds the channels in order */
+        double *ref = p->ref;
+        for (int64_t t = 0; t < n; ++t) ref[t] = 0;
+        for (int i = 0; i < nsel; ++i)
+            if (good[i]) {
+                const double *x = X + (size_t)i * n;
+                for (int64_t t = 0; t < n; ++t) ref[t] += x[t];
+            }
+        for (int64_t t = 0; t < n; ++t) ref[t] /= ngood;
+        for (int i = 0; i < nsel; ++i) {
+            double *x = X + (size_t)i * n;
+            for (int64_t t = 0; t < n; ++t) x[t] -= ref[t];
         }
+    }
     int64_t nhb = p->bp.L / 2 + 1, nhn = p->nt.L / 2 + 1;
+    /* beyond the last-level cache the analytic signals go straight to
+     * memory: the embedding reads them from there in any case */
+    p->hb.stream = (double)nsel * p->nb * (double)n * 16.0 > 64e6;
     for (int i = 0; i < nsel; ++i) {
         double *x = X + (size_t)i * n;
         if (notch >= 0) {

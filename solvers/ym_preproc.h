@@ -70,6 +70,11 @@ int ym_preproc_rerun(ym_preproc *p, const ym_recording *in, const int *chans, in
  * the band edges (nbands+1). Local. */
 double ym_preproc_mains(const ym_preproc *p);
 const double *ym_preproc_edges(const ym_preproc *p);
+/* Later runs of p notch what its last run notched (the detected mains
+ * frequency, or nothing) instead of detecting again: surrogates of a
+ * recording then go through the observed recording's filters. Local.
+ * Errors: YM_EINVAL (p has not run). */
+int ym_preproc_keep_mains(ym_preproc *p);
 
 /* Building blocks (exposed for tests and other tools). All Local. */
 

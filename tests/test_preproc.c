@@ -537,6 +537,66 @@ static void test_mains(gsl_rng *g)
     tap_ok(c == 0, "mains detection: no line on noise alone (%d)", c);
 }
 
+/* 4 channels of noise with a line at `line` Hz (none for 0). */
+static ym_recording *lined(gsl_rng *g, double line, int64_t n, double rate)
+{
+    ym_recording *r = NULL;
+    if (ym_recording_create(&r, 4, 0, n, rate)) return NULL;
+    for (int c = 0; c < 4; ++c) {
+        double *x = ym_recording_data(r, c);
+        for (int64_t t = 0; t < n; ++t)
+            x[t] = gsl_ran_gaussian(g, 1.0) + (line > 0 ? 0.5 * cos(2 * M_PI * line * t / rate + c) : 0);
+    }
+    return r;
+}
+
+/* ym_preproc_keep_mains: the surrogates' runs notch what the observed run
+ * detected. A 60 Hz recording, then a 50 Hz one rerun into the same output:
+ * with the decision kept the rerun equals a plan fixed at 60 Hz, bit for
+ * bit; without it the rerun detects 50 Hz. */
+static void test_keep_mains(gsl_rng *g)
+{
+    const double rate = 1000;
+    const int64_t n = 8000;
+    int ch[4] = {0, 1, 2, 3};
+    ym_recording *r60 = lined(g, 60, n, rate), *r50 = lined(g, 50, n, rate);
+    ym_preproc_opts o;
+    ym_preproc_opts_default(&o);
+    ym_preproc *p = NULL, *q = NULL, *f = NULL;
+    ym_recording *z = NULL, *zq = NULL, *zf = NULL;
+    int rc = ym_preproc_create(&p, n, rate, &o);
+    if (!rc) rc = ym_preproc_create(&q, n, rate, &o);
+    int early = rc ? -1 : ym_preproc_keep_mains(p);
+    tap_ok(early == YM_EINVAL, "keeping the mains decision before any run is refused: %s", ym_errmsg());
+    ym_error_clear();
+    if (!rc) rc = ym_preproc_run(p, r60, ch, 4, &z);
+    if (!rc) rc = ym_preproc_keep_mains(p);
+    if (!rc) rc = ym_preproc_rerun(p, r50, ch, 4, z);
+    if (!rc) rc = ym_preproc_run(q, r60, ch, 4, &zq);
+    if (!rc) rc = ym_preproc_rerun(q, r50, ch, 4, zq);
+    ym_preproc_opts o60 = o;
+    o60.mains = 60;
+    if (!rc) rc = ym_preproc_create(&f, n, rate, &o60);
+    if (!rc) rc = ym_preproc_run(f, r50, ch, 4, &zf);
+    int same = !rc;
+    for (int c = 0; same && c < 4; ++c)
+        for (int b = 0; same && b < ym_recording_nbands(z); ++b)
+            same = !memcmp(ym_recording_cdata_ro(z, c, b), ym_recording_cdata_ro(zf, c, b), 2 * (size_t)n * sizeof(double));
+    tap_ok(same && ym_preproc_mains(p) == 60, "a kept decision (60 Hz) is applied to a 50 Hz rerun, bit-identical to a "
+                                             "plan fixed at 60 Hz (mains %g)",
+           p ? ym_preproc_mains(p) : -1);
+    tap_ok(!rc && ym_preproc_mains(q) == 50, "without keeping it the rerun detects again (%g Hz)",
+           q ? ym_preproc_mains(q) : -1);
+    ym_recording_free(z);
+    ym_recording_free(zq);
+    ym_recording_free(zf);
+    ym_preproc_free(p);
+    ym_preproc_free(q);
+    ym_preproc_free(f);
+    ym_recording_free(r60);
+    ym_recording_free(r50);
+}
+
 static void test_dff(gsl_rng *g)
 {
     const double rate = 30, F0 = 100;
@@ -629,6 +689,7 @@ int main(int argc, char **argv)
     test_notch();
     test_notch_run();
     test_mains(g);
+    test_keep_mains(g);
     test_dff(g);
     test_refusals();
     gsl_rng_free(g);
