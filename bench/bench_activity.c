@@ -44,6 +44,12 @@ static long rss_mb(void)
     return r.ru_maxrss / 1024;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static double w0, c0;
 static void stage(const char *cas, const char *name)
 {
@@ -182,11 +188,7 @@ static int run(const char *cas, ym_recording *rec, ym_layout *lay, const ym_prep
     }
     for (int k = 0; !st && k < NS; ++k) {
         double *v = tl[k];
-        for (int i = 1; i < R; ++i) /* insertion sort: R is tiny */
-            for (int j = i; j > 0 && v[j] < v[j - 1]; --j) {
-                double x = v[j];
-                v[j] = v[j - 1], v[j - 1] = x;
-            }
+        qsort(v, R, sizeof *v, cmp_double);
         printf("case=%s loop=%s min_sec=%.4f median_sec=%.4f repeats=%d\n", cas, lname[k], v[0], v[R / 2], R);
     }
     if (st) fprintf(stderr, "bench_activity %s: %s\n", cas, ym_errmsg());

@@ -504,17 +504,24 @@ static void test_notch_run(void)
     ym_recording_free(r);
 }
 
-static int detect(gsl_rng *g, double line)
+/* 4 channels of noise with a line at `line` Hz (none for 0). */
+static ym_recording *lined(gsl_rng *g, double line, int64_t n, double rate)
 {
-    const double rate = 1000;
-    const int64_t n = 8000;
     ym_recording *r = NULL;
-    ym_recording_create(&r, 4, 0, n, rate);
+    if (ym_recording_create(&r, 4, 0, n, rate)) return NULL;
     for (int c = 0; c < 4; ++c) {
         double *x = ym_recording_data(r, c);
         for (int64_t t = 0; t < n; ++t)
             x[t] = gsl_ran_gaussian(g, 1.0) + (line > 0 ? 0.5 * cos(2 * M_PI * line * t / rate + c) : 0);
     }
+    return r;
+}
+
+static int detect(gsl_rng *g, double line)
+{
+    const double rate = 1000;
+    const int64_t n = 8000;
+    ym_recording *r = lined(g, line, n, rate);
     ym_preproc_opts o;
     ym_preproc_opts_default(&o);
     ym_preproc *p = NULL;
@@ -535,19 +542,6 @@ static void test_mains(gsl_rng *g)
     tap_ok(a == 50, "mains detection: 50 Hz line found (%d)", a);
     tap_ok(b == 60, "mains detection: 60 Hz line found (%d)", b);
     tap_ok(c == 0, "mains detection: no line on noise alone (%d)", c);
-}
-
-/* 4 channels of noise with a line at `line` Hz (none for 0). */
-static ym_recording *lined(gsl_rng *g, double line, int64_t n, double rate)
-{
-    ym_recording *r = NULL;
-    if (ym_recording_create(&r, 4, 0, n, rate)) return NULL;
-    for (int c = 0; c < 4; ++c) {
-        double *x = ym_recording_data(r, c);
-        for (int64_t t = 0; t < n; ++t)
-            x[t] = gsl_ran_gaussian(g, 1.0) + (line > 0 ? 0.5 * cos(2 * M_PI * line * t / rate + c) : 0);
-    }
-    return r;
 }
 
 /* ym_preproc_keep_mains: the surrogates' runs notch what the observed run
