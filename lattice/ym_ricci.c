@@ -103,8 +103,9 @@ void ym_ricci_free(ym_ricci *r)
 
 void ym_ricci_set_deturck(ym_ricci *r, int deturck) { r->deturck = deturck ? 1 : 0; }
 
-/* The (i, j), i <= j, of the ten packed components (ym_metric_comp). */
+/* The (i, j), i <= j, of the ten packed components (ym_metric_comp), and back. */
 static const int pk_i[10] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3}, pk_j[10] = {0, 1, 2, 3, 1, 2, 3, 2, 3, 3};
+static const int cp[4][4] = {{0, 1, 2, 3}, {1, 4, 5, 6}, {2, 5, 7, 8}, {3, 6, 8, 9}};
 
 /* Store the packed components v into the symmetric 4x4 matrix m. */
 static inline void put_sym(double m[4][4], const double v[YM_METRIC_NCOMP])
@@ -112,28 +113,61 @@ static inline void put_sym(double m[4][4], const double v[YM_METRIC_NCOMP])
     for (int c = 0; c < YM_METRIC_NCOMP; ++c) m[pk_i[c]][pk_j[c]] = m[pk_j[c]][pk_i[c]] = v[c];
 }
 
-YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet)
+#if defined(__GNUC__)
+#define RICCI_INLINE static inline __attribute__((always_inline))
+#else
+#define RICCI_INLINE static inline
+#endif
+
+/* The packed jet: g, then D_a g for a = 0..3, then DD_ab g for the ten
+ * pairs a <= b in ym_metric_comp order, each a symmetric matrix of ten
+ * packed components. */
+enum { RJ_G = 0, RJ_D1 = 10, RJ_DD = 50, RJ_N = 150 };
+
+/* What the jets of one metric field need, looked up once per pass. */
+typedef struct {
+    const ym_geom *g;
+    const double *m; /* the metric's components, YM_METRIC_NCOMP per stored site */
+    const int *up[4], *dn[4];
+    unsigned open; /* bit a: direction a is open */
+} jet_ctx;
+
+static void jet_ctx_init(jet_ctx *c, const ym_ricci *r, ym_field *gf)
 {
-    const ym_geom *g = r->g;
-    const double *g0 = ym_field_site(gf, idx);
+    c->g = r->g;
+    c->m = ym_field_data(gf);
+    c->open = 0;
+    for (int a = 0; a < 4; ++a) {
+        c->up[a] = ym_geom_up(r->g, a);
+        c->dn[a] = ym_geom_dn(r->g, a);
+        if (ym_geom_bc(r->g, a) != YM_BC_PERIODIC) c->open |= 1u << a;
+    }
+}
+
+static inline int step_to(const jet_ctx *c, int idx, int a, int o) { return o > 0 ? c->up[a][idx] : c->dn[a][idx]; }
+
+/* The packed jet of storage site idx, written to o[k * s], k < RJ_N. */
+RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o, int s)
+{
+    const double *g0 = c->m + (size_t)YM_METRIC_NCOMP * (size_t)idx;
+    unsigned f = c->open ? ym_geom_flags(c->g, idx) : 0;
     int kind[4], nb[4][2];
     for (int a = 0; a < 4; ++a) {
-        kind[a] = stencil_kind(g, idx, a);
-        for (int p = 0; p < 2; ++p) nb[a][p] = shift(g, idx, a, st_off[kind[a]][p]);
+        int k = ST_CENTRAL;
+        if (c->open >> a & 1) k = !(f & YM_GEOM_DOWN(a)) ? ST_LOW : !(f & YM_GEOM_LINK(a)) ? ST_HIGH : ST_CENTRAL;
+        kind[a] = k;
+        for (int p = 0; p < 2; ++p) nb[a][p] = step_to(c, idx, a, st_off[k][p]);
     }
-    put_sym(jet->g, g0);
+    for (int e = 0; e < YM_METRIC_NCOMP; ++e) o[(RJ_G + e) * s] = g0[e];
     for (int a = 0; a < 4; ++a) {
         int k = kind[a];
-        const double *p0 = ym_field_site(gf, nb[a][0]);
-        const double *p1 = ym_field_site(gf, nb[a][1]);
-        double d1[YM_METRIC_NCOMP], d2[YM_METRIC_NCOMP];
-        for (int c = 0; c < YM_METRIC_NCOMP; ++c) {
-            double e0 = p0[c] - g0[c], e1 = p1[c] - g0[c];
-            d1[c] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
-            d2[c] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
+        const double *p0 = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[a][0];
+        const double *p1 = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[a][1];
+        for (int e = 0; e < YM_METRIC_NCOMP; ++e) {
+            double e0 = p0[e] - g0[e], e1 = p1[e] - g0[e];
+            o[(RJ_D1 + 10 * a + e) * s] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
+            o[(RJ_DD + 10 * cp[a][a] + e) * s] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
         }
-        put_sym(jet->dg[a], d1);
-        put_sym(jet->ddg[a][a], d2);
     }
     /* Mixed second differences: the a-stencil applied to the b-differences
      * (D_b g)(x + o a) - (D_b g)(x), each written as differences so that a
@@ -144,17 +178,28 @@ YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_j
             double acc[YM_METRIC_NCOMP] = {0};
             for (int p = 0; p < 2; ++p) {
                 int sa = nb[a][p];
-                const double *ga = ym_field_site(gf, sa);
+                const double *ga = c->m + (size_t)YM_METRIC_NCOMP * (size_t)sa;
                 for (int q = 0; q < 2; ++q) {
-                    const double *gab = ym_field_site(gf, shift(g, sa, b, st_off[kb][q]));
-                    const double *gb = ym_field_site(gf, nb[b][q]);
+                    const double *gab = c->m + (size_t)YM_METRIC_NCOMP * (size_t)step_to(c, sa, b, st_off[kb][q]);
+                    const double *gb = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[b][q];
                     double w = st_d1[ka][p] * st_d1[kb][q];
-                    for (int c = 0; c < YM_METRIC_NCOMP; ++c) acc[c] += w * ((gab[c] - ga[c]) - (gb[c] - g0[c]));
+                    for (int e = 0; e < YM_METRIC_NCOMP; ++e) acc[e] += w * ((gab[e] - ga[e]) - (gb[e] - g0[e]));
                 }
             }
-            put_sym(jet->ddg[a][b], acc);
-            put_sym(jet->ddg[b][a], acc);
+            for (int e = 0; e < YM_METRIC_NCOMP; ++e) o[(RJ_DD + 10 * cp[a][b] + e) * s] = acc[e];
         }
+}
+
+YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_jet *jet)
+{
+    jet_ctx c;
+    jet_ctx_init(&c, r, gf);
+    double o[RJ_N];
+    jet_site(&c, idx, o, 1);
+    put_sym(jet->g, o + RJ_G);
+    for (int a = 0; a < 4; ++a) put_sym(jet->dg[a], o + RJ_D1 + 10 * a);
+    for (int a = 0; a < 4; ++a)
+        for (int b = 0; b < 4; ++b) put_sym(jet->ddg[a][b], o + RJ_DD + 10 * cp[a][b]);
 }
 
 /* sum_pq x[p][q] y[p][q] with four independent partial sums (a short
@@ -329,6 +374,92 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     return 1;
 }
 
+/* The DeTurck velocity is evaluated for RV_W sites at once, one site per
+ * lane of a vector: the polynomial is the same at every site, so the lanes
+ * never mix, and every lane computes what a lone site computes (the one
+ * scalar entry point, ym_ricci_deturck, runs a single site through the same
+ * code). A site's result therefore does not depend on which sites share
+ * its block, i.e. on the process grid. */
+#if defined(__GNUC__)
+#define RV_W 4
+typedef double rv __attribute__((vector_size(RV_W * sizeof(double))));
+#define LANE(v, l) ((v)[l])
+#define SPLAT(x) ((rv){(x), (x), (x), (x)})
+#else
+#define RV_W 1
+typedef double rv;
+#define LANE(v, l) ((void)(l), (v))
+#define SPLAT(x) ((rv)(x))
+#endif
+
+/* A packed jet per lane: written lane by lane as doubles (s), read as vectors (v). */
+typedef union {
+    struct {
+        rv g[10], d1[4][10], dd[10][10];
+    } v;
+    double s[RJ_N * RV_W];
+} jet_v;
+
+/* g^-1 (packed) of every lane by the Cholesky factorisation of
+ * ym_metric_spd (the same refusals: a non-finite entry, a pivot that is not
+ * > 0, a determinant that is not positive and finite). Returns the mask of
+ * refused lanes; their gi is meaningless. */
+RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10])
+{
+    unsigned bad = 0;
+    for (int c = 0; c < 10; ++c)
+        for (int l = 0; l < RV_W; ++l)
+            if (!isfinite(LANE(g[c], l))) bad |= 1u << l;
+    rv L[4][4], X[4][4], d = SPLAT(1.0);
+    RICCI_UNROLL
+    for (int j = 0; j < 4; ++j) {
+        rv s = g[cp[j][j]];
+        RICCI_UNROLL
+        for (int k = 0; k < j; ++k) s -= L[j][k] * L[j][k];
+        rv ljj = s;
+        for (int l = 0; l < RV_W; ++l) {
+            double v = LANE(s, l);
+            if (!(v > 0)) {
+                bad |= 1u << l;
+                v = 1; /* keeps the refused lane finite */
+            }
+            LANE(ljj, l) = sqrt(v);
+        }
+        L[j][j] = ljj;
+        d *= ljj;
+        RICCI_UNROLL
+        for (int i = j + 1; i < 4; ++i) {
+            rv t = g[cp[i][j]];
+            RICCI_UNROLL
+            for (int k = 0; k < j; ++k) t -= L[i][k] * L[j][k];
+            L[i][j] = t / ljj;
+        }
+    }
+    for (int l = 0; l < RV_W; ++l)
+        if (!(LANE(d, l) > 0) || !isfinite(LANE(d, l))) bad |= 1u << l;
+    /* X = L^-1 (lower), g^-1 = X^T X: exactly symmetric by construction */
+    RICCI_UNROLL
+    for (int j = 0; j < 4; ++j) {
+        X[j][j] = SPLAT(1.0) / L[j][j];
+        RICCI_UNROLL
+        for (int i = j + 1; i < 4; ++i) {
+            rv t = SPLAT(0.0);
+            RICCI_UNROLL
+            for (int k = j; k < i; ++k) t += L[i][k] * X[k][j];
+            X[i][j] = -t / L[i][i];
+        }
+    }
+    RICCI_UNROLL
+    for (int c = 0; c < 10; ++c) {
+        int i = pk_i[c], j = pk_j[c];
+        rv t = SPLAT(0.0);
+        RICCI_UNROLL
+        for (int k = j; k < 4; ++k) t += X[k][i] * X[k][j];
+        gi[c] = t;
+    }
+    return bad;
+}
+
 /* -2 Rc + L_W g in the form of Shi (the Ricci-DeTurck flow with a flat
  * background; Chow & Knopf, The Ricci flow: an introduction, Lemma 2.41,
  * background curvature 0):
@@ -342,78 +473,121 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
  *   g^ab g^pq D_i g_pa D_j g_qb = sum_xy H_i[y][x] H_j[x][y]
  *   g^ab g^pq D_a g_jp D_q g_ib = sum_aq H_a[j][q] H_q[i][a]
  *   g^ab g^pq D_a g_jp D_b g_iq = sum_aq H_a[j][q] Db_a[q][i]
- *   g^ab g^pq D_j g_pa D_b g_iq = sum_pa D_j[p][a] J_a[i][p]. */
-YM_HOT int ym_ricci_deturck(const ym_ricci_jet *j, double k[4][4])
+ *   g^ab g^pq D_j g_pa D_b g_iq = sum_pa D_j[p][a] J_a[i][p].
+ * Symmetric matrices (g^-1, Dg, Db, DDg) stay packed. Returns the mask of
+ * the lanes whose g is not SPD (their K is meaningless). */
+RICCI_INLINE unsigned deturck_v(const jet_v *jv, rv K[10])
 {
-    double gi[4][4];
-    if (!ym_metric_spd(j->g, gi, NULL)) return 0;
-    double H[4][4][4], Db[4][4][4], J[4][4][4];
-    RICCI_UNROLL
-    for (int a = 0; a < 4; ++a) {
-        RICCI_UNROLL
-        for (int x = 0; x < 4; ++x) {
-            double s[4] = {0, 0, 0, 0};
-            RICCI_UNROLL
-            for (int p = 0; p < 4; ++p)
-                RICCI_UNROLL
-                for (int y = 0; y < 4; ++y) s[y] += j->dg[a][x][p] * gi[p][y];
-            RICCI_UNROLL
-            for (int y = 0; y < 4; ++y) H[a][x][y] = s[y];
-        }
-        double t[16] = {0};
-        RICCI_UNROLL
-        for (int b = 0; b < 4; ++b)
-            RICCI_UNROLL
-            for (int c = 0; c < 16; ++c) t[c] += gi[a][b] * (&j->dg[b][0][0])[c];
-        memcpy(Db[a], t, sizeof t);
-    }
+    const rv(*D)[10] = jv->v.d1;
+    rv gi[10];
+    unsigned bad = chol_inv_v(jv->v.g, gi);
+    rv H[4][4][4], Db[4][10], J[4][4][4];
     RICCI_UNROLL
     for (int a = 0; a < 4; ++a)
         RICCI_UNROLL
-        for (int x = 0; x < 4; ++x) {
-            double s[4] = {0, 0, 0, 0};
+        for (int x = 0; x < 4; ++x)
             RICCI_UNROLL
-            for (int p = 0; p < 4; ++p)
+            for (int y = 0; y < 4; ++y) {
+                rv s = SPLAT(0.0);
                 RICCI_UNROLL
-                for (int y = 0; y < 4; ++y) s[y] += Db[a][x][p] * gi[p][y];
+                for (int p = 0; p < 4; ++p) s += D[a][cp[x][p]] * gi[cp[p][y]];
+                H[a][x][y] = s;
+            }
+    RICCI_UNROLL
+    for (int a = 0; a < 4; ++a)
+        RICCI_UNROLL
+        for (int c = 0; c < 10; ++c) {
+            rv t = SPLAT(0.0);
             RICCI_UNROLL
-            for (int y = 0; y < 4; ++y) J[a][x][y] = s[y];
+            for (int b = 0; b < 4; ++b) t += gi[cp[a][b]] * D[b][c];
+            Db[a][c] = t;
         }
+    RICCI_UNROLL
+    for (int a = 0; a < 4; ++a)
+        RICCI_UNROLL
+        for (int x = 0; x < 4; ++x)
+            RICCI_UNROLL
+            for (int y = 0; y < 4; ++y) {
+                rv s = SPLAT(0.0);
+                RICCI_UNROLL
+                for (int p = 0; p < 4; ++p) s += Db[a][cp[x][p]] * gi[cp[p][y]];
+                J[a][x][y] = s;
+            }
     /* T4[i][j] = sum_pa D_j[p][a] J_a[i][p], all 16 (i, j): it enters as T4_ij + T4_ji */
-    double T4[4][4];
+    rv T4[4][4];
     RICCI_UNROLL
     for (int i = 0; i < 4; ++i)
         RICCI_UNROLL
         for (int jj = 0; jj < 4; ++jj) {
-            double s = 0;
+            rv s = SPLAT(0.0);
             RICCI_UNROLL
             for (int p = 0; p < 4; ++p)
                 RICCI_UNROLL
-                for (int a = 0; a < 4; ++a) s += j->dg[jj][p][a] * J[a][i][p];
+                for (int a = 0; a < 4; ++a) s += D[jj][cp[p][a]] * J[a][i][p];
             T4[i][jj] = s;
         }
+    /* g^ab DD_ab over the ten pairs a <= b: off-diagonal pairs count twice */
+    rv gw[10];
+    RICCI_UNROLL
+    for (int e = 0; e < 10; ++e) gw[e] = pk_i[e] == pk_j[e] ? gi[e] : 2.0 * gi[e];
     RICCI_UNROLL
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
-        double lap = 0;
+        rv lap = SPLAT(0.0);
         RICCI_UNROLL
-        for (int e = 0; e < 10; ++e) {
-            int a = pk_i[e], b = pk_j[e];
-            lap += (a == b ? 1.0 : 2.0) * gi[a][b] * j->ddg[a][b][i][m];
-        }
-        double t1 = 0, t2 = 0, t3 = 0;
+        for (int e = 0; e < 10; ++e) lap += gw[e] * jv->v.dd[e][c];
+        rv t1 = SPLAT(0.0), t2 = SPLAT(0.0), t3 = SPLAT(0.0);
         RICCI_UNROLL
         for (int x = 0; x < 4; ++x)
             RICCI_UNROLL
             for (int y = 0; y < 4; ++y) {
                 t1 += H[i][y][x] * H[m][x][y];
                 t2 += H[x][m][y] * H[y][i][x];
-                t3 += H[x][m][y] * Db[x][y][i];
+                t3 += H[x][m][y] * Db[x][cp[y][i]];
             }
-        double v = lap + 0.5 * t1 + t2 - t3 - T4[i][m] - T4[m][i];
-        k[i][m] = k[m][i] = v;
+        K[c] = lap + 0.5 * t1 + t2 - t3 - T4[i][m] - T4[m][i];
     }
+    return bad;
+}
+
+YM_HOT int ym_ricci_deturck(const ym_ricci_jet *j, double k[4][4])
+{
+    jet_v jv;
+    for (int e = 0; e < 10; ++e) {
+        int p = pk_i[e], q = pk_j[e];
+        jv.v.g[e] = SPLAT(j->g[p][q]);
+        for (int a = 0; a < 4; ++a) jv.v.d1[a][e] = SPLAT(j->dg[a][p][q]);
+        for (int c = 0; c < 10; ++c) jv.v.dd[c][e] = SPLAT(j->ddg[pk_i[c]][pk_j[c]][p][q]);
+    }
+    rv K[10];
+    if (deturck_v(&jv, K) & 1u) return 0;
+    for (int e = 0; e < 10; ++e) k[pk_i[e]][pk_j[e]] = k[pk_j[e]][pk_i[e]] = LANE(K[e], 0);
     return 1;
+}
+
+/* The DeTurck velocity of every interior site, RV_W sites per block (the
+ * last block repeats its last site in the spare lanes). Returns the storage
+ * index of the first site, in interior order, whose g is not SPD, or -1. */
+static YM_HOT int rhs_deturck(const ym_ricci *r, ym_field *g, ym_field *K)
+{
+    jet_ctx c;
+    jet_ctx_init(&c, r, g);
+    double *kd = ym_field_data(K);
+    const int *in = ym_geom_interior(r->g);
+    int n = ym_geom_ninterior(r->g);
+    for (int i0 = 0; i0 < n; i0 += RV_W) {
+        int m = n - i0 < RV_W ? n - i0 : RV_W;
+        jet_v jv;
+        for (int l = 0; l < RV_W; ++l) jet_site(&c, in[i0 + (l < m ? l : m - 1)], jv.s + l, RV_W);
+        rv kv[10];
+        unsigned bad = deturck_v(&jv, kv);
+        for (int l = 0; l < m; ++l) {
+            if (bad >> l & 1u) return in[i0 + l];
+            double *ko = kd + (size_t)YM_METRIC_NCOMP * (size_t)in[i0 + l];
+            for (int e = 0; e < YM_METRIC_NCOMP; ++e) ko[e] = LANE(kv[e], l);
+        }
+    }
+    return -1;
 }
 
 static int check_field(const ym_ricci *r, ym_field *f, const char *what)
@@ -439,26 +613,24 @@ int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K)
     st = ym_status_agree(comm, st);
     if (!st) st = ym_field_halo_update(g);
     if (st) return st;
+    if (r->deturck) {
+        int bad = rhs_deturck(r, g, K);
+        if (bad >= 0) st = not_spd(r->g, bad);
+        return ym_status_agree(comm, st);
+    }
     const int *in = ym_geom_interior(r->g);
     int n = ym_geom_ninterior(r->g);
     for (int i = 0; i < n && !st; ++i) {
         ym_ricci_jet jet;
+        ym_ricci_geo geo;
         double k[4][4];
         ym_ricci_jet_at(r, g, in[i], &jet);
-        if (r->deturck) {
-            if (!ym_ricci_deturck(&jet, k)) {
-                st = not_spd(r->g, in[i]);
-                break;
-            }
-        } else {
-            ym_ricci_geo geo;
-            if (!ym_ricci_eval(&jet, &geo)) {
-                st = not_spd(r->g, in[i]);
-                break;
-            }
-            for (int a = 0; a < 4; ++a)
-                for (int b = 0; b < 4; ++b) k[a][b] = -2.0 * geo.ric[a][b];
+        if (!ym_ricci_eval(&jet, &geo)) {
+            st = not_spd(r->g, in[i]);
+            break;
         }
+        for (int a = 0; a < 4; ++a)
+            for (int b = 0; b < 4; ++b) k[a][b] = -2.0 * geo.ric[a][b];
         ym_metric_pack(k, ym_field_site(K, in[i]));
     }
     return ym_status_agree(comm, st);
