@@ -20,6 +20,12 @@
  * used (insertions, source and value at that site). */
 #define INS_NC(n) ((n) * (n) + 1)
 
+/* One term g^ce sg Re tr(F_p F_q) of the metric source (hy_site): ge = 4c + e, pq = 6p + q. */
+typedef struct {
+    unsigned char ge, pq;
+    signed char sg;
+} hy_term;
+
 struct ym_hybrid {
     int kind, N;
     const ym_geom *g;
@@ -27,12 +33,31 @@ struct ym_hybrid {
     unsigned char *inner; /* per stored site: 1 if interior (the force by plaquettes) */
     int *hb[6], nhb[6];   /* per plane: plaquette sites in the lower halo that reach interior links */
     double *T;            /* per stored site: two terms handed from a plaquette to the links above it */
+    hy_term src[90];      /* the metric source's terms (hy_source_terms) */
 };
 
 static int plane_of(int mu, int nu)
 {
     static const int p[4][4] = {{-1, 0, 1, 2}, {0, -1, 3, 4}, {1, 3, -1, 5}, {2, 4, 5, -1}};
     return p[mu][nu];
+}
+
+/* The nine terms of each of the ten components (a <= b, ym_metric_comp
+ * order) of the source sum_ce g^ce sg Re tr(F_ac F_be), c != a, e != b,
+ * with F_ca = -F_ac: looked up once instead of branching per site. */
+static void hy_source_terms(hy_term t[90])
+{
+    int k = 0;
+    for (int a = 0; a < 4; ++a)
+        for (int b = a; b < 4; ++b)
+            for (int c = 0; c < 4; ++c)
+                for (int e = 0; e < 4; ++e) {
+                    if (c == a || e == b) continue;
+                    t[k].ge = (unsigned char)(4 * c + e);
+                    t[k].pq = (unsigned char)(6 * plane_of(a, c) + plane_of(b, e));
+                    t[k].sg = (signed char)((a < c ? 1 : -1) * (b < e ? 1 : -1));
+                    ++k;
+                }
 }
 
 /* Does the plaquette at y - e_c (plane a, b; c = a or b) exist? Its site, or -1. */
@@ -69,6 +94,7 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
     h->kind = kind;
     h->N = ym_gauge_N(u);
     h->g = g;
+    hy_source_terms(h->src);
     int st = ym_field_create(&h->ins, g, 6 * (size_t)INS_NC(h->N));
     if (!st) {
         h->inner = calloc((size_t)ym_geom_nsites(g) + 1, 1);
@@ -321,7 +347,7 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
  * weights times F, summed as ym_su_axpy with a real scalar would; the
  * source's sums are those of the separate ym_hybrid_source before. */
 HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x, const double *gc, double *ins,
-                      double kappa, double *ksrc, double *isg)
+                      double kappa, const hy_term *src, double *ksrc, double *isg)
 {
     int nn = n * n;
     double m[4][4], gi[4][4], det;
@@ -363,48 +389,42 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
         double trp[6][6];
         for (int p = 0; p < 6; ++p)
             for (int q = p; q < 6; ++q) trp[p][q] = trp[q][p] = hy_retr(n, F + p * nn, F + q * nn);
-        for (int a = 0; a < 4; ++a)
-            for (int b = a; b < 4; ++b) {
-                double s = 0;
-                for (int c = 0; c < 4; ++c)
-                    for (int e = 0; e < 4; ++e) {
-                        if (c == a || e == b || gi[c][e] == 0) continue;
-                        int p = plane_of(a, c), q = plane_of(b, e);
-                        double sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);
-                        s += gi[c][e] * sg * trp[p][q];
-                    }
-                ksrc[ym_metric_comp(a, b)] += kappa * (-2.0) * s;
-            }
+        const double *gf = &gi[0][0], *tf = &trp[0][0];
+        for (int c = 0; c < YM_METRIC_NCOMP; ++c, src += 9) {
+            double s = 0;
+            for (int k = 0; k < 9; ++k) s += gf[src[k].ge] * src[k].sg * tf[src[k].pq];
+            ksrc[c] += kappa * (-2.0) * s;
+        }
     }
     return 1;
 }
 
 static YM_HOT int hy_sites2(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            ym_field *K, double *isg, const int *in, int n)
+                            const hy_term *src, ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(2, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
+                     src, K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
 static YM_HOT int hy_sites3(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            ym_field *K, double *isg, const int *in, int n)
+                            const hy_term *src, ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(3, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
+                     src, K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
 static HY_NOINLINE int hy_sites_any(int N, const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins,
-                                    double kappa, ym_field *K, double *isg, const int *in, int n)
+                                    double kappa, const hy_term *src, ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(N, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
+                     src, K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
@@ -419,9 +439,9 @@ static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double k
     const double *d = ym_field_data(ym_gauge_field(u));
     const int *in = ym_geom_interior(h->g);
     int n = ym_geom_ninterior(h->g), bad;
-    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
-    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
-    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
+    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, h->src, K, isg, in, n);
+    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, h->src, K, isg, in, n);
+    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, h->src, K, isg, in, n);
     st = ym_status_agree(comm, bad >= 0 ? not_spd(h->g, bad) : YM_OK);
     if (!st && ins) st = ym_field_halo_update(ins);
     return st;
