@@ -1,5 +1,6 @@
 /* The metric field: layout, starts, algebraic observables. */
 #include "ym_metric.h"
+#include "ym_hot.h"
 #include "ym_rng.h"
 #include "ym_ricci.h"
 #include "ym_status.h"
@@ -24,7 +25,7 @@ void ym_metric_pack(const double m[4][4], double c[YM_METRIC_NCOMP])
         for (int b = a; b < 4; ++b) c[ym_metric_comp(a, b)] = m[a][b];
 }
 
-int ym_metric_spd(const double m[4][4], double inv[4][4], double *det)
+YM_HOT int ym_metric_spd(const double m[4][4], double inv[4][4], double *det)
 {
     /* Hand-coded Cholesky g = L L^T (the rym solver checks every site in
      * every stage; a GSL call per site cost more than the factorisation):

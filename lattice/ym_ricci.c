@@ -175,18 +175,36 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o, int s)
     for (int a = 0; a < 4; ++a)
         for (int b = a + 1; b < 4; ++b) {
             int ka = kind[a], kb = kind[b];
-            double acc[YM_METRIC_NCOMP] = {0};
+            if (ka == ST_CENTRAL && kb == ST_CENTRAL) {
+                /* [g(x+a+b) - g(x+a-b) - g(x-a+b) + g(x-a-b)]/4: exactly 0 for a constant metric */
+                const double *mm = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->dn[b][nb[a][0]];
+                const double *mp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->up[b][nb[a][0]];
+                const double *pm = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->dn[b][nb[a][1]];
+                const double *pp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->up[b][nb[a][1]];
+                RICCI_UNROLL
+                for (int e = 0; e < YM_METRIC_NCOMP; ++e)
+                    o[(RJ_DD + 10 * cp[a][b] + e) * s] = 0.25 * ((pp[e] - pm[e]) - (mp[e] - mm[e]));
+                continue;
+            }
+            const double *ga[2], *gab[2][2], *gb[2];
+            double w[2][2];
             for (int p = 0; p < 2; ++p) {
-                int sa = nb[a][p];
-                const double *ga = c->m + (size_t)YM_METRIC_NCOMP * (size_t)sa;
+                ga[p] = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[a][p];
+                gb[p] = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[b][p];
                 for (int q = 0; q < 2; ++q) {
-                    const double *gab = c->m + (size_t)YM_METRIC_NCOMP * (size_t)step_to(c, sa, b, st_off[kb][q]);
-                    const double *gb = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[b][q];
-                    double w = st_d1[ka][p] * st_d1[kb][q];
-                    for (int e = 0; e < YM_METRIC_NCOMP; ++e) acc[e] += w * ((gab[e] - ga[e]) - (gb[e] - g0[e]));
+                    gab[p][q] = c->m + (size_t)YM_METRIC_NCOMP * (size_t)step_to(c, nb[a][p], b, st_off[kb][q]);
+                    w[p][q] = st_d1[ka][p] * st_d1[kb][q];
                 }
             }
-            for (int e = 0; e < YM_METRIC_NCOMP; ++e) o[(RJ_DD + 10 * cp[a][b] + e) * s] = acc[e];
+            /* component by component, the four corners in the order (p, q) =
+             * 00, 01, 10, 11: ten short independent sums */
+            RICCI_UNROLL
+            for (int e = 0; e < YM_METRIC_NCOMP; ++e) {
+                double acc = 0;
+                for (int p = 0; p < 2; ++p)
+                    for (int q = 0; q < 2; ++q) acc += w[p][q] * ((gab[p][q][e] - ga[p][e]) - (gb[q][e] - g0[e]));
+                o[(RJ_DD + 10 * cp[a][b] + e) * s] = acc;
+            }
         }
 }
 
@@ -577,8 +595,13 @@ static YM_HOT int rhs_deturck(const ym_ricci *r, ym_field *g, ym_field *K)
     int n = ym_geom_ninterior(r->g);
     for (int i0 = 0; i0 < n; i0 += RV_W) {
         int m = n - i0 < RV_W ? n - i0 : RV_W;
+        /* each site's jet contiguous (its loops vectorise over the ten
+         * components), then turned into lanes */
+        double js[RV_W][RJ_N];
+        for (int l = 0; l < RV_W; ++l) jet_site(&c, in[i0 + (l < m ? l : m - 1)], js[l], 1);
         jet_v jv;
-        for (int l = 0; l < RV_W; ++l) jet_site(&c, in[i0 + (l < m ? l : m - 1)], jv.s + l, RV_W);
+        for (int k = 0; k < RJ_N; ++k)
+            for (int l = 0; l < RV_W; ++l) jv.s[k * RV_W + l] = js[l][k];
         rv kv[10];
         unsigned bad = deturck_v(&jv, kv);
         for (int l = 0; l < m; ++l) {

@@ -22,8 +22,8 @@
 
 /* One term g^ce sg Re tr(F_p F_q) of the metric source (hy_site): ge = 4c + e, pq = 6p + q. */
 typedef struct {
-    unsigned char ge, pq;
-    signed char sg;
+    double sg;
+    int ge, pq;
 } hy_term;
 
 struct ym_hybrid {
@@ -53,9 +53,9 @@ static void hy_source_terms(hy_term t[90])
             for (int c = 0; c < 4; ++c)
                 for (int e = 0; e < 4; ++e) {
                     if (c == a || e == b) continue;
-                    t[k].ge = (unsigned char)(4 * c + e);
-                    t[k].pq = (unsigned char)(6 * plane_of(a, c) + plane_of(b, e));
-                    t[k].sg = (signed char)((a < c ? 1 : -1) * (b < e ? 1 : -1));
+                    t[k].ge = 4 * c + e;
+                    t[k].pq = 6 * plane_of(a, c) + plane_of(b, e);
+                    t[k].sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);
                     ++k;
                 }
 }
