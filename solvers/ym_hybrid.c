@@ -20,12 +20,6 @@
  * used (insertions, source and value at that site). */
 #define INS_NC(n) ((n) * (n) + 1)
 
-/* One term g^ce sg Re tr(F_p F_q) of the metric source (hy_site): ge = 4c + e, pq = 6p + q. */
-typedef struct {
-    double sg;
-    int ge, pq;
-} hy_term;
-
 struct ym_hybrid {
     int kind, N;
     const ym_geom *g;
@@ -33,31 +27,12 @@ struct ym_hybrid {
     unsigned char *inner; /* per stored site: 1 if interior (the force by plaquettes) */
     int *hb[6], nhb[6];   /* per plane: plaquette sites in the lower halo that reach interior links */
     double *T;            /* per stored site: two terms handed from a plaquette to the links above it */
-    hy_term src[90];      /* the metric source's terms (hy_source_terms) */
 };
 
 static int plane_of(int mu, int nu)
 {
     static const int p[4][4] = {{-1, 0, 1, 2}, {0, -1, 3, 4}, {1, 3, -1, 5}, {2, 4, 5, -1}};
     return p[mu][nu];
-}
-
-/* The nine terms of each of the ten components (a <= b, ym_metric_comp
- * order) of the source sum_ce g^ce sg Re tr(F_ac F_be), c != a, e != b,
- * with F_ca = -F_ac: looked up once instead of branching per site. */
-static void hy_source_terms(hy_term t[90])
-{
-    int k = 0;
-    for (int a = 0; a < 4; ++a)
-        for (int b = a; b < 4; ++b)
-            for (int c = 0; c < 4; ++c)
-                for (int e = 0; e < 4; ++e) {
-                    if (c == a || e == b) continue;
-                    t[k].ge = 4 * c + e;
-                    t[k].pq = 6 * plane_of(a, c) + plane_of(b, e);
-                    t[k].sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);
-                    ++k;
-                }
 }
 
 /* Does the plaquette at y - e_c (plane a, b; c = a or b) exist? Its site, or -1. */
@@ -94,7 +69,6 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
     h->kind = kind;
     h->N = ym_gauge_N(u);
     h->g = g;
-    hy_source_terms(h->src);
     int st = ym_field_create(&h->ins, g, 6 * (size_t)INS_NC(h->N));
     if (!st) {
         h->inner = calloc((size_t)ym_geom_nsites(g) + 1, 1);
@@ -205,6 +179,12 @@ static int clover_ok(const ym_geom *g, int x, int p)
  * to one instruction per real operation). */
 #define HY_INLINE YMI_INLINE
 #define HY_NOINLINE YMI_NOINLINE
+/* Full unrolling of fixed small loops (GCC; see lattice/ym_ricci.c for why not Clang). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HY_UNROLL _Pragma("GCC unroll 16")
+#else
+#define HY_UNROLL
+#endif
 #define hy_mulx ymi_mulv
 
 /* c = a b, or a b^dagger (db). */
@@ -347,7 +327,7 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
  * weights times F, summed as ym_su_axpy with a real scalar would; the
  * source's sums are those of the separate ym_hybrid_source before. */
 HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x, const double *gc, double *ins,
-                      double kappa, const hy_term *src, double *ksrc, double *isg)
+                      double kappa, double *ksrc, double *isg)
 {
     int nn = n * n;
     double m[4][4], gi[4][4], det;
@@ -360,6 +340,25 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
         double K[6][6];
         weights_of(gi, det, K);
         for (int p = 0; p < 6; ++p) {
+            double *o = ins + p * INS_NC(n);
+            if (n == 2) {
+                /* F_q = [[i a, b + i c], [-b + i c, -i a]]: the packed sums
+                 * below, term for term, without the zero entries */
+                double sa = 0.0, sna = 0.0, sb = 0.0, sc = 0.0;
+                if (clover_ok(G, x, p))
+                    for (int q = 0; q < 6; ++q) {
+                        if (kind == YM_HYBRID && q == p) continue;
+                        double c = -0.5 * K[p][q];
+                        const ym_cplx *Fq = F + q * 4;
+                        sa += c * cimag(Fq[0]);
+                        sb += c * creal(Fq[1]);
+                        sc += c * cimag(Fq[1]);
+                        sna += c * cimag(Fq[3]);
+                    }
+                o[0] = sa, o[1] = sna, o[2] = sb, o[3] = sc;
+                o[4] = kind == YM_HYBRID ? 0.0 - 0.5 * K[p][p] : 0.0;
+                continue;
+            }
             double re[YM_NMAX * YM_NMAX], im[YM_NMAX * YM_NMAX];
             for (int k = 0; k < nn; ++k) re[k] = im[k] = 0.0;
             if (clover_ok(G, x, p))
@@ -373,7 +372,6 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
                     }
                 }
             /* pack as ym_su_ah_pack: the diagonal's imaginary parts, then (i<j) re, im */
-            double *o = ins + p * INS_NC(n);
             for (int i = 0; i < n; ++i) o[i] = im[i * n + i];
             double *w = o + n;
             for (int i = 0; i < n; ++i)
@@ -385,46 +383,64 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
         }
     }
     if (ksrc) {
-        /* t[a][b][c][e] = Re tr(F_ab F_ce) over ordered pairs, F_ba = -F_ab. */
+        /* trp[p][q] = Re tr(F_p F_q); for N = 2, -2 (a a' + b b' + c c') */
         double trp[6][6];
         for (int p = 0; p < 6; ++p)
-            for (int q = p; q < 6; ++q) trp[p][q] = trp[q][p] = hy_retr(n, F + p * nn, F + q * nn);
-        const double *gf = &gi[0][0], *tf = &trp[0][0];
-        for (int c = 0; c < YM_METRIC_NCOMP; ++c, src += 9) {
-            double s = 0;
-            for (int k = 0; k < 9; ++k) s += gf[src[k].ge] * src[k].sg * tf[src[k].pq];
-            ksrc[c] += kappa * (-2.0) * s;
-        }
+            for (int q = p; q < 6; ++q) {
+                const ym_cplx *Fp = F + p * nn, *Fq = F + q * nn;
+                trp[p][q] = trp[q][p] =
+                    n == 2 ? -2.0 * ((cimag(Fp[0]) * cimag(Fq[0]) + creal(Fp[1]) * creal(Fq[1])) +
+                                     cimag(Fp[1]) * cimag(Fq[1]))
+                           : hy_retr(n, Fp, Fq);
+            }
+        /* K_ab += -2 kappa sum_{c != a, e != b} g^ce Re tr(F_ac F_be), F_ca = -F_ac;
+         * unrolled, the planes and signs are constants */
+        int c10 = 0;
+        HY_UNROLL
+        for (int a = 0; a < 4; ++a)
+            HY_UNROLL
+            for (int b = a; b < 4; ++b, ++c10) {
+                double s = 0;
+                HY_UNROLL
+                for (int c = 0; c < 4; ++c)
+                    HY_UNROLL
+                    for (int e = 0; e < 4; ++e) {
+                        if (c == a || e == b) continue;
+                        double sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);
+                        s += gi[c][e] * sg * trp[plane_of(a, c)][plane_of(b, e)];
+                    }
+                ksrc[c10] += kappa * (-2.0) * s;
+            }
     }
     return 1;
 }
 
 static YM_HOT int hy_sites2(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            const hy_term *src, ym_field *K, double *isg, const int *in, int n)
+                            ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(2, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     src, K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
+                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
 static YM_HOT int hy_sites3(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            const hy_term *src, ym_field *K, double *isg, const int *in, int n)
+                            ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(3, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     src, K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
+                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
 static HY_NOINLINE int hy_sites_any(int N, const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins,
-                                    double kappa, const hy_term *src, ym_field *K, double *isg, const int *in, int n)
+                                    double kappa, ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
         if (!hy_site(N, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
-                     src, K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
+                     K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
@@ -439,9 +455,9 @@ static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double k
     const double *d = ym_field_data(ym_gauge_field(u));
     const int *in = ym_geom_interior(h->g);
     int n = ym_geom_ninterior(h->g), bad;
-    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, h->src, K, isg, in, n);
-    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, h->src, K, isg, in, n);
-    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, h->src, K, isg, in, n);
+    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
+    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
+    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
     st = ym_status_agree(comm, bad >= 0 ? not_spd(h->g, bad) : YM_OK);
     if (!st && ins) st = ym_field_halo_update(ins);
     return st;
@@ -654,8 +670,11 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
                              const int *nhb, double *T)
 {
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
+    /* Omega accumulates in the first four reals of each link's eight; the
+     * other four are written by the projection at the end */
     for (int i = 0; i < nin; ++i)
-        for (int k = 0; k < 32; ++k) zd[(size_t)in[i] * 32 + (size_t)k] = 0.0;
+        for (int mu = 0; mu < 4; ++mu)
+            for (int k = 0; k < 4; ++k) zd[(size_t)in[i] * 32 + (size_t)(8 * mu + k)] = 0.0;
     for (int p = 0; p < 6; ++p) {
         int a = ym_plane_mu[p], b = ym_plane_nu[p];
         for (int i = 0; i < nin; ++i) {
