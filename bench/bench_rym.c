@@ -18,7 +18,9 @@
  * accumulator (4 N^2 doubles per interior site), the hybrid workspace (the
  * packed insertions, 6 planes x (N^2 + 1) doubles, the force's buffer
  * of two terms per site, 8 (N = 2) or 4N^2 doubles, and an interior map
- * of 1 byte per stored site; plus 1/sqrt(det g) per interior site; up to
+ * of 1 byte per stored site; plus 1/sqrt(det g), and g^-1 with det g
+ * (11 doubles) handed from the metric velocity to the force, per interior
+ * site; up to
  * commit c387c2a it was the clover field and the
  * insertions, 2 x 6 planes x 2N^2 doubles per stored site)), and the
  * process's peak RSS (getrusage) after the runs.
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
             double ns = geom ? ym_geom_nsites(geom) : 0, ni = geom ? ym_geom_ninterior(geom) : 0;
             double link = ns * 4 * 2 * N * N * 8 / 1e6;
             double tb = N == 2 ? 8 : N == 3 ? 4 * N * N : 0; /* the force's buffer (N = 2, 3 only) */
-            double extra = ((ns * (3 * 10 + 4 * 2 * N * N + 6 * (N * N + 1) + tb) + ni * (4 * N * N + 1)) * 8 + ns) / 1e6;
+            double extra = ((ns * (3 * 10 + 4 * 2 * N * N + 6 * (N * N + 1) + tb) + ni * (4 * N * N + 1 + 11)) * 8 + ns) / 1e6;
             struct rusage ru;
             getrusage(RUSAGE_SELF, &ru);
             if (rank == 0)

@@ -422,7 +422,7 @@ typedef union {
  * ym_metric_spd (the same refusals: a non-finite entry, a pivot that is not
  * > 0, a determinant that is not positive and finite). Returns the mask of
  * refused lanes; their gi is meaningless. */
-RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10])
+RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10], rv *det)
 {
     unsigned bad = 0;
     for (int c = 0; c < 10; ++c)
@@ -455,6 +455,7 @@ RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10])
     }
     for (int l = 0; l < RV_W; ++l)
         if (!(LANE(d, l) > 0) || !isfinite(LANE(d, l))) bad |= 1u << l;
+    *det = d * d;
     /* X = L^-1 (lower), g^-1 = X^T X: exactly symmetric by construction */
     RICCI_UNROLL
     for (int j = 0; j < 4; ++j) {
@@ -493,12 +494,12 @@ RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10])
  *   g^ab g^pq D_a g_jp D_b g_iq = sum_aq H_a[j][q] Db_a[q][i]
  *   g^ab g^pq D_j g_pa D_b g_iq = sum_pa D_j[p][a] J_a[i][p].
  * Symmetric matrices (g^-1, Dg, Db, DDg) stay packed. Returns the mask of
- * the lanes whose g is not SPD (their K is meaningless). */
-RICCI_INLINE unsigned deturck_v(const jet_v *jv, rv K[10])
+ * the lanes whose g is not SPD (their K is meaningless); also g^-1 (gi,
+ * packed) and det g. */
+RICCI_INLINE unsigned deturck_v(const jet_v *jv, rv K[10], rv gi[10], rv *det)
 {
     const rv(*D)[10] = jv->v.d1;
-    rv gi[10];
-    unsigned bad = chol_inv_v(jv->v.g, gi);
+    unsigned bad = chol_inv_v(jv->v.g, gi, det);
     rv H[4][4][4], Db[4][10], J[4][4][4];
     RICCI_UNROLL
     for (int a = 0; a < 4; ++a)
@@ -577,16 +578,17 @@ YM_HOT int ym_ricci_deturck(const ym_ricci_jet *j, double k[4][4])
         for (int a = 0; a < 4; ++a) jv.v.d1[a][e] = SPLAT(j->dg[a][p][q]);
         for (int c = 0; c < 10; ++c) jv.v.dd[c][e] = SPLAT(j->ddg[pk_i[c]][pk_j[c]][p][q]);
     }
-    rv K[10];
-    if (deturck_v(&jv, K) & 1u) return 0;
+    rv K[10], gi[10], det;
+    if (deturck_v(&jv, K, gi, &det) & 1u) return 0;
     for (int e = 0; e < 10; ++e) k[pk_i[e]][pk_j[e]] = k[pk_j[e]][pk_i[e]] = LANE(K[e], 0);
     return 1;
 }
 
 /* The DeTurck velocity of every interior site, RV_W sites per block (the
- * last block repeats its last site in the spare lanes). Returns the storage
- * index of the first site, in interior order, whose g is not SPD, or -1. */
-static YM_HOT int rhs_deturck(const ym_ricci *r, ym_field *g, ym_field *K)
+ * last block repeats its last site in the spare lanes), and its g^-1 and
+ * det g into geo (if not NULL). Returns the storage index of the first
+ * site, in interior order, whose g is not SPD, or -1. */
+static YM_HOT int rhs_deturck(const ym_ricci *r, ym_field *g, ym_field *K, double *geo)
 {
     jet_ctx c;
     jet_ctx_init(&c, r, g);
@@ -602,12 +604,17 @@ static YM_HOT int rhs_deturck(const ym_ricci *r, ym_field *g, ym_field *K)
         jet_v jv;
         for (int k = 0; k < RJ_N; ++k)
             for (int l = 0; l < RV_W; ++l) jv.s[k * RV_W + l] = js[l][k];
-        rv kv[10];
-        unsigned bad = deturck_v(&jv, kv);
+        rv kv[10], gi[10], det;
+        unsigned bad = deturck_v(&jv, kv, gi, &det);
         for (int l = 0; l < m; ++l) {
             if (bad >> l & 1u) return in[i0 + l];
             double *ko = kd + (size_t)YM_METRIC_NCOMP * (size_t)in[i0 + l];
             for (int e = 0; e < YM_METRIC_NCOMP; ++e) ko[e] = LANE(kv[e], l);
+            if (geo) {
+                double *go = geo + (size_t)YM_RICCI_NGEO * (size_t)(i0 + l);
+                for (int e = 0; e < YM_METRIC_NCOMP; ++e) go[e] = LANE(gi[e], l);
+                go[YM_METRIC_NCOMP] = LANE(det, l);
+            }
         }
     }
     return -1;
@@ -628,7 +635,9 @@ static int not_spd(const ym_geom *g, int idx)
     return YM_ERROR(YM_ENUM, "metric: g is not positive definite at site (%d,%d,%d,%d)", x[0], x[1], x[2], x[3]);
 }
 
-int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K)
+int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K) { return ym_ricci_rhs_geo(r, g, K, NULL); }
+
+int ym_ricci_rhs_geo(ym_ricci *r, ym_field *g, ym_field *K, double *out)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(r->g));
     int st = check_field(r, g, "the metric");
@@ -637,7 +646,7 @@ int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K)
     if (!st) st = ym_field_halo_update(g);
     if (st) return st;
     if (r->deturck) {
-        int bad = rhs_deturck(r, g, K);
+        int bad = rhs_deturck(r, g, K, out);
         if (bad >= 0) st = not_spd(r->g, bad);
         return ym_status_agree(comm, st);
     }
@@ -655,6 +664,10 @@ int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K)
         for (int a = 0; a < 4; ++a)
             for (int b = 0; b < 4; ++b) k[a][b] = -2.0 * geo.ric[a][b];
         ym_metric_pack(k, ym_field_site(K, in[i]));
+        if (out) {
+            ym_metric_pack(geo.ginv, out + (size_t)YM_RICCI_NGEO * (size_t)i);
+            out[(size_t)YM_RICCI_NGEO * (size_t)i + YM_METRIC_NCOMP] = geo.detg;
+        }
     }
     return ym_status_agree(comm, st);
 }

@@ -73,6 +73,13 @@ void ym_ricci_jet_at(const ym_ricci *r, ym_field *g, int idx, ym_ricci_jet *jet)
  * YM_ENUM (g not positive definite at a site, named in the message), YM_EMPI. */
 int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K);
 
+/* ym_ricci_rhs, also handing over what it computes at every site on the way:
+ * out[YM_RICCI_NGEO * i + c] = (g^-1)_c (the ten packed components of
+ * ym_metric_comp) and out[YM_RICCI_NGEO * i + 10] = det g, for the i-th
+ * interior site (ym_geom_interior order); out may be NULL. The coupled
+ * flow's gauge action needs both at the same metric (ym_hybrid). Collective. */
+#define YM_RICCI_NGEO 11
+int ym_ricci_rhs_geo(ym_ricci *r, ym_field *g, ym_field *K, double *out);
 /* One step of the pure metric flow dg/dt = -2Rc [+ L_W g] with Lüscher's
  * third-order 2N-storage Runge–Kutta tableau (RYM.md §1.3). Collective.
  * Errors: as ym_ricci_rhs, YM_EINVAL (dt not finite), YM_ENOMEM. On error g holds

@@ -4,6 +4,7 @@
 #include "ym_hot.h"
 #include "ym_curv.h"
 #include "ym_metric.h"
+#include "ym_ricci.h"
 #include "ym_status.h"
 #include "ym_sum.h"
 #include "ym_su_inline.h"
@@ -326,13 +327,19 @@ int ym_hybrid_value(ym_hybrid *h, ym_gauge *u, ym_field *g, double *s)
  * SPD at x. The insertions are real
  * weights times F, summed as ym_su_axpy with a real scalar would; the
  * source's sums are those of the separate ym_hybrid_source before. */
-HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x, const double *gc, double *ins,
-                      double kappa, double *ksrc, double *isg)
+HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x, const double *gc, const double *geo,
+                      double *ins, double kappa, double *ksrc, double *isg)
 {
     int nn = n * n;
-    double m[4][4], gi[4][4], det;
-    ym_metric_unpack(gc, m);
-    if (!ym_metric_spd(m, gi, &det)) return 0;
+    double gi[4][4], det;
+    if (geo) { /* g^-1 and det g handed over (ym_ricci_rhs_geo) */
+        ym_metric_unpack(geo, gi);
+        det = geo[YM_METRIC_NCOMP];
+    } else {
+        double m[4][4];
+        ym_metric_unpack(gc, m);
+        if (!ym_metric_spd(m, gi, &det)) return 0;
+    }
     if (isg) *isg = 1 / sqrt(det);
     ym_cplx F[6 * YM_NMAX * YM_NMAX];
     hy_clover(n, d, G, x, F);
@@ -415,31 +422,35 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
     return 1;
 }
 
-static YM_HOT int hy_sites2(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            ym_field *K, double *isg, const int *in, int n)
+static YM_HOT int hy_sites2(const ym_geom *G, int kind, const double *d, ym_field *g, const double *geo,
+                            ym_field *ins, double kappa, ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
-        if (!hy_site(2, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
+        if (!hy_site(2, G, kind, d, in[i], ym_field_site(g, in[i]),
+                     geo ? geo + (size_t)YM_RICCI_NGEO * (size_t)i : NULL, ins ? ym_field_site(ins, in[i]) : NULL, kappa,
                      K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
-static YM_HOT int hy_sites3(const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins, double kappa,
-                            ym_field *K, double *isg, const int *in, int n)
+static YM_HOT int hy_sites3(const ym_geom *G, int kind, const double *d, ym_field *g, const double *geo,
+                            ym_field *ins, double kappa, ym_field *K, double *isg, const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
-        if (!hy_site(3, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
+        if (!hy_site(3, G, kind, d, in[i], ym_field_site(g, in[i]),
+                     geo ? geo + (size_t)YM_RICCI_NGEO * (size_t)i : NULL, ins ? ym_field_site(ins, in[i]) : NULL, kappa,
                      K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
 }
 
-static HY_NOINLINE int hy_sites_any(int N, const ym_geom *G, int kind, const double *d, ym_field *g, ym_field *ins,
-                                    double kappa, ym_field *K, double *isg, const int *in, int n)
+static HY_NOINLINE int hy_sites_any(int N, const ym_geom *G, int kind, const double *d, ym_field *g,
+                                    const double *geo, ym_field *ins, double kappa, ym_field *K, double *isg,
+                                    const int *in, int n)
 {
     for (int i = 0; i < n; ++i)
-        if (!hy_site(N, G, kind, d, in[i], ym_field_site(g, in[i]), ins ? ym_field_site(ins, in[i]) : NULL, kappa,
+        if (!hy_site(N, G, kind, d, in[i], ym_field_site(g, in[i]),
+                     geo ? geo + (size_t)YM_RICCI_NGEO * (size_t)i : NULL, ins ? ym_field_site(ins, in[i]) : NULL, kappa,
                      K ? ym_field_site(K, in[i]) : NULL, isg ? isg + i : NULL))
             return in[i];
     return -1;
@@ -447,7 +458,8 @@ static HY_NOINLINE int hy_sites_any(int N, const ym_geom *G, int kind, const dou
 
 /* Insertions (ins != NULL, then their halo) and/or the source (K != NULL)
  * on the interior sites; updates u's halo first. Collective. */
-static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double kappa, ym_field *K, double *isg)
+static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, const double *geo, ym_field *ins, double kappa, ym_field *K,
+                 double *isg)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
     int st = ym_gauge_halo_update(u);
@@ -455,9 +467,9 @@ static int sites(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *ins, double k
     const double *d = ym_field_data(ym_gauge_field(u));
     const int *in = ym_geom_interior(h->g);
     int n = ym_geom_ninterior(h->g), bad;
-    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
-    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
-    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, ins, kappa, K, isg, in, n);
+    if (h->N == 2) bad = hy_sites2(h->g, h->kind, d, g, geo, ins, kappa, K, isg, in, n);
+    else if (h->N == 3) bad = hy_sites3(h->g, h->kind, d, g, geo, ins, kappa, K, isg, in, n);
+    else bad = hy_sites_any(h->N, h->g, h->kind, d, g, geo, ins, kappa, K, isg, in, n);
     st = ym_status_agree(comm, bad >= 0 ? not_spd(h->g, bad) : YM_OK);
     if (!st && ins) st = ym_field_halo_update(ins);
     return st;
@@ -866,8 +878,8 @@ static HY_NOINLINE void hy_force_any(int N, const ym_geom *G, const double *d, c
     hy_force_sites(N, G, d, ins, st, zd, in, lo, hi);
 }
 
-static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, double *isg, ym_field *z,
-                 int generic)
+static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, const double *geo, double kappa, ym_field *K, double *isg,
+                 ym_field *z, int generic)
 {
     MPI_Comm comm = ym_grid_comm(ym_geom_grid(h->g));
     int N = h->N, nn = N * N;
@@ -877,7 +889,7 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field 
     if (!st && K && (ym_field_geom(K) != h->g || ym_field_ncomp(K) != YM_METRIC_NCOMP))
         st = YM_ERROR(YM_EINVAL, "metric source: the velocity is not a 10-component field on the gauge geometry");
     st = ym_status_agree(comm, st);
-    if (!st) st = sites(h, u, g, h->ins, kappa, K, isg);
+    if (!st) st = sites(h, u, g, geo, h->ins, kappa, K, isg);
     if (st) return st;
     const ym_geom *G = h->g;
     const double *d = ym_field_data(ym_gauge_field(u));
@@ -894,18 +906,24 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field 
 
 int ym_hybrid_force(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
 {
-    return force(h, u, g, 0.0, NULL, NULL, z, 0);
+    return force(h, u, g, NULL, 0.0, NULL, NULL, z, 0);
 }
 
 int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, double *isg,
                            ym_field *z)
 {
-    return force(h, u, g, kappa, kappa != 0 ? K : NULL, isg, z, 0);
+    return force(h, u, g, NULL, kappa, kappa != 0 ? K : NULL, isg, z, 0);
+}
+
+int ym_hybrid_force_source_geo(ym_hybrid *h, ym_gauge *u, ym_field *g, const double *geo, double kappa, ym_field *K,
+                               double *isg, ym_field *z)
+{
+    return force(h, u, g, geo, kappa, kappa != 0 ? K : NULL, isg, z, 0);
 }
 
 int ym_hybrid_force_generic(ym_hybrid *h, ym_gauge *u, ym_field *g, ym_field *z)
 {
-    return force(h, u, g, 0.0, NULL, NULL, z, 1);
+    return force(h, u, g, NULL, 0.0, NULL, NULL, z, 1);
 }
 
 int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K)
@@ -915,7 +933,7 @@ int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_fi
     if (!st && (ym_field_geom(K) != h->g || ym_field_ncomp(K) != YM_METRIC_NCOMP))
         st = YM_ERROR(YM_EINVAL, "metric source: the velocity is not a 10-component field on the gauge geometry");
     st = ym_status_agree(comm, st);
-    return st ? st : sites(h, u, g, NULL, kappa, K, NULL);
+    return st ? st : sites(h, u, g, NULL, NULL, kappa, K, NULL);
 }
 
 int ym_hybrid_velocity(ym_field *g, ym_field *z, int N, ym_field *v)

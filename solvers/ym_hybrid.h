@@ -64,6 +64,14 @@ int ym_hybrid_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_fi
 int ym_hybrid_force_source(ym_hybrid *h, ym_gauge *u, ym_field *g, double kappa, ym_field *K, double *isg,
                            ym_field *z);
 
+/* ym_hybrid_force_source with every interior site's g^-1 and det g read
+ * from geo (the layout of ym_ricci_rhs_geo, which computed them from the
+ * same g) instead of factorising g again; geo NULL is
+ * ym_hybrid_force_source. A site's g is then not checked here (the metric
+ * velocity that filled geo refused a non-SPD g). Collective. */
+int ym_hybrid_force_source_geo(ym_hybrid *h, ym_gauge *u, ym_field *g, const double *geo, double kappa, ym_field *K,
+                               double *isg, ym_field *z);
+
 /* Link velocity with the full metric mixing, V_mu(x) = sum_nu
  * (g_mu,nu(x)/sqrt g(x)) Z_nu(x) (RYM.md §1.2: -sum_nu (g_mu,nu/sqrt g) grad_nu S),
  * on the interior sites. z and v have the gauge field's layout and may not

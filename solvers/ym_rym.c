@@ -28,6 +28,7 @@ typedef struct {
     double *W;               /* DeTurck vector per interior site for the drag, NULL when off */
     double *klink;           /* 2N accumulator of the links, compact */
     double *isg;             /* 1/sqrt(det g) of the stage metric per interior site */
+    double *geo;             /* g^-1 and det g per interior site, from the metric velocity to the force */
     ym_ricci *r;
     ym_hybrid *h;
     ym_field *dens; /* YM_METRIC_NOBS observables per site, for dumps */
@@ -176,6 +177,7 @@ static void rym_teardown(ym_solver *s)
     ym_field_free(r->dens);
     free(r->klink);
     free(r->isg);
+    free(r->geo);
     free(r->W);
     ym_ricci_free(r->r);
     ym_hybrid_free(r->h);
@@ -205,8 +207,9 @@ static int rym_setup(ym_solver *s, const ym_gauge *u)
         size_t n = 4 * (size_t)r->N * (size_t)r->N * (size_t)(ym_geom_ninterior(G) > 0 ? ym_geom_ninterior(G) : 1);
         r->klink = malloc(sizeof(double) * n);
         r->isg = malloc(sizeof(double) * (size_t)(ym_geom_ninterior(G) > 0 ? ym_geom_ninterior(G) : 1));
+        r->geo = malloc(sizeof(double) * YM_RICCI_NGEO * (size_t)(ym_geom_ninterior(G) > 0 ? ym_geom_ninterior(G) : 1));
         if (r->drag) r->W = malloc(sizeof(double) * 4 * (size_t)(ym_geom_ninterior(G) > 0 ? ym_geom_ninterior(G) : 1));
-        st = ym_status_agree(comm, r->klink && r->isg && (!r->drag || r->W) ? YM_OK : YM_ERROR(YM_ENOMEM, "rym: out of memory"));
+        st = ym_status_agree(comm, r->klink && r->isg && r->geo && (!r->drag || r->W) ? YM_OK : YM_ERROR(YM_ENOMEM, "rym: out of memory"));
     }
     if (!st) st = ym_metric_set_start(r->g, ym_solver_sparam(s, 0));
     if (!st) st = ym_status_agree(comm, monitor(r));
@@ -321,8 +324,11 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
     for (int k = 0; k < 3; ++k) {
         /* both right-hand sides at the same stage state */
         int st = YM_OK;
-        if (r->metric_flow) st = ym_ricci_rhs(r->r, r->g, r->Kg);
-        if (!st) st = ym_hybrid_force_source(r->h, u, r->g, r->metric_flow ? r->kappa : 0.0, r->Kg, r->isg, r->Z);
+        /* the metric velocity hands g^-1 and det g over to the force */
+        if (r->metric_flow) st = ym_ricci_rhs_geo(r->r, r->g, r->Kg, r->geo);
+        if (!st)
+            st = ym_hybrid_force_source_geo(r->h, u, r->g, r->metric_flow ? r->geo : NULL,
+                                            r->metric_flow ? r->kappa : 0.0, r->Kg, r->isg, r->Z);
         /* the drag reads F at the stage links and W from the stage metric's
          * jet (its halo: refreshed here too when the metric is frozen) */
         if (!st && r->drag) st = ym_curv_clover(u, r->F);

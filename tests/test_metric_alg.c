@@ -15,7 +15,10 @@
  *    (Christoffel form) on random jets: equal to 1e-12 of the largest
  *    component (an algebraic identity in the jet), and ym_ricci_rhs (which
  *    uses it) against the Christoffel form site by site on a random metric
- *    field. */
+ *    field;
+ *  - ym_ricci_rhs (four sites per vector) bit-identical at every site to
+ *    ym_ricci_deturck on the site's jet, with a partly empty last block;
+ *    ym_ricci_rhs_geo's g^-1 and det g equal to ym_metric_spd's (1e-13). */
 #include "common.h"
 
 #include <gsl/gsl_eigen.h>
@@ -250,6 +253,64 @@ static void test_rhs_field(void)
     ym_grid_free(t.grid);
 }
 
+/* ym_ricci_rhs computes four sites per vector; every site must come out
+ * bit-identical to the one-site entry point ym_ricci_deturck on its jet,
+ * whatever its lane (225 interior sites: the last block is partly empty),
+ * and ym_ricci_rhs_geo must hand over g^-1 and det g as ym_metric_spd
+ * computes them, with the same velocity. */
+static void test_rhs_lanes(void)
+{
+    int L[4] = {3, 5, 3, 5}, pd[4] = {1, 1, 1, 1}, bc[4] = {0, YM_BC_OPEN, 0, 0};
+    test_lat t;
+    if (test_lat_create(&t, MPI_COMM_SELF, L, pd, 1, bc, 0)) {
+        tap_ok(0, "ym_ricci_rhs lanes: set-up");
+        return;
+    }
+    ym_field *g = NULL, *K = NULL, *K2 = NULL;
+    ym_ricci *rc = NULL;
+    int n = ym_geom_ninterior(t.geom);
+    double *geo = malloc(sizeof(double) * YM_RICCI_NGEO * (size_t)n);
+    int st = geo ? YM_OK : YM_ENOMEM;
+    if (!st) st = ym_metric_create(&g, t.geom);
+    if (!st) st = ym_metric_set_random(g, 3, 0.3, 0.3);
+    if (!st) st = ym_field_create(&K, t.geom, YM_METRIC_NCOMP);
+    if (!st) st = ym_field_create(&K2, t.geom, YM_METRIC_NCOMP);
+    if (!st) st = ym_ricci_create(&rc, t.geom, 1);
+    if (!st) st = ym_ricci_rhs(rc, g, K);
+    if (!st) st = ym_ricci_rhs_geo(rc, g, K2, geo);
+    const int *in = ym_geom_interior(t.geom);
+    int same = !st, same2 = !st;
+    double egi = 0, edet = 0;
+    for (int i = 0; i < n && !st; ++i) {
+        ym_ricci_jet j;
+        double k[4][4], m[4][4], gi[4][4], det;
+        ym_ricci_jet_at(rc, g, in[i], &j);
+        if (!ym_ricci_deturck(&j, k)) st = 1;
+        const double *ks = ym_field_site(K, in[i]), *ks2 = ym_field_site(K2, in[i]);
+        for (int a = 0; a < 4; ++a)
+            for (int b = a; b < 4; ++b) same = same && ks[ym_metric_comp(a, b)] == k[a][b];
+        for (int c = 0; c < YM_METRIC_NCOMP; ++c) same2 = same2 && ks2[c] == ks[c];
+        ym_metric_unpack(ym_field_site(g, in[i]), m);
+        if (!ym_metric_spd(m, gi, &det)) st = 1;
+        const double *gs = geo + (size_t)YM_RICCI_NGEO * (size_t)i;
+        for (int a = 0; a < 4; ++a)
+            for (int b = a; b < 4; ++b)
+                egi = fmax(egi, fabs(gs[ym_metric_comp(a, b)] - gi[a][b]) / fabs(gi[a][a]));
+        edet = fmax(edet, fabs(gs[YM_METRIC_NCOMP] / det - 1));
+    }
+    tap_ok(!st && n % 4 != 0 && same,
+           "ym_ricci_rhs, four sites per vector: every one of %d sites bit-identical to ym_ricci_deturck on its jet", n);
+    tap_ok(!st && same2 && egi <= 1e-13 && edet <= 1e-13,
+           "ym_ricci_rhs_geo: the same velocity, g^-1 and det g as ym_metric_spd (%.1e, %.1e; limit 1e-13)", egi, edet);
+    free(geo);
+    ym_ricci_free(rc);
+    ym_field_free(K);
+    ym_field_free(K2);
+    ym_field_free(g);
+    ym_geom_free(t.geom);
+    ym_grid_free(t.grid);
+}
+
 int main(void)
 {
     MPI_Init(NULL, NULL);
@@ -261,6 +322,7 @@ int main(void)
     test_eigen(r);
     test_deturck(r);
     test_rhs_field();
+    test_rhs_lanes();
     gsl_rng_free(r);
     int rc = tap_done();
     MPI_Finalize();
