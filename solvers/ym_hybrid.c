@@ -118,7 +118,7 @@ void ym_hybrid_free(ym_hybrid *h)
 }
 
 /* K_PP'(x) for the six planes from g^-1(x) and det g(x). */
-static void weights_of(const double gi[4][4], double det, double K[6][6])
+YMI_INLINE void weights_of(const double gi[4][4], double det, double K[6][6])
 {
     double sg = sqrt(det);
     for (int p = 0; p < 6; ++p)
@@ -333,7 +333,8 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
     int nn = n * n;
     double gi[4][4], det;
     if (geo) { /* g^-1 and det g handed over (ym_ricci_rhs_geo) */
-        ym_metric_unpack(geo, gi);
+        for (int a = 0; a < 4; ++a)
+            for (int b = 0; b < 4; ++b) gi[a][b] = geo[ym_metric_comp(a, b)];
         det = geo[YM_METRIC_NCOMP];
     } else {
         double m[4][4];
