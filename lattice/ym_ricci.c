@@ -146,8 +146,8 @@ static void jet_ctx_init(jet_ctx *c, const ym_ricci *r, ym_field *gf)
 
 static inline int step_to(const jet_ctx *c, int idx, int a, int o) { return o > 0 ? c->up[a][idx] : c->dn[a][idx]; }
 
-/* The packed jet of storage site idx, written to o[k * s], k < RJ_N. */
-RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o, int s)
+/* The packed jet of storage site idx into o[RJ_N]. */
+RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o)
 {
     const double *g0 = c->m + (size_t)YM_METRIC_NCOMP * (size_t)idx;
     unsigned f = c->open ? ym_geom_flags(c->g, idx) : 0;
@@ -158,15 +158,15 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o, int s)
         kind[a] = k;
         for (int p = 0; p < 2; ++p) nb[a][p] = step_to(c, idx, a, st_off[k][p]);
     }
-    for (int e = 0; e < YM_METRIC_NCOMP; ++e) o[(RJ_G + e) * s] = g0[e];
+    for (int e = 0; e < YM_METRIC_NCOMP; ++e) o[RJ_G + e] = g0[e];
     for (int a = 0; a < 4; ++a) {
         int k = kind[a];
         const double *p0 = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[a][0];
         const double *p1 = c->m + (size_t)YM_METRIC_NCOMP * (size_t)nb[a][1];
         for (int e = 0; e < YM_METRIC_NCOMP; ++e) {
             double e0 = p0[e] - g0[e], e1 = p1[e] - g0[e];
-            o[(RJ_D1 + 10 * a + e) * s] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
-            o[(RJ_DD + 10 * cp[a][a] + e) * s] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
+            o[RJ_D1 + 10 * a + e] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
+            o[RJ_DD + 10 * cp[a][a] + e] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
         }
     }
     /* Mixed second differences: the a-stencil applied to the b-differences
@@ -183,7 +183,7 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o, int s)
                 const double *pp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->up[b][nb[a][1]];
                 RICCI_UNROLL
                 for (int e = 0; e < YM_METRIC_NCOMP; ++e)
-                    o[(RJ_DD + 10 * cp[a][b] + e) * s] = 0.25 * ((pp[e] - pm[e]) - (mp[e] - mm[e]));
+                    o[RJ_DD + 10 * cp[a][b] + e] = 0.25 * ((pp[e] - pm[e]) - (mp[e] - mm[e]));
                 continue;
             }
             const double *ga[2], *gab[2][2], *gb[2];
@@ -203,7 +203,7 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o, int s)
                 double acc = 0;
                 for (int p = 0; p < 2; ++p)
                     for (int q = 0; q < 2; ++q) acc += w[p][q] * ((gab[p][q][e] - ga[p][e]) - (gb[q][e] - g0[e]));
-                o[(RJ_DD + 10 * cp[a][b] + e) * s] = acc;
+                o[RJ_DD + 10 * cp[a][b] + e] = acc;
             }
         }
 }
@@ -213,7 +213,7 @@ YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_j
     jet_ctx c;
     jet_ctx_init(&c, r, gf);
     double o[RJ_N];
-    jet_site(&c, idx, o, 1);
+    jet_site(&c, idx, o);
     put_sym(jet->g, o + RJ_G);
     for (int a = 0; a < 4; ++a) put_sym(jet->dg[a], o + RJ_D1 + 10 * a);
     for (int a = 0; a < 4; ++a)
@@ -406,11 +406,11 @@ typedef double rv __attribute__((vector_size(RV_W * sizeof(double))));
 #else
 #define RV_W 1
 typedef double rv;
-#define LANE(v, l) ((void)(l), (v))
+#define LANE(v, l) (*((void)(l), &(v)))
 #define SPLAT(x) ((rv)(x))
 #endif
 
-/* A packed jet per lane: written lane by lane as doubles (s), read as vectors (v). */
+/* The packed jets of a block, one per lane: filled as doubles (s), read as vectors (v). */
 typedef union {
     struct {
         rv g[10], d1[4][10], dd[10][10];
@@ -600,7 +600,7 @@ static YM_HOT int rhs_deturck(const ym_ricci *r, ym_field *g, ym_field *K, doubl
         /* each site's jet contiguous (its loops vectorise over the ten
          * components), then turned into lanes */
         double js[RV_W][RJ_N];
-        for (int l = 0; l < RV_W; ++l) jet_site(&c, in[i0 + (l < m ? l : m - 1)], js[l], 1);
+        for (int l = 0; l < RV_W; ++l) jet_site(&c, in[i0 + (l < m ? l : m - 1)], js[l]);
         jet_v jv;
         for (int k = 0; k < RJ_N; ++k)
             for (int l = 0; l < RV_W; ++l) jv.s[k * RV_W + l] = js[l][k];
