@@ -17,4 +17,14 @@
 #define YM_HOT
 #endif
 
+/* Full unrolling of small fixed loops (4x4 algebra), so that GCC keeps the
+ * sums in registers. Clang honours the same pragma but takes many minutes to
+ * compile such code under the sanitizers (the fuzz build), so it is GCC's
+ * only. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define YM_UNROLL _Pragma("GCC unroll 16")
+#else
+#define YM_UNROLL
+#endif
+
 #endif

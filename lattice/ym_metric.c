@@ -13,11 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ym_metric_unpack(const double c[YM_METRIC_NCOMP], double m[4][4])
-{
-    for (int a = 0; a < 4; ++a)
-        for (int b = 0; b < 4; ++b) m[a][b] = c[ym_metric_comp(a, b)];
-}
+/* the library's external definitions of the inline ym_metric_comp and ym_metric_unpack */
+extern inline int ym_metric_comp(int mu, int nu);
+extern inline void ym_metric_unpack(const double c[YM_METRIC_NCOMP], double m[4][4]);
 
 void ym_metric_pack(const double m[4][4], double c[YM_METRIC_NCOMP])
 {

@@ -17,13 +17,19 @@
 #define YM_METRIC_NCOMP 10
 
 /* Component index of g_mu,nu in the 10-double layout (mu, nu in 0..3, either order). Local. */
-static inline int ym_metric_comp(int mu, int nu)
+inline int ym_metric_comp(int mu, int nu)
 {
     static const int c[4][4] = {{0, 1, 2, 3}, {1, 4, 5, 6}, {2, 5, 7, 8}, {3, 6, 8, 9}};
     return c[mu][nu];
 }
-/* Expand the 10 components to a full symmetric 4x4 matrix / pack it back. Local. */
-void ym_metric_unpack(const double c[YM_METRIC_NCOMP], double m[4][4]);
+/* Expand the 10 components to a full symmetric 4x4 matrix / pack it back. Local.
+ * Both inline (C99 semantics; ym_metric.c holds the external definitions):
+ * the per-site loops of the rym solver and the hybrid action call them. */
+inline void ym_metric_unpack(const double c[YM_METRIC_NCOMP], double m[4][4])
+{
+    for (int a = 0; a < 4; ++a)
+        for (int b = 0; b < 4; ++b) m[a][b] = c[ym_metric_comp(a, b)];
+}
 void ym_metric_pack(const double m[4][4], double c[YM_METRIC_NCOMP]);
 
 /* Create a metric field (10 components per site) on geometry g, set flat

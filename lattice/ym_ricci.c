@@ -8,14 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Full unrolling of the small 4x4 loops lets GCC keep the sums in registers.
- * Clang honours the same pragma but takes many minutes to compile this file
- * with it under the sanitizers (the fuzz build), so it is GCC's only. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define RICCI_UNROLL _Pragma("GCC unroll 16")
-#else
-#define RICCI_UNROLL
-#endif
 
 struct ym_ricci {
     const ym_geom *g;
@@ -34,13 +26,19 @@ static const int st_off[3][2] = {{-1, 1}, {1, 1}, {-1, -1}};
 static const double st_d1[3][2] = {{-0.5, 0.5}, {0.0, 0.0}, {0.0, 0.0}};
 static const double st_d2[3][2] = {{1.0, 1.0}, {1.0, 1.0}, {1.0, 1.0}};
 
-static int stencil_kind(const ym_geom *g, int idx, int a)
+/* The stencil of direction a at a site with geometry flags f; open: a is an open direction. */
+static inline int kind_of(int open, unsigned f, int a)
 {
-    if (ym_geom_bc(g, a) == YM_BC_PERIODIC) return ST_CENTRAL;
-    unsigned f = ym_geom_flags(g, idx);
+    if (!open) return ST_CENTRAL;
     if (!(f & YM_GEOM_DOWN(a))) return ST_LOW;
     if (!(f & YM_GEOM_LINK(a))) return ST_HIGH;
     return ST_CENTRAL;
+}
+
+static int stencil_kind(const ym_geom *g, int idx, int a)
+{
+    int open = ym_geom_bc(g, a) != YM_BC_PERIODIC;
+    return kind_of(open, open ? ym_geom_flags(g, idx) : 0, a);
 }
 
 /* idx shifted by o steps in direction a, or -1 outside the stored block. */
@@ -103,9 +101,8 @@ void ym_ricci_free(ym_ricci *r)
 
 void ym_ricci_set_deturck(ym_ricci *r, int deturck) { r->deturck = deturck ? 1 : 0; }
 
-/* The (i, j), i <= j, of the ten packed components (ym_metric_comp), and back. */
+/* The (i, j), i <= j, of the ten packed components (ym_metric_comp). */
 static const int pk_i[10] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3}, pk_j[10] = {0, 1, 2, 3, 1, 2, 3, 2, 3, 3};
-static const int cp[4][4] = {{0, 1, 2, 3}, {1, 4, 5, 6}, {2, 5, 7, 8}, {3, 6, 8, 9}};
 
 /* Store the packed components v into the symmetric 4x4 matrix m. */
 static inline void put_sym(double m[4][4], const double v[YM_METRIC_NCOMP])
@@ -153,9 +150,7 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o)
     unsigned f = c->open ? ym_geom_flags(c->g, idx) : 0;
     int kind[4], nb[4][2];
     for (int a = 0; a < 4; ++a) {
-        int k = ST_CENTRAL;
-        if (c->open >> a & 1) k = !(f & YM_GEOM_DOWN(a)) ? ST_LOW : !(f & YM_GEOM_LINK(a)) ? ST_HIGH : ST_CENTRAL;
-        kind[a] = k;
+        int k = kind[a] = kind_of(c->open >> a & 1, f, a);
         for (int p = 0; p < 2; ++p) nb[a][p] = step_to(c, idx, a, st_off[k][p]);
     }
     for (int e = 0; e < YM_METRIC_NCOMP; ++e) o[RJ_G + e] = g0[e];
@@ -166,7 +161,7 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o)
         for (int e = 0; e < YM_METRIC_NCOMP; ++e) {
             double e0 = p0[e] - g0[e], e1 = p1[e] - g0[e];
             o[RJ_D1 + 10 * a + e] = st_d1[k][0] * e0 + st_d1[k][1] * e1;
-            o[RJ_DD + 10 * cp[a][a] + e] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
+            o[RJ_DD + 10 * ym_metric_comp(a, a) + e] = st_d2[k][0] * e0 + st_d2[k][1] * e1;
         }
     }
     /* Mixed second differences: the a-stencil applied to the b-differences
@@ -181,9 +176,9 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o)
                 const double *mp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->up[b][nb[a][0]];
                 const double *pm = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->dn[b][nb[a][1]];
                 const double *pp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->up[b][nb[a][1]];
-                RICCI_UNROLL
+                YM_UNROLL
                 for (int e = 0; e < YM_METRIC_NCOMP; ++e)
-                    o[RJ_DD + 10 * cp[a][b] + e] = 0.25 * ((pp[e] - pm[e]) - (mp[e] - mm[e]));
+                    o[RJ_DD + 10 * ym_metric_comp(a, b) + e] = 0.25 * ((pp[e] - pm[e]) - (mp[e] - mm[e]));
                 continue;
             }
             const double *ga[2], *gab[2][2], *gb[2];
@@ -198,12 +193,12 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o)
             }
             /* component by component, the four corners in the order (p, q) =
              * 00, 01, 10, 11: ten short independent sums */
-            RICCI_UNROLL
+            YM_UNROLL
             for (int e = 0; e < YM_METRIC_NCOMP; ++e) {
                 double acc = 0;
                 for (int p = 0; p < 2; ++p)
                     for (int q = 0; q < 2; ++q) acc += w[p][q] * ((gab[p][q][e] - ga[p][e]) - (gb[q][e] - g0[e]));
-                o[RJ_DD + 10 * cp[a][b] + e] = acc;
+                o[RJ_DD + 10 * ym_metric_comp(a, b) + e] = acc;
             }
         }
 }
@@ -217,7 +212,7 @@ YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_j
     put_sym(jet->g, o + RJ_G);
     for (int a = 0; a < 4; ++a) put_sym(jet->dg[a], o + RJ_D1 + 10 * a);
     for (int a = 0; a < 4; ++a)
-        for (int b = 0; b < 4; ++b) put_sym(jet->ddg[a][b], o + RJ_DD + 10 * cp[a][b]);
+        for (int b = 0; b < 4; ++b) put_sym(jet->ddg[a][b], o + RJ_DD + 10 * ym_metric_comp(a, b));
 }
 
 /* sum_pq x[p][q] y[p][q] with four independent partial sums (a short
@@ -225,9 +220,9 @@ YM_HOT void ym_ricci_jet_at(const ym_ricci *r, ym_field *gf, int idx, ym_ricci_j
 static inline double dot16(const double x[4][4], const double y[4][4])
 {
     double s[4] = {0, 0, 0, 0};
-    RICCI_UNROLL
+    YM_UNROLL
     for (int p = 0; p < 4; ++p)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int q = 0; q < 4; ++q) s[q] += x[p][q] * y[p][q];
     return (s[0] + s[1]) + (s[2] + s[3]);
 }
@@ -245,48 +240,48 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
      * 4x4x4x4 array. */
     /* d_a g^kl = -g^kp (D_a g)_pq g^ql */
     double dgi[4][4][4];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int a = 0; a < 4; ++a) {
         double t[4][4] = {{0}};
-        RICCI_UNROLL
+        YM_UNROLL
         for (int k = 0; k < 4; ++k)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int p = 0; p < 4; ++p)
-                RICCI_UNROLL
+                YM_UNROLL
                 for (int q = 0; q < 4; ++q) t[k][q] += gi[k][p] * j->dg[a][p][q];
         double u[4][4] = {{0}};
-        RICCI_UNROLL
+        YM_UNROLL
         for (int k = 0; k < 4; ++k)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int q = 0; q < 4; ++q)
-                RICCI_UNROLL
+                YM_UNROLL
                 for (int l = 0; l < 4; ++l) u[k][l] += t[k][q] * gi[q][l];
-        RICCI_UNROLL
+        YM_UNROLL
         for (int k = 0; k < 4; ++k)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int l = 0; l < 4; ++l) dgi[a][k][l] = -u[k][l];
     }
     /* Gamma_{l,ij} and its derivatives d_a Gamma_{l,ij} */
     double gl[4][4][4], dgl[4][4][4][4];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int l = 0; l < 4; ++l)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int c = 0; c < 10; ++c) {
             int i = pk_i[c], k = pk_j[c];
             gl[l][i][k] = gl[l][k][i] = 0.5 * (j->dg[i][l][k] + j->dg[k][l][i] - j->dg[l][i][k]);
-            RICCI_UNROLL
+            YM_UNROLL
             for (int a = 0; a < 4; ++a)
                 dgl[a][l][i][k] = dgl[a][l][k][i] =
                     0.5 * (j->ddg[a][i][l][k] + j->ddg[a][k][l][i] - j->ddg[a][l][i][k]);
         }
     /* Gamma^k_ij */
     double (*gam)[4][4] = o->gam;
-    RICCI_UNROLL
+    YM_UNROLL
     for (int k = 0; k < 4; ++k) {
         double s[16] = {0};
-        RICCI_UNROLL
+        YM_UNROLL
         for (int l = 0; l < 4; ++l)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int c = 0; c < 16; ++c) s[c] += gi[k][l] * (&gl[l][0][0])[c];
         memcpy(gam[k], s, sizeof s);
     }
@@ -296,60 +291,60 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
      *   gg_l = g^pq Gamma_{l,pq}, dgg_al = g^pq d_a Gamma_{l,pq}, so that
      *   W^k = g^kl gg_l and d_a W^k = (d_a g^pq) Gamma^k_pq + (d_a g^kl) gg_l + g^kl dgg_al. */
     double dtr[4] = {0}, tr1[16] = {0}, tr2[4][4], gg[4], dgg[4][4];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int k = 0; k < 4; ++k)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int l = 0; l < 4; ++l) dtr[l] += dgi[k][k][l];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int l = 0; l < 4; ++l) {
-        RICCI_UNROLL
+        YM_UNROLL
         for (int c = 0; c < 16; ++c) tr1[c] += dtr[l] * (&gl[l][0][0])[c];
-        RICCI_UNROLL
+        YM_UNROLL
         for (int k = 0; k < 4; ++k)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int c = 0; c < 16; ++c) tr1[c] += gi[k][l] * (&dgl[k][l][0][0])[c];
     }
-    RICCI_UNROLL
+    YM_UNROLL
     for (int a = 0; a < 4; ++a) {
         double s[4] = {0, 0, 0, 0};
-        RICCI_UNROLL
+        YM_UNROLL
         for (int k = 0; k < 4; ++k)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int l = 0; l < 4; ++l)
-                RICCI_UNROLL
+                YM_UNROLL
                 for (int i = 0; i < 4; ++i) s[i] += dgi[a][k][l] * gl[l][i][k] + gi[k][l] * dgl[a][l][i][k];
-        RICCI_UNROLL
+        YM_UNROLL
         for (int i = 0; i < 4; ++i) tr2[a][i] = s[i];
     }
-    RICCI_UNROLL
+    YM_UNROLL
     for (int l = 0; l < 4; ++l) {
         gg[l] = dot16(gi, gl[l]);
-        RICCI_UNROLL
+        YM_UNROLL
         for (int a = 0; a < 4; ++a) dgg[a][l] = dot16(gi, dgl[a][l]);
     }
     /* Rc_ij = d_k Gamma^k_ij - d_j Gamma^k_ik + Gamma^k_kp Gamma^p_ij - Gamma^k_jp Gamma^p_ik
      * (symmetric in i, j as an identity; formed for i <= j) */
     double trg[4] = {0};
-    RICCI_UNROLL
+    YM_UNROLL
     for (int k = 0; k < 4; ++k)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int p = 0; p < 4; ++p) trg[p] += gam[k][k][p];
     double quad[16] = {0};
-    RICCI_UNROLL
+    YM_UNROLL
     for (int k = 0; k < 4; ++k)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int c = 0; c < 16; ++c) quad[c] += trg[k] * (&gam[k][0][0])[c];
     /* Gamma^k_jp Gamma^p_ik summed over k, p: for fixed (k, p), an outer product in (i, j) */
-    RICCI_UNROLL
+    YM_UNROLL
     for (int k = 0; k < 4; ++k)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int p = 0; p < 4; ++p)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int i = 0; i < 4; ++i)
-                RICCI_UNROLL
+                YM_UNROLL
                 for (int m = 0; m < 4; ++m) quad[4 * i + m] -= gam[k][m][p] * gam[p][i][k];
     double R = 0;
-    RICCI_UNROLL
+    YM_UNROLL
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
         double s = tr1[4 * i + m] - 0.5 * (tr2[m][i] + tr2[i][m]) + 0.5 * (quad[4 * i + m] + quad[4 * m + i]);
@@ -358,33 +353,33 @@ YM_HOT int ym_ricci_eval(const ym_ricci_jet *j, ym_ricci_geo *o)
     }
     o->R = R;
     double dW[4][4];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int k = 0; k < 4; ++k) {
         double s = 0;
-        RICCI_UNROLL
+        YM_UNROLL
         for (int l = 0; l < 4; ++l) s += gi[k][l] * gg[l];
         o->W[k] = s;
-        RICCI_UNROLL
+        YM_UNROLL
         for (int a = 0; a < 4; ++a) {
             double t = dot16(dgi[a], gam[k]);
-            RICCI_UNROLL
+            YM_UNROLL
             for (int l = 0; l < 4; ++l) t += dgi[a][k][l] * gg[l] + gi[k][l] * dgg[a][l];
             dW[a][k] = t;
         }
     }
     /* (L_W g)_ij = W^k D_k g_ij + g_kj d_i W^k + g_ik d_j W^k (symmetric; i <= j) */
     double lw[16] = {0};
-    RICCI_UNROLL
+    YM_UNROLL
     for (int k = 0; k < 4; ++k)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int c = 0; c < 16; ++c) lw[c] += o->W[k] * (&j->dg[k][0][0])[c];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int i = 0; i < 4; ++i)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int k = 0; k < 4; ++k)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int m = 0; m < 4; ++m) lw[4 * i + m] += dW[i][k] * j->g[k][m] + j->g[i][k] * dW[m][k];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
         o->lwg[i][m] = o->lwg[m][i] = 0.5 * (lw[4 * i + m] + lw[4 * m + i]);
@@ -429,10 +424,10 @@ RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10], rv *det)
         for (int l = 0; l < RV_W; ++l)
             if (!isfinite(LANE(g[c], l))) bad |= 1u << l;
     rv L[4][4], X[4][4], d = SPLAT(1.0);
-    RICCI_UNROLL
+    YM_UNROLL
     for (int j = 0; j < 4; ++j) {
-        rv s = g[cp[j][j]];
-        RICCI_UNROLL
+        rv s = g[ym_metric_comp(j, j)];
+        YM_UNROLL
         for (int k = 0; k < j; ++k) s -= L[j][k] * L[j][k];
         rv ljj = s;
         for (int l = 0; l < RV_W; ++l) {
@@ -445,10 +440,10 @@ RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10], rv *det)
         }
         L[j][j] = ljj;
         d *= ljj;
-        RICCI_UNROLL
+        YM_UNROLL
         for (int i = j + 1; i < 4; ++i) {
-            rv t = g[cp[i][j]];
-            RICCI_UNROLL
+            rv t = g[ym_metric_comp(i, j)];
+            YM_UNROLL
             for (int k = 0; k < j; ++k) t -= L[i][k] * L[j][k];
             L[i][j] = t / ljj;
         }
@@ -457,22 +452,22 @@ RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10], rv *det)
         if (!(LANE(d, l) > 0) || !isfinite(LANE(d, l))) bad |= 1u << l;
     *det = d * d;
     /* X = L^-1 (lower), g^-1 = X^T X: exactly symmetric by construction */
-    RICCI_UNROLL
+    YM_UNROLL
     for (int j = 0; j < 4; ++j) {
         X[j][j] = SPLAT(1.0) / L[j][j];
-        RICCI_UNROLL
+        YM_UNROLL
         for (int i = j + 1; i < 4; ++i) {
             rv t = SPLAT(0.0);
-            RICCI_UNROLL
+            YM_UNROLL
             for (int k = j; k < i; ++k) t += L[i][k] * X[k][j];
             X[i][j] = -t / L[i][i];
         }
     }
-    RICCI_UNROLL
+    YM_UNROLL
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], j = pk_j[c];
         rv t = SPLAT(0.0);
-        RICCI_UNROLL
+        YM_UNROLL
         for (int k = j; k < 4; ++k) t += X[k][i] * X[k][j];
         gi[c] = t;
     }
@@ -501,68 +496,68 @@ RICCI_INLINE unsigned deturck_v(const jet_v *jv, rv K[10], rv gi[10], rv *det)
     const rv(*D)[10] = jv->v.d1;
     unsigned bad = chol_inv_v(jv->v.g, gi, det);
     rv H[4][4][4], Db[4][10], J[4][4][4];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int a = 0; a < 4; ++a)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int x = 0; x < 4; ++x)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int y = 0; y < 4; ++y) {
                 rv s = SPLAT(0.0);
-                RICCI_UNROLL
-                for (int p = 0; p < 4; ++p) s += D[a][cp[x][p]] * gi[cp[p][y]];
+                YM_UNROLL
+                for (int p = 0; p < 4; ++p) s += D[a][ym_metric_comp(x, p)] * gi[ym_metric_comp(p, y)];
                 H[a][x][y] = s;
             }
-    RICCI_UNROLL
+    YM_UNROLL
     for (int a = 0; a < 4; ++a)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int c = 0; c < 10; ++c) {
             rv t = SPLAT(0.0);
-            RICCI_UNROLL
-            for (int b = 0; b < 4; ++b) t += gi[cp[a][b]] * D[b][c];
+            YM_UNROLL
+            for (int b = 0; b < 4; ++b) t += gi[ym_metric_comp(a, b)] * D[b][c];
             Db[a][c] = t;
         }
-    RICCI_UNROLL
+    YM_UNROLL
     for (int a = 0; a < 4; ++a)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int x = 0; x < 4; ++x)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int y = 0; y < 4; ++y) {
                 rv s = SPLAT(0.0);
-                RICCI_UNROLL
-                for (int p = 0; p < 4; ++p) s += Db[a][cp[x][p]] * gi[cp[p][y]];
+                YM_UNROLL
+                for (int p = 0; p < 4; ++p) s += Db[a][ym_metric_comp(x, p)] * gi[ym_metric_comp(p, y)];
                 J[a][x][y] = s;
             }
     /* T4[i][j] = sum_pa D_j[p][a] J_a[i][p], all 16 (i, j): it enters as T4_ij + T4_ji */
     rv T4[4][4];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int i = 0; i < 4; ++i)
-        RICCI_UNROLL
+        YM_UNROLL
         for (int jj = 0; jj < 4; ++jj) {
             rv s = SPLAT(0.0);
-            RICCI_UNROLL
+            YM_UNROLL
             for (int p = 0; p < 4; ++p)
-                RICCI_UNROLL
-                for (int a = 0; a < 4; ++a) s += D[jj][cp[p][a]] * J[a][i][p];
+                YM_UNROLL
+                for (int a = 0; a < 4; ++a) s += D[jj][ym_metric_comp(p, a)] * J[a][i][p];
             T4[i][jj] = s;
         }
     /* g^ab DD_ab over the ten pairs a <= b: off-diagonal pairs count twice */
     rv gw[10];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int e = 0; e < 10; ++e) gw[e] = pk_i[e] == pk_j[e] ? gi[e] : 2.0 * gi[e];
-    RICCI_UNROLL
+    YM_UNROLL
     for (int c = 0; c < 10; ++c) {
         int i = pk_i[c], m = pk_j[c];
         rv lap = SPLAT(0.0);
-        RICCI_UNROLL
+        YM_UNROLL
         for (int e = 0; e < 10; ++e) lap += gw[e] * jv->v.dd[e][c];
         rv t1 = SPLAT(0.0), t2 = SPLAT(0.0), t3 = SPLAT(0.0);
-        RICCI_UNROLL
+        YM_UNROLL
         for (int x = 0; x < 4; ++x)
-            RICCI_UNROLL
+            YM_UNROLL
             for (int y = 0; y < 4; ++y) {
                 t1 += H[i][y][x] * H[m][x][y];
                 t2 += H[x][m][y] * H[y][i][x];
-                t3 += H[x][m][y] * Db[x][cp[y][i]];
+                t3 += H[x][m][y] * Db[x][ym_metric_comp(y, i)];
             }
         K[c] = lap + 0.5 * t1 + t2 - t3 - T4[i][m] - T4[m][i];
     }

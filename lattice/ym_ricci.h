@@ -80,6 +80,7 @@ int ym_ricci_rhs(ym_ricci *r, ym_field *g, ym_field *K);
  * flow's gauge action needs both at the same metric (ym_hybrid). Collective. */
 #define YM_RICCI_NGEO 11
 int ym_ricci_rhs_geo(ym_ricci *r, ym_field *g, ym_field *K, double *out);
+
 /* One step of the pure metric flow dg/dt = -2Rc [+ L_W g] with Lüscher's
  * third-order 2N-storage Runge–Kutta tableau (RYM.md §1.3). Collective.
  * Errors: as ym_ricci_rhs, YM_EINVAL (dt not finite), YM_ENOMEM. On error g holds

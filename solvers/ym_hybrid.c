@@ -180,12 +180,6 @@ static int clover_ok(const ym_geom *g, int x, int p)
  * to one instruction per real operation). */
 #define HY_INLINE YMI_INLINE
 #define HY_NOINLINE YMI_NOINLINE
-/* Full unrolling of fixed small loops (GCC; see lattice/ym_ricci.c for why not Clang). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define HY_UNROLL _Pragma("GCC unroll 16")
-#else
-#define HY_UNROLL
-#endif
 #define hy_mulx ymi_mulv
 
 /* c = a b, or a b^dagger (db). */
@@ -333,8 +327,7 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
     int nn = n * n;
     double gi[4][4], det;
     if (geo) { /* g^-1 and det g handed over (ym_ricci_rhs_geo) */
-        for (int a = 0; a < 4; ++a)
-            for (int b = 0; b < 4; ++b) gi[a][b] = geo[ym_metric_comp(a, b)];
+        ym_metric_unpack(geo, gi);
         det = geo[YM_METRIC_NCOMP];
     } else {
         double m[4][4];
@@ -404,14 +397,14 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
         /* K_ab += -2 kappa sum_{c != a, e != b} g^ce Re tr(F_ac F_be), F_ca = -F_ac;
          * unrolled, the planes and signs are constants */
         int c10 = 0;
-        HY_UNROLL
+        YM_UNROLL
         for (int a = 0; a < 4; ++a)
-            HY_UNROLL
+            YM_UNROLL
             for (int b = a; b < 4; ++b, ++c10) {
                 double s = 0;
-                HY_UNROLL
+                YM_UNROLL
                 for (int c = 0; c < 4; ++c)
-                    HY_UNROLL
+                    YM_UNROLL
                     for (int e = 0; e < 4; ++e) {
                         if (c == a || e == b) continue;
                         double sg = (a < c ? 1.0 : -1.0) * (b < e ? 1.0 : -1.0);

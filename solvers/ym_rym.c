@@ -344,9 +344,7 @@ static int rym_step(ym_solver *s, ym_gauge *u, double t_left, double *dt)
         for (int i = 0; i < n; ++i) {
             /* V_mu = sum_nu (g_mu,nu / sqrt g) Z_nu (as ym_hybrid_velocity, without a field for V) */
             double m[4][4]; /* the stage metric: read before it moves below */
-            const double *gc = ym_field_site(r->g, in[i]);
-            for (int a = 0; a < 4; ++a)
-                for (int b = 0; b < 4; ++b) m[a][b] = gc[ym_metric_comp(a, b)];
+            ym_metric_unpack(ym_field_site(r->g, in[i]), m);
             double isg = r->isg[i]; /* the force pass checked that g is SPD here */
             if (r->drag) {
                 /* the drag adds W^nu F_nu,mu before packing: the general path */
