@@ -474,6 +474,20 @@ RICCI_INLINE unsigned chol_inv_v(const rv g[10], rv gi[10], rv *det)
     return bad;
 }
 
+/* out = S g^-1 for a packed symmetric S (and g^-1 packed), per lane. */
+RICCI_INLINE void times_ginv(const rv S[10], const rv gi[10], rv out[4][4])
+{
+    YM_UNROLL
+    for (int x = 0; x < 4; ++x)
+        YM_UNROLL
+        for (int y = 0; y < 4; ++y) {
+            rv s = SPLAT(0.0);
+            YM_UNROLL
+            for (int p = 0; p < 4; ++p) s += S[ym_metric_comp(x, p)] * gi[ym_metric_comp(p, y)];
+            out[x][y] = s;
+        }
+}
+
 /* -2 Rc + L_W g in the form of Shi (the Ricci-DeTurck flow with a flat
  * background; Chow & Knopf, The Ricci flow: an introduction, Lemma 2.41,
  * background curvature 0):
@@ -497,16 +511,7 @@ RICCI_INLINE unsigned deturck_v(const jet_v *jv, rv K[10], rv gi[10], rv *det)
     unsigned bad = chol_inv_v(jv->v.g, gi, det);
     rv H[4][4][4], Db[4][10], J[4][4][4];
     YM_UNROLL
-    for (int a = 0; a < 4; ++a)
-        YM_UNROLL
-        for (int x = 0; x < 4; ++x)
-            YM_UNROLL
-            for (int y = 0; y < 4; ++y) {
-                rv s = SPLAT(0.0);
-                YM_UNROLL
-                for (int p = 0; p < 4; ++p) s += D[a][ym_metric_comp(x, p)] * gi[ym_metric_comp(p, y)];
-                H[a][x][y] = s;
-            }
+    for (int a = 0; a < 4; ++a) times_ginv(D[a], gi, H[a]);
     YM_UNROLL
     for (int a = 0; a < 4; ++a)
         YM_UNROLL
@@ -517,16 +522,7 @@ RICCI_INLINE unsigned deturck_v(const jet_v *jv, rv K[10], rv gi[10], rv *det)
             Db[a][c] = t;
         }
     YM_UNROLL
-    for (int a = 0; a < 4; ++a)
-        YM_UNROLL
-        for (int x = 0; x < 4; ++x)
-            YM_UNROLL
-            for (int y = 0; y < 4; ++y) {
-                rv s = SPLAT(0.0);
-                YM_UNROLL
-                for (int p = 0; p < 4; ++p) s += Db[a][ym_metric_comp(x, p)] * gi[ym_metric_comp(p, y)];
-                J[a][x][y] = s;
-            }
+    for (int a = 0; a < 4; ++a) times_ginv(Db[a], gi, J[a]);
     /* T4[i][j] = sum_pa D_j[p][a] J_a[i][p], all 16 (i, j): it enters as T4_ij + T4_ji */
     rv T4[4][4];
     YM_UNROLL
