@@ -7,17 +7,23 @@
  *   wilson  ym_flow_step(u, wilson, rk3, eps = 0.01)   (the gradient flow)
  *   rym     ym_solver_step of the "rym" solver, eps = 0.01 (defaults:
  *           hybrid action, Ricci–DeTurck, kappa = 1, metric flowing)
- * one untimed warm-up step each, then repetitions of
- *   MPI_Barrier; t0 = MPI_Wtime(); step; t = max over ranks of MPI_Wtime() - t0
- * until their sum reaches --min-time seconds (at least 2); the MEDIAN is
- * reported. --cpu 1 times the process CPU time (CLOCK_PROCESS_CPUTIME_ID,
+ * one untimed warm-up step each, then alternating rounds (time_pair: per
+ * round one untimed and four timed Wilson steps, one untimed and two timed
+ * RYM steps; each timed step is
+ *   MPI_Barrier; t0 = MPI_Wtime(); step; t = max over ranks of MPI_Wtime() - t0)
+ * until the timed steps sum to --min-time seconds (at least 2 rounds); the
+ * MEDIAN of each kind is reported. Until 5 December 2026 all Wilson steps
+ * were timed first and then all RYM steps, so host noise between the two
+ * halves went into the ratio. --cpu 1 times the process CPU time (CLOCK_PROCESS_CPUTIME_ID,
  * max over ranks) instead of wall time: on a shared machine it does not
  * count the time other processes hold the core. Memory per rank: link_mb (the gauge field with its halo),
  * rym_extra_mb (the solver's fields: metric, its RHS and accumulator (3 x
  * 10 doubles per stored site), force (1 link field), the link
  * accumulator (4 N^2 doubles per interior site), the hybrid workspace (the
  * packed insertions, 6 planes x (N^2 + 1) doubles, the force's buffer
- * of two terms per site, 8 (N = 2) or 4N^2 doubles, and an interior map
+ * (N = 2: 32 doubles per site of one t-slice of the stored block, since
+ * 5 December 2026; before, 8 per stored site; N = 3: 4N^2 doubles per
+ * stored site), and an interior map
  * of 1 byte per stored site; plus 1/sqrt(det g), and g^-1 with det g
  * (11 doubles) handed from the metric velocity to the force, per interior
  * site; up to
@@ -54,23 +60,48 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Median seconds of fn over repetitions (every rank calls; collective). */
+/* One timed call of fn (collective): the slowest rank's time. */
 typedef int (*step_fn)(void *ctx);
-static double time_median(step_fn fn, void *ctx, double min_time)
+static int time_one(step_fn fn, void *ctx, double *t)
 {
-    double ts[1000], sum = 0;
-    int n = 0;
-    while ((sum < min_time || n < 2) && n < 1000) {
-        MPI_Barrier(MPI_COMM_WORLD);
-        double t0 = now();
-        if (fn(ctx)) return -1;
-        double t = now() - t0;
-        MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-        ts[n++] = t;
-        sum += t;
-    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = now();
+    if (fn(ctx)) return -1;
+    *t = now() - t0;
+    MPI_Allreduce(MPI_IN_PLACE, t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return 0;
+}
+
+static double median(double *ts, int n)
+{
     qsort(ts, (size_t)n, sizeof ts[0], cmp);
     return n % 2 ? ts[n / 2] : 0.5 * (ts[n / 2 - 1] + ts[n / 2]);
+}
+
+/* Median seconds of a Wilson and an RYM step, measured in alternating
+ * rounds so that both see the same state of a shared host: each round is
+ * one untimed step (it refills the caches the other kind of step evicted)
+ * and four timed Wilson steps, then one untimed and two timed RYM steps.
+ * Rounds run until the timed steps sum to min_time (at least two rounds). */
+static int time_pair(step_fn w, step_fn r, void *ctx, double min_time, double *tw, double *tr)
+{
+    enum { NR = 500 };
+    static double sw[4 * NR], sr[2 * NR];
+    int nw = 0, nr = 0;
+    double sum = 0, t;
+    for (int k = 0; (sum < min_time || k < 2) && k < NR; ++k) {
+        if (w(ctx)) return -1;
+        for (int j = 0; j < 4; ++j, sum += t)
+            if (time_one(w, ctx, &t)) return -1;
+            else sw[nw++] = t;
+        if (r(ctx)) return -1;
+        for (int j = 0; j < 2; ++j, sum += t)
+            if (time_one(r, ctx, &t)) return -1;
+            else sr[nr++] = t;
+    }
+    *tw = median(sw, nw);
+    *tr = median(sr, nr);
+    return 0;
 }
 
 typedef struct {
@@ -124,13 +155,16 @@ int main(int argc, char **argv)
             snprintf(o.spar[0], sizeof o.spar[0], "random:1,0.2,0.5");
             if (!st) st = ym_solver_create(&c.s, ym_solver_find("rym"), &o, c.u);
             if (!st) st = wilson_step(&c) || rym_step(&c); /* warm-up */
-            double tw = st ? -1 : time_median(wilson_step, &c, min_time);
-            double tr = st ? -1 : time_median(rym_step, &c, min_time);
+            double tw = -1, tr = -1;
+            if (!st) st = time_pair(wilson_step, rym_step, &c, min_time, &tw, &tr);
             if (st && rank == 0) fprintf(stderr, "bench_rym: %s\n", ym_errmsg());
             double ns = geom ? ym_geom_nsites(geom) : 0, ni = geom ? ym_geom_ninterior(geom) : 0;
             double link = ns * 4 * 2 * N * N * 8 / 1e6;
-            double tb = N == 2 ? 8 : N == 3 ? 4 * N * N : 0; /* the force's buffer (N = 2, 3 only) */
-            double extra = ((ns * (3 * 10 + 4 * 2 * N * N + 6 * (N * N + 1) + tb) + ni * (4 * N * N + 1 + 11)) * 8 + ns) / 1e6;
+            /* the force's buffer (N = 2, 3 only): 32 doubles per site of a t-slice of the stored block (N = 2),
+             * 4N^2 per stored site (N = 3) */
+            const int *e = geom ? ym_geom_ext(geom) : NULL;
+            double tb = !e ? 0 : N == 2 ? 32.0 * e[0] * e[1] * e[2] : N == 3 ? 4.0 * N * N * ns : 0;
+            double extra = ((ns * (3 * 10 + 4 * 2 * N * N + 6 * (N * N + 1)) + tb + ni * (4 * N * N + 1 + 11)) * 8 + ns) / 1e6;
             struct rusage ru;
             getrusage(RUSAGE_SELF, &ru);
             if (rank == 0)

@@ -27,7 +27,8 @@ struct ym_hybrid {
     ym_field *ins;        /* packed insertion matrices per plane, interior + halo */
     unsigned char *inner; /* per stored site: 1 if interior (the force by plaquettes) */
     int *hb[6], nhb[6];   /* per plane: plaquette sites in the lower halo that reach interior links */
-    double *T;            /* per stored site: two terms handed from a plaquette to the links above it */
+    double *T;            /* terms handed from a plaquette to the links above it: per stored site
+                             (N = 3), per site of two t-slices (N = 2, hy_force2) */
 };
 
 static int plane_of(int mu, int nu)
@@ -51,6 +52,12 @@ static inline int plaq_c2(const ym_geom *G, const unsigned char *inner, int x, i
 {
     int c1 = ym_geom_up(G, a)[x];
     return inner[x] || inner[c1] ? ym_geom_up(G, b)[c1] : ym_geom_up(G, a)[ym_geom_up(G, b)[x]];
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
 }
 
 int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
@@ -81,8 +88,11 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
         /* the N = 2, 3 force by plaquettes: its halo plaquettes and buffer */
         int ok = 1, nin = ym_geom_ninterior(g);
         const int *in = ym_geom_interior(g);
-        size_t ts = h->N == 2 ? 8 : 4 * (size_t)h->N * (size_t)h->N;
-        h->T = malloc(sizeof(double) * ts * ((size_t)ym_geom_nsites(g) + 1));
+        /* N = 2: T and Tt of hy_force2, 8 + 2 x 3 x 4 reals per site of a t-slice */
+        const int *e = ym_geom_ext(g);
+        size_t nT = h->N == 2 ? 32 * (size_t)e[0] * (size_t)e[1] * (size_t)e[2]
+                              : 4 * (size_t)h->N * (size_t)h->N * ((size_t)ym_geom_nsites(g) + 1);
+        h->T = malloc(sizeof(double) * nT);
         ok = h->T != NULL;
         for (int p = 0; p < 6 && ok; ++p) {
             int a = ym_plane_mu[p], b = ym_plane_nu[p];
@@ -96,6 +106,8 @@ int ym_hybrid_create(ym_hybrid **out, const ym_gauge *u, int kind)
             }
             int *t = realloc(h->hb[p], sizeof(int) * ((size_t)h->nhb[p] + 1)); /* the lower faces only */
             if (t) h->hb[p] = t;
+            /* in storage order: hy_force2 takes them slice by slice */
+            qsort(h->hb[p], (size_t)h->nhb[p], sizeof(int), cmp_int);
         }
         st = ym_status_agree(comm, ok ? YM_OK : YM_ERROR(YM_ENOMEM, "metric action: out of memory"));
     }
@@ -670,53 +682,73 @@ HY_INLINE void hq_plaq(const ym_geom *G, const double *d, const double *ins, siz
 #undef INS
 }
 
-/* hy_scatter_sites for N = 2 in quaternions. */
+/* hy_scatter_sites for N = 2 in quaternions, one t-slice of the stored
+ * block at a time: the six planes of a slice are done while its links,
+ * insertions and Omega are in cache (a whole pass per plane streamed ~30 MB
+ * at 12^4, six times per force). Every link still receives its terms in
+ * the order above (plane by plane, its own plaquette's first, then the one
+ * below it), so the result is that of plane-major passes, bit for bit. The
+ * terms a plaquette hands to the links above it live in a slice-sized
+ * buffer T (4 reals each for W1 and W2); those handed up in t (W2 of the
+ * planes (a,3)) are read one slice later, so they go to a two-slice ring
+ * Tt instead. */
 static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
                              const int *in, int nin, const unsigned char *inner, const int *const *hb,
-                             const int *nhb, double *T)
+                             const int *nhb, double *T, double *Tt)
 {
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
-    /* Omega accumulates in the first four reals of each link's eight; the
-     * other four are written by the projection at the end */
-    for (int i = 0; i < nin; ++i)
-        for (int mu = 0; mu < 4; ++mu)
-            for (int k = 0; k < 4; ++k) zd[(size_t)in[i] * 32 + (size_t)(8 * mu + k)] = 0.0;
-    for (int p = 0; p < 6; ++p) {
-        int a = ym_plane_mu[p], b = ym_plane_nu[p];
-        for (int i = 0; i < nin; ++i) {
-            int x = in[i];
-            if (ym_geom_plaq_ok(ym_geom_flags(G, x), a, b))
-                hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + (size_t)x * 8,
-                        T + (size_t)x * 8 + 4);
+    const int *e = ym_geom_ext(G);
+    int S = e[0] * e[1] * e[2], i0 = 0, h0[6] = {0, 0, 0, 0, 0, 0};
+    for (int s = 0; s < e[3]; ++s) {
+        int lo = s * S, hi = lo + S, i1 = i0;
+        while (i1 < nin && in[i1] < hi) ++i1;
+        /* Omega accumulates in the first four reals of each link's eight;
+         * the other four are written by the projection at the end */
+        for (int i = i0; i < i1; ++i)
+            for (int mu = 0; mu < 4; ++mu)
+                for (int k = 0; k < 4; ++k) zd[(size_t)in[i] * 32 + (size_t)(8 * mu + k)] = 0.0;
+        for (int p = 0; p < 6; ++p) {
+            int a = ym_plane_mu[p], b = ym_plane_nu[p];
+            /* W2's terms: read in this slice, or (b = t) in the next */
+            double *t3 = b == 3 ? Tt + ((size_t)(s & 1) * 3 + (size_t)a) * 4 * (size_t)S : T + 4 * (size_t)S;
+            const double *r3 = b == 3 ? Tt + ((size_t)((s + 1) & 1) * 3 + (size_t)a) * 4 * (size_t)S : t3;
+            int r3lo = b == 3 ? lo - S : lo;
+            for (int i = i0; i < i1; ++i) {
+                int x = in[i];
+                if (ym_geom_plaq_ok(ym_geom_flags(G, x), a, b))
+                    hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + 4 * (size_t)(x - lo),
+                            t3 + 4 * (size_t)(x - lo));
+            }
+            for (; h0[p] < nhb[p] && hb[p][h0[p]] < hi; ++h0[p]) {
+                int x = hb[p][h0[p]];
+                hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + 4 * (size_t)(x - lo),
+                        t3 + 4 * (size_t)(x - lo));
+            }
+            for (int i = i0; i < i1; ++i) {
+                int y = in[i], x;
+                unsigned fy = ym_geom_flags(G, y);
+                if ((x = below(G, y, fy, a, a, b)) >= 0) {
+                    const double *t = T + 4 * (size_t)(x - lo);
+                    hq_acc(OM(y, b), 1.0, (ymi_q){t[0], t[1], t[2], t[3]});
+                }
+                if ((x = below(G, y, fy, b, a, b)) >= 0) {
+                    const double *t = r3 + 4 * (size_t)(x - r3lo);
+                    hq_acc(OM(y, a), -1.0, (ymi_q){t[0], t[1], t[2], t[3]});
+                }
+            }
         }
-        for (int i = 0; i < nhb[p]; ++i) {
-            int x = hb[p][i];
-            hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + (size_t)x * 8,
-                    T + (size_t)x * 8 + 4);
-        }
-        for (int i = 0; i < nin; ++i) {
-            int y = in[i], x;
+        for (int i = i0; i < i1; ++i) {
+            int y = in[i];
             unsigned fy = ym_geom_flags(G, y);
-            if ((x = below(G, y, fy, a, a, b)) >= 0) {
-                const double *t = T + (size_t)x * 8;
-                hq_acc(OM(y, b), 1.0, (ymi_q){t[0], t[1], t[2], t[3]});
-            }
-            if ((x = below(G, y, fy, b, a, b)) >= 0) {
-                const double *t = T + (size_t)x * 8 + 4;
-                hq_acc(OM(y, a), -1.0, (ymi_q){t[0], t[1], t[2], t[3]});
+            for (int mu = 0; mu < 4; ++mu) {
+                double *Z = OM(y, mu);
+                ymi_q om = {Z[0], Z[1], Z[2], Z[3]};
+                if (!(fy & YM_GEOM_LINK(mu))) om = (ymi_q){0.0, 0.0, 0.0, 0.0};
+                /* Z = 1/2 P(Omega) = 1/2 [[i Im a, b], [-conj(b), -i Im a]] */
+                ymi_q_ah_scaled(Z, om, 0.5);
             }
         }
-    }
-    for (int i = 0; i < nin; ++i) {
-        int y = in[i];
-        unsigned fy = ym_geom_flags(G, y);
-        for (int mu = 0; mu < 4; ++mu) {
-            double *Z = OM(y, mu);
-            ymi_q om = {Z[0], Z[1], Z[2], Z[3]};
-            if (!(fy & YM_GEOM_LINK(mu))) om = (ymi_q){0.0, 0.0, 0.0, 0.0};
-            /* Z = 1/2 P(Omega) = 1/2 [[i Im a, b], [-conj(b), -i Im a]] */
-            ymi_q_ah_scaled(Z, om, 0.5);
-        }
+        i0 = i1;
     }
 #undef OM
 }
@@ -892,7 +924,8 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, const double *geo, doub
     double *zd = ym_field_data(z);
     const int *in = ym_geom_interior(G);
     int n = ym_geom_ninterior(G);
-    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T);
+    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T,
+                                  h->T + 8 * (size_t)ym_geom_ext(G)[0] * (size_t)ym_geom_ext(G)[1] * (size_t)ym_geom_ext(G)[2]);
     else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T);
     else hy_force_any(N, G, d, ins, stride, zd, in, 0, n);
     return YM_OK;
