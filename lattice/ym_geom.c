@@ -119,6 +119,7 @@ const int *ym_geom_interior(const ym_geom *g) { return g->interior; }
 const int *ym_geom_up(const ym_geom *g, int mu) { return g->up[mu]; }
 const int *ym_geom_dn(const ym_geom *g, int mu) { return g->dn[mu]; }
 unsigned ym_geom_flags(const ym_geom *g, int idx) { return g->flags[idx]; }
+const unsigned char *ym_geom_flag_table(const ym_geom *g) { return g->flags; }
 
 void *ym_geom_workspace(const ym_geom *cg, size_t bytes)
 {

@@ -56,6 +56,9 @@ int64_t ym_geom_global_index(const ym_geom *g, int idx);
 int ym_geom_parity(const ym_geom *g, int idx);
 /* YM_GEOM_LINK / YM_GEOM_DOWN bits. */
 unsigned ym_geom_flags(const ym_geom *g, int idx);
+/* The same bits of every stored site, indexed by storage index: for hot
+ * loops, where a call per site costs more than the lookup. */
+const unsigned char *ym_geom_flag_table(const ym_geom *g);
 
 /* A workspace of at least `bytes` bytes owned by g, for kernels that need
  * more scratch than the heap keeps between calls (glibc maps blocks over

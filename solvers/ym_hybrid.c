@@ -181,11 +181,6 @@ static double leaves_energy(int N, double *d, const ym_geom *g, int x, int mu, i
 }
 
 /* Does the clover plane p exist at x (all four leaves)? */
-static int clover_ok(const ym_geom *g, int x, int p)
-{
-    return ym_geom_clover_ok(ym_geom_flags(g, x), ym_plane_mu[p], ym_plane_nu[p]);
-}
-
 /* Products forced inline (lattice/ym_su_inline.h), n a constant for N = 2, 3
  * after inlining; the 2-lane complex form ymi_mulv, which took the SU(3)
  * force from ~16 to ~10 us per site at 12^4 (the scalar ymi_mul compiles
@@ -225,11 +220,15 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
             for (int k = 0; k < nn; ++k) fp[k] = 0.0;
             continue;
         }
-        const int *upm = ym_geom_up(G, mu), *upn = ym_geom_up(G, nu);
-        const int *dnm = ym_geom_dn(G, mu), *dnn = ym_geom_dn(G, nu);
-        int xpm = upm[x], xpn = upn[x], xmm = dnm[x], xmn = dnn[x];
-        int xmm_pn = upn[xmm], xmm_mn = dnn[xmm], xpm_mn = dnn[xpm];
         if (n == 2) {
+            /* the neighbours by their strides in the stored block (what the
+             * tables hold for a site whose clover is whole): the table
+             * lookups, each waiting for the last, stalled this loop */
+            const int *e = ym_geom_ext(G);
+            int sm = mu == 0 ? 1 : mu == 1 ? e[0] : mu == 2 ? e[0] * e[1] : e[0] * e[1] * e[2];
+            int sn = nu == 1 ? e[0] : nu == 2 ? e[0] * e[1] : e[0] * e[1] * e[2];
+            int xpm = x + sm, xpn = x + sn, xmm = x - sm, xmn = x - sn;
+            int xmm_pn = xmm + sn, xmm_mn = xmm - sn, xpm_mn = xpm - sn;
             /* the same leaves in quaternions (ymi_q) */
 #define QL(s, m) ymi_q_ld(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
             ymi_q q = ymi_q_mul(ymi_q_mul(QL(x, mu), QL(xpm, nu)), ymi_q_dag(ymi_q_mul(QL(x, nu), QL(xpn, mu))));
@@ -244,6 +243,10 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
             ymi_q_ah_scaled((double *)fp, q, 0.25);
             continue;
         }
+        const int *upm = ym_geom_up(G, mu), *upn = ym_geom_up(G, nu);
+        const int *dnm = ym_geom_dn(G, mu), *dnn = ym_geom_dn(G, nu);
+        int xpm = upm[x], xpn = upn[x], xmm = dnm[x], xmn = dnn[x];
+        int xmm_pn = upn[xmm], xmm_mn = dnn[xmm], xpm_mn = dnn[xpm];
         ym_cplx a[YM_NMAX * YM_NMAX], b[YM_NMAX * YM_NMAX], c[YM_NMAX * YM_NMAX], q[YM_NMAX * YM_NMAX];
         /* U_mu(x) U_nu(x+mu) U_mu(x+nu)^+ U_nu(x)^+ */
         hy_mulx(n, a, L(x, mu), L(xpm, nu), 0, 0);
@@ -349,6 +352,7 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
     if (isg) *isg = 1 / sqrt(det);
     ym_cplx F[6 * YM_NMAX * YM_NMAX];
     hy_clover(n, d, G, x, F);
+    unsigned fx = ym_geom_flags(G, x);
     if (ins) {
         double K[6][6];
         weights_of(gi, det, K);
@@ -358,7 +362,7 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
                 /* F_q = [[i a, b + i c], [-b + i c, -i a]]: the packed sums
                  * below, term for term, without the zero entries */
                 double sa = 0.0, sna = 0.0, sb = 0.0, sc = 0.0;
-                if (clover_ok(G, x, p))
+                if (ym_geom_clover_ok(fx, ym_plane_mu[p], ym_plane_nu[p]))
                     for (int q = 0; q < 6; ++q) {
                         if (kind == YM_HYBRID && q == p) continue;
                         double c = -0.5 * K[p][q];
@@ -374,7 +378,7 @@ HY_INLINE int hy_site(int n, const ym_geom *G, int kind, const double *d, int x,
             }
             double re[YM_NMAX * YM_NMAX], im[YM_NMAX * YM_NMAX];
             for (int k = 0; k < nn; ++k) re[k] = im[k] = 0.0;
-            if (clover_ok(G, x, p))
+            if (ym_geom_clover_ok(fx, ym_plane_mu[p], ym_plane_nu[p]))
                 for (int q = 0; q < 6; ++q) {
                     if (kind == YM_HYBRID && q == p) continue;
                     double c = -0.5 * K[p][q];
@@ -649,14 +653,16 @@ HY_INLINE void hq_put(double *o, ymi_q x) { ymi_q_st(o, x); }
 
 /* hy_plaq in quaternions; Omega is summed as a quaternion in the first
  * four reals of each link of z, T1 and T3 hold 4 reals each. */
-HY_INLINE void hq_plaq(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
-                       const unsigned char *inner, int x, int p, int c2, double *T1, double *T3)
+HY_INLINE void hq_plaq(const double *d, const double *ins, size_t st, double *zd, const unsigned char *inner, int x,
+                       int p, int sa, int sb, double *T1, double *T3)
 {
     int a = ym_plane_mu[p], b = ym_plane_nu[p];
 #define LK(s, m) ymi_q_ld(d + ((size_t)(s) * 4 + (size_t)(m)) * 8)
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
 #define INS(s) (ins + (size_t)(s) * st + p * INS_NC(2))
-    int c1 = ym_geom_up(G, a)[x], c3 = ym_geom_up(G, b)[x];
+    /* the corners by their strides in the stored block, which is what the
+     * neighbour tables hold for every plaquette formed here */
+    int c1 = x + sa, c3 = x + sb, c2 = c1 + sb;
     ymi_q W0 = LK(x, a), W1 = LK(c1, b), W2 = ymi_q_dag(LK(c3, a)), W3 = ymi_q_dag(LK(x, b));
     ymi_q M0 = hq_ins(INS(x), 0), M1 = hq_ins(INS(c1), 0), M2 = hq_ins(INS(c2), 0), M3 = hq_ins(INS(c3), 0);
     ymi_q Q = ymi_q_mul(W2, W3), R3 = ymi_q_mul(W1, Q), P0 = ymi_q_mul(W0, R3);
@@ -698,7 +704,8 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
 {
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
     const int *e = ym_geom_ext(G);
-    int S = e[0] * e[1] * e[2], i0 = 0, h0[6] = {0, 0, 0, 0, 0, 0};
+    const unsigned char *fl = ym_geom_flag_table(G);
+    int S = e[0] * e[1] * e[2], i0 = 0, h0[6] = {0, 0, 0, 0, 0, 0}, str[4] = {1, e[0], e[0] * e[1], S};
     for (int s = 0; s < e[3]; ++s) {
         int lo = s * S, hi = lo + S, i1 = i0;
         while (i1 < nin && in[i1] < hi) ++i1;
@@ -712,26 +719,25 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
             /* W2's terms: read in this slice, or (b = t) in the next */
             double *t3 = b == 3 ? Tt + ((size_t)(s & 1) * 3 + (size_t)a) * 4 * (size_t)S : T + 4 * (size_t)S;
             const double *r3 = b == 3 ? Tt + ((size_t)((s + 1) & 1) * 3 + (size_t)a) * 4 * (size_t)S : t3;
-            int r3lo = b == 3 ? lo - S : lo;
+            int r3lo = b == 3 ? lo - S : lo, sa = str[a], sb = str[b];
             for (int i = i0; i < i1; ++i) {
                 int x = in[i];
-                if (ym_geom_plaq_ok(ym_geom_flags(G, x), a, b))
-                    hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + 4 * (size_t)(x - lo),
-                            t3 + 4 * (size_t)(x - lo));
+                if (ym_geom_plaq_ok(fl[x], a, b))
+                    hq_plaq(d, ins, st, zd, inner, x, p, sa, sb, T + 4 * (size_t)(x - lo), t3 + 4 * (size_t)(x - lo));
             }
             for (; h0[p] < nhb[p] && hb[p][h0[p]] < hi; ++h0[p]) {
                 int x = hb[p][h0[p]];
-                hq_plaq(G, d, ins, st, zd, inner, x, p, plaq_c2(G, inner, x, a, b), T + 4 * (size_t)(x - lo),
-                        t3 + 4 * (size_t)(x - lo));
+                hq_plaq(d, ins, st, zd, inner, x, p, sa, sb, T + 4 * (size_t)(x - lo), t3 + 4 * (size_t)(x - lo));
             }
             for (int i = i0; i < i1; ++i) {
+                /* the plaquettes below y in a and in b, where they exist (below()) */
                 int y = in[i], x;
-                unsigned fy = ym_geom_flags(G, y);
-                if ((x = below(G, y, fy, a, a, b)) >= 0) {
+                unsigned fy = fl[y];
+                if ((fy & YM_GEOM_DOWN(a)) && ym_geom_plaq_ok(fl[x = y - sa], a, b)) {
                     const double *t = T + 4 * (size_t)(x - lo);
                     hq_acc(OM(y, b), 1.0, (ymi_q){t[0], t[1], t[2], t[3]});
                 }
-                if ((x = below(G, y, fy, b, a, b)) >= 0) {
+                if ((fy & YM_GEOM_DOWN(b)) && ym_geom_plaq_ok(fl[x = y - sb], a, b)) {
                     const double *t = r3 + 4 * (size_t)(x - r3lo);
                     hq_acc(OM(y, a), -1.0, (ymi_q){t[0], t[1], t[2], t[3]});
                 }
@@ -739,7 +745,7 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
         }
         for (int i = i0; i < i1; ++i) {
             int y = in[i];
-            unsigned fy = ym_geom_flags(G, y);
+            unsigned fy = fl[y];
             for (int mu = 0; mu < 4; ++mu) {
                 double *Z = OM(y, mu);
                 ymi_q om = {Z[0], Z[1], Z[2], Z[3]};
