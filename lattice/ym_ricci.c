@@ -122,32 +122,36 @@ static inline void put_sym(double m[4][4], const double v[YM_METRIC_NCOMP])
 enum { RJ_G = 0, RJ_D1 = 10, RJ_DD = 50, RJ_N = 150 };
 
 /* What the jets of one metric field need, looked up once per pass. */
+/* Neighbours are reached by their strides in the stored block: for an
+ * interior site the stencil (offsets of one step in one or two directions)
+ * stays inside the block, where the neighbour tables hold the same indices;
+ * chained table lookups stalled the jets. */
 typedef struct {
-    const ym_geom *g;
+    const unsigned char *flags;
     const double *m; /* the metric's components, YM_METRIC_NCOMP per stored site */
-    const int *up[4], *dn[4];
-    unsigned open; /* bit a: direction a is open */
+    int s[4];        /* strides of the stored block */
+    unsigned open;   /* bit a: direction a is open */
 } jet_ctx;
 
 static void jet_ctx_init(jet_ctx *c, const ym_ricci *r, ym_field *gf)
 {
-    c->g = r->g;
+    const int *e = ym_geom_ext(r->g);
+    c->flags = ym_geom_flag_table(r->g);
     c->m = ym_field_data(gf);
     c->open = 0;
     for (int a = 0; a < 4; ++a) {
-        c->up[a] = ym_geom_up(r->g, a);
-        c->dn[a] = ym_geom_dn(r->g, a);
+        c->s[a] = a == 0 ? 1 : c->s[a - 1] * e[a - 1];
         if (ym_geom_bc(r->g, a) != YM_BC_PERIODIC) c->open |= 1u << a;
     }
 }
 
-static inline int step_to(const jet_ctx *c, int idx, int a, int o) { return o > 0 ? c->up[a][idx] : c->dn[a][idx]; }
+static inline int step_to(const jet_ctx *c, int idx, int a, int o) { return idx + o * c->s[a]; }
 
 /* The packed jet of storage site idx into o[RJ_N]. */
 RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o)
 {
     const double *g0 = c->m + (size_t)YM_METRIC_NCOMP * (size_t)idx;
-    unsigned f = c->open ? ym_geom_flags(c->g, idx) : 0;
+    unsigned f = c->open ? c->flags[idx] : 0;
     int kind[4], nb[4][2];
     for (int a = 0; a < 4; ++a) {
         int k = kind[a] = kind_of(c->open >> a & 1, f, a);
@@ -172,10 +176,10 @@ RICCI_INLINE void jet_site(const jet_ctx *c, int idx, double *o)
             int ka = kind[a], kb = kind[b];
             if (ka == ST_CENTRAL && kb == ST_CENTRAL) {
                 /* [g(x+a+b) - g(x+a-b) - g(x-a+b) + g(x-a-b)]/4: exactly 0 for a constant metric */
-                const double *mm = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->dn[b][nb[a][0]];
-                const double *mp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->up[b][nb[a][0]];
-                const double *pm = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->dn[b][nb[a][1]];
-                const double *pp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)c->up[b][nb[a][1]];
+                const double *mm = c->m + (size_t)YM_METRIC_NCOMP * (size_t)(nb[a][0] - c->s[b]);
+                const double *mp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)(nb[a][0] + c->s[b]);
+                const double *pm = c->m + (size_t)YM_METRIC_NCOMP * (size_t)(nb[a][1] - c->s[b]);
+                const double *pp = c->m + (size_t)YM_METRIC_NCOMP * (size_t)(nb[a][1] + c->s[b]);
                 YM_UNROLL
                 for (int e = 0; e < YM_METRIC_NCOMP; ++e)
                     o[RJ_DD + 10 * ym_metric_comp(a, b) + e] = 0.25 * ((pp[e] - pm[e]) - (mp[e] - mm[e]));
