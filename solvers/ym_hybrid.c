@@ -180,7 +180,6 @@ static double leaves_energy(int N, double *d, const ym_geom *g, int x, int mu, i
            plaq_energy(N, d, g, xmn, mu, nu);
 }
 
-/* Does the clover plane p exist at x (all four leaves)? */
 /* Products forced inline (lattice/ym_su_inline.h), n a constant for N = 2, 3
  * after inlining; the 2-lane complex form ymi_mulv, which took the SU(3)
  * force from ~16 to ~10 us per site at 12^4 (the scalar ymi_mul compiles
