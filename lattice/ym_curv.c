@@ -121,6 +121,7 @@ typedef struct {
     int N, nn, depth, S; /* S: stored sites per time slice */
     const int *ext, *l;
     const ym_geom *g;
+    const unsigned char *flags; /* ym_geom_flag_table */
     double *d;
     const int *up[4], *dn[4];
     ym_cplx *hb;       /* 2 slots x S sites x 6 planes x {A, B} */
@@ -194,7 +195,7 @@ YMI_INLINE void clov_sites(int n, const clov_ctx *c, int t, int x2)
         int x00 = (((t + d) * c->ext[2] + x2 + d) * c->ext[1] + x1 + d) * c->ext[0] + d;
         for (int x0 = 0; x0 < c->l[0]; ++x0) {
             int x = x00 + x0;
-            unsigned f = ym_geom_flags(c->g, x);
+            unsigned f = c->flags[x];
             ym_cplx *fx = c->F ? (ym_cplx *)ym_field_site(c->F, x) : fl;
             for (int pl = 0; pl < 6; ++pl) {
                 int mu = ym_plane_mu[pl], nu = ym_plane_nu[pl], tn = t - (nu == 3);
@@ -269,7 +270,8 @@ static int clover_pass(ym_gauge *u, ym_field *F, ym_field *E, ym_field *q, ym_su
 {
     const ym_geom *g = ym_gauge_geom(u);
     clov_ctx c = {.N = ym_gauge_N(u), .depth = ym_geom_depth(g), .ext = ym_geom_ext(g),
-                  .l = ym_grid_local(ym_geom_grid(g)), .g = g, .F = F, .E = E, .q = q, .pacc = pacc};
+                  .l = ym_grid_local(ym_geom_grid(g)), .g = g, .flags = ym_geom_flag_table(g),
+                  .F = F, .E = E, .q = q, .pacc = pacc};
     c.nn = NN(c.N);
     c.S = c.ext[0] * c.ext[1] * c.ext[2];
     c.hb = malloc(sizeof(ym_cplx) * 2 * (size_t)c.S * 12 * (size_t)c.nn);

@@ -271,6 +271,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
         int open = 0;                                                                               \
         for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;                     \
+        const unsigned char *ftab = ym_geom_flag_table(g);                                          \
         const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;                    \
         const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * S;                                  \
         /* forward neighbours of a corner: index + stride (ym_geom_up in the box) */               \
@@ -294,7 +295,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                         if (h & (h - 1)) continue; /* two or more coordinates at -1 */              \
                         const int xs = base + x[0] + 1, o = xs - base3;                             \
                         /* open boundaries: plaquettes with a missing link are left out */          \
-                        const unsigned fl = open ? ym_geom_flags(g, xs) : 0u;                       \
+                        const unsigned fl = open ? ftab[xs] : 0u;                       \
                         for (int mu = 0; mu < 3; ++mu)                                              \
                             for (int nu = mu + 1; nu < 4; ++nu) {                                   \
                                 if (open && !ym_geom_plaq_ok(fl, mu, nu)) continue;                 \
@@ -554,6 +555,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
     const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);
     int open = 0;
     for (int m = 0; m < 4; ++m) open |= ym_geom_bc(g, m) != YM_BC_PERIODIC;
+    const unsigned char *ftab = ym_geom_flag_table(g);
     const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;
     const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * Q;
     /* a corner's forward neighbours lie in the box with its halo, where
@@ -580,7 +582,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
                     if (h & (h - 1)) continue; /* two or more coordinates at -1 */
                     const int xs = base + x[0] + 1, o = xs - base3;
                     /* open boundaries: plaquettes with a missing link are left out */
-                    const unsigned fl = open ? ym_geom_flags(g, xs) : 0u;
+                    const unsigned fl = open ? ftab[xs] : 0u;
                     for (int mu = 0; mu < 3; ++mu)
                         for (int nu = mu + 1; nu < 4; ++nu) {
                             if (open && !ym_geom_plaq_ok(fl, mu, nu)) continue;
