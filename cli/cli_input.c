@@ -42,6 +42,16 @@ static int looks_like_card(const unsigned char *buf, size_t n, int complete)
     return lines > 0;
 }
 
+int cli_card_like(const char *path)
+{
+    unsigned char buf[4096];
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return 0;
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    return looks_like_card(buf, n, n < sizeof buf);
+}
+
 int cli_classify_positional(MPI_Comm comm, const char *path, const ym_headerless *layout, int *kind,
                             ym_format *fmt)
 {
@@ -51,13 +61,7 @@ int cli_classify_positional(MPI_Comm comm, const char *path, const ym_headerless
     int rank, res[2] = {0, 0}; /* card-like, size fits the layout */
     MPI_Comm_rank(comm, &rank);
     if (rank == 0) {
-        unsigned char buf[4096];
-        FILE *fp = fopen(path, "rb");
-        if (fp) {
-            size_t n = fread(buf, 1, sizeof buf, fp);
-            res[0] = looks_like_card(buf, n, n < sizeof buf);
-            fclose(fp);
-        }
+        res[0] = cli_card_like(path);
         struct stat sb;
         if (layout && stat(path, &sb) == 0) {
             double want = 4.0 * layout->N * layout->N * 2 * (layout->precision / 8);

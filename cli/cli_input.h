@@ -14,6 +14,11 @@
 /* What a positional argument is. */
 enum { CLI_POS_CARD = 1, CLI_POS_CONFIG = 2 };
 
+/* 1 if the first 4 KiB of path read as INI text (blank, comment,
+ * [section] or key = value lines, at least one not blank); 0 otherwise,
+ * also for an empty or unreadable file. */
+int cli_card_like(const char *path);
+
 /* Decide whether path is a run card or a configuration from its content:
  * a configuration if the format detection of `ymflow info`
  * (ym_format_detect) recognises it, or if layout (--headerless) is given

@@ -5,6 +5,7 @@
 #include "activity.h"
 #include "cli.h"
 #include "cli_h5.h"
+#include "cli_input.h"
 #include "cli_out.h"
 #include "ym_activity.h"
 #include "ym_curv.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *usage =
@@ -47,11 +49,21 @@ int act_positional_is_recording(const char *spec, int *is_recording)
     spec_file(spec, file, sizeof file);
     /* a file that cannot be read is reported as such, not taken for a run card */
     if (access(file, R_OK) != 0) return YM_ERROR(YM_EIO, "%s: cannot open: %s", file, strerror(errno));
+    struct stat sb;
+    if (stat(file, &sb) != 0 || !S_ISREG(sb.st_mode)) return YM_OK; /* the card reader names what it is */
     if (ym_activity_detect(file, &kind)) {
-        ym_error_clear(); /* readable, but no recording: the run card */
-        return YM_OK;
+        ym_error_clear();
+        kind = YM_ACT_UNKNOWN;
     }
     *is_recording = kind != YM_ACT_UNKNOWN;
+    /* Neither reading may be guessed: an empty file or a recording of an
+     * unknown format taken for a card would run the built-in default, or
+     * fail as a card ("line longer than ...") */
+    if (!*is_recording && !cli_card_like(file))
+        return YM_ERROR(YM_EINVAL,
+                        "%s: neither a recording (EDF/BDF, NWB or other HDF5, NumPy .npy) nor a run card (INI text: "
+                        "[section], key = value)%s",
+                        file, sb.st_size == 0 ? "; the file is empty" : "");
     return YM_OK;
 }
 

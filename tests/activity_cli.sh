@@ -75,6 +75,15 @@ ok $? "a missing recording: one line naming it, not taken for a run card ($(head
 run 0 pipeline "$T/missing.edf" -o "$T/pmiss"; ok $(( rc != 2 )) "pipeline, a missing recording: exit 2"
 oneline && grep -q "missing.edf: cannot open: No such file" "$T/err" && [ ! -e "$T/pmiss" ]
 ok $? "pipeline, a missing recording: one line naming it, no output folder ($(head -c 200 "$T/err"))"
+: >"$T/empty.edf"
+head -c 3000 /dev/urandom >"$T/noise.edf"
+for f in empty noise; do
+    run 0 pipeline "$T/$f.edf" -o "$T/p$f"; ok $(( rc != 2 )) "pipeline, $f.edf (not a recording, not a card): exit 2"
+    oneline && grep -q "$f.edf: neither a recording .* nor a run card" "$T/err" && [ ! -e "$T/p$f" ]
+    ok $? "pipeline, $f.edf: one line saying it is neither, no default run, no output ($(head -c 200 "$T/err"))"
+    run 0 embed "$T/$f.edf" -o "$T/$f.ildg"; ok $(( rc != 2 )) "embed, $f.edf: exit 2"
+    grep -q "$f.edf: neither a recording" "$T/err"; ok $? "embed, $f.edf: says it is neither ($(head -c 200 "$T/err"))"
+done
 head -c 20000 "$EDF" >"$T/trunc.edf"
 run 0 embed "$T/trunc.edf" -o "$T/x.ildg"; ok $(( rc != 2 )) "a truncated EDF: exit 2"
 oneline; ok $? "a truncated EDF: one line ($(head -c 200 "$T/err"))"
