@@ -158,6 +158,8 @@ int act_load(MPI_Comm comm, const act_par *p, act_ctx *c)
         st = ym_layout_read_table(&c->lay, c->rec, p->layout);
     else
         st = ym_layout_auto(&c->lay, c->rec);
+    if (!st) st = ym_layout_mask_bad(c->lay, c->rec, p->bad[0] ? p->bad : NULL, &c->nmasked);
+    /* after the masks: the note names each masked channel and why */
     if (!st) {
         const char *ln = ym_layout_note(c->lay);
         if (ln && *ln) {
@@ -165,7 +167,6 @@ int act_load(MPI_Comm comm, const act_par *p, act_ctx *c)
             snprintf(c->note + k, sizeof c->note - k, "%s%s", k ? "\n" : "", ln);
         }
     }
-    if (!st) st = ym_layout_mask_bad(c->lay, c->rec, p->bad[0] ? p->bad : NULL, &c->nmasked);
     int nxy = st ? 0 : ym_layout_nx(c->lay) * ym_layout_ny(c->lay);
     if (!st) {
         c->chans = malloc((size_t)nxy * sizeof *c->chans);

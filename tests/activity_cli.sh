@@ -44,6 +44,7 @@ ok $(( rc != 0 )) "embed with a layout file, 1 s windows, SU(3) (rc $rc: $(head 
 [ "$(key dims)" = 16x4x2x42 ]; ok $? "layout 16 columns x 4 rows, 2 band groups, 42 windows (got $(key dims))"
 [ "$(key N)" = 3 ]; ok $? "K = 3 gives SU(3)"
 run 0 embed "$EDF" --bad C12,C40 -o "$T/b.ildg"; ok $(( rc != 0 )) "bad channels accepted"
+grep -q "note: .*masked: C12 (listed), C40 (listed)" "$T/err"; ok $? "the note names the masked channels and why"
 [ "$(key masked_sites)" = 2 ]; ok $? "two masked sites"
 run 0 embed "$EDF" --events '*' --pre 1 --post 1 -o "$T/ep.ildg"; ok $(( rc != 0 )) "epochs around the annotations"
 grep -q "eeg sz start" "$T/ep_epochs.tsv"; ok $? "manifest names the seizure-onset event"
