@@ -105,10 +105,11 @@ int cli_write_text(MPI_Comm comm, const char *path, int overwrite, const cli_buf
     return ym_status_agree(comm, st);
 }
 
-int cli_mkdir_p(MPI_Comm comm, const char *dir)
+int cli_mkdir_p(MPI_Comm comm, const char *dir, char *created, size_t n)
 {
     int rank, st = YM_OK;
     MPI_Comm_rank(comm, &rank);
+    if (created && n) created[0] = 0;
     if (rank == 0) {
         char buf[4096];
         snprintf(buf, sizeof buf, "%s", dir);
@@ -116,17 +117,43 @@ int cli_mkdir_p(MPI_Comm comm, const char *dir)
             if (*p != '/')
                 continue;
             *p = 0;
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            if (mkdir(buf, 0777) == 0) {
+                if (created && n && !created[0]) snprintf(created, n, "%s", buf);
+            } else if (errno != EEXIST) {
                 st = YM_ERROR(YM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
+            }
             *p = '/';
         }
-        if (!st && mkdir(buf, 0777) != 0 && errno != EEXIST)
-            st = YM_ERROR(YM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
+        if (!st) {
+            if (mkdir(buf, 0777) == 0) {
+                if (created && n && !created[0]) snprintf(created, n, "%s", buf);
+            } else if (errno != EEXIST) {
+                st = YM_ERROR(YM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
+            }
+        }
         struct stat sb;
         if (!st && (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode)))
             st = YM_ERROR(YM_EIO, "%s: not a directory", buf);
     }
     return ym_status_agree(comm, st);
+}
+
+void cli_rmdir_created(MPI_Comm comm, const char *dir, const char *created)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    if (rank != 0 || !created || !created[0]) return;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    size_t top = strlen(created);
+    /* deepest first; rmdir leaves any folder that is not empty */
+    for (;;) {
+        if (rmdir(buf) != 0 || strlen(buf) <= top) break;
+        char *s = strrchr(buf, '/');
+        if (!s) break;
+        while (s > buf && s[-1] == '/') --s;
+        *s = 0;
+    }
 }
 
 void cli_buf_card(cli_buf *b, const ym_param *t, int n, const char *prefix)

@@ -39,8 +39,12 @@ int cli_param_same(const ym_param *a, const ym_param *b);
 int cli_write_text(MPI_Comm comm, const char *path, int overwrite, const cli_buf *b);
 /* 1 if path exists (any rank may call). */
 int cli_path_exists(const char *path);
-/* Create directory dir (and parents) on rank 0 if missing. Collective.
- * Errors: YM_EIO naming the directory. */
-int cli_mkdir_p(MPI_Comm comm, const char *dir);
+/* Create directory dir (and parents) on rank 0 if missing. created (may
+ * be NULL; n bytes) gets the topmost directory this call made, "" if none
+ * (on rank 0). Collective. Errors: YM_EIO naming the directory. */
+int cli_mkdir_p(MPI_Comm comm, const char *dir, char *created, size_t n);
+/* After a failed run: remove, deepest first, the directories of dir up to
+ * created (cli_mkdir_p's report) that are still empty. Rank 0 acts. */
+void cli_rmdir_created(MPI_Comm comm, const char *dir, const char *created);
 
 #endif

@@ -333,7 +333,7 @@ int cmd_generate(int argc, char **argv)
     if (slash && slash != p.prefix) {
         char dir[STR];
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - p.prefix), p.prefix);
-        st = cli_mkdir_p(comm, dir);
+        st = cli_mkdir_p(comm, dir, NULL, 0);
         if (st) return cli_fail("generate", st);
     }
 

@@ -275,7 +275,10 @@ int cmd_pipeline(int argc, char **argv)
             st = YM_ERROR(YM_EIO, "%s exists (use --force to replace it)", path[i]);
     }
     st = ym_status_agree(comm, st);
-    if (!st) st = cli_mkdir_p(comm, outdir);
+    /* made now, so that a folder that cannot be made fails before the run;
+     * removed again if the run fails before writing into it */
+    char made[sizeof outdir];
+    if (!st) st = cli_mkdir_p(comm, outdir, made, sizeof made);
     if (st) return cli_fail("pipeline", st);
 
     int tty = rank == 0 && isatty(2);
@@ -757,5 +760,6 @@ int cmd_pipeline(int argc, char **argv)
     ym_grid_free(grid);
     ym_recording_free(ana);
     act_free(&c);
+    if (st) cli_rmdir_created(comm, outdir, made);
     return cli_fail("pipeline", st);
 }

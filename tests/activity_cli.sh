@@ -177,8 +177,9 @@ done
 run 0 pipeline --surrogates 3 -o "$T/pr"
 cmp -s "${S}_desc-instantons_surrogates.tsv" "$T/pr/sub-pat01_ses-test_acq-ecog_ieeg_desc-instantons_surrogates.tsv"
 ok $? "a rerun with the same seed is identical"
-run 0 pipeline "$T/trunc.edf" -o "$T/px"; ok $(( rc != 2 )) "pipeline on a truncated file: exit 2"
+run 0 pipeline "$T/trunc.edf" -o "$T/px/a/b"; ok $(( rc != 2 )) "pipeline on a truncated file: exit 2"
 oneline; ok $? "one line"
+[ ! -e "$T/px" ]; ok $? "the output folders made for the run are removed again"
 
 echo "1..$n"
 [ $fails -eq 0 ]
