@@ -225,8 +225,9 @@ void ym_act_name_pixels(ym_recording *r, int nx, int ny, int nz)
             }
 }
 
-/* Axis letters: one per dimension, t required, each at most once. */
-static int parse_axes(const char *path, const char *axes, int rank, char ax[8])
+/* Axis letters: one per dimension, t required, each at most once; given:
+ * the user named them (else the default 't,c', and the error says so). */
+static int parse_axes(const char *path, const char *axes, int given, int rank, char ax[8])
 {
     int n = 0;
     for (const char *p = axes; *p;) {
@@ -243,8 +244,10 @@ static int parse_axes(const char *path, const char *axes, int rank, char ax[8])
         ax[n++] = *p++;
     }
     if (n != rank)
-        return YM_ERROR(YM_EINVAL, "%s: axes '%s' name %d axes but the dataset has %d dimensions", path, axes, n,
-                        rank);
+        return YM_ERROR(YM_EINVAL, "%s: axes '%s'%s name %d axes but the dataset has %d dimensions%s", path, axes,
+                        given ? "" : " (the default)", n, rank,
+                        given ? "" : rank == 3 ? ": name them, e.g. --axes t,y,x for a movie"
+                                               : ": name them with --axes (t, x, y, z, c, b)");
     if (!memchr(ax, 't', (size_t)n))
         return YM_ERROR(YM_EINVAL, "%s: axes '%s' have no time axis t", path, axes);
     int img = memchr(ax, 'x', (size_t)n) || memchr(ax, 'y', (size_t)n) || memchr(ax, 'z', (size_t)n);
@@ -321,7 +324,7 @@ int ym_act_hdf5(ym_recording **out, const char *path, const ym_activity_opts *op
         st = YM_ERROR(YM_EFORMAT, "%s: %s has %d dimensions", path, dname, rank);
         goto done;
     }
-    st = parse_axes(path, opts->axes ? opts->axes : "t,c", rank, ax);
+    st = parse_axes(path, opts->axes ? opts->axes : "t,c", opts->axes != NULL, rank, ax);
     if (st)
         goto done;
     double rate = opts->rate;

@@ -504,7 +504,11 @@ static void test_sima(void)
     tap_ok(refused(ym_activity_read(&r, spec, &o), v), "SIMA volume: colour channel 2 of 2 refused");
     o.plane = 0;
     o.axes = NULL;
-    tap_ok(refused(ym_activity_read(&r, spec, &o), v), "SIMA volume: default axes t,c do not fit 5 dimensions");
+    {
+        int st = ym_activity_read(&r, spec, &o), hint = st && strstr(ym_errmsg(), "(the default)") &&
+                                                        strstr(ym_errmsg(), "--axes");
+        tap_ok(refused(st, v) && hint, "SIMA volume: default axes t,c do not fit 5 dimensions, and --axes is named");
+    }
     o.axes = "t,z,y,x,c";
     o.rate = 0;
     tap_ok(refused(ym_activity_read(&r, spec, &o), v), "SIMA volume: no rate anywhere refused");
