@@ -113,6 +113,11 @@ const ym_grid *ym_geom_grid(const ym_geom *g) { return g->grid; }
 int ym_geom_depth(const ym_geom *g) { return g->depth; }
 int ym_geom_bc(const ym_geom *g, int mu) { return g->bc[mu]; }
 const int *ym_geom_ext(const ym_geom *g) { return g->e; }
+void ym_geom_strides(const ym_geom *g, int s[4])
+{
+    s[0] = 1;
+    for (int mu = 1; mu < 4; ++mu) s[mu] = s[mu - 1] * g->e[mu - 1];
+}
 int ym_geom_nsites(const ym_geom *g) { return g->nsites; }
 int ym_geom_ninterior(const ym_geom *g) { return g->ninterior; }
 const int *ym_geom_interior(const ym_geom *g) { return g->interior; }

@@ -37,6 +37,10 @@ const ym_grid *ym_geom_grid(const ym_geom *g);
 int ym_geom_depth(const ym_geom *g);
 int ym_geom_bc(const ym_geom *g, int mu);
 const int *ym_geom_ext(const ym_geom *g);   /* extended extents */
+/* s[mu]: what one step in +mu adds to a storage index (the block is
+ * x0-fastest), so a neighbour is idx +- s[mu] wherever the tables give it
+ * inside the stored block. */
+void ym_geom_strides(const ym_geom *g, int s[4]);
 int ym_geom_nsites(const ym_geom *g);       /* stored sites, halo included */
 int ym_geom_ninterior(const ym_geom *g);    /* interior sites */
 /* Storage index of the i-th interior site (local lexicographic order). */

@@ -251,11 +251,10 @@ static int imp_init(imp_ctx *c, const ym_geom *g, int N)
     c->g = g;
     c->depth = ym_geom_depth(g);
     c->l = ym_grid_local(ym_geom_grid(g));
-    const int *e = ym_geom_ext(g);
-    c->str[0] = c->istr[0] = 1;
+    ym_geom_strides(g, c->str);
+    c->istr[0] = 1;
     int lmax = c->l[0];
     for (int m = 1; m < 4; ++m) {
-        c->str[m] = c->str[m - 1] * e[m - 1];
         c->istr[m] = c->istr[m - 1] * c->l[m - 1];
         if (c->l[m] > lmax) lmax = c->l[m];
     }

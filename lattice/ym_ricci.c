@@ -135,14 +135,12 @@ typedef struct {
 
 static void jet_ctx_init(jet_ctx *c, const ym_ricci *r, ym_field *gf)
 {
-    const int *e = ym_geom_ext(r->g);
     c->flags = ym_geom_flag_table(r->g);
     c->m = ym_field_data(gf);
     c->open = 0;
-    for (int a = 0; a < 4; ++a) {
-        c->s[a] = a == 0 ? 1 : c->s[a - 1] * e[a - 1];
+    ym_geom_strides(r->g, c->s);
+    for (int a = 0; a < 4; ++a)
         if (ym_geom_bc(r->g, a) != YM_BC_PERIODIC) c->open |= 1u << a;
-    }
 }
 
 static inline int step_to(const jet_ctx *c, int idx, int a, int o) { return idx + o * c->s[a]; }

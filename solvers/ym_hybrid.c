@@ -223,9 +223,9 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
             /* the neighbours by their strides in the stored block (what the
              * tables hold for a site whose clover is whole): the table
              * lookups, each waiting for the last, stalled this loop */
-            const int *e = ym_geom_ext(G);
-            int sm = mu == 0 ? 1 : mu == 1 ? e[0] : mu == 2 ? e[0] * e[1] : e[0] * e[1] * e[2];
-            int sn = nu == 1 ? e[0] : nu == 2 ? e[0] * e[1] : e[0] * e[1] * e[2];
+            int str[4];
+            ym_geom_strides(G, str);
+            int sm = str[mu], sn = str[nu];
             int xpm = x + sm, xpn = x + sn, xmm = x - sm, xmn = x - sn;
             int xmm_pn = xmm + sn, xmm_mn = xmm - sn, xpm_mn = xpm - sn;
             /* the same leaves in quaternions (ymi_q) */
@@ -699,12 +699,15 @@ HY_INLINE void hq_plaq(const double *d, const double *ins, size_t st, double *zd
  * Tt instead. */
 static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *ins, size_t st, double *zd,
                              const int *in, int nin, const unsigned char *inner, const int *const *hb,
-                             const int *nhb, double *T, double *Tt)
+                             const int *nhb, double *T)
 {
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
     const int *e = ym_geom_ext(G);
     const unsigned char *fl = ym_geom_flag_table(G);
-    int S = e[0] * e[1] * e[2], i0 = 0, h0[6] = {0, 0, 0, 0, 0, 0}, str[4] = {1, e[0], e[0] * e[1], S};
+    int str[4];
+    ym_geom_strides(G, str);
+    int S = str[3], i0 = 0, h0[6] = {0, 0, 0, 0, 0, 0};
+    double *Tt = T + 8 * (size_t)S; /* the t-plane ring after the slice's 8 reals per site */
     for (int s = 0; s < e[3]; ++s) {
         int lo = s * S, hi = lo + S, i1 = i0;
         while (i1 < nin && in[i1] < hi) ++i1;
@@ -929,8 +932,7 @@ static int force(ym_hybrid *h, ym_gauge *u, ym_field *g, const double *geo, doub
     double *zd = ym_field_data(z);
     const int *in = ym_geom_interior(G);
     int n = ym_geom_ninterior(G);
-    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T,
-                                  h->T + 8 * (size_t)ym_geom_ext(G)[0] * (size_t)ym_geom_ext(G)[1] * (size_t)ym_geom_ext(G)[2]);
+    if (!generic && N == 2) hy_force2(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T);
     else if (!generic && N == 3) hy_force3(G, d, ins, stride, zd, in, n, h->inner, (const int *const *)h->hb, h->nhb, h->T);
     else hy_force_any(N, G, d, ins, stride, zd, in, 0, n);
     return YM_OK;
