@@ -1,16 +1,19 @@
 /* Site fields. */
 #include "ym_field.h"
+#include "ym_bigmem.h"
 #include "ym_halo.h"
 #include "ym_status.h"
 #include "ym_sum.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 struct ym_field {
     const ym_geom *g;
     size_t ncomp;
     double *data;
+    size_t bytes; /* of data, for ym_bigmem_free */
     ym_halo *halo;
 };
 
@@ -24,7 +27,11 @@ int ym_field_create(ym_field **out, const ym_geom *g, size_t ncomp)
     if (f) {
         f->g = g;
         f->ncomp = ncomp;
-        f->data = calloc((size_t)ym_geom_nsites(g) * ncomp, sizeof(double));
+        /* a link field of 32^4 and up is hundreds of MB: in huge pages its
+         * first touch costs 512 times fewer faults (ym_bigmem.h) */
+        size_t ns = (size_t)ym_geom_nsites(g);
+        f->bytes = ncomp <= SIZE_MAX / sizeof(double) / (ns ? ns : 1) ? ns * ncomp * sizeof(double) : 0;
+        f->data = f->bytes ? ym_bigmem_alloc(f->bytes) : NULL;
         ok = f->data != NULL;
     }
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm);
@@ -46,7 +53,7 @@ void ym_field_free(ym_field *f)
 {
     if (!f) return;
     ym_halo_free(f->halo);
-    free(f->data);
+    ym_bigmem_free(f->data, f->bytes);
     free(f);
 }
 
