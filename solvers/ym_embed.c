@@ -286,17 +286,25 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
         return st;
     const ym_cplx *pa[YM_NMAX], *pb[YM_NMAX];
     ym_cplx C[YM_NMAX * YM_NMAX];
+    /* along a column the site index steps by the t stride and the global t
+     * by one (interior sites do not wrap): no coordinate arithmetic per link */
+    const unsigned char *ftab = ym_geom_flag_table(g);
+    int str[4];
+    ym_geom_strides(g, str);
     for (int lz = 0; lz < ll[2] && !st; lz++)
         for (int ly = 0; ly < ll[1] && !st; ly++)
-            for (int lx = 0; lx < ll[0] && !st; lx++)
+            for (int lx = 0; lx < ll[0] && !st; lx++) {
+                const int xl0[4] = {lx, ly, lz, 0};
+                const int idx0 = ym_geom_index(g, xl0);
+                int xg0[4];
+                ym_geom_global_coords(g, idx0, xg0);
                 for (int mu = 0; mu < 4 && !st; mu++) {
                     int64_t bstart = -1, bend = -1; /* blocks held in B */
                     for (int lt = 0; lt < ll[3] && !st; lt++) {
-                        const int xl[4] = {lx, ly, lz, lt};
-                        int idx = ym_geom_index(g, xl), xg[4], ch, m, w, z;
-                        if (!(ym_geom_flags(g, idx) & YM_GEOM_LINK(mu)))
+                        int idx = idx0 + lt * str[3], ch, m, w, z;
+                        if (!(ftab[idx] & YM_GEOM_LINK(mu)))
                             continue; /* open boundary: not a link of the field */
-                        ym_geom_global_coords(g, idx, xg);
+                        const int xg[4] = {xg0[0], xg0[1], xg0[2], xg0[3] + lt};
                         ym_embed_site(l, &r, xg, &ch, &m, &w, &z);
                         int xn[4] = {xg[0], xg[1], xg[2], xg[3]}, ch2, m2, w2, z2;
                         xn[mu]++;
@@ -334,6 +342,7 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
                         }
                     }
                 }
+            }
     free(B);
     if (st) {
         /* Say where, keeping the first message. */
