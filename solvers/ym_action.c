@@ -275,8 +275,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         const int e0 = l[0] + 2 * dep, e1 = l[1] + 2 * dep, e2 = l[2] + 2 * dep;                    \
         const size_t ss = (size_t)e0 * e1 * e2, slab = ss * 4 * S;                                  \
         /* forward neighbours of a corner: index + stride (ym_geom_up in the box) */               \
-        int stp[4];                                                                                 \
-        ym_geom_strides(g, stp);                                                                    \
+        const int stp[4] = {1, e0, e0 * e1, (int)ss}; /* ym_geom_strides, with stp[0] = 1 known */ \
         double *ring = ym_geom_workspace(g, 2 * slab * sizeof(double));                             \
         if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20); \
         double p1[S], p2[S];                                                                        \
@@ -562,8 +561,7 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
     /* a corner's forward neighbours lie in the box with its halo, where
      * ym_geom_up is index + stride: no table loads (they were the force's
      * largest single cost once the products were vectorised) */
-    int stp[4];
-    ym_geom_strides(g, stp);
+    const int stp[4] = {1, e0, e0 * e1, (int)ss}; /* ym_geom_strides, with stp[0] = 1 known to the compiler */
     double *ring = ym_geom_workspace(g, 2 * slab * sizeof(double));
     if (!ring) return YM_ERROR(YM_ENOMEM, "wilson force: out of memory (%zu MB)", (2 * slab * sizeof(double)) >> 20);
 #define LQ(site, m) ymi_q_ld(ud + ((size_t)(site) * 4 + (size_t)(m)) * 8)
