@@ -704,9 +704,8 @@ static YM_HOT void hy_force2(const ym_geom *G, const double *d, const double *in
 #define OM(s, m) (zd + ((size_t)(s) * 4 + (size_t)(m)) * 8)
     const int *e = ym_geom_ext(G);
     const unsigned char *fl = ym_geom_flag_table(G);
-    int str[4];
-    ym_geom_strides(G, str);
-    int S = str[3], i0 = 0, h0[6] = {0, 0, 0, 0, 0, 0};
+    /* ym_geom_strides, written out so that str[0] = 1 is known to the compiler */
+    int S = e[0] * e[1] * e[2], i0 = 0, h0[6] = {0, 0, 0, 0, 0, 0}, str[4] = {1, e[0], e[0] * e[1], S};
     double *Tt = T + 8 * (size_t)S; /* the t-plane ring after the slice's 8 reals per site */
     for (int s = 0; s < e[3]; ++s) {
         int lo = s * S, hi = lo + S, i1 = i0;
