@@ -1,4 +1,5 @@
-/* Zeroed buffers of many megabytes (recordings, their analytic signals).
+/* Zeroed buffers of many megabytes (recordings, their analytic signals,
+ * site fields from 32 MB: a 32^4 SU(3) link field is 600 MB).
  *
  * On a virtual machine the first touch of a 4 kB page is a fault that costs
  * microseconds; the 177 MB of analytic signals of the ECoG default are 43 000
