@@ -145,6 +145,7 @@ void cli_rmdir_created(MPI_Comm comm, const char *dir, const char *created)
     if (rank != 0 || !created || !created[0]) return;
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", dir);
+    for (size_t k = strlen(buf); k > 1 && buf[k - 1] == '/'; --k) buf[k - 1] = 0;
     size_t top = strlen(created);
     /* deepest first; rmdir leaves any folder that is not empty */
     for (;;) {
