@@ -12,7 +12,9 @@ struct ym_geom {
     int l[4], e[4], origin[4], L[4];
     int nsites, ninterior;
     int *interior;
-    int *up[4], *dn[4];
+    int *up[4], *dn[4]; /* slices of nb */
+    int *nb;            /* the eight neighbour tables in one block */
+    size_t nb_bytes;
     unsigned char *flags;
     void *ws; /* ym_geom_workspace */
     size_t ws_bytes;
@@ -21,10 +23,7 @@ struct ym_geom {
 static void free_tables(ym_geom *g)
 {
     free(g->interior);
-    for (int mu = 0; mu < 4; ++mu) {
-        free(g->up[mu]);
-        free(g->dn[mu]);
-    }
+    ym_bigmem_free(g->nb, g->nb_bytes);
     free(g->flags);
     ym_bigmem_free(g->ws, g->ws_bytes);
     free(g);
@@ -70,10 +69,13 @@ int ym_geom_create(ym_geom **out, const ym_grid *grid, int depth, const int bc[4
     g->interior = malloc(sizeof(int) * (size_t)g->ninterior);
     g->flags = malloc((size_t)g->nsites);
     ok = g->interior && g->flags;
-    for (int mu = 0; mu < 4; ++mu) {
-        g->up[mu] = malloc(sizeof(int) * (size_t)g->nsites);
-        g->dn[mu] = malloc(sizeof(int) * (size_t)g->nsites);
-        ok = ok && g->up[mu] && g->dn[mu];
+    /* one block: from 32^4 sites on it is mapped in huge pages (ym_bigmem) */
+    g->nb_bytes = 8 * sizeof(int) * (size_t)g->nsites;
+    g->nb = ym_bigmem_alloc(g->nb_bytes);
+    ok = ok && g->nb;
+    for (int mu = 0; ok && mu < 4; ++mu) {
+        g->up[mu] = g->nb + (size_t)(2 * mu) * (size_t)g->nsites;
+        g->dn[mu] = g->nb + (size_t)(2 * mu + 1) * (size_t)g->nsites;
     }
     MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm);
     if (!ok) {
