@@ -113,23 +113,20 @@ int cli_mkdir_p(MPI_Comm comm, const char *dir, char *created, size_t n)
     if (rank == 0) {
         char buf[4096];
         snprintf(buf, sizeof buf, "%s", dir);
-        for (char *p = buf + 1; *p && !st; p++) {
-            if (*p != '/')
+        if (!buf[0]) st = YM_ERROR(YM_EINVAL, "output directory: empty name");
+        /* each parent at a '/', then the whole path at the end */
+        for (char *p = buf + 1; !st; p++) {
+            if (*p && *p != '/')
                 continue;
+            const char c = *p;
             *p = 0;
             if (mkdir(buf, 0777) == 0) {
                 if (created && n && !created[0]) snprintf(created, n, "%s", buf);
             } else if (errno != EEXIST) {
                 st = YM_ERROR(YM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
             }
-            *p = '/';
-        }
-        if (!st) {
-            if (mkdir(buf, 0777) == 0) {
-                if (created && n && !created[0]) snprintf(created, n, "%s", buf);
-            } else if (errno != EEXIST) {
-                st = YM_ERROR(YM_EIO, "%s: cannot create directory: %s", buf, strerror(errno));
-            }
+            *p = c;
+            if (!c) break;
         }
         struct stat sb;
         if (!st && (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode)))

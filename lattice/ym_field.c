@@ -30,7 +30,7 @@ int ym_field_create(ym_field **out, const ym_geom *g, size_t ncomp)
         /* a link field of 32^4 and up is hundreds of MB: in huge pages its
          * first touch costs 512 times fewer faults (ym_bigmem.h) */
         size_t ns = (size_t)ym_geom_nsites(g);
-        f->bytes = ncomp <= SIZE_MAX / sizeof(double) / (ns ? ns : 1) ? ns * ncomp * sizeof(double) : 0;
+        f->bytes = ncomp <= SIZE_MAX / sizeof(double) / ns ? ns * ncomp * sizeof(double) : 0; /* 0: overflow */
         f->data = f->bytes ? ym_bigmem_alloc(f->bytes) : NULL;
         ok = f->data != NULL;
     }

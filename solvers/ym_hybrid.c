@@ -209,8 +209,9 @@ HY_INLINE ymi_q hq_ins(const double *k, int dag)
  * ym_curv_clover, so F is the same to rounding. */
 HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cplx *F)
 {
-    int nn = n * n;
+    int nn = n * n, str[4];
     unsigned f = ym_geom_flags(G, x);
+    if (n == 2) ym_geom_strides(G, str);
 #define L(s, m) ((const ym_cplx *)ym_gauge_link_at((double *)d, n, (s), (m)))
     for (int p = 0; p < 6; ++p) {
         int mu = ym_plane_mu[p], nu = ym_plane_nu[p];
@@ -223,8 +224,6 @@ HY_INLINE void hy_clover(int n, const double *d, const ym_geom *G, int x, ym_cpl
             /* the neighbours by their strides in the stored block (what the
              * tables hold for a site whose clover is whole): the table
              * lookups, each waiting for the last, stalled this loop */
-            int str[4];
-            ym_geom_strides(G, str);
             int sm = str[mu], sn = str[nu];
             int xpm = x + sm, xpn = x + sn, xmm = x - sm, xmn = x - sn;
             int xmm_pn = xmm + sn, xmm_mn = xmm - sn, xpm_mn = xpm - sn;
