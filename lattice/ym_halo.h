@@ -5,7 +5,9 @@
  * plan's geometry. Directions are exchanged in the order x, y, z, t, each
  * including the halo already filled in the earlier directions, so edges and
  * corners of every direction combination are filled too. Directions that are
- * not split are filled by local copies.
+ * not split are filled by local copies, except open ones: there the halo
+ * beyond the boundary is not written (it keeps what it held; no reader may
+ * use it). A split open direction still receives the wrapped faces.
  */
 #ifndef YM_HALO_H
 #define YM_HALO_H

@@ -13,8 +13,9 @@
 #define YM_FIR_HAMMING_FACTOR 3.3
 
 /* Zero-phase convolution of n-sample signals with odd kernels of half
- * length <= pad, by one real FFT of length L = fast_len(n + 2 pad) of the
- * signal padded as MNE's 'reflect_limited'. The signal's spectrum is kept,
+ * length <= pad, by one real FFT of a 5-smooth length L >= n + 2 pad (the
+ * cheapest by FFTW's estimate, ym_fir.c) of the signal padded as MNE's
+ * 'reflect_limited'. The signal's spectrum is kept,
  * so several kernels can be applied to one transformed signal. */
 typedef struct {
     int64_t n, pad, L;
@@ -57,6 +58,10 @@ int ym_hilbert_plan_init(ym_hilbert_plan *h, int64_t n);
 void ym_hilbert_plan_destroy(ym_hilbert_plan *h);
 /* z (2n doubles, re/im) = analytic signal of x. */
 void ym_hilbert_exec(ym_hilbert_plan *h, const double *x, double *z);
+/* z = the analytic signal of the loaded signal filtered by H: ym_conv_filter
+ * then ym_hilbert_exec, without copying the filtered samples (c and h for
+ * the same n). */
+void ym_conv_filter_analytic(ym_conv_plan *c, const double *H, ym_hilbert_plan *h, double *z);
 /* |X_k|^2 of x zero-padded to m, k = 0..m/2, into P (accumulated). */
 void ym_hilbert_power(ym_hilbert_plan *h, const double *x, double *P);
 

@@ -378,10 +378,8 @@ static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int 
             ym_conv_apply(&p->nt, p->Hn + (size_t)notch * nhn, x);
         }
         ym_conv_load(&p->bp, x);
-        for (int b = 0; b < p->nb; ++b) {
-            /* the Hilbert plan copies its input: read it in place */
-            ym_hilbert_exec(&p->hb, ym_conv_filter(&p->bp, p->Hbp + (size_t)b * nhb), ym_recording_cdata(r, i, b));
-        }
+        for (int b = 0; b < p->nb; ++b)
+            ym_conv_filter_analytic(&p->bp, p->Hbp + (size_t)b * nhb, &p->hb, ym_recording_cdata(r, i, b));
     }
     return YM_OK;
 }

@@ -5,6 +5,9 @@
  * neighbour's interior — for depth 1 and 2 and any number of components.
  * A partial exchange (a block of components) refreshes exactly that block
  * everywhere in the halo and leaves every other double of the halo untouched.
+ * With open boundaries, halo sites beyond a global edge of a direction that
+ * is not split over ranks are not written (nothing there is a neighbour);
+ * every other halo site holds its neighbour's interior as before.
  * Run under mpirun with different process grids (tests/mpi). */
 #include "common.h"
 
@@ -114,6 +117,52 @@ static void check_part(const int L[4], const int pd[4], int depth, size_t nc, si
     test_lat_free(&t);
 }
 
+/* Open in x and z: beyond those edges an unsplit direction writes nothing. */
+static void check_open(const int L[4], const int pd[4], int depth)
+{
+    test_lat t;
+    ym_field *f;
+    int bc[4] = {YM_BC_OPEN, YM_BC_PERIODIC, YM_BC_OPEN, YM_BC_PERIODIC};
+    if (test_lat_create(&t, MPI_COMM_WORLD, L, pd, depth, bc, 0) || ym_field_create(&f, t.geom, 2)) {
+        tap_ok(0, "open set-up depth %d", depth);
+        return;
+    }
+    ym_field_fill(f, -1.0);
+    const int *in = ym_geom_interior(t.geom);
+    for (int i = 0; i < ym_geom_ninterior(t.geom); ++i) {
+        int G[4];
+        ym_geom_global_coords(t.geom, in[i], G);
+        for (size_t c = 0; c < 2; ++c) ym_field_site(f, in[i])[c] = tag(G, L, c);
+    }
+    int st = ym_field_halo_update(f);
+    const int *l = ym_grid_local(t.grid), *o = ym_grid_origin(t.grid), *dims = ym_grid_dims(t.grid);
+    long bad = 0, beyond = 0, kept = 0;
+    for (int idx = 0; idx < ym_geom_nsites(t.geom); ++idx) {
+        int x[4], G[4], out = 0, skip = 0;
+        ym_geom_local_coords(t.geom, idx, x);
+        ym_geom_global_coords(t.geom, idx, G);
+        for (int mu = 0; mu < 4; ++mu) {
+            int gx = o[mu] + x[mu]; /* not wrapped */
+            out |= x[mu] < 0 || x[mu] >= l[mu];
+            skip |= bc[mu] == YM_BC_OPEN && dims[mu] == 1 && (gx < 0 || gx >= L[mu]);
+        }
+        if (!out) continue;
+        beyond += skip;
+        kept += !skip;
+        for (size_t c = 0; c < 2; ++c)
+            if (ym_field_site(f, idx)[c] != (skip ? -1.0 : tag(G, L, c))) {
+                ++bad;
+                break;
+            }
+    }
+    tap_ok(st == YM_OK && bad == 0 && kept > 0,
+           "depth %d, open x and z: halo sites beyond an unsplit open edge untouched (%ld), the rest hold the "
+           "neighbour's interior (%ld); %ld wrong",
+           depth, beyond, kept, bad);
+    ym_field_free(f);
+    test_lat_free(&t);
+}
+
 static void check_geometry(const int L[4], const int pd[4])
 {
     test_lat t;
@@ -197,6 +246,7 @@ int main(int argc, char **argv)
     test_grid_arg(argc, argv, pd);
     int L[4] = {4, 6, 4, 8};
     const int *d;
+    int L3x[4] = {6, 6, 6, 8};
     {
         test_lat t;
         test_lat_create(&t, MPI_COMM_WORLD, L, pd, 2, NULL, 0);
@@ -208,6 +258,8 @@ int main(int argc, char **argv)
     check_depth(L, pd, 2, 3);
     check_depth(L, pd, 2, 72);
     check_geometry(L, pd);
+    check_open(L, pd, 1);
+    check_open(L3x, pd, 2);
     /* Unsplit directions shorter than the halo (L = 1 or 2, depth 2) wrap locally. */
     int Ls[4] = {1, 2, 4, 4}, pds[4] = {1, 1, 0, 0};
     check_depth(Ls, pds, 2, 2);
