@@ -236,34 +236,25 @@ int ym_fir_bandstop(double rate, double f0, double width, double trans, double *
 /* ---- zero-phase FFT convolution ---- */
 
 /* The convolution's length. Any L >= need gives the same linear
- * convolution up to rounding, and FFTW's speed varies by 1.5x between
- * neighbouring 5-smooth lengths (23 328 = 2^5 3^6 against 24 576 = 2^13 3).
- * Of the 5-smooth lengths up to 1.25 need, take the one FFTW's own estimate
- * (fftw_estimate_cost of the r2c and c2r plans, an operation count, no
- * timing) finds cheapest: the same on every run, rank and process grid of a
- * machine. Beyond 2^22 samples the planning itself would cost, and
- * fast_len is kept. */
+ * convolution up to rounding, and FFTW's estimated plans differ by 1.5x in
+ * speed between neighbouring 5-smooth lengths: r2c + c2r at 23 328 = 2^5 3^6
+ * take 99 us here, at 24 576 = 2^13 3 70 us, at 25 600 = 2^10 5^2 69 us.
+ * Lengths with at most one factor 3 and two factors 5 were the fast ones,
+ * so L is the smallest 2^a m >= need with m in {1, 3, 5, 15, 25, 75}: at
+ * most 25% longer than need. (Choosing by FFTW's own estimate,
+ * fftw_estimate_cost, picks similar lengths but plans a dozen candidates of
+ * 3-10 ms each, more than it saves.) */
 static int64_t conv_length(int64_t need)
 {
-    int64_t L = ym_fast_len(need);
-    if (need < 64 || L > ((int64_t)1 << 22)) return L;
-    const int64_t top = need + need / 4;
-    double *r = fftw_alloc_real((size_t)top);
-    fftw_complex *s = fftw_alloc_complex((size_t)(top / 2 + 1));
-    double best = -1;
-    for (int64_t m = L; r && s && m <= top; m = ym_fast_len(m + 1)) {
-        fftw_plan f = fftw_plan_dft_r2c_1d((int)m, r, s, FFTW_ESTIMATE);
-        fftw_plan b = fftw_plan_dft_c2r_1d((int)m, s, r, FFTW_ESTIMATE);
-        if (f && b) {
-            double cost = fftw_estimate_cost(f) + fftw_estimate_cost(b);
-            if (best < 0 || cost < best) best = cost, L = m;
-        }
-        if (f) fftw_destroy_plan(f);
-        if (b) fftw_destroy_plan(b);
+    static const int64_t odd[] = {1, 3, 5, 15, 25, 75};
+    if (need > INT64_MAX / 4) return need;
+    int64_t best = INT64_MAX;
+    for (int k = 0; k < 6; ++k) {
+        int64_t v = odd[k];
+        while (v < need) v *= 2;
+        if (v < best) best = v;
     }
-    fftw_free(r);
-    fftw_free(s);
-    return L;
+    return best;
 }
 
 int ym_conv_plan_init(ym_conv_plan *c, int64_t n, int64_t pad)

@@ -13,8 +13,8 @@
 #define YM_FIR_HAMMING_FACTOR 3.3
 
 /* Zero-phase convolution of n-sample signals with odd kernels of half
- * length <= pad, by one real FFT of a 5-smooth length L >= n + 2 pad (the
- * cheapest by FFTW's estimate, ym_fir.c) of the signal padded as MNE's
+ * length <= pad, by one real FFT of a length L >= n + 2 pad that FFTW
+ * transforms fast (2^a 3^b 5^c, b <= 1, c <= 2; ym_fir.c) of the signal padded as MNE's
  * 'reflect_limited'. The signal's spectrum is kept,
  * so several kernels can be applied to one transformed signal. */
 typedef struct {
