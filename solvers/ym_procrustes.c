@@ -23,6 +23,28 @@
  * P = (C + |det C| C^{-H}) / (s1 + s2) = (C + (|d| / conj d) adj(C)^H) / (s1 + s2),
  * since C^{-H} = P H^{-1} and H + s1 s2 H^{-1} = (s1 + s2) 1. No inverse is
  * formed, so an ill-conditioned C loses nothing beyond the SVD's accuracy. */
+/* exp(-i arg(w) / 2), arg in (-pi, pi] as carg's, for |w| ~ 1, without
+ * atan2 and sincos (a third of the K = 2 link's cost): with v = w/|w| =
+ * e^{i phi}, 1 + conj v = 2 cos(phi/2) e^{-i phi/2} and 1 - conj v =
+ * 2i sin(phi/2) e^{-i phi/2}; the first is used where it is well
+ * conditioned (Re v >= 0), the second elsewhere, with phi's sign from Im w
+ * (a negative zero gives -pi, as carg does). */
+static ym_cplx unit_root(ym_cplx w)
+{
+    double a = creal(w), b = cimag(w), m = sqrt(a * a + b * b);
+    if (!(m > 0)) return 1.0;
+    a /= m;
+    b /= m;
+    if (a >= 0) {
+        double re = 1 + a, im = -b; /* 1 + conj v */
+        double r = sqrt(re * re + im * im);
+        return re / r + I * (im / r);
+    }
+    double re = 1 - a, im = b; /* 1 - conj v; times -i sgn(phi) */
+    double r = sqrt(re * re + im * im), sg = signbit(b) ? -1.0 : 1.0;
+    return sg * (im / r) - I * (sg * (re / r));
+}
+
 static void polar2(const ym_cplx *C, double tol, ym_cplx *U, int *degenerate)
 {
     ym_cplx d = C[0] * C[3] - C[1] * C[2];
@@ -41,7 +63,7 @@ static void polar2(const ym_cplx *C, double tol, ym_cplx *U, int *degenerate)
     U[1] = (C[1] - ph * conj(C[2])) / sum;
     U[2] = (C[2] - ph * conj(C[1])) / sum;
     U[3] = (C[3] + ph * conj(C[0])) / sum;
-    ym_cplx root = cexp(-I * carg(U[0] * U[3] - U[1] * U[2]) / 2);
+    const ym_cplx root = unit_root(U[0] * U[3] - U[1] * U[2]);
     for (int i = 0; i < 4; i++)
         U[i] *= root;
 }
