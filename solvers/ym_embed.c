@@ -258,7 +258,10 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
     const int K = r.K;
     const int64_t hop = r.hop, win = r.window;
     int64_t cnt[3] = {0, 0, 0}; /* links, degenerate, identity */
-    ym_gauge_set_unit(u);
+    /* every interior link is written below (a unit matrix where there is no
+     * data); the halo is refreshed at the end, and beyond an open boundary
+     * it is not read (ym_halo.h): no unit fill of the whole field first,
+     * which cost a tenth of the rebuild */
     if (degenerate)
         ym_field_fill(degenerate, 0);
     /* Overlapping windows share samples: with g = gcd(hop, window), a window
@@ -302,14 +305,17 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
                     int64_t bstart = -1, bend = -1; /* blocks held in B */
                     for (int lt = 0; lt < ll[3] && !st; lt++) {
                         int idx = idx0 + lt * str[3], ch, m, w, z;
-                        if (!(ftab[idx] & YM_GEOM_LINK(mu)))
-                            continue; /* open boundary: not a link of the field */
+                        if (!(ftab[idx] & YM_GEOM_LINK(mu))) {
+                            ym_su_unit(K, ym_gauge_link(u, idx, mu)); /* open boundary: not a link */
+                            continue;
+                        }
                         const int xg[4] = {xg0[0], xg0[1], xg0[2], xg0[3] + lt};
                         ym_embed_site(l, &r, xg, &ch, &m, &w, &z);
                         int xn[4] = {xg[0], xg[1], xg[2], xg[3]}, ch2, m2, w2, z2;
                         xn[mu]++;
                         ym_embed_site(l, &r, xn, &ch2, &m2, &w2, &z2);
                         if (m || m2) {
+                            ym_su_unit(K, ym_gauge_link(u, idx, mu));
                             cnt[2]++;
                             continue;
                         }
