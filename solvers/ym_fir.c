@@ -264,8 +264,12 @@ int ym_conv_plan_init(ym_conv_plan *c, int64_t n, int64_t pad)
         return YM_ERROR(YM_EINVAL, "FIR convolution: %lld samples with %lld padding are out of range",
                         (long long)n, (long long)pad);
     c->n = n;
-    c->pad = pad;
-    c->L = conv_length(n + 2 * pad);
+    /* an even pad puts the filtered samples (buf + pad) on FFTW's SIMD
+     * alignment, so the analytic signal can transform them in place; one
+     * more padding sample lies beyond the kernel's reach and changes nothing
+     * but rounding */
+    c->pad = pad + (pad & 1);
+    c->L = conv_length(n + 2 * c->pad);
     if (c->L > INT_MAX) return YM_ERROR(YM_EINVAL, "FIR convolution: FFT too long");
     c->buf = fftw_alloc_real((size_t)c->L);
     c->spec = fftw_alloc_complex((size_t)(c->L / 2 + 1));
