@@ -249,6 +249,42 @@ int act_analytic(act_ctx *c, const ym_recording *sel, ym_recording **ana)
     return st;
 }
 
+int act_prepare(act_ctx *c, const ym_recording *sel, ym_recording **shape)
+{
+    int idx[YM_LMAX];
+    if (c->complex_input) return YM_ERROR(YM_EINVAL, "analytic: the input already holds analytic signals");
+    int n = ym_recording_nchan(sel);
+    if (n > YM_LMAX) return YM_ERROR(YM_EINVAL, "analytic: %d channels is too many", n);
+    for (int i = 0; i < n; ++i) idx[i] = i;
+    int st = ym_preproc_prepare(c->pp, sel, idx, n);
+    if (!st && !*shape) st = ym_preproc_shape(c->pp, sel, idx, n, shape);
+    if (!st && !c->cache) {
+        /* the embedding walks the layout row by row and asks for each
+         * channel's right and upper neighbours: between two uses of a
+         * channel fewer than two rows of others are asked for, so 2 nx + 4
+         * least-recently-used slots make every channel once (fewer make
+         * some twice: 11 slots for the 8 x 8 ECoG grid made 117 of 64).
+         * At most 256 MB. */
+        int64_t per = (int64_t)ym_recording_nbands(*shape) * ym_recording_nsamples(*shape) * 16;
+        int64_t cap = 2 * (int64_t)ym_layout_nx(c->lay) + 4, fit = ((int64_t)256 << 20) / (per > 0 ? per : 1);
+        if (cap > n) cap = n;
+        if (cap > fit) cap = fit;
+        if (cap < 2) cap = 2;
+        st = ym_preproc_cache_create(&c->cache, c->pp, (int)cap);
+    }
+    if (!st) c->mains = ym_preproc_mains(c->pp);
+    return st;
+}
+
+static const double *cache_band(void *ctx, int ch, int b) { return ym_preproc_cache_band(ctx, ch, b); }
+
+int act_embed_again(act_ctx *c, ym_gauge *u, const ym_recording *ana)
+{
+    if (!c->cache) return ym_embed_build(u, c->lay, ana, &c->eo, NULL, NULL);
+    const ym_embed_src src = {cache_band, c->cache};
+    return ym_embed_build_src(u, c->lay, ana, &src, &c->eo, NULL, NULL);
+}
+
 int act_embed(MPI_Comm comm, act_ctx *c, const ym_recording *ana, const int pd[4], int depth, ym_grid **grid,
               ym_geom **geom, ym_gauge **u, ym_field **degenerate, ym_embed_info *info)
 {
@@ -267,7 +303,10 @@ int act_embed(MPI_Comm comm, act_ctx *c, const ym_recording *ana, const int pd[4
     if (!st) st = ym_geom_create(geom, *grid, depth, c->bc);
     if (!st) st = ym_gauge_create(u, *geom, c->eo.K);
     if (!st && degenerate) st = ym_field_create(degenerate, *geom, 4);
-    if (!st) st = ym_embed_build(*u, c->lay, ana, &c->eo, degenerate ? *degenerate : NULL, info);
+    const ym_embed_src src = {cache_band, c->cache};
+    if (!st)
+        st = c->cache ? ym_embed_build_src(*u, c->lay, ana, &src, &c->eo, degenerate ? *degenerate : NULL, info)
+                      : ym_embed_build(*u, c->lay, ana, &c->eo, degenerate ? *degenerate : NULL, info);
     return st;
 }
 
@@ -292,6 +331,7 @@ void act_free(act_ctx *c)
     ym_recording_free(c->sel);
     ym_recording_free(c->ana);
     ym_layout_free(c->lay);
+    ym_preproc_cache_free(c->cache);
     ym_preproc_free(c->pp);
     free(c->chans);
     free(c->edges);

@@ -66,6 +66,7 @@ typedef struct {
     int *chans;         /* rec's channel of layout channel i */
     int nchan, nmasked;
     ym_preproc *pp;     /* plan (NULL for complex input) */
+    ym_preproc_cache *cache; /* act_prepare's: channels made as act_embed asks for them */
     ym_embed_opts eo;
     int L[4], bc[4], nwin;
     int bcu[4];         /* [embed] boundary, applied to directions of extent > 1 */
@@ -83,6 +84,15 @@ int act_load(MPI_Comm comm, const act_par *p, act_ctx *c);
  * itself or a surrogate of it) into *ana: a new recording when *ana is NULL,
  * else written over *ana (same shape: the previous surrogate's). Local. */
 int act_analytic(act_ctx *c, const ym_recording *sel, ym_recording **ana);
+/* What act_analytic does, channel by channel as the embedding asks for
+ * them: *shape (made when NULL, else kept) is the analytic recording's
+ * shape without samples, and act_embed / act_embed_again read the samples
+ * from c's channel cache. The same field, bit for bit, without the nsel x
+ * nbands x n signals in memory. Local. */
+int act_prepare(act_ctx *c, const ym_recording *sel, ym_recording **shape);
+/* ym_embed_build of u again (same lattice) from ana, or from the channel
+ * cache after act_prepare. Collective. */
+int act_embed_again(act_ctx *c, ym_gauge *u, const ym_recording *ana);
 /* Embed the analytic recording ana (windows of c) into a new field on the
  * process grid pd (NULL: automatic) with halo depth (>= 1). degenerate (may be NULL) receives a
  * 4-per-site mask field. Collective. */

@@ -80,9 +80,10 @@ static void stem_of(const char *spec, char *stem, size_t n)
     if (dot && dot != stem) *dot = 0;
 }
 
-/* What every surrogate of one group reuses: the surrogate recording, its
- * analytic signals (177 MB for the ECoG default), the lattice and its
- * field, and the mask (the layout's, the same for every surrogate). Made by
+/* What every surrogate of one group reuses: the surrogate recording, the
+ * shape of its analytic signals (their samples are made channel by channel
+ * in act_ctx's cache), the lattice and its field, and the mask (the
+ * layout's, the same for every surrogate). Made by
  * the group's first surrogate; fresh buffers per surrogate cost more in page
  * faults than the copies they hold. */
 typedef struct {
@@ -113,13 +114,13 @@ static int run_surrogate(MPI_Comm gcomm, act_ctx *c, ym_surrogate *sg, sur_bufs 
     memset(&r, 0, sizeof r);
     int st, first = !bf->u;
     st = first ? ym_surrogate_draw(sg, seed, &bf->sr) : ym_surrogate_redraw(sg, seed, bf->sr);
-    if (!st) st = act_analytic(c, bf->sr, &bf->ana);
+    if (!st) st = act_prepare(c, bf->sr, &bf->ana);
     st = ym_status_agree(gcomm, st);
     if (first) {
         if (!st) st = act_embed(gcomm, c, bf->ana, NULL, depth, &bf->grid, &bf->geom, &bf->u, NULL, NULL);
         if (!st) st = act_mask(c, bf->u, &bf->mask);
     } else if (!st) {
-        st = ym_embed_build(bf->u, c->lay, bf->ana, &c->eo, NULL, NULL);
+        st = act_embed_again(c, bf->u, bf->ana);
     }
     /* the observed recording's flow steps (it stops at every analysed time),
      * analysed at the last time only */
@@ -302,7 +303,9 @@ int cmd_pipeline(int argc, char **argv)
     if (!st) STAGE(0, "read recording and layout");
     ym_recording *ana = NULL;
     if (!st && !c.complex_input) {
-        st = act_analytic(&c, c.sel, &ana);
+        /* channel by channel as the embedding asks: the 177 MB of analytic
+         * signals of the ECoG default never exist at once */
+        st = act_prepare(&c, c.sel, &ana);
         /* the surrogates go through the observed recording's notch, not
          * through a detection of their own */
         if (!st) st = ym_preproc_keep_mains(c.pp);
@@ -385,9 +388,7 @@ int cmd_pipeline(int argc, char **argv)
                                                                                   : YM_SURR_MULTIVARIATE);
         st = ym_status_agree(comm, st);
         sur_ctx sc = {&c, sg, {0}, (unsigned long)sp.seed, &ap, tmax, depth, nullq, nulln, tty, ns};
-        /* the field is embedded: the observed analytic signals are not read
-         * again, and the surrogates' are written over them instead of into a
-         * second 177 MB of fresh pages */
+        /* the surrogates' analytic signals have the observed ones' shape */
         sc.bf.ana = ana;
         ana = NULL;
         if (!st) st = cli_groups_run(&g, ns, sur_work, sur_collect, &sc);

@@ -220,15 +220,27 @@ static void correlate(int K, const ym_cplx *const *a, const ym_cplx *const *b, i
     }
 }
 
-/* The K bands of group z of channel ch. */
-static void bands(const ym_recording *a, int ch, int z, int K, const ym_cplx **p)
+/* The K bands of group z of channel ch; 0, or YM_ENUM when the source has
+ * none (its message kept). */
+static int bands(const ym_embed_src *src, int ch, int z, int K, const ym_cplx **p)
 {
     for (int i = 0; i < K; i++)
-        p[i] = (const ym_cplx *)ym_recording_cdata_ro(a, ch, z * K + i);
+        if (!(p[i] = (const ym_cplx *)src->band(src->ctx, ch, z * K + i)))
+            return YM_ERROR(YM_ENUM, "no analytic signal for channel %d, band %d: %s", ch, z * K + i, ym_errmsg());
+    return YM_OK;
 }
+
+static const double *rec_band(void *ctx, int ch, int b) { return ym_recording_cdata_ro(ctx, ch, b); }
 
 int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const ym_embed_opts *o,
                    ym_field *degenerate, ym_embed_info *info)
+{
+    const ym_embed_src src = {rec_band, (void *)a};
+    return ym_embed_build_src(u, l, a, &src, o, degenerate, info);
+}
+
+int ym_embed_build_src(ym_gauge *u, const ym_layout *l, const ym_recording *a, const ym_embed_src *src,
+                       const ym_embed_opts *o, ym_field *degenerate, ym_embed_info *info)
 {
     const ym_geom *g = ym_gauge_geom(u);
     const ym_grid *grid = ym_geom_grid(g);
@@ -294,9 +306,14 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
     const unsigned char *ftab = ym_geom_flag_table(g);
     int str[4];
     ym_geom_strides(g, str);
-    for (int lz = 0; lz < ll[2] && !st; lz++)
-        for (int ly = 0; ly < ll[1] && !st; ly++)
-            for (int lx = 0; lx < ll[0] && !st; lx++) {
+    /* z innermost of the columns: a channel's links (x, y and every band
+     * group) follow one another, and the next row's channels are the only
+     * others asked for before it is done with, so a source that makes
+     * channels on demand (ym_preproc_cache) holds a row and a few, not all */
+    int pch = -1, pz = -1, pch2 = -1, pz2 = -1; /* the channels and groups in pa, pb */
+    for (int ly = 0; ly < ll[1] && !st; ly++)
+        for (int lx = 0; lx < ll[0] && !st; lx++)
+            for (int lz = 0; lz < ll[2] && !st; lz++) {
                 const int xl0[4] = {lx, ly, lz, 0};
                 const int idx0 = ym_geom_index(g, xl0);
                 int xg0[4];
@@ -319,8 +336,13 @@ int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const
                             cnt[2]++;
                             continue;
                         }
-                        bands(a, ch, z, K, pa);
-                        bands(a, ch2, z2, K, pb); /* for t: the same channel and group */
+                        if (ch != pch || z != pz || ch2 != pch2 || z2 != pz2) {
+                            /* both again: a source's pointer outlives one other channel, not two */
+                            st = bands(src, ch, z, K, pa);
+                            if (!st) st = bands(src, ch2, z2, K, pb); /* for t: the same channel and group */
+                            if (st) break;
+                            pch = ch, pz = z, pch2 = ch2, pz2 = z2;
+                        }
                         const int64_t shift = mu == 3 ? hop : 0, t0 = (int64_t)w * hop;
                         if (!use_blocks) {
                             correlate(K, pa, pb, t0, t0 + shift, win, C);

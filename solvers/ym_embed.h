@@ -81,6 +81,19 @@ typedef struct {
  * summed over ranks. Collective. Errors: YM_EINVAL (shapes), YM_ENUM. */
 int ym_embed_build(ym_gauge *u, const ym_layout *l, const ym_recording *a, const ym_embed_opts *o,
                    ym_field *degenerate, ym_embed_info *info);
+/* Where ym_embed_build_src reads band b of channel ch: n complex samples,
+ * re/im interleaved. A pointer must stay valid until two other channels have
+ * been asked for; NULL is an error (with its message set). */
+typedef struct {
+    const double *(*band)(void *ctx, int ch, int b);
+    void *ctx;
+} ym_embed_src;
+/* ym_embed_build with the samples from src: a gives only the shapes
+ * (channels, bands, samples, rate) and need not hold samples, so the
+ * analytic signals can be made a few channels at a time (ym_preproc_cache).
+ * The same links, bit for bit. Collective. Errors: as ym_embed_build. */
+int ym_embed_build_src(ym_gauge *u, const ym_layout *l, const ym_recording *a, const ym_embed_src *src,
+                       const ym_embed_opts *o, ym_field *degenerate, ym_embed_info *info);
 
 /* Epochs: the windows locked to events. For each event of r whose label
  * equals label (NULL: every event), the samples [onset - pre, onset + post)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ym_bigmem.h"
 #include "ym_fir_impl.h"
 #include "ym_preproc.h"
 #include "ym_status.h"
@@ -36,6 +37,9 @@ struct ym_preproc {
     double *ref; /* n: the average reference */
     int *good;
     int nX;
+    double *tmp;  /* n: a channel after the notch (X itself is kept) */
+    int nprep;    /* channels of X prepared by the last run or prepare */
+    unsigned gen; /* counts prepares: a cache's slots are stale when it moved */
     int last_notch;  /* the notch kernel of the last run (-1: none) */
     int fixed_notch; /* >= -1 after ym_preproc_keep_mains: that kernel, no detection */
 };
@@ -108,6 +112,7 @@ void ym_preproc_free(ym_preproc *p)
     free(p->X);
     free(p->ref);
     free(p->good);
+    free(p->tmp);
     free(p);
 }
 
@@ -308,19 +313,23 @@ static int check_input(const ym_preproc *p, const ym_recording *in, const int *c
     return YM_OK;
 }
 
-/* The analytic signals of the selected channels into r's samples. The
+/* The referenced, mains-decided copy of the selected channels in p->X,
+ * from which each channel's analytic signals are made (channel below). The
  * nsel x n work copy is kept in p: a fresh one would be fresh pages (and
  * their faults) on every call. */
-static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording *r)
+static int prepare(ym_preproc *p, const ym_recording *in, const int *chans, int nsel)
 {
     int64_t n = p->n;
+    p->nprep = 0;
+    p->gen++;
     if (p->nX < nsel) {
         free(p->X);
         free(p->good);
         p->X = malloc((size_t)nsel * (size_t)n * sizeof *p->X);
         p->good = malloc((size_t)nsel * sizeof *p->good);
         if (!p->ref) p->ref = malloc((size_t)n * sizeof *p->ref);
-        p->nX = (p->X && p->good && p->ref) ? nsel : 0;
+        if (!p->tmp) p->tmp = malloc((size_t)n * sizeof *p->tmp);
+        p->nX = (p->X && p->good && p->ref && p->tmp) ? nsel : 0;
         if (!p->nX) return YM_ERROR(YM_ENOMEM, "out of memory preprocessing %d channels", nsel);
     }
     double *X = p->X;
@@ -367,24 +376,143 @@ static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int 
             for (int64_t t = 0; t < n; ++t) x[t] -= ref[t];
         }
     }
-    int64_t nhb = p->bp.L / 2 + 1, nhn = p->nt.L / 2 + 1;
-    /* beyond the last-level cache the analytic signals go straight to
-     * memory: the embedding reads them from there in any case */
-    p->hb.stream = (double)nsel * p->nb * (double)n * 16.0 > 64e6;
-    for (int i = 0; i < nsel; ++i) {
-        double *x = X + (size_t)i * n;
-        if (notch >= 0) {
-            ym_conv_load(&p->nt, x);
-            ym_conv_apply(&p->nt, p->Hn + (size_t)notch * nhn, x);
-        }
-        ym_conv_load(&p->bp, x);
-        for (int b = 0; b < p->nb; ++b)
-            ym_conv_filter_analytic(&p->bp, p->Hbp + (size_t)b * nhb, &p->hb, ym_recording_cdata(r, i, b));
-    }
+    p->nprep = nsel;
     return YM_OK;
 }
 
+/* Channel i's analytic signals, band after band (nb x n complex), into z. */
+static void channel(ym_preproc *p, int i, double *z)
+{
+    int64_t n = p->n, nhb = p->bp.L / 2 + 1, nhn = p->nt.L / 2 + 1;
+    const double *x = p->X + (size_t)i * (size_t)n;
+    if (p->last_notch >= 0) {
+        ym_conv_load(&p->nt, x);
+        ym_conv_apply(&p->nt, p->Hn + (size_t)p->last_notch * nhn, p->tmp);
+        x = p->tmp;
+    }
+    ym_conv_load(&p->bp, x);
+    for (int b = 0; b < p->nb; ++b)
+        ym_conv_filter_analytic(&p->bp, p->Hbp + (size_t)b * nhb, &p->hb, z + (size_t)b * 2 * (size_t)n);
+}
+
+/* The analytic signals of the selected channels into r's samples. */
+static int compute(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording *r)
+{
+    int rc = prepare(p, in, chans, nsel);
+    if (rc) return rc;
+    /* beyond the last-level cache the analytic signals go straight to
+     * memory: the embedding reads them from there in any case */
+    p->hb.stream = (double)nsel * p->nb * (double)p->n * 16.0 > 64e6;
+    for (int i = 0; i < nsel; ++i) channel(p, i, ym_recording_cdata(r, i, 0));
+    return YM_OK;
+}
+
+int ym_preproc_prepare(ym_preproc *p, const ym_recording *in, const int *chans, int nsel)
+{
+    int rc = check_input(p, in, chans, nsel);
+    return rc ? rc : prepare(p, in, chans, nsel);
+}
+
+int ym_preproc_channel(ym_preproc *p, int i, double *z)
+{
+    if (!p || !z || i < 0 || i >= p->nprep)
+        return YM_ERROR(YM_EINVAL, "preprocessing: channel %d was not prepared (%d are)", i, p ? p->nprep : 0);
+    /* one channel's signals stay in the caches for the embedding */
+    p->hb.stream = 0;
+    channel(p, i, z);
+    return YM_OK;
+}
+
+/* ---- the channel cache ---- */
+
+struct ym_preproc_cache {
+    ym_preproc *p;
+    int cap;
+    double *data;    /* cap x nb x n complex */
+    size_t bytes;
+    int *owner;      /* the channel in each slot, -1: none */
+    unsigned *used;  /* last use (clock), for least-recently-used eviction */
+    unsigned clock, gen;
+};
+
+int ym_preproc_cache_create(ym_preproc_cache **out, ym_preproc *p, int capacity)
+{
+    *out = NULL;
+    if (!p || capacity < 2) return YM_ERROR(YM_EINVAL, "preprocessing cache: %d slots (at least 2)", capacity);
+    ym_preproc_cache *c = calloc(1, sizeof *c);
+    size_t per = (size_t)p->nb * 2 * (size_t)p->n;
+    if (c) {
+        c->p = p;
+        c->cap = capacity;
+        c->gen = p->gen;
+        c->bytes = (size_t)capacity * per * sizeof *c->data;
+        c->data = ym_bigmem_alloc(c->bytes);
+        c->owner = malloc((size_t)capacity * sizeof *c->owner);
+        c->used = calloc((size_t)capacity, sizeof *c->used);
+    }
+    if (!c || !c->data || !c->owner || !c->used) {
+        ym_preproc_cache_free(c);
+        return YM_ERROR(YM_ENOMEM, "out of memory for %d channels of analytic signals", capacity);
+    }
+    for (int k = 0; k < capacity; ++k) c->owner[k] = -1;
+    *out = c;
+    return YM_OK;
+}
+
+void ym_preproc_cache_free(ym_preproc_cache *c)
+{
+    if (!c) return;
+    ym_bigmem_free(c->data, c->bytes);
+    free(c->owner);
+    free(c->used);
+    free(c);
+}
+
+const double *ym_preproc_cache_band(ym_preproc_cache *c, int ch, int band)
+{
+    ym_preproc *p = c->p;
+    if (band < 0 || band >= p->nb) {
+        YM_ERROR(YM_EINVAL, "preprocessing cache: band %d of %d", band, p->nb);
+        return NULL;
+    }
+    if (c->gen != p->gen) { /* prepared again: every slot is stale */
+        for (int k = 0; k < c->cap; ++k) c->owner[k] = -1;
+        c->gen = p->gen;
+    }
+    int slot = -1;
+    for (int k = 0; k < c->cap && slot < 0; ++k)
+        if (c->owner[k] == ch) slot = k;
+    size_t per = (size_t)p->nb * 2 * (size_t)p->n;
+    if (slot < 0) {
+        /* an empty slot, else the least recently used one: never the
+         * channel asked for last, whose pointer the caller may still hold */
+        int lru = 0;
+        for (int k = 0; k < c->cap; ++k) {
+            if (c->owner[k] < 0) {
+                lru = k;
+                break;
+            }
+            if (c->used[k] < c->used[lru]) lru = k;
+        }
+        if (ym_preproc_channel(p, ch, c->data + (size_t)lru * per)) return NULL;
+        c->owner[lru] = ch;
+        slot = lru;
+    }
+    c->used[slot] = ++c->clock;
+    return c->data + (size_t)slot * per + (size_t)band * 2 * (size_t)p->n;
+}
+
 int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out)
+{
+    int rc = ym_preproc_shape(p, in, chans, nsel, out);
+    if (!rc && (rc = compute(p, in, chans, nsel, *out))) {
+        ym_recording_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int ym_preproc_shape(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out)
 {
     if (!out) return YM_ERROR(YM_EINVAL, "preprocessing: NULL output");
     *out = NULL;
@@ -402,7 +530,6 @@ int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int 
     if (identity && ym_recording_image(in, shape, spacing) &&
         (rc = ym_recording_set_image(r, shape[0], shape[1], shape[2], spacing)))
         goto done;
-    rc = compute(p, in, chans, nsel, r);
 done:
     if (rc) {
         ym_recording_free(r);

@@ -65,6 +65,35 @@ int ym_preproc_run(ym_preproc *p, const ym_recording *in, const int *chans, int 
  * nsel channels x the plan's bands x its samples. */
 int ym_preproc_rerun(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording *out);
 
+/* Channel by channel instead of all at once (the nsel x nbands x n output
+ * is 177 MB for the ECoG default; the embedding needs a few channels at a
+ * time). ym_preproc_prepare does what ym_preproc_run does before filtering:
+ * checks, DC removal, mains decision, reference. ym_preproc_channel then
+ * writes the analytic signals of selected channel i (0 <= i < nsel), band
+ * after band (nbands x nsamples complex, re/im interleaved, the layout of
+ * one channel of ym_preproc_run's output), into z: the same bits as
+ * ym_preproc_run. Local. Errors: those of ym_preproc_run; YM_EINVAL for a
+ * channel that was not prepared. */
+int ym_preproc_prepare(ym_preproc *p, const ym_recording *in, const int *chans, int nsel);
+/* The recording ym_preproc_run would make (channels, bands, samples,
+ * metadata), its samples zero and not computed: the shape that
+ * ym_embed_build_src reads while the samples come from a ym_preproc_cache.
+ * (From 32 MB its samples are mapped pages not yet touched, which cost no
+ * memory until written.) Local. Errors: as ym_preproc_run. */
+int ym_preproc_shape(ym_preproc *p, const ym_recording *in, const int *chans, int nsel, ym_recording **out);
+int ym_preproc_channel(ym_preproc *p, int i, double *z);
+
+/* A few channels of analytic signals made on demand from p's last prepare
+ * (a later prepare empties it): the one asked for, computed if it is not
+ * held, replaces the least recently used. A returned pointer (n complex
+ * samples) stays valid until two other channels have been asked for.
+ * capacity >= 2 channels. Local. Errors: YM_EINVAL, YM_ENOMEM; band: NULL
+ * (with the error set) for a channel or band out of range. */
+typedef struct ym_preproc_cache ym_preproc_cache;
+int ym_preproc_cache_create(ym_preproc_cache **out, ym_preproc *p, int capacity);
+void ym_preproc_cache_free(ym_preproc_cache *c);
+const double *ym_preproc_cache_band(ym_preproc_cache *c, int ch, int band);
+
 /* The mains frequency notched (50, 60 or 0) after ym_preproc_run (it may
  * have been detected; 0 when no harmonic lies below the notch limit), and
  * the band edges (nbands+1). Local. */

@@ -41,6 +41,13 @@
  * - Mains detection picks 50 or 60 Hz on noise plus a line, 0 on noise alone.
  * - dF/F of a trace with constant baseline F0 and sparse positive transients
  *   (fewer than the percentile in every window) is (x - F0)/F0 (1e-12).
+ * - Channel by channel (ym_preproc_prepare, ym_preproc_channel) gives bit
+ *   for bit what ym_preproc_run gives, with a mains notch, also for a
+ *   channel made twice; the channel cache (2 slots, channels asked for out of
+ *   order) returns those same samples, keeps the last channel's pointer
+ *   valid while one other is made, and drops its slots when the plan is
+ *   prepared again with another recording; ym_preproc_shape has the output's
+ *   shape and names. Unprepared channels and a one-slot cache are refused.
  * - Refusals: short records, complex input, wrong shape, non-finite samples.
  */
 #include "tap.h"
@@ -666,6 +673,86 @@ static void test_refusals(void)
     ym_recording_free(r);
 }
 
+/* Channel-wise preprocessing and its cache against ym_preproc_run. */
+static void test_channelwise(gsl_rng *g)
+{
+    const double rate = 500;
+    const int64_t n = 6000;
+    enum { NCH = 5 };
+    ym_preproc_opts o;
+    ym_preproc_opts_default(&o);
+    o.mains = -1; /* detected: a 50 Hz line is there, so the notch runs */
+    o.nbands = 3;
+    o.fmin = 8;
+    o.fmax = 45;
+    ym_recording *a = NULL, *b = NULL;
+    int rc = ym_recording_create(&a, NCH, 0, n, rate);
+    rc |= ym_recording_create(&b, NCH, 0, n, rate);
+    for (int c = 0; !rc && c < NCH; ++c) {
+        double *x = ym_recording_data(a, c), *y = ym_recording_data(b, c);
+        for (int64_t t = 0; t < n; ++t) {
+            x[t] = gsl_ran_gaussian(g, 1.0) + 20.0 * sin(2 * M_PI * 50.0 * t / rate) + c;
+            y[t] = gsl_ran_gaussian(g, 1.0) + 20.0 * sin(2 * M_PI * 50.0 * t / rate + 0.3 * c);
+        }
+    }
+    ym_preproc *p = NULL;
+    if (!rc) rc = ym_preproc_create(&p, n, rate, &o);
+    int ch[NCH] = {0, 1, 2, 3, 4};
+    ym_recording *za = NULL, *zb = NULL, *shape = NULL;
+    if (!rc) rc = ym_preproc_run(p, a, ch, NCH, &za);
+    if (!rc) rc = ym_preproc_run(p, b, ch, NCH, &zb);
+    if (!rc) rc = ym_preproc_keep_mains(p);
+    const size_t per = (size_t)o.nbands * 2 * (size_t)n;
+    double *z = malloc(per * sizeof *z);
+    if (!rc) rc = ym_preproc_prepare(p, a, ch, NCH);
+    int same = !rc && z && ym_preproc_mains(p) == 50;
+    const int order[] = {2, 0, 4, 2, 1, 3};
+    for (int k = 0; same && k < 6; ++k)
+        same = ym_preproc_channel(p, order[k], z) == YM_OK &&
+               !memcmp(z, ym_recording_cdata(za, order[k], 0), per * sizeof *z);
+    tap_ok(same, "channel by channel (notched at %g Hz; channel 2 made twice) equals ym_preproc_run bit for bit",
+           p ? ym_preproc_mains(p) : -1);
+    int e1 = p ? ym_preproc_channel(p, NCH, z) : -1;
+    ym_error_clear();
+    ym_preproc_cache *cache = NULL;
+    int e2 = p ? ym_preproc_cache_create(&cache, p, 1) : -1;
+    ym_error_clear();
+    tap_ok(e1 == YM_EINVAL && e2 == YM_EINVAL && !cache, "an unprepared channel and a one-slot cache are refused");
+    if (!rc) rc = ym_preproc_cache_create(&cache, p, 2);
+    same = !rc;
+    const int ask[] = {3, 1, 3, 4, 0, 0, 2, 4, 1};
+    const double *prev = NULL;
+    int prev_ch = -1;
+    for (int k = 0; same && k < 9; ++k) {
+        int c = ask[k], bd = k % o.nbands;
+        const double *v = ym_preproc_cache_band(cache, c, bd);
+        same = v && !memcmp(v, ym_recording_cdata(za, c, bd), 2 * (size_t)n * sizeof *v);
+        /* the channel asked for before this one is still there */
+        if (same && prev) same = !memcmp(prev, ym_recording_cdata(za, prev_ch, 0), 2 * (size_t)n * sizeof *v);
+        prev = ym_preproc_cache_band(cache, c, 0);
+        prev_ch = c;
+    }
+    tap_ok(same, "the 2-slot cache returns ym_preproc_run's samples for channels asked for out of order, the "
+                 "previous channel's pointer still valid");
+    if (!rc) rc = ym_preproc_prepare(p, b, ch, NCH);
+    const double *v = rc ? NULL : ym_preproc_cache_band(cache, 2, 1);
+    tap_ok(v && !memcmp(v, ym_recording_cdata(zb, 2, 1), 2 * (size_t)n * sizeof *v),
+           "after preparing another recording the cache makes its channels, not the old ones");
+    if (!rc) rc = ym_preproc_shape(p, a, ch, NCH, &shape);
+    tap_ok(!rc && ym_recording_nchan(shape) == NCH && ym_recording_nbands(shape) == o.nbands &&
+               ym_recording_nsamples(shape) == n && !strcmp(ym_recording_channel_name(shape, 3), "3") &&
+               ym_recording_cdata(shape, 4, 2)[2 * n - 1] == 0.0,
+           "ym_preproc_shape: the output's channels, bands, samples and names, samples zero");
+    ym_preproc_cache_free(cache);
+    free(z);
+    ym_recording_free(shape);
+    ym_recording_free(za);
+    ym_recording_free(zb);
+    ym_recording_free(a);
+    ym_recording_free(b);
+    ym_preproc_free(p);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -684,6 +771,7 @@ int main(int argc, char **argv)
     test_notch_run();
     test_mains(g);
     test_keep_mains(g);
+    test_channelwise(g);
     test_dff(g);
     test_refusals();
     gsl_rng_free(g);
