@@ -417,7 +417,8 @@ int ym_preproc_channel(ym_preproc *p, int i, double *z)
 {
     if (!p || !z || i < 0 || i >= p->nprep)
         return YM_ERROR(YM_EINVAL, "preprocessing: channel %d was not prepared (%d are)", i, p ? p->nprep : 0);
-    /* one channel's signals stay in the caches for the embedding */
+    /* written through the caches: non-temporal stores measured no faster
+     * here, and the embedding reads the channel soon */
     p->hb.stream = 0;
     channel(p, i, z);
     return YM_OK;
@@ -431,8 +432,9 @@ struct ym_preproc_cache {
     double *data;    /* cap x nb x n complex */
     size_t bytes;
     int *owner;      /* the channel in each slot, -1: none */
-    unsigned *used;  /* last use (clock), for least-recently-used eviction */
-    unsigned clock, gen;
+    uint64_t *used;  /* last use (clock), for least-recently-used eviction */
+    uint64_t clock;
+    unsigned gen;
 };
 
 int ym_preproc_cache_create(ym_preproc_cache **out, ym_preproc *p, int capacity)
