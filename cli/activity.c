@@ -264,9 +264,10 @@ int act_prepare(act_ctx *c, const ym_recording *sel, ym_recording **shape)
          * channel fewer than two rows of others are asked for, so 2 nx + 4
          * least-recently-used slots make every channel once (fewer make
          * some twice: 11 slots for the 8 x 8 ECoG grid made 117 of 64).
-         * At most 256 MB. */
+         * At most 1 GB (an hour-long recording then makes channels again,
+         * in far less memory than all its signals would take). */
         int64_t per = (int64_t)ym_recording_nbands(*shape) * ym_recording_nsamples(*shape) * 16;
-        int64_t cap = 2 * (int64_t)ym_layout_nx(c->lay) + 4, fit = ((int64_t)256 << 20) / (per > 0 ? per : 1);
+        int64_t cap = 2 * (int64_t)ym_layout_nx(c->lay) + 4, fit = ((int64_t)1 << 30) / (per > 0 ? per : 1);
         if (cap > n) cap = n;
         if (cap > fit) cap = fit;
         if (cap < 2) cap = 2;
