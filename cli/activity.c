@@ -236,27 +236,30 @@ int act_load(MPI_Comm comm, const act_par *p, act_ctx *c)
     return ym_status_agree(comm, st);
 }
 
+/* Every channel of sel, in order, as the preprocessing's selection. */
+static int all_channels(const act_ctx *c, const ym_recording *sel, int *idx, int *n)
+{
+    if (c->complex_input) return YM_ERROR(YM_EINVAL, "analytic: the input already holds analytic signals");
+    *n = ym_recording_nchan(sel);
+    if (*n > YM_LMAX) return YM_ERROR(YM_EINVAL, "analytic: %d channels is too many", *n);
+    for (int i = 0; i < *n; ++i) idx[i] = i;
+    return YM_OK;
+}
+
 int act_analytic(act_ctx *c, const ym_recording *sel, ym_recording **ana)
 {
-    int idx[YM_LMAX];
-    if (c->complex_input) return YM_ERROR(YM_EINVAL, "analytic: the input already holds analytic signals");
-    int n = ym_recording_nchan(sel);
-    if (n > YM_LMAX) return YM_ERROR(YM_EINVAL, "analytic: %d channels is too many", n);
-    for (int i = 0; i < n; ++i) idx[i] = i;
+    int idx[YM_LMAX], n = 0, st = all_channels(c, sel, idx, &n);
+    if (st) return st;
     /* an existing output (the previous surrogate's) is written over */
-    int st = *ana ? ym_preproc_rerun(c->pp, sel, idx, n, *ana) : ym_preproc_run(c->pp, sel, idx, n, ana);
+    st = *ana ? ym_preproc_rerun(c->pp, sel, idx, n, *ana) : ym_preproc_run(c->pp, sel, idx, n, ana);
     if (!st) c->mains = ym_preproc_mains(c->pp);
     return st;
 }
 
 int act_prepare(act_ctx *c, const ym_recording *sel, ym_recording **shape)
 {
-    int idx[YM_LMAX];
-    if (c->complex_input) return YM_ERROR(YM_EINVAL, "analytic: the input already holds analytic signals");
-    int n = ym_recording_nchan(sel);
-    if (n > YM_LMAX) return YM_ERROR(YM_EINVAL, "analytic: %d channels is too many", n);
-    for (int i = 0; i < n; ++i) idx[i] = i;
-    int st = ym_preproc_prepare(c->pp, sel, idx, n);
+    int idx[YM_LMAX], n = 0, st = all_channels(c, sel, idx, &n);
+    if (!st) st = ym_preproc_prepare(c->pp, sel, idx, n);
     if (!st && !*shape) st = ym_preproc_shape(c->pp, sel, idx, n, shape);
     if (!st && !c->cache) {
         /* the embedding walks the layout row by row and asks for each
