@@ -174,6 +174,13 @@ S2="$T/pg/sub-pat01_ses-test_acq-ecog_ieeg"
 for s in events.tsv clusters.tsv surrogates.tsv objects.tsv; do
     cmp -s "${S}_desc-instantons_$s" "${S2}_desc-instantons_$s"; ok $? "$s identical with 1 rank and 2 groups"
 done
+# the lattice split across ranks, the open band-group direction among them:
+# each rank makes the channels its sites need
+run 2 pipeline --surrogates 3 --grid 1x1x2x1 -o "$T/pz"; ok $(( rc != 0 )) "pipeline on 2 ranks, lattice split in z"
+for s in events.tsv clusters.tsv surrogates.tsv; do
+    cmp -s "${S}_desc-instantons_$s" "$T/pz/sub-pat01_ses-test_acq-ecog_ieeg_desc-instantons_$s"
+    ok $? "$s identical with 1 rank and a 1x1x2x1 process grid"
+done
 run 0 pipeline --surrogates 3 -o "$T/pr"
 cmp -s "${S}_desc-instantons_surrogates.tsv" "$T/pr/sub-pat01_ses-test_acq-ecog_ieeg_desc-instantons_surrogates.tsv"
 ok $? "a rerun with the same seed is identical"
