@@ -282,12 +282,16 @@ int act_prepare(act_ctx *c, const ym_recording *sel, ym_recording **shape)
 
 static const double *cache_band(void *ctx, int ch, int b) { return ym_preproc_cache_band(ctx, ch, b); }
 
-int act_embed_again(act_ctx *c, ym_gauge *u, const ym_recording *ana)
+/* The links of u from ana's samples, or from the channel cache after
+ * act_prepare (then ana gives only the shape). */
+static int build(act_ctx *c, ym_gauge *u, const ym_recording *ana, ym_field *degenerate, ym_embed_info *info)
 {
-    if (!c->cache) return ym_embed_build(u, c->lay, ana, &c->eo, NULL, NULL);
+    if (!c->cache) return ym_embed_build(u, c->lay, ana, &c->eo, degenerate, info);
     const ym_embed_src src = {cache_band, c->cache};
-    return ym_embed_build_src(u, c->lay, ana, &src, &c->eo, NULL, NULL);
+    return ym_embed_build_src(u, c->lay, ana, &src, &c->eo, degenerate, info);
 }
+
+int act_embed_again(act_ctx *c, ym_gauge *u, const ym_recording *ana) { return build(c, u, ana, NULL, NULL); }
 
 int act_embed(MPI_Comm comm, act_ctx *c, const ym_recording *ana, const int pd[4], int depth, ym_grid **grid,
               ym_geom **geom, ym_gauge **u, ym_field **degenerate, ym_embed_info *info)
@@ -307,10 +311,7 @@ int act_embed(MPI_Comm comm, act_ctx *c, const ym_recording *ana, const int pd[4
     if (!st) st = ym_geom_create(geom, *grid, depth, c->bc);
     if (!st) st = ym_gauge_create(u, *geom, c->eo.K);
     if (!st && degenerate) st = ym_field_create(degenerate, *geom, 4);
-    const ym_embed_src src = {cache_band, c->cache};
-    if (!st)
-        st = c->cache ? ym_embed_build_src(*u, c->lay, ana, &src, &c->eo, degenerate ? *degenerate : NULL, info)
-                      : ym_embed_build(*u, c->lay, ana, &c->eo, degenerate ? *degenerate : NULL, info);
+    if (!st) st = build(c, *u, ana, degenerate ? *degenerate : NULL, info);
     return st;
 }
 
