@@ -17,12 +17,6 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 
-/* K = 2 in closed form (the embedding's default, ~20x faster than the SVD):
- * with singular values s1 >= s2, s1 s2 = |det C| and s1 + s2 =
- * sqrt(|C|_F^2 + 2 |det C|), the polar factor is
- * P = (C + |det C| C^{-H}) / (s1 + s2) = (C + (|d| / conj d) adj(C)^H) / (s1 + s2),
- * since C^{-H} = P H^{-1} and H + s1 s2 H^{-1} = (s1 + s2) 1. No inverse is
- * formed, so an ill-conditioned C loses nothing beyond the SVD's accuracy. */
 /* exp(-i arg(w) / 2), arg in (-pi, pi] as carg's, for |w| ~ 1, without
  * atan2 and sincos (a third of the K = 2 link's cost): with v = w/|w| =
  * e^{i phi}, 1 + conj v = 2 cos(phi/2) e^{-i phi/2} and 1 - conj v =
@@ -45,6 +39,12 @@ static ym_cplx unit_root(ym_cplx w)
     return sg * (im / r) - I * (sg * (re / r));
 }
 
+/* K = 2 in closed form (the embedding's default, ~20x faster than the SVD):
+ * with singular values s1 >= s2, s1 s2 = |det C| and s1 + s2 =
+ * sqrt(|C|_F^2 + 2 |det C|), the polar factor is
+ * P = (C + |det C| C^{-H}) / (s1 + s2) = (C + (|d| / conj d) adj(C)^H) / (s1 + s2),
+ * since C^{-H} = P H^{-1} and H + s1 s2 H^{-1} = (s1 + s2) 1. No inverse is
+ * formed, so an ill-conditioned C loses nothing beyond the SVD's accuracy. */
 static void polar2(const ym_cplx *C, double tol, ym_cplx *U, int *degenerate)
 {
     ym_cplx d = C[0] * C[3] - C[1] * C[2];
