@@ -39,7 +39,9 @@ static const char *usage =
     "  <stem>_desc-flowed_gauge.ildg       the flowed configuration\n"
     "  <stem>_desc-{flow,qgrid,raster}_plot.png   flow history, q on the grid, cluster raster\n"
     "  -o, --out DIR          output directory, created if missing (default derivatives/ymflow)\n"
-    "  --surrogates N         phase-randomised surrogates for p-values (default 19; 0: none)\n"
+    "  --surrogates N         phase-randomised surrogates for p-values (default 19; 0: none), drawn\n"
+    "                         from the recording as the band-pass bank sees it (DC removed,\n"
+    "                         referenced, notched) and taken through the bank, embedding, flow, clusters\n"
     "  --surrogate-kind K     multivariate (default; keeps every cross-spectrum) | per-channel\n"
     "  --seed S               surrogate seed (default 1); surrogate i uses S + i\n"
     "  --groups G             MPI: G groups of ranks take the surrogates in turn (default 1)\n"
@@ -301,14 +303,16 @@ int cmd_pipeline(int argc, char **argv)
             if (e > q) fprintf(stderr, "ymflow pipeline: note: %.*s\n", (int)(e - q), q);
         }
     if (!st) STAGE(0, "read recording and layout");
-    ym_recording *ana = NULL;
+    ym_recording *ana = NULL, *cond = NULL;
     if (!st && !c.complex_input) {
         /* channel by channel as the embedding asks: the 177 MB of analytic
          * signals of the ECoG default never exist at once */
         st = act_prepare(&c, c.sel, &ana);
-        /* the surrogates go through the observed recording's notch, not
-         * through a detection of their own */
-        if (!st) st = ym_preproc_keep_mains(c.pp);
+        /* the surrogates are drawn from what the band-pass bank sees (DC
+         * removed, referenced, notched), so that they keep its spectra, and
+         * go through the bank alone: the notch was two of a channel's
+         * thirty FFTs, the longest */
+        if (!st && sp.count > 0) st = act_conditioned(&c, c.sel, &cond);
     } else if (!st) {
         ana = c.ana;
         c.ana = NULL;
@@ -384,7 +388,7 @@ int cmd_pipeline(int argc, char **argv)
         ym_surrogate *sg = NULL;
         st = ym_status_agree(comm, cli_groups_split(comm, groups, &g));
         if (!st)
-            st = ym_surrogate_create(&sg, c.sel, !strcmp(sp.kind, "per-channel") ? YM_SURR_PERCHANNEL
+            st = ym_surrogate_create(&sg, cond, !strcmp(sp.kind, "per-channel") ? YM_SURR_PERCHANNEL
                                                                                   : YM_SURR_MULTIVARIATE);
         st = ym_status_agree(comm, st);
         sur_ctx sc = {&c, sg, {0}, (unsigned long)sp.seed, &ap, tmax, depth, nullq, nulln, tty, ns};
@@ -554,7 +558,9 @@ int cmd_pipeline(int argc, char **argv)
             {"action_ratio", "action / (8 pi^2 |charge|): 1 for a self-dual object"},
             {"volume", "number of lattice sites"},
             {"size", "rho = (6/(pi^2 |q_peak|))^(1/4), lattice units"},
-            {"p_value", "family-wise: (1 + #surrogates whose largest cluster |charge| >= |charge|) / (1 + #surrogates)"},
+            {"p_value", "family-wise: (1 + #surrogates whose largest cluster |charge| >= |charge|) / (1 + #surrogates); "
+                        "surrogates are phase-randomised from the recording as the band-pass bank saw it (DC removed, "
+                        "referenced, notched)"},
             {"label", "cluster label: smallest global lattice site index in the cluster"},
             {"q_peak", "charge density at the cluster's peak"},
             {"percolates", "1 if the cluster spans the box in an open direction or wraps a periodic one"},
@@ -760,6 +766,7 @@ int cmd_pipeline(int argc, char **argv)
     ym_geom_free(geom);
     ym_grid_free(grid);
     ym_recording_free(ana);
+    ym_recording_free(cond);
     act_free(&c);
     if (st) cli_rmdir_created(comm, outdir, made);
     return cli_fail("pipeline", st);

@@ -42,6 +42,7 @@ struct ym_preproc {
     unsigned gen; /* counts prepares: a cache's slots are stale when it moved */
     int last_notch;  /* the notch kernel of the last run (-1: none) */
     int fixed_notch; /* >= -1 after ym_preproc_keep_mains: that kernel, no detection */
+    int bank_only;   /* after ym_preproc_bank_only: inputs come conditioned */
 };
 
 void ym_preproc_opts_default(ym_preproc_opts *o)
@@ -238,6 +239,14 @@ int ym_preproc_keep_mains(ym_preproc *p)
     p->fixed_notch = p->last_notch;
     return YM_OK;
 }
+int ym_preproc_bank_only(ym_preproc *p)
+{
+    if (!p || p->last_notch < -1)
+        return YM_ERROR(YM_EINVAL, "preprocessing: the bank alone needs an earlier run that conditioned the inputs");
+    p->bank_only = 1;
+    return YM_OK;
+}
+
 const double *ym_preproc_edges(const ym_preproc *p) { return p ? p->edges : NULL; }
 
 static int cmp_double(const void *a, const void *b)
@@ -340,6 +349,11 @@ static int prepare(ym_preproc *p, const ym_recording *in, const int *chans, int 
         ngood += good[i];
         memcpy(X + (size_t)i * n, ym_recording_data_ro(in, chans[i]), (size_t)n * sizeof *X);
     }
+    if (p->bank_only) { /* conditioned by an earlier prepare of p (ym_preproc_conditioned) */
+        p->last_notch = -1;
+        p->nprep = nsel;
+        return YM_OK;
+    }
     if (p->o.dc)
         for (int i = 0; i < nsel; ++i) {
             double *x = X + (size_t)i * n, s = 0;
@@ -411,6 +425,20 @@ int ym_preproc_prepare(ym_preproc *p, const ym_recording *in, const int *chans, 
 {
     int rc = check_input(p, in, chans, nsel);
     return rc ? rc : prepare(p, in, chans, nsel);
+}
+
+int ym_preproc_conditioned(ym_preproc *p, int i, double *x)
+{
+    if (!p || !x || i < 0 || i >= p->nprep)
+        return YM_ERROR(YM_EINVAL, "preprocessing: channel %d was not prepared (%d are)", i, p ? p->nprep : 0);
+    const double *xi = p->X + (size_t)i * (size_t)p->n;
+    if (p->last_notch >= 0) {
+        ym_conv_load(&p->nt, xi);
+        ym_conv_apply(&p->nt, p->Hn + (size_t)p->last_notch * (size_t)(p->nt.L / 2 + 1), x);
+    } else {
+        memcpy(x, xi, (size_t)p->n * sizeof *x);
+    }
+    return YM_OK;
 }
 
 int ym_preproc_channel(ym_preproc *p, int i, double *z)

@@ -104,6 +104,16 @@ const double *ym_preproc_edges(const ym_preproc *p);
  * recording then go through the observed recording's filters. Local.
  * Errors: YM_EINVAL (p has not run). */
 int ym_preproc_keep_mains(ym_preproc *p);
+/* Channel i of p's last prepare or run as its band-pass bank sees it: DC
+ * removed, referenced and notched (n samples into x). Local. Errors:
+ * YM_EINVAL for a channel that was not prepared. */
+int ym_preproc_conditioned(ym_preproc *p, int i, double *x);
+/* Later prepares and runs of p take their inputs as conditioned already
+ * (ym_preproc_conditioned's output, or a phase-randomised surrogate of it):
+ * no DC removal, mains decision, reference or notch, only the band-pass
+ * bank and the analytic signals. Conditioned channels then give the bits
+ * of the full chain. Local. Errors: YM_EINVAL (p has not run). */
+int ym_preproc_bank_only(ym_preproc *p);
 
 /* Building blocks (exposed for tests and other tools). All Local. */
 

@@ -8,7 +8,8 @@
  * R recordings of a cross-correlated AR(2) process (16 channels on a 4 x 4
  * grid, a 10 Hz rhythm, neighbouring channels mixed; 8 bands in 4 groups of
  * K = 2), run each and n
- * surrogates through the same chain as ymflow pipeline (FFTW band-pass bank
+ * surrogates through the same chain as ymflow pipeline (surrogates of the
+ * recording as the band-pass bank saw it, FFTW band-pass bank
  * and analytic signals, Procrustes SU(2) embedding, Wilson flow, clusters at
  * lambda = 0.5), and test the R p-values against the uniform distribution
  * with a Kolmogorov-Smirnov statistic D (fixed seeds: the statistic is a
@@ -56,6 +57,7 @@ static int synth(unsigned long seed, ym_recording **out)
 typedef struct {
     ym_preproc *pp;
     ym_layout *lay;
+    ym_preproc_opts po;
     ym_embed_opts eo;
     const ym_solver_type *flow;
     ym_solver_opts so;
@@ -109,15 +111,13 @@ int main(int argc, char **argv)
     tap_init();
     chain c;
     memset(&c, 0, sizeof c);
-    ym_preproc_opts po;
-    ym_preproc_opts_default(&po);
-    po.mains = 0;
-    po.nbands = 8;
-    po.fmin = 4;
-    po.fmax = 40;
-    int st = ym_preproc_create(&c.pp, NSAMP, 100.0, &po);
+    ym_preproc_opts_default(&c.po);
+    c.po.mains = 0;
+    c.po.nbands = 8;
+    c.po.fmin = 4;
+    c.po.fmax = 40;
     ym_recording *proto = NULL;
-    if (!st) st = synth(1, &proto);
+    int st = synth(1, &proto);
     if (!st) st = ym_layout_create(&c.lay, NX, NY);
     for (int ch = 0; !st && ch < NCH; ++ch) st = ym_layout_set(c.lay, proto, ch % NX, ch / NX, ch);
     ym_embed_opts_default(&c.eo);
@@ -131,14 +131,23 @@ int main(int argc, char **argv)
     tap_ok(!st && c.flow, "chain set up (%s)", st ? ym_errmsg() : "ok");
 
     double p[R];
-    int fails = 0;
+    int fails = 0, all[NCH];
+    for (int ch = 0; ch < NCH; ++ch) all[ch] = ch;
     for (int rep = 0; !st && rep < R; ++rep) {
         ym_recording *rec = NULL;
+        ym_recording *cond = NULL;
         ym_surrogate *sg = NULL;
         double obs = 0;
         st = synth(1000 + (unsigned long)rep, &rec);
+        /* as the pipeline: the surrogates are drawn from the observed
+         * recording as the band-pass bank saw it and go through the bank
+         * alone (a fresh plan per recording: that switch is one-way) */
+        if (!st) st = ym_preproc_create(&c.pp, NSAMP, 100.0, &c.po);
         if (!st) st = chain_stat(&c, rec, &obs);
-        if (!st) st = ym_surrogate_create(&sg, rec, YM_SURR_MULTIVARIATE);
+        if (!st) st = ym_recording_select(rec, all, NCH, &cond);
+        for (int ch = 0; !st && ch < NCH; ++ch) st = ym_preproc_conditioned(c.pp, ch, ym_recording_data(cond, ch));
+        if (!st) st = ym_preproc_bank_only(c.pp);
+        if (!st) st = ym_surrogate_create(&sg, cond, YM_SURR_MULTIVARIATE);
         int count = 0;
         for (int i = 0; !st && i < NSURR; ++i) {
             ym_recording *sr = NULL;
@@ -150,6 +159,9 @@ int main(int argc, char **argv)
         }
         p[rep] = (count + 1.0) / (NSURR + 1.0);
         ym_surrogate_free(sg);
+        ym_preproc_free(c.pp);
+        c.pp = NULL;
+        ym_recording_free(cond);
         ym_recording_free(rec);
         if (st) ++fails;
     }
@@ -175,7 +187,6 @@ int main(int argc, char **argv)
     (void)fails;
     ym_recording_free(proto);
     ym_layout_free(c.lay);
-    ym_preproc_free(c.pp);
     int rc = tap_done();
     MPI_Finalize();
     return rc;
