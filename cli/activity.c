@@ -280,20 +280,14 @@ int act_prepare(act_ctx *c, const ym_recording *sel, ym_recording **shape)
     return st;
 }
 
-int act_conditioned(act_ctx *c, const ym_recording *sel, ym_recording **out)
+int act_condition(act_ctx *c, ym_recording *sel)
 {
-    *out = NULL;
     int idx[YM_LMAX], n = 0, st = all_channels(c, sel, idx, &n);
-    ym_recording *r = NULL;
-    if (!st) st = ym_recording_select(sel, idx, n, &r);
-    for (int i = 0; !st && i < n; ++i) st = ym_preproc_conditioned(c->pp, i, ym_recording_data(r, i));
+    /* in place: a second copy of the recording would double the memory of
+     * a long one */
+    for (int i = 0; !st && i < n; ++i) st = ym_preproc_conditioned(c->pp, i, ym_recording_data(sel, i));
     if (!st) st = ym_preproc_bank_only(c->pp);
-    if (st) {
-        ym_recording_free(r);
-        return st;
-    }
-    *out = r;
-    return YM_OK;
+    return st;
 }
 
 static const double *cache_band(void *ctx, int ch, int b) { return ym_preproc_cache_band(ctx, ch, b); }

@@ -90,12 +90,12 @@ int act_analytic(act_ctx *c, const ym_recording *sel, ym_recording **ana);
  * from c's channel cache. The same field, bit for bit, without the nsel x
  * nbands x n signals in memory. Local. */
 int act_prepare(act_ctx *c, const ym_recording *sel, ym_recording **shape);
-/* After act_prepare or act_analytic of sel: *out (new) is sel with every
- * channel as the band-pass bank saw it (DC removed, referenced, notched),
- * and c's later prepares take their inputs so conditioned (only the bank
- * and analytic signals: ym_preproc_bank_only). Surrogates are drawn from
- * it. Local. */
-int act_conditioned(act_ctx *c, const ym_recording *sel, ym_recording **out);
+/* After act_prepare or act_analytic of sel: sel's samples are replaced by
+ * what the band-pass bank saw (DC removed, referenced, notched; metadata
+ * kept), and c's later prepares take their inputs so conditioned (only the
+ * bank and the analytic signals: ym_preproc_bank_only). The pipeline draws
+ * its surrogates from it. Local. */
+int act_condition(act_ctx *c, ym_recording *sel);
 /* ym_embed_build of u again (same lattice) from ana, or from the channel
  * cache after act_prepare. Collective. */
 int act_embed_again(act_ctx *c, ym_gauge *u, const ym_recording *ana);

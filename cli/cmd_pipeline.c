@@ -303,7 +303,7 @@ int cmd_pipeline(int argc, char **argv)
             if (e > q) fprintf(stderr, "ymflow pipeline: note: %.*s\n", (int)(e - q), q);
         }
     if (!st) STAGE(0, "read recording and layout");
-    ym_recording *ana = NULL, *cond = NULL;
+    ym_recording *ana = NULL;
     if (!st && !c.complex_input) {
         /* channel by channel as the embedding asks: the 177 MB of analytic
          * signals of the ECoG default never exist at once */
@@ -312,7 +312,7 @@ int cmd_pipeline(int argc, char **argv)
          * removed, referenced, notched), so that they keep its spectra, and
          * go through the bank alone: the notch was two of a channel's
          * thirty FFTs, the longest */
-        if (!st && sp.count > 0) st = act_conditioned(&c, c.sel, &cond);
+        if (!st && sp.count > 0) st = act_condition(&c, c.sel);
     } else if (!st) {
         ana = c.ana;
         c.ana = NULL;
@@ -388,7 +388,7 @@ int cmd_pipeline(int argc, char **argv)
         ym_surrogate *sg = NULL;
         st = ym_status_agree(comm, cli_groups_split(comm, groups, &g));
         if (!st)
-            st = ym_surrogate_create(&sg, cond, !strcmp(sp.kind, "per-channel") ? YM_SURR_PERCHANNEL
+            st = ym_surrogate_create(&sg, c.sel, !strcmp(sp.kind, "per-channel") ? YM_SURR_PERCHANNEL
                                                                                   : YM_SURR_MULTIVARIATE);
         st = ym_status_agree(comm, st);
         sur_ctx sc = {&c, sg, {0}, (unsigned long)sp.seed, &ap, tmax, depth, nullq, nulln, tty, ns};
@@ -766,7 +766,6 @@ int cmd_pipeline(int argc, char **argv)
     ym_geom_free(geom);
     ym_grid_free(grid);
     ym_recording_free(ana);
-    ym_recording_free(cond);
     act_free(&c);
     if (st) cli_rmdir_created(comm, outdir, made);
     return cli_fail("pipeline", st);
