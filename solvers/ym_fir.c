@@ -331,10 +331,17 @@ void ym_conv_load(ym_conv_plan *c, const double *x)
 const double *ym_conv_filter(ym_conv_plan *c, const double *H)
 {
     int64_t nh = c->L / 2 + 1;
+#if defined(__SSE2__)
+    /* a complex bin a register (as scalars this loop was a tenth of the
+     * filter bank's own time) */
+    for (int64_t k = 0; k < nh; ++k)
+        _mm_storeu_pd(c->work[k], _mm_mul_pd(_mm_loadu_pd(c->spec[k]), _mm_set1_pd(H[k])));
+#else
     for (int64_t k = 0; k < nh; ++k) {
         c->work[k][0] = c->spec[k][0] * H[k];
         c->work[k][1] = c->spec[k][1] * H[k];
     }
+#endif
     fftw_execute(c->bwd);
     return c->buf + c->pad;
 }
