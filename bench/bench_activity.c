@@ -20,8 +20,11 @@
  * cumulative. Then the pipeline's surrogate loop (redraw, preprocess rerun,
  * embed rebuild, flow: every surrogate written over the previous one) runs
  * 7 times: "loop=" lines give each stage's fastest and median time;
- * prepare_embed_cached is what the pipeline now does instead of the rerun
- * and the rebuild (channels made as the embedding asks, ym_preproc_cache).
+ * prepare_embed_cached is what the pipeline did instead of the rerun and
+ * the rebuild (channels made as the embedding asks, ym_preproc_cache), and
+ * bank_embed_cached what it does now: the surrogate drawn from the
+ * conditioned recording (ym_preproc_conditioned) through the band-pass
+ * bank alone (ym_preproc_bank_only), channels made as asked.
  * Usage: bench_activity [ecog|movie] [EDF path]
  */
 #include <math.h>
@@ -170,9 +173,9 @@ static int run(const char *cas, ym_recording *rec, ym_layout *lay, const ym_prep
     /* the pipeline's loop over surrogates: each one written over the last
      * (redraw, rerun, rebuild), so no stage faults in fresh pages; the
      * fastest of R repetitions of each stage, and their median */
-    enum { R = 7, NS = 5 };
+    enum { R = 7, NS = 6 };
     static const char *const lname[NS] = {"redraw", "preprocess_rerun", "embed_rebuild", "flow",
-                                          "prepare_embed_cached"};
+                                          "prepare_embed_cached", "bank_embed_cached"};
     double tl[NS][R];
     /* the pipeline's way: channels made as the embedding asks for them */
     ym_preproc_cache *cache = NULL;
@@ -180,8 +183,23 @@ static int run(const char *cas, ym_recording *rec, ym_layout *lay, const ym_prep
     if (cap > n) cap = n > 2 ? n : 2;
     if (!st) st = ym_preproc_cache_create(&cache, pp, cap);
     const ym_embed_src src = {cache_band, cache};
+    /* the pipeline's surrogates now: from the conditioned recording, through
+     * the bank alone (its own plan, switched by ym_preproc_bank_only) */
+    ym_preproc *pb = NULL;
+    ym_recording *cond = NULL, *srb = NULL;
+    ym_surrogate *sgb = NULL;
+    ym_preproc_cache *cacheb = NULL;
+    if (!st) st = ym_preproc_create(&pb, ym_recording_nsamples(sel), ym_recording_rate(sel), po);
+    if (!st) st = ym_preproc_prepare(pb, sel, idx, n);
+    if (!st) st = ym_recording_select(sel, idx, n, &cond);
+    for (int i = 0; !st && i < n; ++i) st = ym_preproc_conditioned(pb, i, ym_recording_data(cond, i));
+    if (!st) st = ym_preproc_bank_only(pb);
+    if (!st) st = ym_surrogate_create(&sgb, cond, YM_SURR_MULTIVARIATE);
+    if (!st) st = ym_surrogate_draw(sgb, 1, &srb);
+    if (!st) st = ym_preproc_cache_create(&cacheb, pb, cap);
+    const ym_embed_src srcb = {cache_band, cacheb};
     for (int r = 0; !st && r < R; ++r) {
-        double t0 = MPI_Wtime(), t1, t2, t3, t4, t5;
+        double t0 = MPI_Wtime(), t1, t2, t3, t4, t5, t6;
         st = ym_surrogate_redraw(sg, 2 + (unsigned long)r, sr);
         t1 = MPI_Wtime();
         if (!st) st = ym_preproc_rerun(pp, sr, idx, n, sana);
@@ -199,7 +217,12 @@ static int run(const char *cas, ym_recording *rec, ym_layout *lay, const ym_prep
         if (!st) st = ym_preproc_prepare(pp, sr, idx, n);
         if (!st) st = ym_embed_build_src(u, lay, sana, &src, &eo, NULL, NULL);
         t5 = MPI_Wtime();
+        if (!st) st = ym_surrogate_redraw(sgb, 2 + (unsigned long)r, srb);
+        t6 = MPI_Wtime();
+        if (!st) st = ym_preproc_prepare(pb, srb, idx, n);
+        if (!st) st = ym_embed_build_src(u, lay, sana, &srcb, &eo, NULL, NULL);
         tl[0][r] = t1 - t0, tl[1][r] = t2 - t1, tl[2][r] = t3 - t2, tl[3][r] = t4 - t3, tl[4][r] = t5 - t4;
+        tl[5][r] = MPI_Wtime() - t6;
     }
     for (int k = 0; !st && k < NS; ++k) {
         double *v = tl[k];
@@ -208,6 +231,11 @@ static int run(const char *cas, ym_recording *rec, ym_layout *lay, const ym_prep
     }
     if (st) fprintf(stderr, "bench_activity %s: %s\n", cas, ym_errmsg());
     ym_preproc_cache_free(cache);
+    ym_preproc_cache_free(cacheb);
+    ym_surrogate_free(sgb);
+    ym_recording_free(srb);
+    ym_recording_free(cond);
+    ym_preproc_free(pb);
     ym_gauge_free(u);
     ym_geom_free(geom);
     ym_grid_free(grid);
