@@ -239,6 +239,7 @@ int ym_preproc_keep_mains(ym_preproc *p)
     p->fixed_notch = p->last_notch;
     return YM_OK;
 }
+
 int ym_preproc_bank_only(ym_preproc *p)
 {
     if (!p || p->last_notch < -1)
