@@ -582,16 +582,12 @@ YM_HOT static int wilson_scatter_q(const ym_geom *g, const double *ud, double *z
                     unsigned h = hr | (x[0] < 0 ? 1u : 0u);
                     if (h & (h - 1)) continue; /* two or more coordinates at -1 */
                     const int xs = base + x[0] + 1, o = xs - base3;
-                    {
-                        /* the next t-slice's links, four sites ahead: the
-                         * hardware prefetcher missed them (a sixth of the
-                         * kernel's samples stalled on that load); ~10 % of
-                         * the flow of the default pipeline */
-                        const int ahead = xs + (int)ss + 4;
-                        const double *pf = ud + (size_t)(ahead < last ? ahead : last) * 32;
-                        __builtin_prefetch(pf), __builtin_prefetch(pf + 8), __builtin_prefetch(pf + 16),
-                            __builtin_prefetch(pf + 24);
-                    }
+                    /* the next t-slice's links, four sites ahead: the
+                     * hardware prefetcher missed them (a sixth of the
+                     * kernel's samples stalled on that load); ~10 % of the
+                     * flow of the default pipeline */
+                    const int ahead = xs + (int)ss + 4;
+                    ymi_prefetch_site2(ud, ahead < last ? ahead : last);
                     /* open boundaries: plaquettes with a missing link are left out */
                     const unsigned fl = open ? ftab[xs] : 0u;
                     for (int mu = 0; mu < 3; ++mu)

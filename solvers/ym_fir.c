@@ -461,29 +461,26 @@ static void hilbert_back(ym_hilbert_plan *h, const double *x, double *z)
     if (m % 2 == 0) h->spec[m / 2][0] = h->spec[m / 2][1] = 0.0;
     fftw_execute(h->bwd);
     double s = 1.0 / (double)m;
-#if defined(__SSE2__)
-    if (h->stream && ((uintptr_t)z & 15) == 0) {
-        for (int64_t t = 0; t < h->n; ++t)
-            _mm_stream_pd(z + 2 * t, _mm_set_pd(h->out[t] * s, x[t]));
-        _mm_sfence();
-        return;
-    }
-#endif
     int64_t t = 0;
 #if defined(__SSE2__)
-    /* two samples a time, interleaved in registers: as scalar stores the
-     * copy was most of this function's time */
+    /* two samples a time, interleaved in registers (as scalar stores the
+     * copy was most of this function's time); non-temporal when asked */
+    const int stream = h->stream && ((uintptr_t)z & 15) == 0;
     const __m128d vs = _mm_set1_pd(s);
     for (; t + 2 <= h->n; t += 2) {
         const __m128d xv = _mm_loadu_pd(x + t), hv = _mm_mul_pd(_mm_loadu_pd(h->out + t), vs);
-        _mm_storeu_pd(z + 2 * t, _mm_unpacklo_pd(xv, hv));
-        _mm_storeu_pd(z + 2 * t + 2, _mm_unpackhi_pd(xv, hv));
+        const __m128d lo = _mm_unpacklo_pd(xv, hv), hi = _mm_unpackhi_pd(xv, hv);
+        if (stream) _mm_stream_pd(z + 2 * t, lo), _mm_stream_pd(z + 2 * t + 2, hi);
+        else _mm_storeu_pd(z + 2 * t, lo), _mm_storeu_pd(z + 2 * t + 2, hi);
     }
 #endif
     for (; t < h->n; ++t) {
         z[2 * t] = x[t];
         z[2 * t + 1] = h->out[t] * s;
     }
+#if defined(__SSE2__)
+    if (stream) _mm_sfence();
+#endif
 }
 
 void ym_hilbert_power(ym_hilbert_plan *h, const double *x, double *P)

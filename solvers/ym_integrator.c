@@ -335,14 +335,10 @@ static inline void up2_cs(double t2, double *co, double *s)
 YM_HOT static void update2(double *ud, const double *vd, const double *kd, const int *in, int nin, double c)
 {
     for (int i = 0; i < nin; ++i) {
-        {
-            /* the links of the site four ahead: a third of the update's
-             * samples waited on this load (the interior list jumps over
-             * the halo, which the hardware prefetcher does not follow) */
-            const double *pf = vd + (size_t)in[i + 4 < nin ? i + 4 : nin - 1] * 32;
-            __builtin_prefetch(pf), __builtin_prefetch(pf + 8), __builtin_prefetch(pf + 16),
-                __builtin_prefetch(pf + 24);
-        }
+        /* the links of the site four ahead: a third of the update's
+         * samples waited on this load (the interior list jumps over the
+         * halo, which the hardware prefetcher does not follow) */
+        ymi_prefetch_site2(vd, in[i + 4 < nin ? i + 4 : nin - 1]);
         double h[4], br[4], bi[4], t2[4], co[4], s[4];
         const double *k = kd + (size_t)i * 16;
         for (int mu = 0; mu < 4; ++mu) {

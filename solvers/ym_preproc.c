@@ -395,17 +395,22 @@ static int prepare(ym_preproc *p, const ym_recording *in, const int *chans, int 
     return YM_OK;
 }
 
+/* Channel i as the band-pass bank sees it: its row of X, or the row
+ * notched into buf. */
+static const double *notched(ym_preproc *p, int i, double *buf)
+{
+    const double *x = p->X + (size_t)i * (size_t)p->n;
+    if (p->last_notch < 0) return x;
+    ym_conv_load(&p->nt, x);
+    ym_conv_apply(&p->nt, p->Hn + (size_t)p->last_notch * (size_t)(p->nt.L / 2 + 1), buf);
+    return buf;
+}
+
 /* Channel i's analytic signals, band after band (nb x n complex), into z. */
 static void channel(ym_preproc *p, int i, double *z)
 {
-    int64_t n = p->n, nhb = p->bp.L / 2 + 1, nhn = p->nt.L / 2 + 1;
-    const double *x = p->X + (size_t)i * (size_t)n;
-    if (p->last_notch >= 0) {
-        ym_conv_load(&p->nt, x);
-        ym_conv_apply(&p->nt, p->Hn + (size_t)p->last_notch * nhn, p->tmp);
-        x = p->tmp;
-    }
-    ym_conv_load(&p->bp, x);
+    int64_t n = p->n, nhb = p->bp.L / 2 + 1;
+    ym_conv_load(&p->bp, notched(p, i, p->tmp));
     for (int b = 0; b < p->nb; ++b)
         ym_conv_filter_analytic(&p->bp, p->Hbp + (size_t)b * nhb, &p->hb, z + (size_t)b * 2 * (size_t)n);
 }
@@ -432,13 +437,8 @@ int ym_preproc_conditioned(ym_preproc *p, int i, double *x)
 {
     if (!p || !x || i < 0 || i >= p->nprep)
         return YM_ERROR(YM_EINVAL, "preprocessing: channel %d was not prepared (%d are)", i, p ? p->nprep : 0);
-    const double *xi = p->X + (size_t)i * (size_t)p->n;
-    if (p->last_notch >= 0) {
-        ym_conv_load(&p->nt, xi);
-        ym_conv_apply(&p->nt, p->Hn + (size_t)p->last_notch * (size_t)(p->nt.L / 2 + 1), x);
-    } else {
-        memcpy(x, xi, (size_t)p->n * sizeof *x);
-    }
+    const double *xi = notched(p, i, x);
+    if (xi != x) memcpy(x, xi, (size_t)p->n * sizeof *x);
     return YM_OK;
 }
 
