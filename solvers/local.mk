@@ -1,6 +1,6 @@
 # solvers/: registries, actions, integrators, flows (owned by the solvers work).
 AM_CPPFLAGS += -I$(top_srcdir)/solvers
-libymflow_la_SOURCES += solvers/ym_registry.c solvers/ym_registry.h solvers/ym_action.c solvers/ym_action_impl.h solvers/ym_action_extra.c solvers/ym_smooth_solvers.c solvers/ym_integrator.c solvers/ym_integrator_extra.c
+libymflow_la_SOURCES += solvers/ym_registry.c solvers/ym_registry.h solvers/ym_action.c solvers/ym_action_impl.h solvers/ym_action_rect.h solvers/ym_action_extra.c solvers/ym_smooth_solvers.c solvers/ym_integrator.c solvers/ym_integrator_extra.c
 ymflowinclude_HEADERS += solvers/ym_action.h solvers/ym_integrator.h
 EXTRA_DIST += solvers/README.md
 # Preprocessing of recordings (FIR bank, notches, analytic signals) and surrogates.
