@@ -18,11 +18,11 @@
  * S_V(c - nu), which that completes, are handed over. So V and S_V of a
  * plane are kept for one nu-stride of corners, W and S_W for one mu-stride
  * (rings of stride + 1 slots, slot c mod (stride + 1)): 7 MB at 16^4
- * for the nu = x3 planes, kilobytes for the others. Sigma lives in the
- * three-slab ring of FK_LOOPS; a link has all its terms once the corners
- * one x3-slab above it are done.
+ * for the nu = x3 planes, kilobytes for the others. Sigma lives in a
+ * three-slab ring (as in FK_LOOPS); a link has all its terms once the
+ * corners one x3-slab above it are done, and its force is written there.
  * Only what reaches an interior link is formed (RKI below: a site of the
- * plane inside the local box), so halo corners cost only their partial
+ * plane in the interior), so halo corners cost only their partial
  * loops, and every interior link receives its terms in an order fixed by
  * corner offset, plane and step: the same on every process grid. Needs a
  * halo of depth >= 2 (loop_prepare). */
