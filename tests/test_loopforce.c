@@ -9,8 +9,9 @@
  * the Symanzik, Iwasaki and DBW2 c1, over-improved at eps = -1 and 0.25),
  * and one with all four shapes listed in another order (ym_loop_set asks
  * for (a, b) and (b, a) at the same weight); SU(2) and SU(3); Haar-random
- * links on 4^4 and on 4x6x5x8 (unequal extents catch a swapped direction);
- * a halo of depth 2 and of depth 3. */
+ * links on 4^4 and on 4x6x5x8 (unequal extents catch a swapped direction),
+ * and on 3x2x5x1, 1x4x2x3 and 2^4 (extents below the loops' reach); a halo
+ * of depth 2 and of depth 3. */
 #include "common.h"
 
 #include <math.h>
@@ -93,6 +94,13 @@ int main(int argc, char **argv)
         compare(lodd, 2, N);
     }
     compare(l4, 3, 3);
+    /* extents of 1 and 2 (loops wrapping onto themselves within the halo) */
+    const int lthin[4] = {3, 2, 5, 1}, lthin2[4] = {1, 4, 2, 3}, l2[4] = {2, 2, 2, 2};
+    for (int N = 2; N <= 3; ++N) {
+        compare(lthin, 2, N);
+        compare(lthin2, 2, N);
+        compare(l2, 2, N);
+    }
     int rc = tap_done();
     MPI_Finalize();
     return rc;
