@@ -185,6 +185,12 @@ YMI_INLINE void ymi_prefetch_site2(const double *ud, int site)
     const double *p = ud + (size_t)site * 32;
     __builtin_prefetch(p), __builtin_prefetch(p + 8), __builtin_prefetch(p + 16), __builtin_prefetch(p + 24);
 }
+/* Prefetch n doubles from p, one touch per 64-byte line: for the streams
+ * of the loop-force sweeps that the hardware prefetcher misses. */
+YMI_INLINE void ymi_prefetch(const double *p, int n)
+{
+    for (int i = 0; i < n; i += 8) __builtin_prefetch(p + i);
+}
 YMI_INLINE ymi_q ymi_q_ld(const double *u)
 {
     ymi_q v;

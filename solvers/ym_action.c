@@ -396,6 +396,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
+        const int ns = ym_geom_nsites(g);                                                           \
         const int *up[4];                                                                           \
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         int x[4];                                                                                   \
@@ -409,6 +410,13 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                      \
                     const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);             \
                     const int c = base + x[0];                                                      \
+                    /* the links read one stride (and one x3-slab) on are mostly cold: \
+                     * waiting on them was half of this pass */                            \
+                    if (c + 8 < ns)                                                                 \
+                        for (int d = 1; d < 4; ++d) {                                               \
+                            const int u = up[d][c + 8];                                             \
+                            if (u >= 0) ymi_prefetch(L(u, d), S);                                          \
+                        }                                                                           \
                     for (int d = 0; d < 4; ++d) {                                                   \
                         unsigned o = out & ~(1u << d);                                              \
                         if (x[d] + 1 < l[d] + dep && !(o & (o - 1)))                                \
@@ -502,6 +510,15 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
              * in the same order as in separate passes. */                              \
             const int b3 = ((x[3] + dep) * (l[2] + 2 * dep)) * (l[1] + 2 * dep) * (l[0] + 2 * dep); \
             for (int y = b3; y < b3 + ss; ++y) {                                                    \
+                /* what this pass reads was last touched a slab of corners ago */   \
+                if (y + 8 < ns) {                                                                   \
+                    const int yp = y + 8;                                                           \
+                    ymi_prefetch(L(yp, 0), 4 * S), ymi_prefetch(SG(yp, 0), 4 * S), ymi_prefetch(S2(yp, 0), 4 * S);      \
+                    for (int mu = 1; mu < 4; ++mu) {                                                \
+                        const int u = up[mu][yp];                                                   \
+                        if (u >= 0) ymi_prefetch(L(u, mu), S), ymi_prefetch(SG(u, mu), S);                        \
+                    }                                                                               \
+                }                                                                                   \
                 for (int mu = 0; two && need[y] && mu < 4; ++mu) {                                  \
                     const int yu = up[mu][y];                                                       \
                     if (inv[y] >= 0) nna##NN(SG(y, mu), L(yu, mu), S2(y, mu));                      \

@@ -30,15 +30,6 @@
 #define RK_CAT(a, b) RK_CAT_(a, b)
 #define RK(name) RK_CAT(name, NN)
 
-#ifndef RK_PF_DEFINED
-#define RK_PF_DEFINED
-/* prefetch n doubles from p (one touch per 64-byte line) */
-static inline void rk_pf(const double *p, int n)
-{
-    for (int i = 0; i < n; i += 8) __builtin_prefetch(p + i);
-}
-#endif
-
 /* t = w x^+ */
 FK_INLINE void RK(dagw)(double *restrict t, const double *restrict x, double w)
 {
@@ -57,7 +48,7 @@ YM_HOT static int RK(rect_scatter)(const ym_geom *g, const double *ud, double *z
     const int ns = ym_geom_nsites(g);
     int st[4];
     ym_geom_strides(g, st);
-    const int e[4] = {l[0] + 2 * dep, l[1] + 2 * dep, l[2] + 2 * dep, l[3] + 2 * dep};
+    const int e[3] = {l[0] + 2 * dep, l[1] + 2 * dep, l[2] + 2 * dep}; /* the x3-slab */
     const int ss = e[0] * e[1] * e[2], R = 3 * ss;
     const size_t nr = (size_t)R * 4 * S;
     if (nr > INT_MAX) /* ring offsets are ints */
@@ -102,15 +93,15 @@ YM_HOT static int RK(rect_scatter)(const ym_geom *g, const double *ud, double *z
                          * Sigma): a third of the kernel's samples waited on these loads */
                         const int cp = c + 3, lo = cp - ss, hi = cp + ss;
                         if (lo >= 0 && hi < ns) {
-                            rk_pf(L(lo, 0), 4 * S), rk_pf(SG(lo, 0), 4 * S);
-                            rk_pf(L(lo + st[1], 3), S), rk_pf(SG(lo + st[1], 3), S);
-                            rk_pf(L(lo + st[2], 3), S), rk_pf(SG(lo + st[2], 3), S);
-                            rk_pf(L(cp + st[2], 0), 4 * S), rk_pf(SG(cp + st[2], 0), 4 * S);
-                            rk_pf(L(cp + st[1], 0), 4 * S), rk_pf(SG(cp + st[1], 0), 4 * S);
-                            rk_pf(L(hi, 0), 3 * S), rk_pf(SG(hi, 0), 3 * S);
+                            ymi_prefetch(L(lo, 0), 4 * S), ymi_prefetch(SG(lo, 0), 4 * S);
+                            ymi_prefetch(L(lo + st[1], 3), S), ymi_prefetch(SG(lo + st[1], 3), S);
+                            ymi_prefetch(L(lo + st[2], 3), S), ymi_prefetch(SG(lo + st[2], 3), S);
+                            ymi_prefetch(L(cp + st[2], 0), 4 * S), ymi_prefetch(SG(cp + st[2], 0), 4 * S);
+                            ymi_prefetch(L(cp + st[1], 0), 4 * S), ymi_prefetch(SG(cp + st[1], 0), 4 * S);
+                            ymi_prefetch(L(hi, 0), 3 * S), ymi_prefetch(SG(hi, 0), 3 * S);
                             size_t sb = back[3] + 3 >= rl[3] ? back[3] + 3 - rl[3] : back[3] + 3;
                             static const int p3[3] = {2, 4, 5}; /* the planes (mu, 3) */
-                            for (int q = 0; q < 3; ++q) rk_pf(cr + offV[p3[q]] + sb * 2 * S, 2 * S);
+                            for (int q = 0; q < 3; ++q) ymi_prefetch(cr + offV[p3[q]] + sb * 2 * S, 2 * S);
                         }
                     }
                     for (int p = 0; p < 6; ++p) {
