@@ -367,9 +367,11 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
  * shape) on every process grid.
  * Memory: L2, S2 and Sigma live in rings of three x3-slabs (a loop spans
  * at most three), so the force needs no field-sized scratch: 9 slabs, 41 MB
- * at 16^4 (depth 2), 0.45 of the links. Once the corners of slab x3 are
- * done, S2 of slab x3 is complete and handed over, then Sigma of slab x3
- * is complete and the force of its links is written. */
+ * at 16^4 (depth 2), 0.45 of the links. A loop's corner is its least
+ * site, so once corner c is done S2(c) is complete and handed over, and
+ * then Sigma(c) is complete and the force of c's links is written, all
+ * while c's sums are in cache (a separate pass per slab re-read them from
+ * L3: 0.03 of 0.17 s at 16^4). */
 #define FK_LOOPS(NN)                                                                                \
     YM_HOT FK_NOINLINE static void loop4##NN(const double *a, const double *b, const double *c, const double *d, double w, \
                              double *ta, double *tb, double *tc, double *td)                        \
@@ -436,6 +438,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         const int two = wt[1] != 0 || wt[2] != 0 || wt[3] != 0;                                     \
         const int ss = (l[0] + 2 * dep) * (l[1] + 2 * dep) * (l[2] + 2 * dep), R = 3 * ss;          \
+        const int st2 = (l[0] + 2 * dep) * (l[1] + 2 * dep);                                      \
         const size_t nr = (size_t)R * 4 * S;                                                        \
         if (nr > INT_MAX) /* ring offsets are ints */                                               \
             return YM_ERROR(YM_EINVAL, "loop force: local block too large (%d sites per x3-slab)", ss); \
@@ -469,6 +472,13 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                     for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                  \
                         const int c = base + x[0];                                                  \
                         const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);         \
+                        /* the two-link products and sums two x3-slabs and two x2-rows  \
+                         * up were last touched a slab of corners ago */                   \
+                        if (two && c + 8 + 2 * ss < ns) {                                          \
+                            const int p3 = c + 8 + 2 * ss, p2 = c + 8 + 2 * st2;                   \
+                            ymi_prefetch(L2(p3, 0), 4 * S), ymi_prefetch(S2(p3, 0), 4 * S);        \
+                            ymi_prefetch(L2(p2, 0), 4 * S), ymi_prefetch(S2(p2, 0), 4 * S);        \
+                        }                                                                           \
                         for (int mu = 0; mu < 3; ++mu)                                              \
                             for (int nu = mu + 1; nu < 4; ++nu) {                                   \
                                 if (out & ~((1u << mu) | (1u << nu))) continue;                     \
@@ -499,43 +509,32 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                                         loop4##NN(L2(c, mu), L2(cmm, nu), L2(cnn, mu), L2(c, nu), wt[3], ta, tb, tc, td); \
                                 }                                                                   \
                             }                                                                       \
+                        /* every loop through S2(c) and Sigma(c) starts at or before c   \
+                         * in storage order (a loop's corner is its least site), so   \
+                         * both are complete: S2 goes to its links, U_mu(c) += U_mu(c+mu) \
+                         * S2, U_mu(c+mu) += S2 U_mu(c) (S2(c - mu) came at c - mu), and \
+                         * Sigma(c) into the force, Omega = U Sigma, while they are in \
+                         * cache; then both are cleared for the slot's next slab. Each \
+                         * link's terms arrive in an order fixed by corner offsets, as \
+                         * in separate passes. */                                           \
+                        const int i = inv[c];                                               \
+                        for (int mu = 0; two && need[c] && mu < 4; ++mu) {                  \
+                            const int cu = up[mu][c];                                       \
+                            if (i >= 0) nna##NN(SG(c, mu), L(cu, mu), S2(c, mu));           \
+                            if (cu >= 0 && inv[cu] >= 0) nna##NN(SG(cu, mu), S2(c, mu), L(c, mu)); \
+                        }                                                                   \
+                        if (x[3] >= 0 && i >= 0)                                            \
+                            for (int mu = 0; mu < 4; ++mu) {                                \
+                                double om[S];                                               \
+                                nn##NN(om, L(c, mu), SG(c, mu));                            \
+                                if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A); \
+                                else negproj##NN(zd + ((size_t)c * 4 + mu) * S, om);        \
+                            }                                                               \
+                        /* clear only what was written (halo sites mostly hold nothing) */ \
+                        if (i >= 0) memset(SG(c, 0), 0, 4 * S * sizeof(double));            \
+                        if (need[c]) memset(S2(c, 0), 0, 4 * S * sizeof(double));           \
                     }                                                                               \
                 }                                                                                   \
-            /* slab x3 of S2 is complete (loops start at or below a side) and so      \
-             * are the loop terms of Sigma. One pass in storage order hands S2 to the  \
-             * links, U_mu(y) += U_mu(y+mu) S2, U_mu(y+mu) += S2 U_mu(y), and finishes \
-             * Sigma of y (its hand-overs come from y - e_mu, earlier in the pass or   \
-             * the last slab) into the force, Omega = U Sigma, while y's sums are in  \
-             * cache; then it clears them for the slot's next slab. The terms arrive \
-             * in the same order as in separate passes. */                              \
-            const int b3 = ((x[3] + dep) * (l[2] + 2 * dep)) * (l[1] + 2 * dep) * (l[0] + 2 * dep); \
-            for (int y = b3; y < b3 + ss; ++y) {                                                    \
-                /* what this pass reads was last touched a slab of corners ago */   \
-                if (y + 8 < ns) {                                                                   \
-                    const int yp = y + 8;                                                           \
-                    ymi_prefetch(L(yp, 0), 4 * S), ymi_prefetch(SG(yp, 0), 4 * S), ymi_prefetch(S2(yp, 0), 4 * S);      \
-                    for (int mu = 1; mu < 4; ++mu) {                                                \
-                        const int u = up[mu][yp];                                                   \
-                        if (u >= 0) ymi_prefetch(L(u, mu), S), ymi_prefetch(SG(u, mu), S);                        \
-                    }                                                                               \
-                }                                                                                   \
-                for (int mu = 0; two && need[y] && mu < 4; ++mu) {                                  \
-                    const int yu = up[mu][y];                                                       \
-                    if (inv[y] >= 0) nna##NN(SG(y, mu), L(yu, mu), S2(y, mu));                      \
-                    if (yu >= 0 && inv[yu] >= 0) nna##NN(SG(yu, mu), S2(y, mu), L(y, mu));          \
-                }                                                                                   \
-                const int i = inv[y];                                                               \
-                if (x[3] >= 0 && i >= 0)                                                            \
-                    for (int mu = 0; mu < 4; ++mu) {                                                \
-                        double om[S];                                                               \
-                        nn##NN(om, L(y, mu), SG(y, mu));                                            \
-                        if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);            \
-                        else negproj##NN(zd + ((size_t)y * 4 + mu) * S, om);                        \
-                    }                                                                               \
-                /* clear only what was written (halo sites mostly hold nothing) */                \
-                if (i >= 0) memset(SG(y, 0), 0, 4 * S * sizeof(double));                            \
-                if (need[y]) memset(S2(y, 0), 0, 4 * S * sizeof(double));                           \
-            }                                                                                       \
         }                                                                                           \
         return YM_OK;                                                                               \
     }
