@@ -51,6 +51,16 @@
  * row because the force timing needs a full force field that the flow
  * itself does not: their max_rss_mb is the flow's own peak (links,
  * workspace, the transient staple ring, and the MPI/HDF5 libraries).
+ * --paired R: the cost of each action in Wilson steps, measured so that the
+ * bursts of a shared host cancel. Both flows are set up side by side (same
+ * seed, each with its own halo depth); each round times one Wilson RK3 step
+ * and one step of the action, back to back, in alternating order, and
+ * ratio = action step / Wilson step of that round. A burst longer than a
+ * step slows both halves of a round alike. Output: one row per N, lattice
+ * and action with the median ratio and its quartiles, and the median
+ * seconds of each flow's steps:
+ *   ranks,N,dims,action,rounds,ratio_median,ratio_q1,ratio_q3,
+ *   wilson_step_sec,action_step_sec
  * Exit codes: 0 ok, 1 runtime error, 2 bad arguments.
  */
 #include <stdio.h>
@@ -74,7 +84,10 @@ static const char *usage =
     "  --min-reps R      at least R timed calls (default 3)\n"
     "  --grid AxBxCxD    process grid (default: chosen by the library)\n"
     "  --seed S          seed of the random field (default 1)\n"
-    "  --out FILE        also write the CSV to FILE\n";
+    "  --out FILE        also write the CSV to FILE\n"
+    "  --paired R        instead: R rounds of one Wilson RK3 step and one step\n"
+    "                    of each other action, alternating, and the median of\n"
+    "                    the per-round ratios (see the header comment)\n";
 
 static int rank0;
 
@@ -105,6 +118,7 @@ typedef struct {
     int have_grid, grid[4];
     unsigned long seed;
     const char *out;
+    int paired;
 } options;
 
 static int parse_args(int argc, char **argv, options *o)
@@ -166,6 +180,11 @@ static int parse_args(int argc, char **argv, options *o)
             o->seed = strtoul(v, NULL, 10);
         } else if (!strcmp(a, "--out")) {
             o->out = v;
+        } else if (!strcmp(a, "--paired")) {
+            char *e;
+            long r = strtol(v, &e, 10);
+            if (*e || r < 1 || r > 100000) goto bad;
+            o->paired = (int)r;
         } else goto bad;
         continue;
     bad:
@@ -251,6 +270,99 @@ static int do_step(void *p)
     return st;
 }
 
+/* A flow of action a on an L lattice, from a Haar-random field flowed for
+ * two untimed RK3 steps (the warm-up). */
+static int ctx_open(ctx_t *c, ym_grid **grid, ym_geom **geom, const ym_action_type *a, int N, const int L[4],
+                    const options *o)
+{
+    memset(c, 0, sizeof *c);
+    *grid = NULL, *geom = NULL;
+    c->a = a;
+    c->it = ym_integrator_find("rk3");
+    int st = ym_grid_create(grid, MPI_COMM_WORLD, L, o->have_grid ? o->grid : NULL, a->halo_depth);
+    if (!st) st = ym_geom_create(geom, *grid, a->halo_depth, NULL);
+    if (!st) st = ym_gauge_create(&c->u, *geom, N);
+    if (!st) st = ym_flow_work_create(&c->w, c->u);
+    if (!st) st = ym_gauge_set_random(c->u, o->seed);
+    for (int k = 0; k < 2 && !st; ++k) st = do_step(c);
+    return st;
+}
+
+static void ctx_close(ctx_t *c, ym_grid *grid, ym_geom *geom)
+{
+    ym_flow_work_free(c->w);
+    ym_field_free(c->z);
+    ym_gauge_free(c->u);
+    ym_geom_free(geom);
+    ym_grid_free(grid);
+}
+
+/* wall seconds of one call, max over ranks */
+static int time_once(bench_fn f, void *ctx, double *t)
+{
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = MPI_Wtime();
+    int st = f(ctx);
+    *t = MPI_Wtime() - t0;
+    MPI_Allreduce(MPI_IN_PLACE, t, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return st;
+}
+
+/* --paired (header comment) */
+static int run_paired(const options *o, FILE *out)
+{
+    const char *hdr = "ranks,N,dims,action,rounds,ratio_median,ratio_q1,ratio_q3,wilson_step_sec,action_step_sec\n";
+    int size;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (rank0) {
+        fputs(hdr, stdout);
+        if (out) fputs(hdr, out);
+    }
+    const int R = o->paired;
+    double *r = malloc(3 * (size_t)R * sizeof *r), *tw = r + R, *ta = tw + R;
+    if (!r) return 1;
+    int st = 0;
+    for (int in = 0; in < o->nN && !st; ++in)
+        for (int id = 0; id < o->ndims && !st; ++id) {
+            const int N = o->N[in], *L = o->dims[id];
+            ctx_t w, c;
+            ym_grid *gw, *ga;
+            ym_geom *mw, *ma;
+            st = ctx_open(&w, &gw, &mw, ym_action_find("wilson"), N, L, o);
+            for (int ia = 0; ia < o->nact && !st; ++ia) {
+                const ym_action_type *a = ym_action_find(o->act[ia]);
+                if (!a) {
+                    st = 1;
+                    break;
+                }
+                if (!strcmp(a->name, "wilson")) continue;
+                st = ctx_open(&c, &ga, &ma, a, N, L, o);
+                for (int k = 0; k < R && !st; ++k) {
+                    /* alternate the order, so that a drift within a round cancels */
+                    if (k % 2) st = time_once(do_step, &c, &ta[k]), st = st ? st : time_once(do_step, &w, &tw[k]);
+                    else st = time_once(do_step, &w, &tw[k]), st = st ? st : time_once(do_step, &c, &ta[k]);
+                    r[k] = ta[k] / tw[k];
+                }
+                if (!st) {
+                    double mr = median(r, R), q1 = r[(R - 1) / 4], q3 = r[(3 * (R - 1) + 3) / 4];
+                    char line[256];
+                    snprintf(line, sizeof line, "%d,%d,%dx%dx%dx%d,%s,%d,%.4g,%.4g,%.4g,%.6g,%.6g\n", size, N, L[0], L[1],
+                             L[2], L[3], a->name, R, mr, q1, q3, median(tw, R), median(ta, R));
+                    if (rank0) {
+                        fputs(line, stdout);
+                        fflush(stdout);
+                        if (out) fputs(line, out), fflush(out);
+                    }
+                }
+                ctx_close(&c, ga, ma);
+            }
+            ctx_close(&w, gw, mw);
+        }
+    if (st && rank0) fprintf(stderr, "bench_flow: %s\n", ym_errmsg());
+    free(r);
+    return st;
+}
+
 static double flops_force(const char *act, int N)
 {
     double M = 8.0 * N * N * N - 2.0 * N * N, N2 = (double)N * N;
@@ -289,6 +401,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_flow: cannot open %s\n", o.out);
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
+    if (o.paired) {
+        int pst = run_paired(&o, out);
+        if (out) fclose(out);
+        MPI_Finalize();
+        return pst ? 1 : 0;
+    }
     const char *hdr = "ranks,N,dims,action,measure,kernel,reps,sec,best_sec,cpu_sec,us_per_site,cpu_us_per_site,flops_per_site,gflops,"
                       "link_field_mb,work_mb,max_rss_mb,cpu_vs_wilson\n";
     if (rank0) {
@@ -308,18 +426,10 @@ int main(int argc, char **argv)
                     st = 1;
                     break;
                 }
-                ym_grid *grid = NULL;
-                ym_geom *geom = NULL;
+                ym_grid *grid;
+                ym_geom *geom;
                 ctx_t c;
-                memset(&c, 0, sizeof c);
-                c.a = a;
-                c.it = ym_integrator_find("rk3");
-                st = ym_grid_create(&grid, MPI_COMM_WORLD, L, o.have_grid ? o.grid : NULL, a->halo_depth);
-                if (!st) st = ym_geom_create(&geom, grid, a->halo_depth, NULL);
-                if (!st) st = ym_gauge_create(&c.u, geom, N);
-                if (!st) st = ym_flow_work_create(&c.w, c.u);
-                if (!st) st = ym_gauge_set_random(c.u, o.seed);
-                for (int k = 0; k < 2 && !st; ++k) st = do_step(&c);
+                st = ctx_open(&c, &grid, &geom, a, N, L, &o);
                 double V = (double)ym_grid_volume(grid);
                 double lmb = 0;
                 if (!st) lmb = (double)ym_geom_nsites(geom) * 64.0 * N * N / 1048576.0;
@@ -356,11 +466,7 @@ int main(int argc, char **argv)
                     }
                 }
                 if (st && rank0) fprintf(stderr, "bench_flow: %s\n", ym_errmsg());
-                ym_flow_work_free(c.w);
-                ym_field_free(c.z);
-                ym_gauge_free(c.u);
-                ym_geom_free(geom);
-                ym_grid_free(grid);
+                ctx_close(&c, grid, geom);
             }
     if (out) fclose(out);
     MPI_Finalize();
