@@ -391,10 +391,10 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
             if (tb) dna##NN(tb, p, a);                                                              \
         }                                                                                           \
     }                                                                                               \
-    /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a     \
-     * loop touching an interior link can use them (y outside the interior  \
-     * in at most one direction besides d), into ring slot k mod 3 */       \
-    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k)   \
+    /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a                       \
+     * loop touching an interior link can use them (y outside the interior                          \
+     * in at most one direction besides d), into ring slot k mod 3 */                               \
+    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k) \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
@@ -412,12 +412,12 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                      \
                     const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);             \
                     const int c = base + x[0];                                                      \
-                    /* the links read one stride (and one x3-slab) on are mostly cold: \
-                     * waiting on them was half of this pass */                            \
+                    /* the links read one stride (and one x3-slab) on are mostly cold:              \
+                     * waiting on them was half of this pass */                                     \
                     if (c + 8 < ns)                                                                 \
                         for (int d = 1; d < 4; ++d) {                                               \
                             const int u = up[d][c + 8];                                             \
-                            if (u >= 0) ymi_prefetch(L(u, d), S);                                          \
+                            if (u >= 0) ymi_prefetch(L(u, d), S);                                   \
                         }                                                                           \
                     for (int d = 0; d < 4; ++d) {                                                   \
                         unsigned o = out & ~(1u << d);                                              \
@@ -438,21 +438,21 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         for (int m = 0; m < 4; ++m) up[m] = ym_geom_up(g, m);                                       \
         const int two = wt[1] != 0 || wt[2] != 0 || wt[3] != 0;                                     \
         const int ss = (l[0] + 2 * dep) * (l[1] + 2 * dep) * (l[2] + 2 * dep), R = 3 * ss;          \
-        const int st2 = (l[0] + 2 * dep) * (l[1] + 2 * dep);                                      \
+        const int st2 = (l[0] + 2 * dep) * (l[1] + 2 * dep);                                        \
         const size_t nr = (size_t)R * 4 * S;                                                        \
         if (nr > INT_MAX) /* ring offsets are ints */                                               \
             return YM_ERROR(YM_EINVAL, "loop force: local block too large (%d sites per x3-slab)", ss); \
-        const size_t nbytes = 3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns;        \
+        const size_t nbytes = 3 * nr * sizeof(double) + (2 * sizeof(int) + 1) * (size_t)ns;         \
         double *sg = ym_geom_workspace(g, nbytes);                                                  \
         if (!sg) return YM_ERROR(YM_ENOMEM, "loop force: out of memory (%zu MB)", nbytes >> 20);    \
         double *l2 = sg + nr, *s2 = l2 + nr;                                                        \
-        /* the sums start at zero (L2 is written before it is read) */                             \
+        /* the sums start at zero (L2 is written before it is read) */                              \
         memset(sg, 0, nr * sizeof(double));                                                         \
         memset(s2, 0, nr * sizeof(double));                                                         \
         int *inv = (int *)(s2 + nr), *rix = inv + ns;                                               \
-        /* need[y] bit m: the two-link side L2_m(y) touches an interior link */                    \
+        /* need[y] bit m: the two-link side L2_m(y) touches an interior link */                     \
         unsigned char *need = (unsigned char *)(rix + ns);                                          \
-        for (int i = 0; i < ns; ++i) inv[i] = -1, rix[i] = (i % R) * 4 * S;                        \
+        for (int i = 0; i < ns; ++i) inv[i] = -1, rix[i] = (i % R) * 4 * S;                         \
         for (int i = 0; i < nin; ++i) inv[in[i]] = i;                                               \
         for (int i = 0; i < ns; ++i) {                                                              \
             need[i] = 0;                                                                            \
@@ -462,7 +462,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         for (int k = -dep; two && k < 2 - dep; ++k) loops_l2##NN(g, ud, l2, rix, k);                \
         int x[4];                                                                                   \
         for (x[3] = -dep; x[3] < l[3]; ++x[3]) {                                                    \
-            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, rix, x[3] + 2);             \
+            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, rix, x[3] + 2);               \
             for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                            \
                 for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                      \
                     int r[4] = {-dep, x[1], x[2], x[3]};                                            \
@@ -472,12 +472,12 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                     for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                  \
                         const int c = base + x[0];                                                  \
                         const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);         \
-                        /* the two-link products and sums two x3-slabs and two x2-rows  \
-                         * up were last touched a slab of corners ago */                   \
-                        if (two && c + 8 + 2 * ss < ns) {                                          \
-                            const int p3 = c + 8 + 2 * ss, p2 = c + 8 + 2 * st2;                   \
-                            ymi_prefetch(L2(p3, 0), 4 * S), ymi_prefetch(S2(p3, 0), 4 * S);        \
-                            ymi_prefetch(L2(p2, 0), 4 * S), ymi_prefetch(S2(p2, 0), 4 * S);        \
+                        /* the two-link products and sums two x3-slabs and two x2-rows              \
+                         * up were last touched a slab of corners ago */                            \
+                        if (two && c + 8 + 2 * ss < ns) {                                           \
+                            const int p3 = c + 8 + 2 * ss, p2 = c + 8 + 2 * st2;                    \
+                            ymi_prefetch(L2(p3, 0), 4 * S), ymi_prefetch(S2(p3, 0), 4 * S);         \
+                            ymi_prefetch(L2(p2, 0), 4 * S), ymi_prefetch(S2(p2, 0), 4 * S);         \
                         }                                                                           \
                         for (int mu = 0; mu < 3; ++mu)                                              \
                             for (int nu = mu + 1; nu < 4; ++nu) {                                   \
@@ -509,30 +509,30 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                                         loop4##NN(L2(c, mu), L2(cmm, nu), L2(cnn, mu), L2(c, nu), wt[3], ta, tb, tc, td); \
                                 }                                                                   \
                             }                                                                       \
-                        /* every loop through S2(c) and Sigma(c) starts at or before c   \
-                         * in storage order (a loop's corner is its least site), so   \
-                         * both are complete: S2 goes to its links, U_mu(c) += U_mu(c+mu) \
-                         * S2, U_mu(c+mu) += S2 U_mu(c) (S2(c - mu) came at c - mu), and \
-                         * Sigma(c) into the force, Omega = U Sigma, while they are in \
-                         * cache; then both are cleared for the slot's next slab. Each \
-                         * link's terms arrive in an order fixed by corner offsets, as \
-                         * in separate passes. */                                           \
-                        const int i = inv[c];                                               \
-                        for (int mu = 0; two && need[c] && mu < 4; ++mu) {                  \
-                            const int cu = up[mu][c];                                       \
-                            if (i >= 0) nna##NN(SG(c, mu), L(cu, mu), S2(c, mu));           \
-                            if (cu >= 0 && inv[cu] >= 0) nna##NN(SG(cu, mu), S2(c, mu), L(c, mu)); \
-                        }                                                                   \
-                        if (x[3] >= 0 && i >= 0)                                            \
-                            for (int mu = 0; mu < 4; ++mu) {                                \
-                                double om[S];                                               \
-                                nn##NN(om, L(c, mu), SG(c, mu));                            \
-                                if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A); \
-                                else negproj##NN(zd + ((size_t)c * 4 + mu) * S, om);        \
-                            }                                                               \
-                        /* clear only what was written (halo sites mostly hold nothing) */ \
-                        if (i >= 0) memset(SG(c, 0), 0, 4 * S * sizeof(double));            \
-                        if (need[c]) memset(S2(c, 0), 0, 4 * S * sizeof(double));           \
+                        /* every loop through S2(c) and Sigma(c) starts at or before c              \
+                         * in storage order (a loop's corner is its least site), so                 \
+                         * both are complete: S2 goes to its links, U_mu(c) += U_mu(c+mu)           \
+                         * S2, U_mu(c+mu) += S2 U_mu(c) (S2(c - mu) came at c - mu), and            \
+                         * Sigma(c) into the force, Omega = U Sigma, while they are in              \
+                         * cache; then both are cleared for the slot's next slab. Each              \
+                         * link's terms arrive in an order fixed by corner offsets, as              \
+                         * in separate passes. */                                                   \
+                        const int i = inv[c];                                                       \
+                        for (int mu = 0; two && need[c] && mu < 4; ++mu) {                          \
+                            const int cu = up[mu][c];                                               \
+                            if (i >= 0) nna##NN(SG(c, mu), L(cu, mu), S2(c, mu));                   \
+                            if (cu >= 0 && inv[cu] >= 0) nna##NN(SG(cu, mu), S2(c, mu), L(c, mu));  \
+                        }                                                                           \
+                        if (x[3] >= 0 && i >= 0)                                                    \
+                            for (int mu = 0; mu < 4; ++mu) {                                        \
+                                double om[S];                                                       \
+                                nn##NN(om, L(c, mu), SG(c, mu));                                    \
+                                if (kd) negpack##NN(kd + ((size_t)i * 4 + mu) * NN * NN, om, A);    \
+                                else negproj##NN(zd + ((size_t)c * 4 + mu) * S, om);                \
+                            }                                                                       \
+                        /* clear only what was written (halo sites mostly hold nothing) */          \
+                        if (i >= 0) memset(SG(c, 0), 0, 4 * S * sizeof(double));                    \
+                        if (need[c]) memset(S2(c, 0), 0, 4 * S * sizeof(double));                   \
                     }                                                                               \
                 }                                                                                   \
         }                                                                                           \
