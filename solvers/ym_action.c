@@ -391,12 +391,29 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
             if (tb) dna##NN(tb, p, a);                                                              \
         }                                                                                           \
     }                                                                                               \
-    /* the two-link products L2_d(y) = U_d(y) U_d(y+d) of slab y3 = k where a                       \
-     * loop touching an interior link can use them (y outside the interior                          \
-     * in at most one direction besides d), into ring slot k mod 3 */                               \
-    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k) \
+    /* the two-link products L2_d(c) = U_d(c) U_d(c+d) at site c (coordinates x,                    \
+     * out of the interior in the directions out) where a loop touching an                          \
+     * interior link can use them (c outside the interior in at most one                            \
+     * direction besides d), into c's ring slot */                                                  \
+    FK_INLINE void loops_l2site##NN(const double *ud, double *l2, const int *rix, const int *const *up, \
+                                    const int *l, int dep, int ns, const int *x, unsigned out, int c) \
     {                                                                                               \
         enum { S = 2 * NN * NN };                                                                   \
+        /* the links read one stride (and one x3-slab) on are mostly cold:                          \
+         * waiting on them was half of the time of the products */                                  \
+        if (c + 8 < ns)                                                                             \
+            for (int d = 1; d < 4; ++d) {                                                           \
+                const int u = up[d][c + 8];                                                         \
+                if (u >= 0) ymi_prefetch(L(u, d), S);                                               \
+            }                                                                                       \
+        for (int d = 0; d < 4; ++d) {                                                               \
+            unsigned o = out & ~(1u << d);                                                          \
+            if (x[d] + 1 < l[d] + dep && !(o & (o - 1))) nn##NN(L2(c, d), L(c, d), L(up[d][c], d)); \
+        }                                                                                           \
+    }                                                                                               \
+    /* the same for all sites of slab x3 = k */                                                     \
+    YM_HOT static void loops_l2##NN(const ym_geom *g, const double *ud, double *l2, const int *rix, int k) \
+    {                                                                                               \
         const int *l = ym_grid_local(ym_geom_grid(g)), dep = ym_geom_depth(g);                      \
         const int ns = ym_geom_nsites(g);                                                           \
         const int *up[4];                                                                           \
@@ -411,19 +428,7 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                 for (int m = 1; m < 4; ++m) orow |= (x[m] < 0 || x[m] >= l[m]) ? 1u << m : 0u;      \
                 for (x[0] = -dep; x[0] < l[0] + dep; ++x[0]) {                                      \
                     const unsigned out = orow | ((x[0] < 0 || x[0] >= l[0]) ? 1u : 0u);             \
-                    const int c = base + x[0];                                                      \
-                    /* the links read one stride (and one x3-slab) on are mostly cold:              \
-                     * waiting on them was half of this pass */                                     \
-                    if (c + 8 < ns)                                                                 \
-                        for (int d = 1; d < 4; ++d) {                                               \
-                            const int u = up[d][c + 8];                                             \
-                            if (u >= 0) ymi_prefetch(L(u, d), S);                                   \
-                        }                                                                           \
-                    for (int d = 0; d < 4; ++d) {                                                   \
-                        unsigned o = out & ~(1u << d);                                              \
-                        if (x[d] + 1 < l[d] + dep && !(o & (o - 1)))                                \
-                            nn##NN(L2(c, d), L(c, d), L(up[d][c], d));                              \
-                    }                                                                               \
+                    loops_l2site##NN(ud, l2, rix, up, l, dep, ns, x, out, base + x[0]);             \
                 }                                                                                   \
             }                                                                                       \
     }                                                                                               \
@@ -462,7 +467,6 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
         for (int k = -dep; two && k < 2 - dep; ++k) loops_l2##NN(g, ud, l2, rix, k);                \
         int x[4];                                                                                   \
         for (x[3] = -dep; x[3] < l[3]; ++x[3]) {                                                    \
-            if (two && x[3] + 2 < l[3] + dep) loops_l2##NN(g, ud, l2, rix, x[3] + 2);               \
             for (x[2] = -dep; x[2] < l[2] + dep; ++x[2])                                            \
                 for (x[1] = -dep; x[1] < l[1] + dep; ++x[1]) {                                      \
                     int r[4] = {-dep, x[1], x[2], x[3]};                                            \
@@ -478,6 +482,14 @@ typedef double fk_v2 __attribute__((vector_size(16), aligned(8)));
                             const int p3 = c + 8 + 2 * ss, p2 = c + 8 + 2 * st2;                    \
                             ymi_prefetch(L2(p3, 0), 4 * S), ymi_prefetch(S2(p3, 0), 4 * S);         \
                             ymi_prefetch(L2(p2, 0), 4 * S), ymi_prefetch(S2(p2, 0), 4 * S);         \
+                        }                                                                           \
+                        /* the two-link products two x3-slabs up, just before the first loop        \
+                         * that reads them (here, as the side at c + 2 e3): no pass of              \
+                         * their own that writes them a slab of corners earlier */                  \
+                        if (two && x[3] + 2 < l[3] + dep) {                                         \
+                            const int y[4] = {x[0], x[1], x[2], x[3] + 2};                          \
+                            const unsigned oy = (out & 7u) | (y[3] < 0 || y[3] >= l[3] ? 8u : 0u);  \
+                            loops_l2site##NN(ud, l2, rix, up, l, dep, ns, y, oy, c + 2 * ss);       \
                         }                                                                           \
                         for (int mu = 0; mu < 3; ++mu)                                              \
                             for (int nu = mu + 1; nu < 4; ++nu) {                                   \
